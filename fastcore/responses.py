@@ -1,0 +1,306 @@
+"""Response classes: text, HTML, JSON, redirects and streaming bodies.
+
+A response is plain data the connection protocol serializes into one buffer:
+``status_code``, ``raw_headers`` (lower-cased ``bytes`` pairs, never
+Content-Length, Date or Server, which the writer adds) and ``body``. A streaming
+response has ``body = None`` and an async ``body_iterator``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from typing import Any, ClassVar, Literal
+from urllib.parse import quote
+
+import orjson
+
+from fastcore.datastructures import MutableHeaders
+
+__all__ = [
+    "HTMLResponse",
+    "JSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+]
+
+HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]] | None
+
+
+def _encode_headers(headers: HeaderInput) -> list[tuple[bytes, bytes]]:
+    if not headers:
+        return []
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    raw = []
+    for name, value in items:
+        # SECURITY: a CR or LF in a header would let user data split the
+        # response (RFC 9112 section 2.2); refuse it where it enters.
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+            raise ValueError(f"header {name!r} contains a line break")
+        raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    return raw
+
+
+class Response:
+    """A complete HTTP response with a bytes body.
+
+    Args:
+        content: The body; ``str`` is encoded with the response charset.
+        status_code: The HTTP status.
+        headers: Extra headers, as a mapping or a list of pairs.
+        media_type: The Content-Type (the class default when omitted).
+    """
+
+    __slots__ = ("status_code", "raw_headers", "body")
+
+    media_type: ClassVar[str | None] = None
+    charset: ClassVar[str] = "utf-8"
+
+    def __init__(
+        self,
+        content: bytes | str | None = None,
+        status_code: int = 200,
+        headers: HeaderInput = None,
+        media_type: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.body: bytes | None = self.render(content)
+        self.raw_headers = _encode_headers(headers)
+        media_type = media_type or self.media_type
+        if media_type is not None and not self._has_header(b"content-type"):
+            if media_type.startswith("text/") and "charset=" not in media_type:
+                media_type += f"; charset={self.charset}"
+            self.raw_headers.append((b"content-type", media_type.encode("latin-1")))
+
+    def render(self, content: Any) -> bytes:
+        """Turn the content given to the constructor into body bytes."""
+        if content is None:
+            return b""
+        if isinstance(content, bytes):
+            return content
+        if isinstance(content, str):
+            return content.encode(self.charset)
+        if isinstance(content, bytearray | memoryview):
+            return bytes(content)
+        raise TypeError(f"{type(self).__name__} content must be str or bytes, not {type(content)}")
+
+    def _has_header(self, name: bytes) -> bool:
+        return any(key == name for key, _ in self.raw_headers)
+
+    @property
+    def headers(self) -> MutableHeaders:
+        """A case-insensitive, mutable view of the response headers."""
+        return MutableHeaders(raw=self.raw_headers)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        *,
+        max_age: int | None = None,
+        expires: datetime.datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header (RFC 6265) with every attribute."""
+        self.raw_headers.append(
+            (
+                b"set-cookie",
+                _cookie_header(
+                    key,
+                    value,
+                    max_age=max_age,
+                    expires=expires,
+                    path=path,
+                    domain=domain,
+                    secure=secure,
+                    httponly=httponly,
+                    samesite=samesite,
+                    partitioned=partitioned,
+                ).encode("latin-1"),
+            )
+        )
+
+    def delete_cookie(
+        self,
+        key: str,
+        *,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        """Expire a cookie in the browser (same path and domain as it was set with)."""
+        self.set_cookie(
+            key,
+            "",
+            max_age=0,
+            expires=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} status_code={self.status_code}>"
+
+
+_COOKIE_SAFE = "!#$%&'()*+-./:<=>?@[]^_`{|}~"
+
+
+def _cookie_header(
+    key: str,
+    value: str,
+    *,
+    max_age: int | None,
+    expires: datetime.datetime | str | int | None,
+    path: str | None,
+    domain: str | None,
+    secure: bool,
+    httponly: bool,
+    samesite: str | None,
+    partitioned: bool,
+) -> str:
+    if not key or any(ch in key for ch in ' \t\r\n;,="()<>@:\\/[]?{}'):
+        raise ValueError(f"invalid cookie name {key!r}")
+    # Values are quoted so that ";", "," and spaces can never start a new attribute.
+    parts = [f"{key}={quote(value, safe=_COOKIE_SAFE.replace(';', '').replace(',', ''))}"]
+    if max_age is not None:
+        parts.append(f"Max-Age={int(max_age)}")
+    if expires is not None:
+        parts.append(f"expires={_cookie_date(expires)}")
+    if path is not None:
+        parts.append(f"Path={path}")
+    if domain is not None:
+        parts.append(f"Domain={domain}")
+    if secure or partitioned or samesite == "none":
+        parts.append("Secure")
+    if httponly:
+        parts.append("HttpOnly")
+    if samesite is not None:
+        if samesite.lower() not in ("lax", "strict", "none"):
+            raise ValueError("samesite must be 'lax', 'strict' or 'none'")
+        parts.append(f"SameSite={samesite.capitalize()}")
+    if partitioned:
+        parts.append("Partitioned")
+    header = "; ".join(parts)
+    if "\r" in header or "\n" in header:
+        raise ValueError("cookie attributes contain a line break")
+    return header
+
+
+def _cookie_date(expires: datetime.datetime | str | int) -> str:
+    if isinstance(expires, str):
+        return expires
+    if isinstance(expires, int):
+        moment = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=expires)
+    else:
+        moment = expires
+    return email.utils.format_datetime(moment.astimezone(datetime.UTC), usegmt=True)
+
+
+class PlainTextResponse(Response):
+    """A ``text/plain`` response."""
+
+    __slots__ = ()
+    media_type = "text/plain"
+
+
+class HTMLResponse(Response):
+    """A ``text/html`` response."""
+
+    __slots__ = ()
+    media_type = "text/html"
+
+
+def _json_default(value: Any) -> Any:
+    # orjson already handles dataclasses, datetimes and UUIDs; these are the
+    # common extras (sets, Decimals, objects exposing a dict form).
+    if isinstance(value, set | frozenset):
+        return list(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "__json__"):
+        return value.__json__()
+    import decimal
+
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def dumps_json(content: Any) -> bytes:
+    """Serialize content to JSON bytes with orjson (dataclasses, datetimes, UUIDs)."""
+    return orjson.dumps(content, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+class JSONResponse(Response):
+    """An ``application/json`` response serialized with orjson."""
+
+    __slots__ = ()
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        """Serialize the content to JSON bytes."""
+        return dumps_json(content)
+
+
+class RedirectResponse(Response):
+    """A redirect (307 by default) to ``url``; the location is percent-encoded."""
+
+    __slots__ = ()
+
+    def __init__(self, url: str, status_code: int = 307, headers: HeaderInput = None) -> None:
+        super().__init__(b"", status_code=status_code, headers=headers)
+        location = quote(str(url), safe=":/%#?=@[]!$&'()*+,;~")
+        self.raw_headers.append((b"location", location.encode("latin-1")))
+
+
+class StreamingResponse(Response):
+    """A response whose body comes from an async or sync iterator, sent chunked.
+
+    Args:
+        content: An async iterable, or a sync iterable (iterated in a thread
+            pool so it cannot block the event loop), of ``bytes`` or ``str``.
+    """
+
+    __slots__ = ("body_iterator",)
+
+    def __init__(
+        self,
+        content: AsyncIterable[bytes | str] | Iterable[bytes | str],
+        status_code: int = 200,
+        headers: HeaderInput = None,
+        media_type: str | None = None,
+    ) -> None:
+        super().__init__(None, status_code=status_code, headers=headers, media_type=media_type)
+        self.body = None
+        if isinstance(content, AsyncIterable):
+            self.body_iterator: AsyncIterator[bytes] = self._encode_async(content)
+        else:
+            self.body_iterator = self._iterate_in_thread(iter(content))
+
+    async def _encode_async(self, content: AsyncIterable[bytes | str]) -> AsyncIterator[bytes]:
+        async for chunk in content:
+            yield chunk.encode(self.charset) if isinstance(chunk, str) else chunk
+
+    async def _iterate_in_thread(self, iterator: Iterator[bytes | str]) -> AsyncIterator[bytes]:
+        from fastcore.concurrency import run_in_threadpool
+
+        sentinel = object()
+        while True:
+            chunk = await run_in_threadpool(next, iterator, sentinel)
+            if chunk is sentinel:
+                return
+            yield chunk.encode(self.charset) if isinstance(chunk, str) else chunk  # type: ignore[union-attr]
+
