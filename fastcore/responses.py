@@ -303,4 +303,3 @@ class StreamingResponse(Response):
             if chunk is sentinel:
                 return
             yield chunk.encode(self.charset) if isinstance(chunk, str) else chunk  # type: ignore[union-attr]
-
