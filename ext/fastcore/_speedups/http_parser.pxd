@@ -19,7 +19,7 @@ cdef class RequestHead:
     # stay bytes and are decoded lazily by fastcore.requests.Request.
     cdef public str method           # interned for the common methods
     cdef public str target           # the raw request-target as sent
-    cdef public str path             # raw path, still percent-encoded ("/" for "*"/authority form)
+    cdef public str path             # raw path, still percent-encoded ("*" for OPTIONS *, "/" for authority form)
     cdef public str query_string     # raw query after "?", "" when absent
     cdef public int version_minor    # 0 for HTTP/1.0, 1 for HTTP/1.1
     cdef public list headers         # [(lower-cased name bytes, value bytes), ...] in order
@@ -46,11 +46,37 @@ cdef class HttpRequestParser:
         readonly bytes body_chunk    # the chunk of the last EVENT_BODY
         # Private state (buffer, offsets, body framing) is declared here too,
         # because cdef class layouts must be complete in the .pxd.
-        bytearray _buffer
-        Py_ssize_t _pos
+        bytearray _buffer            # accumulation buffer, used once a read is split
+        bytes _data                  # the fed bytes, kept without copying while nothing is pending
+        bint _in_bytearray           # which of _buffer / _data holds the unconsumed input
+        Py_ssize_t _pos              # index of the first unconsumed byte in the active buffer
+        long long _base_offset       # stream offset of the active buffer's first byte
+        long long _scan_offset       # stream offset up to which the current line has no LF
+        long long _section_start     # stream offset where the header/trailer section began
         int _state
+        int _flags                   # per-request header bookkeeping (seen Host, CL, TE, ...)
+        Py_ssize_t _field_count      # header (or trailer) lines in the current section
+        int _empty_lines             # empty lines skipped before the request line
         long long _body_remaining
+        long long _body_total        # chunked: data bytes seen so far (max_body check)
         bint _dead
+        bint _busy                   # next_event is running: feed must not move the buffer
+        object _error                # the ParserError that killed the parser, raised again
 
     cpdef feed(self, bytes data)
     cpdef int next_event(self) except -1
+    # Private helpers (cdef methods of a class declared here must be listed here).
+    cdef int _fail(self, int status, str detail, Py_ssize_t index) except -1
+    cdef int _advance(self) except -1
+    cdef int _parse_request_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end) except -1
+    cdef int _parse_field_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end,
+                               bint trailer) except -1
+    cdef int _apply_header(self, int hid, const char* v, Py_ssize_t n, bytes value,
+                           Py_ssize_t index) except -1
+    cdef void _parse_connection(self, const char* v, Py_ssize_t n) noexcept
+    cdef int _finish_head(self, Py_ssize_t index) except -1
+    cdef int _read_fixed_body(self, object source, const char* base, Py_ssize_t length) except -1
+    cdef int _read_chunked_body(self, const char* base, Py_ssize_t length) except -1
+    cdef int _parse_chunk_size(self, const char* base, Py_ssize_t begin, Py_ssize_t end) except -1
+    cdef const char* _skip_quoted_string(self, const char* base, const char* q,
+                                         const char* e) except NULL

@@ -1,0 +1,971 @@
+# The incremental, I/O-free HTTP/1.1 request parser (RFC 9112 framing, RFC 9110 fields).
+#
+# The connection protocol feeds bytes with feed() and pulls events with
+# next_event() until it answers EVENT_NEED_DATA. The head is parsed one
+# complete line at a time with memchr scans over the buffer; no Python code
+# runs per header. Anything that could desynchronize framing between us and
+# another HTTP processor (request smuggling) is refused with a ParserError
+# carrying the status to answer; the parser is then dead.
+#
+# NOTE: bare LF line endings are refused (400). RFC 9112 section 2.2 lets a
+# recipient accept them, but a front-end that does not would see different
+# message boundaries than we do, which is exactly a smuggling vector.
+
+cimport cython
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.object cimport PyObject, PyTypeObject, newfunc
+from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_New
+from libc.string cimport memchr, memcmp, memcpy
+
+from fastcore.exceptions import ParserError
+
+NEED_DATA = EVENT_NEED_DATA
+HEAD = EVENT_HEAD
+BODY = EVENT_BODY
+END = EVENT_END
+
+cdef extern from "limits.h":
+    const long long LLONG_MAX
+
+
+# Parser states (private; the protocol only sees ParseEvent values).
+cdef enum State:
+    S_REQUEST_LINE = 0
+    S_HEADERS = 1
+    S_BODY_LENGTH = 2
+    S_CHUNK_SIZE = 3
+    S_CHUNK_DATA = 4
+    S_CHUNK_DATA_END = 5
+    S_TRAILERS = 6
+    S_END_PENDING = 7
+    S_PAUSED = 8
+
+# Per-request bookkeeping bits in HttpRequestParser._flags.
+cdef enum Flag:
+    F_HOST = 1
+    F_CONTENT_LENGTH = 2
+    F_TRANSFER_ENCODING = 4
+    F_CONN_CLOSE = 8
+    F_CONN_KEEP_ALIVE = 16
+    F_CONN_UPGRADE = 32
+    F_UPGRADE = 64
+    F_EXPECT_CONTINUE = 128
+    F_ABSOLUTE_FORM = 256
+    F_CONNECT = 512
+
+# Header names the parser acts on.
+cdef enum HeaderId:
+    H_OTHER = 0
+    H_HOST = 1
+    H_CONTENT_LENGTH = 2
+    H_TRANSFER_ENCODING = 3
+    H_CONNECTION = 4
+    H_EXPECT = 5
+    H_UPGRADE = 6
+
+# RFC 9112 section 2.2 asks servers to skip "at least one" empty line before
+# a request line; a few cover clients that add CRLF after a POST body.
+# A chunk-size line is a hex number plus optional extensions; nothing honest
+# needs more than MAX_CHUNK_LINE bytes.
+cdef enum:
+    MAX_LEADING_EMPTY_LINES = 4
+    MAX_CHUNK_LINE = 4096
+    MAX_KNOWN_NAME = 32
+    MAX_KNOWN_COUNT = 64
+    # _read_chunked_body's answer when the trailer section is next.
+    CONTINUE_WITH_TRAILERS = 4
+
+# ---------------------------------------------------------------------------
+# Character classes, filled once at import.
+
+cdef unsigned char _TOKEN[256]   # tchar (RFC 9110 section 5.6.2)
+cdef unsigned char _TARGET[256]  # bytes allowed in a request-target
+cdef unsigned char _VALUE[256]   # field-content: VCHAR, obs-text, SP, HTAB
+cdef unsigned char _HOST[256]    # uri-host [":" port] (RFC 3986 reg-name, IP-literal)
+cdef unsigned char _LOWER[256]   # ASCII lower-casing
+cdef signed char _HEX[256]       # hex digit value or -1
+
+
+cdef void _init_tables() noexcept:
+    cdef int c
+    cdef bytes tchar_extra = b"!#$%&'*+-.^_`|~"
+    cdef bytes host_extra = b"-._~%!$&'()*+,;=:[]"
+    for c in range(256):
+        _TOKEN[c] = 0
+        _HOST[c] = 0
+        _LOWER[c] = c + 32 if 65 <= c <= 90 else c
+        # SECURITY: CTLs (NUL, CR, LF...), SP and DEL never appear in a target;
+        # non-ASCII is refused too so that the target decodes as ASCII
+        # (RFC 9112 section 3.2). "#" starts a fragment, which a request
+        # never carries.
+        _TARGET[c] = 1 if 0x21 <= c <= 0x7E and c != 0x23 else 0
+        # SECURITY: every CTL except HTAB is refused in a field value: a bare
+        # CR or a NUL is how header injection and smuggling slip through
+        # (RFC 9110 section 5.5).
+        _VALUE[c] = 1 if c == 0x09 or 0x20 <= c <= 0x7E or c >= 0x80 else 0
+        _HEX[c] = -1
+        if 48 <= c <= 57:
+            _HEX[c] = c - 48
+        elif 97 <= c <= 102:
+            _HEX[c] = c - 87
+        elif 65 <= c <= 70:
+            _HEX[c] = c - 55
+        if 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122:
+            _TOKEN[c] = 1
+            _HOST[c] = 1
+    for c in tchar_extra:
+        _TOKEN[c] = 1
+    for c in host_extra:
+        _HOST[c] = 1
+
+
+_init_tables()
+
+# ---------------------------------------------------------------------------
+# Interned header names: the lower-cased name objects of common headers are
+# shared, so a browser request allocates no name bytes at all.
+# PERF: bench/micro/test_bench_parser.py::test_fastcore_browser_request.
+
+_KNOWN_NAMES = (
+    (b"host", H_HOST),
+    (b"content-length", H_CONTENT_LENGTH),
+    (b"transfer-encoding", H_TRANSFER_ENCODING),
+    (b"connection", H_CONNECTION),
+    (b"expect", H_EXPECT),
+    (b"upgrade", H_UPGRADE),
+    (b"accept", H_OTHER),
+    (b"accept-charset", H_OTHER),
+    (b"accept-encoding", H_OTHER),
+    (b"accept-language", H_OTHER),
+    (b"authorization", H_OTHER),
+    (b"cache-control", H_OTHER),
+    (b"content-encoding", H_OTHER),
+    (b"content-type", H_OTHER),
+    (b"cookie", H_OTHER),
+    (b"dnt", H_OTHER),
+    (b"forwarded", H_OTHER),
+    (b"if-match", H_OTHER),
+    (b"if-modified-since", H_OTHER),
+    (b"if-none-match", H_OTHER),
+    (b"if-range", H_OTHER),
+    (b"keep-alive", H_OTHER),
+    (b"origin", H_OTHER),
+    (b"pragma", H_OTHER),
+    (b"priority", H_OTHER),
+    (b"range", H_OTHER),
+    (b"referer", H_OTHER),
+    (b"sec-ch-ua", H_OTHER),
+    (b"sec-ch-ua-mobile", H_OTHER),
+    (b"sec-ch-ua-platform", H_OTHER),
+    (b"sec-fetch-dest", H_OTHER),
+    (b"sec-fetch-mode", H_OTHER),
+    (b"sec-fetch-site", H_OTHER),
+    (b"sec-fetch-user", H_OTHER),
+    (b"sec-websocket-extensions", H_OTHER),
+    (b"sec-websocket-key", H_OTHER),
+    (b"sec-websocket-protocol", H_OTHER),
+    (b"sec-websocket-version", H_OTHER),
+    (b"te", H_OTHER),
+    (b"upgrade-insecure-requests", H_OTHER),
+    (b"user-agent", H_OTHER),
+    (b"via", H_OTHER),
+    (b"x-forwarded-for", H_OTHER),
+    (b"x-forwarded-host", H_OTHER),
+    (b"x-forwarded-proto", H_OTHER),
+    (b"x-real-ip", H_OTHER),
+    (b"x-request-id", H_OTHER),
+    (b"x-requested-with", H_OTHER),
+)
+
+_KNOWN_BY_LENGTH = sorted(_KNOWN_NAMES, key=lambda item: len(item[0]))
+cdef PyObject* _known_obj[MAX_KNOWN_COUNT]
+cdef int _known_id[MAX_KNOWN_COUNT]
+# Entries sorted by length: names of length n are _known_first[n] .. _known_first[n + 1] - 1.
+cdef int _known_first[MAX_KNOWN_NAME + 2]
+
+
+cdef void _init_known_names() noexcept:
+    cdef int i = 0
+    cdef int n
+    for n in range(MAX_KNOWN_NAME + 2):
+        _known_first[n] = -1
+    for name, hid in _KNOWN_BY_LENGTH:
+        # The tuple _KNOWN_NAMES keeps every name alive for the module's life.
+        _known_obj[i] = <PyObject*>name
+        _known_id[i] = hid
+        if _known_first[len(name)] < 0:
+            _known_first[len(name)] = i
+        i += 1
+    # Make every length point at the first entry not shorter than itself, so
+    # _known_first[n] .. _known_first[n + 1] spans exactly the names of length n.
+    _known_first[MAX_KNOWN_NAME + 1] = i
+    for n in range(MAX_KNOWN_NAME, -1, -1):
+        if _known_first[n] < 0:
+            _known_first[n] = _known_first[n + 1]
+
+
+_init_known_names()
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef inline object _header_name(const char* p, Py_ssize_t n, int* hid):
+    """Return the lower-cased name bytes (shared for common names)."""
+    cdef int i
+    cdef Py_ssize_t k
+    cdef const char* known
+    cdef bint same
+    cdef bytes name
+    cdef char* out
+    hid[0] = H_OTHER
+    if n <= MAX_KNOWN_NAME:
+        for i in range(_known_first[n], _known_first[n + 1]):
+            known = PyBytes_AS_STRING(<object>_known_obj[i])
+            same = True
+            for k in range(n):
+                if _LOWER[<unsigned char>p[k]] != <unsigned char>known[k]:
+                    same = False
+                    break
+            if same:
+                hid[0] = _known_id[i]
+                return <object>_known_obj[i]
+    name = PyBytes_FromStringAndSize(NULL, n)
+    out = PyBytes_AS_STRING(name)
+    for k in range(n):
+        out[k] = <char>_LOWER[<unsigned char>p[k]]
+    return name
+
+
+cdef inline str _ascii(const char* p, Py_ssize_t n):
+    # PERF: the bytes were validated as ASCII, so a compact ASCII str is
+    # filled with one memcpy instead of going through a codec.
+    # bench/micro/test_bench_parser.py::test_fastcore_browser_request.
+    cdef str s = PyUnicode_New(n, 127)
+    memcpy(PyUnicode_1BYTE_DATA(s), p, n)
+    return s
+
+
+cdef inline str _method_name(const char* p, Py_ssize_t n):
+    # PERF: the common methods come back as shared constants, no allocation.
+    if n == 3:
+        if memcmp(p, b"GET", 3) == 0:
+            return "GET"
+        if memcmp(p, b"PUT", 3) == 0:
+            return "PUT"
+    elif n == 4:
+        if memcmp(p, b"POST", 4) == 0:
+            return "POST"
+        if memcmp(p, b"HEAD", 4) == 0:
+            return "HEAD"
+    elif n == 5:
+        if memcmp(p, b"PATCH", 5) == 0:
+            return "PATCH"
+        if memcmp(p, b"TRACE", 5) == 0:
+            return "TRACE"
+    elif n == 6:
+        if memcmp(p, b"DELETE", 6) == 0:
+            return "DELETE"
+    elif n == 7:
+        if memcmp(p, b"OPTIONS", 7) == 0:
+            return "OPTIONS"
+        if memcmp(p, b"CONNECT", 7) == 0:
+            return "CONNECT"
+    return _ascii(p, n)
+
+
+cdef inline bint _equals_lower(const char* p, Py_ssize_t n, const char* lower, Py_ssize_t m) noexcept:
+    """Compare p[:n] case-insensitively with an already lower-cased literal."""
+    cdef Py_ssize_t k
+    if n != m:
+        return False
+    for k in range(n):
+        if _LOWER[<unsigned char>p[k]] != <unsigned char>lower[k]:
+            return False
+    return True
+
+
+cdef inline bint _is_ows(char c) noexcept:
+    return c == b' ' or c == b'\t'
+
+
+cdef inline bint _valid_host(const char* p, Py_ssize_t n) noexcept:
+    # SECURITY: a Host with whitespace, "/", "@", "?" or a CTL is how cache
+    # poisoning and routing confusion start (RFC 9110 section 7.2, RFC 3986
+    # section 3.2.2); only reg-name / IP-literal characters and a port pass.
+    cdef Py_ssize_t k
+    for k in range(n):
+        if not _HOST[<unsigned char>p[k]]:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+
+
+@cython.freelist(32)
+cdef class RequestHead:
+    # The fields are declared in http_parser.pxd; docstrings live in the .pyi.
+
+    def __repr__(self):
+        return (
+            f"<{type(self).__name__} {self.method} {self.target!r} "
+            f"HTTP/1.{self.version_minor} headers={len(self.headers or ())}>"
+        )
+
+
+cdef tuple _EMPTY_TUPLE = ()
+cdef newfunc _new_head = (<PyTypeObject*>RequestHead).tp_new
+
+
+@cython.final
+cdef class HttpRequestParser:
+    def __init__(
+        self,
+        *,
+        Py_ssize_t max_request_line=8192,
+        Py_ssize_t max_header_bytes=65536,
+        Py_ssize_t max_headers=100,
+        long long max_body=16 * 1024 * 1024,
+        head_type=RequestHead,
+    ):
+        if max_request_line <= 0 or max_header_bytes <= 0 or max_headers <= 0 or max_body < 0:
+            raise ValueError("parser limits must be positive")
+        if not isinstance(head_type, type) or not issubclass(head_type, RequestHead):
+            raise TypeError("head_type must be RequestHead or a subclass of it")
+        self.head_type = head_type
+        self.max_request_line = max_request_line
+        self.max_header_bytes = max_header_bytes
+        self.max_headers = max_headers
+        self.max_body = max_body
+        self.head = None
+        self.body_chunk = None
+        self._buffer = bytearray()
+        self._data = b""
+        self._in_bytearray = False
+        self._pos = 0
+        self._base_offset = 0
+        self._scan_offset = 0
+        self._section_start = 0
+        self._state = S_REQUEST_LINE
+        self._flags = 0
+        self._field_count = 0
+        self._empty_lines = 0
+        self._body_remaining = 0
+        self._body_total = 0
+        self._dead = False
+        self._busy = False
+        self._error = None
+
+    # -- input ---------------------------------------------------------------
+
+    cpdef feed(self, bytes data):
+        cdef Py_ssize_t size
+        if self._busy:
+            # NOTE: next_event holds raw pointers into the buffer; growing
+            # it underneath would leave them dangling.
+            raise RuntimeError("feed() called while next_event() is running")
+        if PyBytes_GET_SIZE(data) == 0:
+            return
+        if not self._in_bytearray:
+            size = PyBytes_GET_SIZE(self._data)
+            if self._pos == size:
+                # PERF: nothing pending, so keep a reference to the caller's
+                # bytes instead of copying them (the common case: each read
+                # holds whole requests).
+                # bench/micro/test_bench_parser.py::test_fastcore_pipeline.
+                self._base_offset += size
+                self._data = data
+                self._pos = 0
+                return
+            # A request is split across reads: switch to the accumulation buffer.
+            self._base_offset += self._pos
+            self._buffer[:] = self._data[self._pos:]
+            self._data = b""
+            self._pos = 0
+            self._in_bytearray = True
+        else:
+            size = PyByteArray_GET_SIZE(self._buffer)
+            if self._pos == size:
+                self._base_offset += size
+                del self._buffer[:]
+                self._data = data
+                self._pos = 0
+                self._in_bytearray = False
+                return
+            # Compact the consumed prefix (CPython deletes a bytearray prefix
+            # by moving its start, without copying).
+            self._base_offset += self._pos
+            del self._buffer[:self._pos]
+            self._pos = 0
+        self._buffer += data
+
+    def unconsumed(self):
+        """Return the buffered bytes the parser has not consumed yet."""
+        if self._in_bytearray:
+            return bytes(self._buffer[self._pos:])
+        return self._data[self._pos:]
+
+    def resume(self):
+        """Continue parsing HTTP after an Upgrade/CONNECT request was declined."""
+        if self._state == S_PAUSED:
+            self._state = S_REQUEST_LINE
+
+    @property
+    def paused(self):
+        return self._state == S_PAUSED
+
+    # -- events --------------------------------------------------------------
+
+    cpdef int next_event(self) except -1:
+        cdef int event
+        if self._dead:
+            raise ParserError(*self._error.args)
+        self._busy = True
+        try:
+            event = self._advance()
+        finally:
+            self._busy = False
+        return event
+
+    cdef int _fail(self, int status, str detail, Py_ssize_t index) except -1:
+        self._dead = True
+        self._error = ParserError(status, detail, self._base_offset + index)
+        raise self._error
+
+    cdef int _advance(self) except -1:
+        cdef object source
+        cdef const char* base
+        cdef Py_ssize_t length
+        cdef const char* lf
+        cdef Py_ssize_t start, eol
+        cdef int event
+        # Pointers are re-derived on every call from the active buffer, and
+        # `source` keeps that buffer alive for the duration of the call.
+        if self._in_bytearray:
+            source = self._buffer
+            base = PyByteArray_AS_STRING(source)
+            length = PyByteArray_GET_SIZE(source)
+        else:
+            source = self._data
+            base = PyBytes_AS_STRING(source)
+            length = PyBytes_GET_SIZE(source)
+
+        while True:
+            if self._state == S_REQUEST_LINE:
+                start = max(self._pos, <Py_ssize_t>(self._scan_offset - self._base_offset))
+                lf = <const char*>memchr(base + start, b'\n', length - start)
+                if lf == NULL:
+                    self._scan_offset = self._base_offset + length
+                    # SECURITY: refuse an endless request line as soon as it
+                    # passes the limit, not at its CRLF (slowloris).
+                    if length - self._pos > self.max_request_line + 1:
+                        self._fail(414, "request line too long", self._pos + self.max_request_line)
+                    return EVENT_NEED_DATA
+                eol = lf - base
+                if eol == self._pos or base[eol - 1] != b'\r':
+                    self._fail(400, "bare LF line ending", eol)
+                if eol - 1 == self._pos:
+                    self._empty_lines += 1
+                    if self._empty_lines > MAX_LEADING_EMPTY_LINES:
+                        self._fail(400, "too many empty lines before the request line", self._pos)
+                    self._pos = eol + 1
+                    continue
+                if eol - 1 - self._pos > self.max_request_line:
+                    self._fail(414, "request line too long", self._pos + self.max_request_line)
+                self._parse_request_line(base, self._pos, eol - 1)
+                self._pos = eol + 1
+                self._section_start = self._base_offset + self._pos
+                self._state = S_HEADERS
+
+            elif self._state == S_HEADERS or self._state == S_TRAILERS:
+                start = max(self._pos, <Py_ssize_t>(self._scan_offset - self._base_offset))
+                lf = <const char*>memchr(base + start, b'\n', length - start)
+                if lf == NULL:
+                    self._scan_offset = self._base_offset + length
+                    # SECURITY: an endless header section is refused as soon
+                    # as it passes the limit (RFC 9112 section 5, slowloris).
+                    if self._base_offset + length - self._section_start > self.max_header_bytes + 2:
+                        self._fail(431, "header section too large",
+                                   self._section_start - self._base_offset + self.max_header_bytes)
+                    return EVENT_NEED_DATA
+                eol = lf - base
+                if eol == self._pos or base[eol - 1] != b'\r':
+                    self._fail(400, "bare LF line ending", eol)
+                if self._base_offset + eol + 1 - self._section_start > self.max_header_bytes + 2:
+                    self._fail(431, "header section too large",
+                               self._section_start - self._base_offset + self.max_header_bytes)
+                if eol - 1 == self._pos:
+                    # The empty line ends the section.
+                    self._pos = eol + 1
+                    if self._state == S_HEADERS:
+                        self._finish_head(eol)
+                        return EVENT_HEAD
+                    self._state = S_END_PENDING
+                    continue
+                self._field_count += 1
+                if self._field_count > self.max_headers:
+                    self._fail(431, "too many header fields", self._pos)
+                self._parse_field_line(base, self._pos, eol - 1, self._state == S_TRAILERS)
+                self._pos = eol + 1
+
+            elif self._state == S_BODY_LENGTH:
+                return self._read_fixed_body(source, base, length)
+
+            elif self._state == S_END_PENDING:
+                if self.head.upgrade or self._flags & F_CONNECT:
+                    # The bytes after an upgrade/CONNECT request belong to
+                    # another protocol: stop until the protocol decides.
+                    self._state = S_PAUSED
+                else:
+                    self._state = S_REQUEST_LINE
+                self._empty_lines = 0
+                return EVENT_END
+
+            elif self._state == S_PAUSED:
+                return EVENT_NEED_DATA
+
+            else:
+                event = self._read_chunked_body(base, length)
+                if event != CONTINUE_WITH_TRAILERS:
+                    return event
+
+    # -- request line and fields ---------------------------------------------
+
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
+    cdef int _parse_request_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end) except -1:
+        cdef const char* p = base + begin
+        cdef const char* e = base + end
+        cdef const char* q = p
+        cdef const char* target
+        cdef const char* target_end
+        cdef const char* question
+        cdef const char* path_start
+        cdef const char* authority_end
+        cdef Py_ssize_t method_len
+        cdef RequestHead head
+        cdef int major, minor
+
+        # method SP request-target SP HTTP-version (RFC 9112 section 3), each
+        # separated by exactly one SP.
+        while q < e and _TOKEN[<unsigned char>q[0]]:
+            q += 1
+        method_len = q - p
+        if method_len == 0 or q == e or q[0] != b' ':
+            self._fail(400, "invalid method", q - base)
+        q += 1
+        target = q
+        while q < e and _TARGET[<unsigned char>q[0]]:
+            q += 1
+        target_end = q
+        if target_end == target:
+            self._fail(400, "missing request target", q - base)
+        if q == e or q[0] != b' ':
+            self._fail(400, "invalid character in request target", q - base)
+        q += 1
+        # HTTP-version = "HTTP/" DIGIT "." DIGIT
+        if (e - q != 8 or memcmp(q, b"HTTP/", 5) != 0 or q[6] != b'.'
+                or not (b'0' <= q[5] <= b'9') or not (b'0' <= q[7] <= b'9')):
+            self._fail(400, "malformed HTTP version", q - base)
+        major = q[5] - 48
+        minor = q[7] - 48
+        if major != 1 or minor > 1:
+            self._fail(505, "HTTP version not supported", q - base)
+
+        # PERF: RequestHead's tp_new is called directly, the C equivalent of
+        # RequestHead.__new__(head_type): no __init__, no Python-level call.
+        # bench/micro/test_bench_parser.py::test_fastcore_browser_request.
+        head = <RequestHead>_new_head(<type>self.head_type, <PyObject*>_EMPTY_TUPLE, NULL)
+        head.method = _method_name(p, method_len)
+        head.version_minor = minor
+        head.headers = []
+        head.content_length = -1
+        head.scheme = "http"
+        self._flags = 0
+        self._field_count = 0
+        self._body_total = 0
+
+        # request-target forms (RFC 9112 section 3.2).
+        if target[0] == b'/':
+            head.target = _ascii(target, target_end - target)
+            question = <const char*>memchr(target, b'?', target_end - target)
+            if question == NULL:
+                head.path = head.target
+                head.query_string = ""
+            else:
+                head.path = _ascii(target, question - target)
+                head.query_string = _ascii(question + 1, target_end - question - 1)
+        elif target_end - target == 1 and target[0] == b'*':
+            if method_len != 7 or memcmp(p, b"OPTIONS", 7) != 0:
+                self._fail(400, "asterisk-form target is only valid for OPTIONS", target - base)
+            head.target = head.path = "*"
+            head.query_string = ""
+        elif method_len == 7 and memcmp(p, b"CONNECT", 7) == 0:
+            # authority-form: host:port
+            if not _valid_host(target, target_end - target) or memchr(target, b':', target_end - target) == NULL:
+                self._fail(400, "invalid CONNECT target", target - base)
+            head.target = _ascii(target, target_end - target)
+            head.path = "/"
+            head.query_string = ""
+            head.host = PyBytes_FromStringAndSize(target, target_end - target)
+            self._flags |= F_ABSOLUTE_FORM | F_CONNECT
+        else:
+            # absolute-form: http(s)://authority[/path][?query]
+            if _equals_lower(target, min(7, target_end - target), b"http://", 7):
+                q = target + 7
+            elif _equals_lower(target, min(8, target_end - target), b"https://", 8):
+                q = target + 8
+            else:
+                self._fail(400, "invalid request target", target - base)
+            path_start = q
+            while path_start < target_end and path_start[0] != b'/' and path_start[0] != b'?':
+                path_start += 1
+            authority_end = path_start
+            if authority_end == q or not _valid_host(q, authority_end - q) or memchr(q, b'@', authority_end - q) != NULL:
+                self._fail(400, "invalid authority in request target", q - base)
+            head.target = _ascii(target, target_end - target)
+            head.host = PyBytes_FromStringAndSize(q, authority_end - q)
+            question = <const char*>memchr(path_start, b'?', target_end - path_start)
+            if question == NULL:
+                question = target_end
+                head.query_string = ""
+            else:
+                head.query_string = _ascii(question + 1, target_end - question - 1)
+            head.path = _ascii(path_start, question - path_start) if question > path_start else "/"
+            self._flags |= F_ABSOLUTE_FORM
+        self.head = head
+        return 0
+
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
+    cdef int _parse_field_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end,
+                               bint trailer) except -1:
+        cdef const char* p = base + begin
+        cdef const char* e = base + end
+        cdef const char* q = p
+        cdef const char* v
+        cdef const char* ve
+        cdef const char* c
+        cdef int hid = H_OTHER
+        cdef RequestHead head
+        cdef object name
+        cdef bytes value
+
+        # SECURITY: obs-fold (a line starting with SP/HTAB) is refused; it
+        # also covers whitespace between the start line and the first field
+        # (RFC 9112 sections 2.2 and 5.2).
+        if p[0] == b' ' or p[0] == b'\t':
+            self._fail(400, "obsolete line folding", begin)
+        while q < e and _TOKEN[<unsigned char>q[0]]:
+            q += 1
+        if q == e or q[0] != b':':
+            # SECURITY: whitespace between name and colon must be refused
+            # (RFC 9112 section 5.1), or two parsers may disagree on the name.
+            if q < e and _is_ows(q[0]):
+                self._fail(400, "whitespace between header name and colon", q - base)
+            self._fail(400, "invalid character in header name", q - base)
+        if q == p:
+            self._fail(400, "empty header name", begin)
+        v = q + 1
+        ve = e
+        while v < ve and _is_ows(v[0]):
+            v += 1
+        while ve > v and _is_ows((ve - 1)[0]):
+            ve -= 1
+        c = v
+        while c < ve:
+            if not _VALUE[<unsigned char>c[0]]:
+                self._fail(400, "invalid character in header value", c - base)
+            c += 1
+        if trailer:
+            # Trailer fields are validated and dropped: framing, routing and
+            # authentication fields must never come from a trailer
+            # (RFC 9110 section 6.5.1).
+            return 0
+        name = _header_name(p, q - p, &hid)
+        value = PyBytes_FromStringAndSize(v, ve - v)
+        head = self.head
+        head.headers.append((name, value))
+        if hid != H_OTHER:
+            self._apply_header(hid, v, ve - v, value, v - base)
+        return 0
+
+    cdef int _apply_header(self, int hid, const char* v, Py_ssize_t n, bytes value,
+                           Py_ssize_t index) except -1:
+        cdef RequestHead head = self.head
+        cdef long long length = 0
+        cdef Py_ssize_t k
+        cdef int digit
+        if hid == H_CONTENT_LENGTH:
+            # SECURITY: one Content-Length, digits only (RFC 9112 section 6.3):
+            # duplicates (even identical), lists, signs and overflow are all
+            # ways to make two parsers disagree on where the body ends.
+            if self._flags & F_CONTENT_LENGTH:
+                self._fail(400, "duplicate Content-Length", index)
+            if n == 0:
+                self._fail(400, "empty Content-Length", index)
+            for k in range(n):
+                digit = v[k] - 48
+                if digit < 0 or digit > 9:
+                    self._fail(400, "malformed Content-Length", index + k)
+                if length > (LLONG_MAX - digit) // 10:
+                    self._fail(400, "Content-Length overflow", index + k)
+                length = length * 10 + digit
+            head.content_length = length
+            self._flags |= F_CONTENT_LENGTH
+        elif hid == H_TRANSFER_ENCODING:
+            # SECURITY: the only coding accepted is a single, exact "chunked"
+            # (RFC 9112 section 6.1): any other or additional coding is
+            # where TE.TE obfuscation hides.
+            if self._flags & F_TRANSFER_ENCODING:
+                self._fail(400, "repeated Transfer-Encoding", index)
+            if not _equals_lower(v, n, b"chunked", 7):
+                self._fail(400, "unsupported Transfer-Encoding", index)
+            self._flags |= F_TRANSFER_ENCODING
+        elif hid == H_HOST:
+            # SECURITY: exactly one valid Host (RFC 9112 section 3.2).
+            if self._flags & F_HOST:
+                self._fail(400, "repeated Host header", index)
+            if not _valid_host(v, n):
+                self._fail(400, "invalid Host header", index)
+            self._flags |= F_HOST
+            if not (self._flags & F_ABSOLUTE_FORM):
+                head.host = value
+        elif hid == H_CONNECTION:
+            self._parse_connection(v, n)
+        elif hid == H_EXPECT:
+            if _equals_lower(v, n, b"100-continue", 12):
+                self._flags |= F_EXPECT_CONTINUE
+        elif hid == H_UPGRADE:
+            self._flags |= F_UPGRADE
+        return 0
+
+    cdef void _parse_connection(self, const char* v, Py_ssize_t n) noexcept:
+        # Connection = #connection-option: a comma-separated, case-insensitive list.
+        cdef Py_ssize_t i = 0
+        cdef Py_ssize_t start, stop
+        while i < n:
+            while i < n and (_is_ows(v[i]) or v[i] == b','):
+                i += 1
+            start = i
+            while i < n and v[i] != b',':
+                i += 1
+            stop = i
+            while stop > start and _is_ows(v[stop - 1]):
+                stop -= 1
+            if _equals_lower(v + start, stop - start, b"close", 5):
+                self._flags |= F_CONN_CLOSE
+            elif _equals_lower(v + start, stop - start, b"keep-alive", 10):
+                self._flags |= F_CONN_KEEP_ALIVE
+            elif _equals_lower(v + start, stop - start, b"upgrade", 7):
+                self._flags |= F_CONN_UPGRADE
+
+    cdef int _finish_head(self, Py_ssize_t index) except -1:
+        cdef RequestHead head = self.head
+        cdef int flags = self._flags
+        if head.version_minor == 1 and not (flags & F_HOST):
+            self._fail(400, "missing Host header", index)
+        if flags & F_TRANSFER_ENCODING:
+            if flags & F_CONTENT_LENGTH:
+                # SECURITY: CL.TE / TE.CL smuggling (RFC 9112 section 6.3).
+                self._fail(400, "Content-Length with Transfer-Encoding", index)
+            if head.version_minor == 0:
+                # SECURITY: an HTTP/1.0 hop may not understand chunked framing
+                # (RFC 9112 section 6.1).
+                self._fail(400, "Transfer-Encoding on HTTP/1.0", index)
+            head.chunked = True
+            self._state = S_CHUNK_SIZE
+        elif head.content_length > self.max_body:
+            self._fail(413, "request body too large", index)
+        elif head.content_length > 0:
+            self._body_remaining = head.content_length
+            self._state = S_BODY_LENGTH
+        else:
+            self._state = S_END_PENDING
+        if flags & F_CONN_CLOSE:
+            head.keep_alive = False
+        else:
+            head.keep_alive = head.version_minor == 1 or (flags & F_CONN_KEEP_ALIVE) != 0
+        # RFC 9110 section 10.1.1: 100-continue from an HTTP/1.0 client is ignored.
+        head.expect_continue = head.version_minor == 1 and (flags & F_EXPECT_CONTINUE) != 0
+        head.upgrade = (flags & F_CONN_UPGRADE) != 0 and (flags & F_UPGRADE) != 0
+        return 0
+
+    # -- bodies ----------------------------------------------------------------
+
+    cdef int _read_fixed_body(self, object source, const char* base, Py_ssize_t length) except -1:
+        cdef Py_ssize_t available = length - self._pos
+        cdef Py_ssize_t take
+        if available == 0:
+            return EVENT_NEED_DATA
+        take = <Py_ssize_t>min(<long long>available, self._body_remaining)
+        if take == length and not self._in_bytearray:
+            # PERF: a body that arrived as its own read is handed on as is.
+            self.body_chunk = <bytes>source
+        else:
+            self.body_chunk = PyBytes_FromStringAndSize(base + self._pos, take)
+        self._pos += take
+        self._body_remaining -= take
+        if self._body_remaining == 0:
+            self._state = S_END_PENDING
+        return EVENT_BODY
+
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
+    cdef int _read_chunked_body(self, const char* base, Py_ssize_t length) except -1:
+        # Every chunk already buffered is merged into one BODY event.
+        cdef list pieces = None
+        cdef bytes piece
+        cdef Py_ssize_t available, take, start, eol
+        cdef const char* lf
+        while True:
+            if self._state == S_CHUNK_SIZE:
+                start = max(self._pos, <Py_ssize_t>(self._scan_offset - self._base_offset))
+                lf = <const char*>memchr(base + start, b'\n', length - start)
+                if lf == NULL:
+                    self._scan_offset = self._base_offset + length
+                    if length - self._pos > MAX_CHUNK_LINE:
+                        self._fail(400, "chunk size line too long", self._pos + MAX_CHUNK_LINE)
+                    break
+                eol = lf - base
+                if eol == self._pos or base[eol - 1] != b'\r':
+                    self._fail(400, "bare LF line ending", eol)
+                self._parse_chunk_size(base, self._pos, eol - 1)
+                self._pos = eol + 1
+                if self._body_remaining == 0:
+                    # last-chunk: the trailer section follows.
+                    self._section_start = self._base_offset + self._pos
+                    self._field_count = 0
+                    self._state = S_TRAILERS
+                    break
+                self._state = S_CHUNK_DATA
+            elif self._state == S_CHUNK_DATA:
+                available = length - self._pos
+                if available == 0:
+                    break
+                take = <Py_ssize_t>min(<long long>available, self._body_remaining)
+                piece = PyBytes_FromStringAndSize(base + self._pos, take)
+                if pieces is None:
+                    pieces = [piece]
+                else:
+                    pieces.append(piece)
+                self._pos += take
+                self._body_remaining -= take
+                if self._body_remaining == 0:
+                    self._state = S_CHUNK_DATA_END
+            else:  # S_CHUNK_DATA_END
+                # SECURITY: chunk data must be followed by exactly CRLF
+                # (RFC 9112 section 7.1); anything else is a framing mismatch.
+                available = length - self._pos
+                if available >= 1 and base[self._pos] != b'\r':
+                    self._fail(400, "chunk data not followed by CRLF", self._pos)
+                if available >= 2 and base[self._pos + 1] != b'\n':
+                    self._fail(400, "chunk data not followed by CRLF", self._pos + 1)
+                if available < 2:
+                    break
+                self._pos += 2
+                self._state = S_CHUNK_SIZE
+        if pieces is None:
+            if self._state == S_TRAILERS:
+                # The trailer section is line-based: the main loop parses it.
+                return CONTINUE_WITH_TRAILERS
+            return EVENT_NEED_DATA
+        self.body_chunk = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return EVENT_BODY
+
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
+    cdef int _parse_chunk_size(self, const char* base, Py_ssize_t begin, Py_ssize_t end) except -1:
+        # chunk-size [ chunk-ext ] CRLF, chunk-size = 1*HEXDIG (RFC 9112 section 7.1).
+        cdef const char* p = base + begin
+        cdef const char* e = base + end
+        cdef const char* q = p
+        cdef const char* mark
+        cdef long long size = 0
+        cdef int digit
+        while q < e:
+            digit = _HEX[<unsigned char>q[0]]
+            if digit < 0:
+                break
+            # SECURITY: an overflowing size would wrap to a small one.
+            if size > (LLONG_MAX >> 4):
+                self._fail(400, "chunk size overflow", q - base)
+            size = (size << 4) | digit
+            q += 1
+        if q == p:
+            self._fail(400, "invalid chunk size", q - base)
+        # chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
+        while q < e:
+            while q < e and _is_ows(q[0]):
+                q += 1
+            if q == e or q[0] != b';':
+                self._fail(400, "invalid chunk extension", q - base)
+            q += 1
+            while q < e and _is_ows(q[0]):
+                q += 1
+            mark = q
+            while q < e and _TOKEN[<unsigned char>q[0]]:
+                q += 1
+            if q == mark:
+                self._fail(400, "invalid chunk extension name", q - base)
+            mark = q
+            while q < e and _is_ows(q[0]):
+                q += 1
+            if q == e or q[0] != b'=':
+                q = mark
+                continue
+            q += 1
+            while q < e and _is_ows(q[0]):
+                q += 1
+            if q < e and q[0] == b'"':
+                q = self._skip_quoted_string(base, q, e)
+            else:
+                mark = q
+                while q < e and _TOKEN[<unsigned char>q[0]]:
+                    q += 1
+                if q == mark:
+                    self._fail(400, "invalid chunk extension value", q - base)
+        self._body_total += size
+        if self._body_total > self.max_body:
+            self._fail(413, "request body too large", begin)
+        self._body_remaining = size
+        return 0
+
+    cdef const char* _skip_quoted_string(self, const char* base, const char* q,
+                                         const char* e) except NULL:
+        # quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE (RFC 9110 section 5.6.4)
+        cdef unsigned char c
+        q += 1
+        while q < e:
+            c = <unsigned char>q[0]
+            if c == b'"':
+                return q + 1
+            if c == b'\\':
+                q += 1
+                if q == e or not _VALUE[<unsigned char>q[0]]:
+                    break
+            elif not _VALUE[c]:
+                break
+            q += 1
+        self._fail(400, "invalid quoted string in chunk extension", q - base)
+        return NULL
+
+
+def parse_all(data, **limits):
+    """Parse complete requests from one buffer (a test and tooling helper)."""
+    cdef HttpRequestParser parser = HttpRequestParser(**limits)
+    cdef list requests = []
+    cdef list body = []
+    cdef int event
+    parser.feed(bytes(data))
+    while True:
+        event = parser.next_event()
+        if event == EVENT_NEED_DATA:
+            return requests
+        if event == EVENT_HEAD:
+            body = []
+        elif event == EVENT_BODY:
+            body.append(parser.body_chunk)
+        else:
+            requests.append((parser.head, b"".join(body)))
