@@ -1,0 +1,552 @@
+"""Load-test fastcore's server against peer Python servers with wrk.
+
+Each server runs alone, pinned to one core with one worker; wrk runs pinned to
+the other core. Rounds are interleaved (the server order rotates every round)
+and every figure reported is the median over rounds. Beside raw requests per
+second, the harness reports requests per second of *server CPU time*, because
+a single wrk thread saturates before the fastest servers do.
+
+Usage::
+
+    python bench/load/run.py                       # every server, 3 rounds of 5 s
+    python bench/load/run.py --quick               # smoke run: 1 round of 2 s
+    python bench/load/run.py --servers fastcore,uvicorn-raw,starlette \\
+        --rounds 3 --duration 5 --connections 64
+
+Writes ``bench/load/results/<timestamp>.md`` (also printed), ``.json`` (every
+run) and ``.png`` (bar chart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import psutil
+
+LOAD_DIR = Path(__file__).resolve().parent
+REPO_ROOT = LOAD_DIR.parent.parent
+sys.path[:0] = [str(LOAD_DIR), str(REPO_ROOT)]
+
+from report import render_chart, render_markdown  # noqa: E402
+from servers import APPS_DIR, SERVERS, ServerSpec  # noqa: E402
+
+HOST = "127.0.0.1"
+PIPELINE_SCRIPT = LOAD_DIR / "pipeline.lua"
+PIPELINE_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One wrk configuration: a path, and whether requests are pipelined."""
+
+    name: str
+    path: str
+    pipelined: bool
+    content_type: str
+    body: bytes
+
+
+WORKLOADS = (
+    Workload("plaintext", "/plaintext", False, "text/plain", b"Hello, World!"),
+    Workload("json", "/json", False, "application/json", b'{"message":"Hello, World!"}'),
+    Workload(
+        f"pipelined-{PIPELINE_DEPTH}",
+        "/plaintext",
+        True,
+        "text/plain",
+        b"Hello, World!",
+    ),
+)
+
+
+@dataclass
+class RunResult:
+    """What one wrk run against one server measured."""
+
+    server: str
+    workload: str
+    round: int
+    requests: int = 0
+    seconds: float = 0.0
+    requests_per_second: float = 0.0
+    server_cpu_seconds: float = 0.0
+    wrk_cpu_seconds: float = 0.0
+    latency_p50_ms: float | None = None
+    latency_p99_ms: float | None = None
+    non_2xx: int = 0
+    socket_errors: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def requests_per_cpu_second(self) -> float:
+        """Requests answered per second of server CPU time."""
+        if self.server_cpu_seconds <= 0:
+            return 0.0
+        return self.requests / self.server_cpu_seconds
+
+
+class ServerFailed(Exception):
+    """A server did not start, answer or validate; the message says why."""
+
+
+# --- processes ----------------------------------------------------------------
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_server(spec: ServerSpec, port: int, core: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """Start ``spec`` pinned to ``core``, in its own process group."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(APPS_DIR), str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    env["PYTHONUNBUFFERED"] = "1"
+    argv = ["taskset", "-c", str(core), *spec.command(HOST, port)]
+    with log_path.open("ab") as log:
+        log.write(f"\n$ {shlex.join(argv)}\n".encode())
+        log.flush()
+        # NOTE: a new session makes the server's pid its process group id, so
+        # stop_server() can reach the workers some servers fork (Granian).
+        return subprocess.Popen(
+            argv,
+            cwd=APPS_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_server(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """Stop the server we started: SIGTERM its group, SIGKILL what remains."""
+    try:
+        tree = [proc.pid, *(child.pid for child in psutil.Process(proc.pid).children(True))]
+    except psutil.NoSuchProcess:
+        tree = [proc.pid]
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signum)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                continue
+    if proc.poll() is None:
+        proc.wait(timeout=grace)
+    # Anything of this server's tree that left the group (none known) goes too.
+    for pid in tree[1:]:
+        try:
+            psutil.Process(pid).kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """Return user+system CPU seconds of ``pid`` and all its live children."""
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def http_get(port: int, path: str, timeout: float = 1.0) -> tuple[int, dict[str, list[str]], bytes]:
+    """GET ``path``; return the status, headers (lower-cased names) and body."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        headers: dict[str, list[str]] = {}
+        for name, value in response.getheaders():
+            headers.setdefault(name.lower(), []).append(value)
+        return response.status, headers, response.read()
+    finally:
+        conn.close()
+
+
+def wait_until_ready(proc: subprocess.Popen[bytes], port: int, timeout: float) -> None:
+    """Poll until the server answers ``/plaintext``; raise ServerFailed if not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ServerFailed(f"exited with status {proc.returncode} before answering")
+        try:
+            http_get(port, "/plaintext", timeout=0.5)
+            return
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.1)
+    raise ServerFailed(f"did not answer within {timeout:.0f} s")
+
+
+def validate(port: int) -> list[str]:
+    """Check the TechEmpower response rules on each endpoint; list violations."""
+    problems = []
+    for workload in WORKLOADS:
+        if workload.pipelined:
+            continue
+        status, headers, body = http_get(port, workload.path)
+        where = workload.path
+        if status != 200:
+            problems.append(f"{where}: status {status}")
+        if body != workload.body:
+            problems.append(f"{where}: body {body[:60]!r}")
+        content_type = headers.get("content-type", [""])
+        if not content_type[0].startswith(workload.content_type):
+            problems.append(f"{where}: Content-Type {content_type}")
+        for name in ("server", "date", "content-type"):
+            count = len(headers.get(name, []))
+            if count != 1:
+                problems.append(f"{where}: {count} {name.title()} headers")
+    return problems
+
+
+# --- wrk ----------------------------------------------------------------------
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def _to_ms(value: str, unit: str) -> float:
+    return float(value) * _UNITS[unit]
+
+
+def parse_wrk(output: str, result: RunResult) -> None:
+    """Fill ``result`` from wrk's text report."""
+    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m),", output)
+    if done is None:
+        raise ValueError("no 'requests in' line in wrk output")
+    result.requests = int(done.group(1))
+    result.seconds = _to_ms(done.group(2), done.group(3)) / 1e3
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    result.requests_per_second = float(rate.group(1)) if rate else 0.0
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if errors:
+        counts = dict(
+            zip(("connect", "read", "write", "timeout"), map(int, errors.groups()), strict=True)
+        )
+        result.socket_errors = {kind: count for kind, count in counts.items() if count}
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result.non_2xx = int(non_2xx.group(1)) if non_2xx else 0
+    for percent, attribute in (("50", "latency_p50_ms"), ("99", "latency_p99_ms")):
+        found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
+        if found:
+            setattr(result, attribute, _to_ms(found.group(1), found.group(2)))
+
+
+def run_wrk(
+    port: int,
+    workload: Workload,
+    duration: float,
+    connections: int,
+    core: int,
+    result: RunResult,
+) -> None:
+    """Run one bounded wrk against ``workload``; fill ``result`` (and its CPU)."""
+    argv = [
+        "taskset",
+        "-c",
+        str(core),
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration:g}s",
+        "--timeout",
+        "2s",
+    ]
+    if workload.pipelined:
+        argv += ["-s", str(PIPELINE_SCRIPT)]
+    else:
+        # NOTE: wrk's latency histogram is per batch when pipelining, hence
+        # meaningless there; only the plain runs record it.
+        argv.append("--latency")
+    argv.append(f"http://{HOST}:{port}{workload.path}")
+    if workload.pipelined:
+        argv += ["--", str(PIPELINE_DEPTH)]
+    children_before = os.times()
+    try:
+        completed = subprocess.run(
+            argv, capture_output=True, text=True, timeout=duration + 15, check=False
+        )
+    except subprocess.TimeoutExpired:
+        result.error = "wrk did not finish in time (killed)"
+        return
+    children_after = os.times()
+    # wrk is the only child reaped between the two snapshots.
+    result.wrk_cpu_seconds = (children_after.children_user - children_before.children_user) + (
+        children_after.children_system - children_before.children_system
+    )
+    if completed.returncode != 0:
+        result.error = f"wrk exited {completed.returncode}: {completed.stderr.strip()[:200]}"
+        return
+    try:
+        parse_wrk(completed.stdout, result)
+    except ValueError as exc:
+        result.error = f"{exc}: {completed.stdout[:200]!r}"
+
+
+# --- the benchmark ------------------------------------------------------------
+
+
+@dataclass
+class Settings:
+    """Everything that shapes a benchmark run."""
+
+    servers: list[str]
+    rounds: int
+    duration: float
+    connections: int
+    warmup: float
+    server_core: int
+    wrk_core: int
+    startup_timeout: float
+    time_limit: float
+
+
+def bench_server(
+    spec: ServerSpec,
+    round_index: int,
+    settings: Settings,
+    log_path: Path,
+    problems: dict[str, set[str]],
+) -> list[RunResult]:
+    """Start one server, run every workload against it, stop it."""
+    port = free_port()
+    proc = start_server(spec, port, settings.server_core, log_path)
+    results = []
+    try:
+        wait_until_ready(proc, port, settings.startup_timeout)
+        problems[spec.name].update(validate(port))
+        if settings.warmup > 0:
+            warm = RunResult(spec.name, "warmup", round_index)
+            run_wrk(
+                port, WORKLOADS[0], settings.warmup, settings.connections, settings.wrk_core, warm
+            )
+        for workload in WORKLOADS:
+            result = RunResult(spec.name, workload.name, round_index)
+            cpu_before = tree_cpu_seconds(proc.pid)
+            run_wrk(
+                port, workload, settings.duration, settings.connections, settings.wrk_core, result
+            )
+            result.server_cpu_seconds = tree_cpu_seconds(proc.pid) - cpu_before
+            if proc.poll() is not None:
+                result.error = f"server exited with status {proc.returncode} during the run"
+            results.append(result)
+            if result.error:
+                problems[spec.name].add(f"{workload.name}: {result.error}")
+            if result.non_2xx:
+                problems[spec.name].add(f"{workload.name}: non-2xx responses")
+            if result.socket_errors:
+                problems[spec.name].add(f"{workload.name}: socket errors {result.socket_errors}")
+            if proc.poll() is not None:
+                break
+    except (ServerFailed, OSError, http.client.HTTPException) as exc:
+        problems[spec.name].add(f"round {round_index + 1}: {exc} (log: {log_path})")
+    finally:
+        stop_server(proc)
+    return results
+
+
+def run_benchmark(
+    settings: Settings, results_dir: Path, stamp: str
+) -> tuple[list[RunResult], dict[str, set[str]]]:
+    """Run the interleaved rounds; return every run and the problems seen."""
+    specs = [SERVERS[name] for name in settings.servers]
+    problems: dict[str, set[str]] = {spec.name: set() for spec in specs}
+    results: list[RunResult] = []
+    per_server = len(WORKLOADS) * (settings.duration + 0.5) + settings.warmup + 2
+    print(
+        f"{len(specs)} servers x {settings.rounds} rounds, about "
+        f"{per_server * len(specs) * settings.rounds / 60:.1f} min "
+        f"(hard limit {settings.time_limit / 60:.0f} min)",
+        flush=True,
+    )
+    started = time.monotonic()
+    for round_index in range(settings.rounds):
+        # Rotate the order so no server always runs first or last (thermal
+        # state, page cache and the other engineers' load drift over time).
+        shift = round_index % len(specs)
+        for spec in specs[shift:] + specs[:shift]:
+            elapsed = time.monotonic() - started
+            if elapsed + per_server + settings.startup_timeout > settings.time_limit:
+                problems[spec.name].add(f"round {round_index + 1}: skipped, time limit reached")
+                continue
+            log_path = results_dir / f"{stamp}-{spec.name}.log"
+            runs = bench_server(spec, round_index, settings, log_path, problems)
+            results.extend(runs)
+            summary = ", ".join(
+                f"{run.workload} {run.requests_per_second:,.0f}/s" for run in runs if not run.error
+            )
+            print(f"  round {round_index + 1} {spec.name:16} {summary or 'FAILED'}", flush=True)
+    return results, problems
+
+
+def machine_description() -> dict[str, str]:
+    """Describe the machine and the software versions for the report."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    wrk_version = subprocess.run(
+        ["wrk", "--version"], capture_output=True, text=True, check=False
+    ).stdout.split(" [", 1)[0]
+    versions = []
+    for dist in ("uvicorn", "starlette", "blacksheep", "sanic", "granian", "uvloop", "httptools"):
+        try:
+            versions.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return {
+        "cpu": f"{cpu}, {os.cpu_count()} logical CPUs",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "wrk": wrk_version.strip(),
+        "versions": ", ".join(versions),
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--servers",
+        default=",".join(SERVERS),
+        help=f"comma-separated, from: {', '.join(SERVERS)} (default: all)",
+    )
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up per start")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 round of 2 s")
+    parser.add_argument("--server-core", type=int, default=0)
+    parser.add_argument("--wrk-core", type=int, default=1)
+    parser.add_argument("--startup-timeout", type=float, default=20.0)
+    parser.add_argument(
+        "--time-limit", type=float, default=30.0, help="minutes; later runs are skipped"
+    )
+    parser.add_argument("--results-dir", type=Path, default=LOAD_DIR / "results")
+    parser.add_argument("--no-chart", action="store_true", help="skip the PNG")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.duration, args.warmup = 1, 2.0, 0.5
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the harness from the command line; return the exit status."""
+    args = parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk not found: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    names = [name.strip() for name in args.servers.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SERVERS]
+    if unknown:
+        print(f"unknown servers {unknown}; known: {', '.join(SERVERS)}", file=sys.stderr)
+        return 2
+    available = []
+    for name in names:
+        missing = SERVERS[name].missing_modules()
+        if missing:
+            print(f"skipping {name}: cannot import {', '.join(missing)}", file=sys.stderr)
+        else:
+            available.append(name)
+    if not available:
+        print("no server to benchmark", file=sys.stderr)
+        return 2
+    settings = Settings(
+        servers=available,
+        rounds=args.rounds,
+        duration=args.duration,
+        connections=args.connections,
+        warmup=args.warmup,
+        server_core=args.server_core,
+        wrk_core=args.wrk_core,
+        startup_timeout=args.startup_timeout,
+        time_limit=args.time_limit * 60,
+    )
+    results_dir: Path = args.results_dir
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    results, problems = run_benchmark(settings, results_dir, stamp)
+    for name in names:
+        if name not in available:
+            problems[name] = {"not run: " + ", ".join(SERVERS[name].missing_modules()) + " missing"}
+    command = "python bench/load/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    machine = machine_description()
+    chart_path = None if args.no_chart else results_dir / f"{stamp}.png"
+    markdown = render_markdown(
+        results=results,
+        problems=problems,
+        settings=asdict(settings),
+        machine=machine,
+        command=command.strip(),
+        workloads=[workload.name for workload in WORKLOADS],
+        kinds={name: SERVERS[name].kind for name in settings.servers},
+        descriptions={name: SERVERS[name].description for name in settings.servers},
+        chart_name=chart_path.name if chart_path else None,
+    )
+    (results_dir / f"{stamp}.md").write_text(markdown)
+    (results_dir / f"{stamp}.json").write_text(
+        json.dumps(
+            {
+                "command": command,
+                "settings": asdict(settings),
+                "machine": machine,
+                "problems": {name: sorted(found) for name, found in problems.items()},
+                "runs": [
+                    {**asdict(run), "requests_per_cpu_second": run.requests_per_cpu_second}
+                    for run in results
+                ],
+            },
+            indent=2,
+        )
+    )
+    if chart_path is not None:
+        render_chart(
+            results, [workload.name for workload in WORKLOADS], settings.servers, chart_path
+        )
+    print()
+    print(markdown)
+    print(f"written: {results_dir / (stamp + '.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

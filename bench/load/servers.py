@@ -1,0 +1,171 @@
+"""The servers the load harness knows: how to start each one, and what it is.
+
+Every entry starts one process with one worker on a given host and port, from
+the ``apps/`` directory. The harness adds the CPU pinning (``taskset``), so the
+commands here stay plain.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+APPS_DIR = Path(__file__).resolve().parent / "apps"
+
+#: What a server is, which decides what it is compared against.
+#: "fastcore" is the subject; "peer" a framework or server people deploy;
+#: "baseline" the fixed-bytes protocol, a ceiling rather than a competitor.
+KINDS = ("fastcore", "peer", "baseline")
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """A server under test: its name, start command and what it needs."""
+
+    name: str
+    kind: str
+    description: str
+    command: Callable[[str, int], list[str]]
+    requires: tuple[str, ...]
+
+    def missing_modules(self) -> list[str]:
+        """Return the modules this server needs that cannot be imported."""
+        missing = []
+        for module in self.requires:
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                missing.append(module)
+        return missing
+
+
+def _uvicorn(target: str) -> Callable[[str, int], list[str]]:
+    def command(host: str, port: int) -> list[str]:
+        # Without --workers uvicorn serves from this very process (no
+        # supervisor), with the httptools parser on uvloop.
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+
+    return command
+
+
+def _granian(target: str, interface: str) -> Callable[[str, int], list[str]]:
+    def command(host: str, port: int) -> list[str]:
+        # NOTE: Granian always runs a supervisor plus worker processes; the
+        # harness measures the CPU time of the whole process tree.
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            interface,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--http",
+            "1",
+            "--workers",
+            "1",
+            "--runtime-threads",
+            "1",
+            "--loop",
+            "uvloop",
+            "--no-ws",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            target,
+        ]
+
+    return command
+
+
+def _script(filename: str) -> Callable[[str, int], list[str]]:
+    def command(host: str, port: int) -> list[str]:
+        return [sys.executable, str(APPS_DIR / filename), host, str(port)]
+
+    return command
+
+
+SERVERS: dict[str, ServerSpec] = {
+    spec.name: spec
+    for spec in (
+        ServerSpec(
+            "fastcore",
+            "fastcore",
+            "fastcore App on fastcore.server.run (1 worker)",
+            _script("fastcore_app.py"),
+            ("fastcore.app",),
+        ),
+        ServerSpec(
+            "uvicorn-raw",
+            "peer",
+            "bare ASGI app on uvicorn (httptools, uvloop)",
+            _uvicorn("asgi_raw:app"),
+            ("uvicorn", "httptools", "uvloop"),
+        ),
+        ServerSpec(
+            "starlette",
+            "peer",
+            "Starlette on uvicorn (httptools, uvloop)",
+            _uvicorn("starlette_app:app"),
+            ("uvicorn", "starlette"),
+        ),
+        ServerSpec(
+            "blacksheep",
+            "peer",
+            "BlackSheep on uvicorn (httptools, uvloop)",
+            _uvicorn("blacksheep_app:app"),
+            ("uvicorn", "blacksheep"),
+        ),
+        ServerSpec(
+            "sanic",
+            "peer",
+            "Sanic on its own server, single process",
+            _script("sanic_app.py"),
+            ("sanic",),
+        ),
+        ServerSpec(
+            "granian",
+            "peer",
+            "bare ASGI app on Granian (ASGI interface, uvloop)",
+            _granian("asgi_raw:app", "asgi"),
+            ("granian",),
+        ),
+        ServerSpec(
+            "granian-rsgi",
+            "peer",
+            "bare RSGI app on Granian (native RSGI interface)",
+            _granian("granian_rsgi:app", "rsgi"),
+            ("granian",),
+        ),
+        ServerSpec(
+            "uvloop-protocol",
+            "baseline",
+            "uvloop + httptools asyncio.Protocol answering pre-built bytes",
+            _script("uvloop_protocol.py"),
+            ("uvloop", "httptools"),
+        ),
+    )
+}
