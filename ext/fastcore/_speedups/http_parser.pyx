@@ -952,9 +952,23 @@ cdef class HttpRequestParser:
         return NULL
 
 
-def parse_all(data, **limits):
+def parse_all(
+    data,
+    *,
+    Py_ssize_t max_request_line=8192,
+    Py_ssize_t max_header_bytes=65536,
+    Py_ssize_t max_headers=100,
+    long long max_body=16 * 1024 * 1024,
+    head_type=RequestHead,
+):
     """Parse complete requests from one buffer (a test and tooling helper)."""
-    cdef HttpRequestParser parser = HttpRequestParser(**limits)
+    cdef HttpRequestParser parser = HttpRequestParser(
+        max_request_line=max_request_line,
+        max_header_bytes=max_header_bytes,
+        max_headers=max_headers,
+        max_body=max_body,
+        head_type=head_type,
+    )
     cdef list requests = []
     cdef list body = []
     cdef int event
