@@ -1,0 +1,623 @@
+# The radix-tree router kernel: insert routes, then match (method, raw path).
+#
+# Layout: exact static paths live in one dict (a single hash lookup on the
+# raw path when it has no "%"); dynamic routes live in a tree whose edges are
+# whole path segments. At each node a static child is tried first, then the
+# parameter edges in (weight, converter name) order, then a `path` edge that
+# takes the rest. The search backtracks, so a deeper failure on the static
+# branch still lets a parameter branch match; cost is bounded by the path's
+# segment count and the branching at each level, never by the route count.
+#
+# Docstrings live in fastcore/_speedups/router.pyi; comments here say why.
+
+cimport cython
+from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
+from cpython.object cimport PyObject
+from cpython.unicode cimport (
+    PyUnicode_AsUTF8AndSize,
+    PyUnicode_DATA,
+    PyUnicode_DecodeUTF8,
+    PyUnicode_FindChar,
+    PyUnicode_GET_LENGTH,
+    PyUnicode_KIND,
+    PyUnicode_READ,
+)
+from libc.stdlib cimport free, malloc
+
+import uuid as _uuid_module
+
+cdef object _UUID = _uuid_module.UUID
+cdef object _SAFE_UNKNOWN = _uuid_module.SafeUUID.unknown
+cdef object _object_setattr = object.__setattr__
+cdef tuple _EMPTY = ()
+
+# Converter kinds with a C fast path; user converters are KIND_CUSTOM.
+cdef enum ConverterKind:
+    KIND_STR = 0
+    KIND_INT = 1
+    KIND_FLOAT = 2
+    KIND_UUID = 3
+    KIND_SLUG = 4
+    KIND_PATH = 5
+    KIND_CUSTOM = 6
+
+cdef dict _KINDS = {
+    "str": KIND_STR, "int": KIND_INT, "float": KIND_FLOAT, "uuid": KIND_UUID,
+    "slug": KIND_SLUG, "path": KIND_PATH, "custom": KIND_CUSTOM,
+}
+
+# A unique sentinel: converters return it instead of raising on a mismatch,
+# because exceptions cost microseconds on a path that fails often.
+cdef object _NO_MATCH = object()
+
+
+@cython.final
+@cython.freelist(32)
+cdef class RouteMatch:
+
+    def __init__(self, int status, route=None, endpoint=None, params=None,
+                 allowed=(), redirect_to=None, bint auto_options=False):
+        self.status = status
+        self.route = route
+        self.endpoint = endpoint
+        self.params = {} if params is None else dict(params)
+        self.allowed = tuple(allowed)
+        self.redirect_to = redirect_to
+        self.auto_options = auto_options
+
+    def __repr__(self):
+        return (
+            f"RouteMatch(status={self.status!r}, route={self.route!r}, "
+            f"params={self.params!r}, allowed={self.allowed!r}, "
+            f"redirect_to={self.redirect_to!r}, auto_options={self.auto_options!r})"
+        )
+
+
+cdef RouteMatch _new_match(int status, object route, object endpoint, dict params,
+                           tuple allowed, str redirect_to, bint auto_options):
+    # PERF: skips __init__ and its argument parsing (bench_router: found paths).
+    cdef RouteMatch m = RouteMatch.__new__(RouteMatch)
+    m.status = status
+    m.route = route
+    m.endpoint = endpoint
+    m.params = params
+    m.allowed = allowed
+    m.redirect_to = redirect_to
+    m.auto_options = auto_options
+    return m
+
+
+@cython.final
+cdef class _Target:
+    # One route at a leaf, for one method.
+    cdef object route
+    cdef object endpoint
+    cdef tuple names            # parameter names in segment order
+    cdef str label              # how dump() shows the route
+
+
+@cython.final
+cdef class _Leaf:
+    # The routes that end at one node, by method (HEAD falls back to GET).
+    cdef dict targets
+    cdef tuple allowed          # sorted, computed by finalize()
+
+    def __cinit__(self):
+        self.targets = {}
+        self.allowed = _EMPTY
+
+
+@cython.final
+cdef class _Edge:
+    # A parameter edge: one converter at one place in the tree.
+    cdef int kind
+    cdef int weight
+    cdef str label              # the converter name, which also keys the edge
+    cdef object convert         # Converter.convert for KIND_CUSTOM, else None
+    cdef _Node child
+
+
+@cython.final
+cdef class _Node:
+    cdef dict static            # decoded segment -> _Node, None while empty
+    cdef list params            # _Edge list (not path), sorted by finalize()
+    cdef _Edge path_edge        # the `path` edge: it consumes the rest
+    cdef _Leaf leaf
+
+    def __cinit__(self):
+        self.static = None
+        self.params = []
+
+
+@cython.final
+@cython.freelist(8)
+cdef class _Search:
+    # The state of one lookup, kept out of RadixTree so match() is re-entrant
+    # (a user converter may itself call match()).
+    cdef str method
+    cdef list values            # converted values on the current branch
+    cdef _Target target         # the answer, once found
+    cdef list matched           # leaves whose path matched but not the method
+
+
+# --- segment converters ------------------------------------------------------
+
+cdef inline bint _is_digit(Py_UCS4 c) noexcept:
+    return c >= 48 and c <= 57   # '0'..'9'
+
+
+cdef inline int _hex_value(Py_UCS4 c) noexcept:
+    if c >= 48 and c <= 57:
+        return <int>c - 48
+    if c >= 97 and c <= 102:     # 'a'..'f'
+        return <int>c - 87
+    if c >= 65 and c <= 70:      # 'A'..'F'
+        return <int>c - 55
+    return -1
+
+
+cdef object _convert_int(str seg):
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(seg), i
+    cdef int kind = PyUnicode_KIND(seg)
+    cdef void *data = PyUnicode_DATA(seg)
+    cdef long long value = 0
+    cdef Py_UCS4 c
+    for i in range(n):
+        c = PyUnicode_READ(kind, data, i)
+        if not _is_digit(c):
+            return _NO_MATCH
+        value = value * 10 + (<int>c - 48)
+    # 18 digits always fit in a signed 64-bit integer; longer ones go to int().
+    if n <= 18:
+        return PyLong_FromLongLong(value)
+    return int(seg)
+
+
+cdef object _convert_float(str seg):
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(seg), i, digits = 0, fraction = -1
+    cdef int kind = PyUnicode_KIND(seg)
+    cdef void *data = PyUnicode_DATA(seg)
+    cdef Py_UCS4 c
+    # Grammar: [0-9]+ ( "." [0-9]+ )?  -- no sign, exponent, inf or nan, so a
+    # URL has one spelling per value family and never surprises a handler.
+    for i in range(n):
+        c = PyUnicode_READ(kind, data, i)
+        if _is_digit(c):
+            digits += 1
+        elif c == 46 and fraction < 0 and digits > 0:   # '.'
+            fraction = i
+        else:
+            return _NO_MATCH
+    if digits == 0 or fraction == n - 1:
+        return _NO_MATCH
+    return float(seg)
+
+
+cdef object _convert_uuid(str seg):
+    cdef Py_ssize_t i
+    cdef int kind, nibble, taken = 0
+    cdef void *data
+    cdef Py_UCS4 c
+    cdef unsigned long long high = 0, low = 0
+    if PyUnicode_GET_LENGTH(seg) != 36:
+        return _NO_MATCH
+    kind = PyUnicode_KIND(seg)
+    data = PyUnicode_DATA(seg)
+    for i in range(36):
+        c = PyUnicode_READ(kind, data, i)
+        if i == 8 or i == 13 or i == 18 or i == 23:
+            if c != 45:          # '-'
+                return _NO_MATCH
+            continue
+        nibble = _hex_value(c)
+        if nibble < 0:
+            return _NO_MATCH
+        # 32 hex digits: the first 16 fill the high word, the rest the low one.
+        if taken < 16:
+            high = (high << 4) | <unsigned long long>nibble
+        else:
+            low = (low << 4) | <unsigned long long>nibble
+        taken += 1
+    # PERF: UUID(str) re-parses the text in Python; setting the two slots the
+    # way UUID.__init__ does costs a fraction (bench_router: uuid paths).
+    value = (PyLong_FromUnsignedLongLong(high) << 64) | PyLong_FromUnsignedLongLong(low)
+    result = _UUID.__new__(_UUID)
+    _object_setattr(result, "int", value)
+    _object_setattr(result, "is_safe", _SAFE_UNKNOWN)
+    return result
+
+
+cdef object _convert_slug(str seg):
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(seg), i
+    cdef int kind = PyUnicode_KIND(seg)
+    cdef void *data = PyUnicode_DATA(seg)
+    cdef Py_UCS4 c
+    for i in range(n):
+        c = PyUnicode_READ(kind, data, i)
+        if not (_is_digit(c) or (c >= 97 and c <= 122) or (c >= 65 and c <= 90)
+                or c == 45 or c == 95):     # '-' '_'
+            return _NO_MATCH
+    return seg
+
+
+cdef object _convert(_Edge edge, str seg):
+    # Every caller has already refused the empty segment.
+    if edge.kind == KIND_STR:
+        return seg
+    if edge.kind == KIND_INT:
+        return _convert_int(seg)
+    if edge.kind == KIND_FLOAT:
+        return _convert_float(seg)
+    if edge.kind == KIND_UUID:
+        return _convert_uuid(seg)
+    if edge.kind == KIND_SLUG:
+        return _convert_slug(seg)
+    # A user converter signals "no match" with ValueError (documented); any
+    # other exception is a bug in it and propagates to the App's 500 handler.
+    try:
+        return edge.convert(seg)
+    except ValueError:
+        return _NO_MATCH
+
+
+cdef bint _is_safe_relative(str value):
+    # SECURITY: a `path` value is joined to directories by handlers, so it must
+    # not be absolute, hold NUL, or have a ".." component once decoded (RFC 3986
+    # section 5.2.4 dot segments; "\\" too, for code that treats it as a separator).
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(value), i, start = 0
+    cdef int kind = PyUnicode_KIND(value)
+    cdef void *data = PyUnicode_DATA(value)
+    cdef Py_UCS4 c
+    if n == 0:
+        return False
+    c = PyUnicode_READ(kind, data, 0)
+    if c == 47 or c == 92:       # '/' '\\'
+        return False
+    for i in range(n + 1):
+        c = PyUnicode_READ(kind, data, i) if i < n else 47
+        if c == 0:
+            return False
+        if c == 47 or c == 92:
+            if i - start == 2 and PyUnicode_READ(kind, data, start) == 46 \
+                    and PyUnicode_READ(kind, data, start + 1) == 46:
+                return False
+            start = i + 1
+    return True
+
+
+cdef str _unquote_segment(str seg):
+    # Percent-decodes one segment as UTF-8; "%" not followed by two hex digits
+    # stays literal. Invalid UTF-8 raises UnicodeDecodeError (the caller turns
+    # it into a 404). Decoding per segment keeps "%2F" inside its segment.
+    cdef Py_ssize_t size, i = 0, j = 0
+    cdef const char *src = PyUnicode_AsUTF8AndSize(seg, &size)
+    cdef char *buf = <char *>malloc(size + 1)
+    cdef int high, low
+    if buf == NULL:
+        raise MemoryError()
+    try:
+        while i < size:
+            if src[i] == 37 and i + 2 < size:   # '%'
+                high = _hex_value(<unsigned char>src[i + 1])
+                low = _hex_value(<unsigned char>src[i + 2])
+                if high >= 0 and low >= 0:
+                    buf[j] = <char>(high * 16 + low)
+                    i += 3
+                    j += 1
+                    continue
+            buf[j] = src[i]
+            i += 1
+            j += 1
+        return PyUnicode_DecodeUTF8(buf, j, NULL)
+    finally:
+        free(buf)
+
+
+cdef list _split_decoded(str path):
+    # The raw path split on "/" with each segment percent-decoded.
+    cdef list segments = path.split("/")
+    cdef Py_ssize_t i
+    for i in range(1, len(segments)):
+        seg = <str>segments[i]
+        if PyUnicode_FindChar(seg, 37, 0, PyUnicode_GET_LENGTH(seg), 1) >= 0:
+            segments[i] = _unquote_segment(seg)
+    return segments
+
+
+cdef tuple _union_allowed(list leaves):
+    cdef set methods = set()
+    for leaf in leaves:
+        methods.update((<_Leaf>leaf).allowed)
+    return tuple(sorted(methods))
+
+
+cdef dict _build_params(tuple names, list values):
+    cdef dict params = {}
+    cdef Py_ssize_t i
+    for i in range(len(names)):
+        PyDict_SetItem(params, names[i], values[i])
+    return params
+
+
+# --- the tree ------------------------------------------------------------------
+
+@cython.final
+cdef class RadixTree:
+
+    def __cinit__(self):
+        self._static = {}
+        self._root = _Node()
+        self._finalized = False
+        self.redirect_slashes = False
+
+    def __init__(self, bint redirect_slashes=False):
+        self.redirect_slashes = redirect_slashes
+
+    def insert(self, tuple segments, str method, object route, object endpoint,
+               tuple names, str label):
+        cdef _Leaf leaf
+        cdef _Target target
+        if self._finalized:
+            raise RuntimeError("RadixTree.insert() after finalize()")
+        for item in segments:
+            if type(item) is not str:
+                leaf = _leaf_for(<_Node>self._root, segments)
+                break
+        else:
+            key = "/" + "/".join(segments)
+            leaf = self._static.get(key)
+            if leaf is None:
+                leaf = self._static[key] = _Leaf()
+        if method in leaf.targets:
+            raise ValueError(f"{method} {label}: a route is already inserted there")
+        target = _Target.__new__(_Target)
+        target.route = route
+        target.endpoint = endpoint
+        target.names = names
+        target.label = label
+        leaf.targets[method] = target
+
+    def finalize(self):
+        for leaf in self._static.values():
+            _finalize_leaf(<_Leaf>leaf)
+        _finalize_node(<_Node>self._root)
+        self._finalized = True
+
+    cpdef RouteMatch match(self, str method, str path):
+        if not self._finalized:
+            raise RuntimeError("RadixTree.match() before finalize()")
+        cdef RouteMatch result = _lookup(self, method, path)
+        if result.status == MATCH_NOT_FOUND and self.redirect_slashes:
+            other = _toggle_trailing_slash(path)
+            if other is not None and _lookup(self, method, other).status != MATCH_NOT_FOUND:
+                return _new_match(MATCH_REDIRECT, None, None, {}, _EMPTY, other, False)
+        return result
+
+    def dump(self):
+        lines = ["static routes:"]
+        for key in sorted(self._static):
+            lines.append(f"  {key}  {_describe(<_Leaf>self._static[key])}")
+        lines.append("dynamic tree:")
+        _dump_node(<_Node>self._root, 1, lines)
+        return "\n".join(lines) + "\n"
+
+
+cdef _Leaf _leaf_for(_Node root, tuple segments):
+    cdef _Node node = root, child
+    cdef _Edge edge
+    for item in segments:
+        if type(item) is str:
+            if node.static is None:
+                node.static = {}
+            child = node.static.get(item)
+            if child is None:
+                child = node.static[item] = _Node()
+            node = child
+            continue
+        kind_name, weight, label, convert = item
+        kind = _KINDS[kind_name]
+        if kind == KIND_PATH:
+            if node.path_edge is None:
+                node.path_edge = _new_edge(kind, weight, label, convert)
+            edge = node.path_edge
+        else:
+            # One edge per converter name: "/a/{x}" and "/a/{y}" share it and
+            # differ only in the names stored on their targets.
+            edge = None
+            for existing in node.params:
+                if (<_Edge>existing).label == label:
+                    edge = <_Edge>existing
+                    break
+            if edge is None:
+                edge = _new_edge(kind, weight, label, convert)
+                node.params.append(edge)
+        node = edge.child
+    if node.leaf is None:
+        node.leaf = _Leaf()
+    return node.leaf
+
+
+cdef _Edge _new_edge(int kind, int weight, str label, object convert):
+    cdef _Edge edge = _Edge.__new__(_Edge)
+    edge.kind = kind
+    edge.weight = weight
+    edge.label = label
+    edge.convert = convert
+    edge.child = _Node()
+    return edge
+
+
+def _edge_order(_Edge edge):
+    return (edge.weight, edge.label)
+
+
+cdef int _finalize_leaf(_Leaf leaf) except -1:
+    # HEAD is served by the GET route unless one is defined (RFC 9110 9.3.2).
+    if "GET" in leaf.targets and "HEAD" not in leaf.targets:
+        leaf.targets["HEAD"] = leaf.targets["GET"]
+    # OPTIONS is always answered, by a route or automatically.
+    leaf.allowed = tuple(sorted({*leaf.targets, "OPTIONS"}))
+    return 0
+
+
+cdef int _finalize_node(_Node node) except -1:
+    # Registration order must not matter: order edges by weight, then name.
+    node.params.sort(key=_edge_order)
+    if node.leaf is not None:
+        _finalize_leaf(node.leaf)
+    if node.static is not None:
+        for child in node.static.values():
+            _finalize_node(<_Node>child)
+    for edge in node.params:
+        _finalize_node((<_Edge>edge).child)
+    if node.path_edge is not None:
+        _finalize_node(node.path_edge.child)
+    return 0
+
+
+cdef RouteMatch _lookup(RadixTree tree, str method, str path):
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(path)
+    cdef PyObject *found
+    cdef _Leaf static_leaf = None
+    cdef _Target target
+    cdef list segments
+    if n == 0 or PyUnicode_READ(PyUnicode_KIND(path), PyUnicode_DATA(path), 0) != 47:
+        return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
+    if PyUnicode_FindChar(path, 37, 0, n, 1) < 0:   # no '%': raw == decoded
+        # PERF: one hash lookup for static routes (bench_router: static set).
+        found = PyDict_GetItem(tree._static, path)
+        if found != NULL:
+            static_leaf = <_Leaf>found
+            found = PyDict_GetItem(static_leaf.targets, method)
+            if found != NULL:
+                target = <_Target>found
+                return _new_match(MATCH_FOUND, target.route, target.endpoint, {},
+                                      _EMPTY, None, False)
+        segments = path.split("/")
+    else:
+        try:
+            segments = _split_decoded(path)
+        except UnicodeDecodeError:
+            return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
+        # A decoded "/" lives inside a segment, so it can never equal a
+        # static route's text: only join when no segment holds one.
+        for seg in segments:
+            if PyUnicode_FindChar(<str>seg, 47, 0, PyUnicode_GET_LENGTH(<str>seg), 1) >= 0:
+                break
+        else:
+            found = PyDict_GetItem(tree._static, "/".join(segments))
+            if found != NULL:
+                static_leaf = <_Leaf>found
+                found = PyDict_GetItem(static_leaf.targets, method)
+                if found != NULL:
+                    target = <_Target>found
+                    return _new_match(MATCH_FOUND, target.route, target.endpoint, {},
+                                          _EMPTY, None, False)
+    return _search_tree(tree, method, segments, static_leaf)
+
+
+cdef RouteMatch _search_tree(RadixTree tree, str method, list segments, _Leaf static_leaf):
+    cdef _Search search = _Search.__new__(_Search)
+    cdef _Target target
+    cdef list leaves
+    search.method = method
+    search.values = []
+    search.target = None
+    search.matched = None
+    if _search(<_Node>tree._root, segments, 1, search):
+        target = search.target
+        return _new_match(MATCH_FOUND, target.route, target.endpoint,
+                              _build_params(target.names, search.values),
+                              _EMPTY, None, False)
+    leaves = search.matched if search.matched is not None else []
+    if static_leaf is not None:
+        leaves.append(static_leaf)
+    if not leaves:
+        return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
+    if method == "OPTIONS":
+        return _new_match(MATCH_FOUND, None, None, {}, _union_allowed(leaves), None, True)
+    return _new_match(MATCH_METHOD_NOT_ALLOWED, None, None, {},
+                          _union_allowed(leaves), None, False)
+
+
+cdef str _toggle_trailing_slash(str path):
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(path)
+    if n <= 1:
+        return None
+    if path.endswith("/"):
+        return path[:-1]
+    return path + "/"
+
+
+cdef bint _search(_Node node, list segments, Py_ssize_t index, _Search search) except -1:
+    # Depth-first, in priority order: static child, typed and str parameters
+    # by weight, then `path`. True as soon as a leaf has the method.
+    cdef Py_ssize_t count = PyList_GET_SIZE(segments)
+    cdef PyObject *found
+    cdef _Edge edge
+    cdef str seg
+    if index == count:
+        return _arrive(node.leaf, search)
+    seg = <str>PyList_GET_ITEM(segments, index)
+    if node.static is not None:
+        found = PyDict_GetItem(node.static, seg)
+        if found != NULL and _search(<_Node>found, segments, index + 1, search):
+            return True
+    # No parameter matches an empty segment ("//" or the trailing slash).
+    if PyUnicode_GET_LENGTH(seg) != 0:
+        for item in node.params:
+            edge = <_Edge>item
+            value = _convert(edge, seg)
+            if value is _NO_MATCH:
+                continue
+            search.values.append(value)
+            if _search(edge.child, segments, index + 1, search):
+                return True
+            search.values.pop()
+    if node.path_edge is not None:
+        rest = "/".join(segments[index:])
+        if _is_safe_relative(rest):
+            search.values.append(rest)
+            if _arrive(node.path_edge.child.leaf, search):
+                return True
+            search.values.pop()
+    return False
+
+
+cdef inline bint _arrive(_Leaf leaf, _Search search) except -1:
+    if leaf is None:
+        return False
+    cdef PyObject *found = PyDict_GetItem(leaf.targets, search.method)
+    if found != NULL:
+        search.target = <_Target>found
+        return True
+    if search.matched is None:
+        search.matched = []
+    search.matched.append(leaf)
+    return False
+
+
+cdef str _describe(_Leaf leaf):
+    return "  ".join(
+        f"{method}={(<_Target>leaf.targets[method]).label}" for method in sorted(leaf.targets)
+    )
+
+
+cdef int _dump_node(_Node node, int depth, list lines) except -1:
+    indent = "  " * depth
+    if node.leaf is not None:
+        lines.append(f"{indent}-> {_describe(node.leaf)}")
+    if node.static is not None:
+        for key in sorted(node.static):
+            lines.append(f"{indent}/{key}")
+            _dump_node(<_Node>node.static[key], depth + 1, lines)
+    for item in node.params:
+        edge = <_Edge>item
+        lines.append(f"{indent}/{{:{edge.label}}}  (weight {edge.weight})")
+        _dump_node(edge.child, depth + 1, lines)
+    if node.path_edge is not None:
+        lines.append(f"{indent}/{{:path}}  (rest of the path)")
+        _dump_node(node.path_edge.child, depth + 1, lines)
+    return 0
