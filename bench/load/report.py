@@ -19,6 +19,7 @@ class Run(Protocol):
     requests_per_second: float
     server_cpu_seconds: float
     wrk_cpu_seconds: float
+    other_load_on_server_core: float
     latency_p50_ms: float | None
     latency_p99_ms: float | None
     non_2xx: int
@@ -140,8 +141,8 @@ def _details(results: Sequence[Run], servers: Iterable[str], workloads: Sequence
         "## Per-run detail (medians over rounds; min–max of req/s)",
         "",
         "| server | workload | runs | req/s median | req/s min–max | server CPU | wrk CPU "
-        "| p50 ms | p99 ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| others on server core | p50 ms | p99 ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
     def med(values: list[float]) -> float | None:
@@ -154,23 +155,28 @@ def _details(results: Sequence[Run], servers: Iterable[str], workloads: Sequence
         for workload in workloads:
             runs = good_runs(results, server, workload)
             if not runs:
-                lines.append(f"| {server} | {workload} | 0 | — | — | — | — | — | — |")
+                lines.append(f"| {server} | {workload} | 0 | — | — | — | — | — | — | — |")
                 continue
             rates = [run.requests_per_second for run in runs]
             server_cpu = med([run.server_cpu_seconds / run.seconds for run in runs])
             wrk_cpu = med([run.wrk_cpu_seconds / run.seconds for run in runs])
+            others = med([run.other_load_on_server_core for run in runs])
             p50 = med([run.latency_p50_ms for run in runs if run.latency_p50_ms is not None])
             p99 = med([run.latency_p99_ms for run in runs if run.latency_p99_ms is not None])
             lines.append(
                 f"| {server} | {workload} | {len(runs)} | {statistics.median(rates):,.0f} "
                 f"| {min(rates):,.0f}–{max(rates):,.0f} | {fmt(server_cpu, '.0%')} "
-                f"| {fmt(wrk_cpu, '.0%')} | {fmt(p50, '.2f')} | {fmt(p99, '.2f')} |"
+                f"| {fmt(wrk_cpu, '.0%')} | {fmt(others, '.0%')} | {fmt(p50, '.2f')} "
+                f"| {fmt(p99, '.2f')} |"
             )
     lines += [
         "",
         "Server CPU and wrk CPU are CPU seconds per wall second (100% = one core "
         "busy). When wrk sits near 100%, the client is the bottleneck and the "
-        "req/s per CPU-second table is the one that ranks the servers.",
+        'req/s per CPU-second table is the one that ranks the servers. "Others on '
+        "server core\" is the share of the server's core used by other processes "
+        "(kernel network work included) during the run: when it is high, raw req/s "
+        "understates that server and req/s per CPU-second is the fairer figure.",
         "",
     ]
     return lines

@@ -87,6 +87,7 @@ class RunResult:
     requests_per_second: float = 0.0
     server_cpu_seconds: float = 0.0
     wrk_cpu_seconds: float = 0.0
+    other_load_on_server_core: float = 0.0
     latency_p50_ms: float | None = None
     latency_p99_ms: float | None = None
     non_2xx: int = 0
@@ -116,14 +117,20 @@ def free_port() -> int:
         return port
 
 
-def start_server(spec: ServerSpec, port: int, core: int, log_path: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    spec: ServerSpec,
+    port: int,
+    core: int,
+    log_path: Path,
+    extra_args: tuple[str, ...] = (),
+) -> subprocess.Popen[bytes]:
     """Start ``spec`` pinned to ``core``, in its own process group."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(APPS_DIR), str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])]
     )
     env["PYTHONUNBUFFERED"] = "1"
-    argv = ["taskset", "-c", str(core), *spec.command(HOST, port)]
+    argv = ["taskset", "-c", str(core), *spec.command(HOST, port), *extra_args]
     with log_path.open("ab") as log:
         log.write(f"\n$ {shlex.join(argv)}\n".encode())
         log.flush()
@@ -181,6 +188,14 @@ def tree_cpu_seconds(pid: int) -> float:
             continue
         total += times.user + times.system + times.children_user + times.children_system
     return total
+
+
+def core_busy_seconds(core: int) -> tuple[float, float]:
+    """Return (busy, total) CPU seconds the kernel has counted for ``core``."""
+    times = psutil.cpu_times(percpu=True)[core]
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    total = sum(times)
+    return total - idle, total
 
 
 def http_get(port: int, path: str, timeout: float = 1.0) -> tuple[int, dict[str, list[str]], bytes]:

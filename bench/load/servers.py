@@ -30,6 +30,9 @@ class ServerSpec:
     description: str
     command: Callable[[str, int], list[str]]
     requires: tuple[str, ...]
+    #: Extra arguments for the idle-connection measurement: a keep-alive
+    #: timeout long enough that idle connections survive until RSS is read.
+    idle_args: tuple[str, ...] = ()
 
     def missing_modules(self) -> list[str]:
         """Return the modules this server needs that cannot be imported."""
@@ -69,6 +72,10 @@ def _uvicorn(target: str) -> Callable[[str, int], list[str]]:
     return command
 
 
+# uvicorn closes a keep-alive connection after 5 idle seconds by default.
+_UVICORN_IDLE = ("--timeout-keep-alive", "600")
+
+
 def _granian(target: str, interface: str) -> Callable[[str, int], list[str]]:
     def command(host: str, port: int) -> list[str]:
         # NOTE: Granian always runs a supervisor plus worker processes; the
@@ -101,6 +108,11 @@ def _granian(target: str, interface: str) -> Callable[[str, int], list[str]]:
     return command
 
 
+# Granian serves at most backlog/workers (1,024) connections at a time by
+# default; later ones wait unanswered.
+_GRANIAN_IDLE = ("--backpressure", "65536")
+
+
 def _script(filename: str) -> Callable[[str, int], list[str]]:
     def command(host: str, port: int) -> list[str]:
         return [sys.executable, str(APPS_DIR / filename), host, str(port)]
@@ -124,6 +136,7 @@ SERVERS: dict[str, ServerSpec] = {
             "bare ASGI app on uvicorn (httptools, uvloop)",
             _uvicorn("asgi_raw:app"),
             ("uvicorn", "httptools", "uvloop"),
+            _UVICORN_IDLE,
         ),
         ServerSpec(
             "starlette",
@@ -131,6 +144,7 @@ SERVERS: dict[str, ServerSpec] = {
             "Starlette on uvicorn (httptools, uvloop)",
             _uvicorn("starlette_app:app"),
             ("uvicorn", "starlette"),
+            _UVICORN_IDLE,
         ),
         ServerSpec(
             "blacksheep",
@@ -138,6 +152,7 @@ SERVERS: dict[str, ServerSpec] = {
             "BlackSheep on uvicorn (httptools, uvloop)",
             _uvicorn("blacksheep_app:app"),
             ("uvicorn", "blacksheep"),
+            _UVICORN_IDLE,
         ),
         ServerSpec(
             "sanic",
@@ -152,6 +167,7 @@ SERVERS: dict[str, ServerSpec] = {
             "bare ASGI app on Granian (ASGI interface, uvloop)",
             _granian("asgi_raw:app", "asgi"),
             ("granian",),
+            _GRANIAN_IDLE,
         ),
         ServerSpec(
             "granian-rsgi",
@@ -159,6 +175,7 @@ SERVERS: dict[str, ServerSpec] = {
             "bare RSGI app on Granian (native RSGI interface)",
             _granian("granian_rsgi:app", "rsgi"),
             ("granian",),
+            _GRANIAN_IDLE,
         ),
         ServerSpec(
             "uvloop-protocol",
