@@ -1,0 +1,134 @@
+# The C-level layout of the connection protocol.
+#
+# ServerState is shared by every connection of one listening server (limits,
+# the response writer, the timer tick, the set of open connections for the
+# graceful drain). HttpProtocol is the asyncio Protocol of one connection.
+
+from fastcore._speedups.http_parser cimport HttpRequestParser, RequestHead
+from fastcore._speedups.response_writer cimport ResponseWriter
+
+
+cdef enum DeadlineKind:
+    DEADLINE_NONE = 0     # a handler is busy: no read deadline
+    DEADLINE_IDLE = 1     # waiting for the next request (keep-alive timeout)
+    DEADLINE_HEAD = 2     # a request head has started (header timeout)
+    DEADLINE_BODY = 3     # waiting for request-body bytes (body timeout)
+
+
+cdef enum ReadPause:
+    PAUSE_BODY = 1        # buffered request body above the high-water mark
+    PAUSE_WRITE = 2       # the transport's write buffer is full
+    PAUSE_PIPELINE = 4    # too many requests of this connection in flight
+    PAUSE_STOPPED = 8     # no more requests will be read on this connection
+
+
+cdef class ServerState:
+    cdef readonly object config
+    cdef object loop
+    cdef ResponseWriter writer
+    cdef set connections
+    cdef double now
+    cdef double tick_interval
+    cdef double keep_alive_timeout
+    cdef double header_timeout
+    cdef double body_timeout
+    cdef Py_ssize_t max_request_line
+    cdef Py_ssize_t max_header_bytes
+    cdef Py_ssize_t max_headers
+    cdef long long max_body
+    cdef Py_ssize_t body_high_water
+    cdef Py_ssize_t max_pipeline
+    cdef long long max_discard
+    cdef object access_logger       # a logging.Logger, or None when disabled
+    cdef object tick_handle
+    cdef long long date_second
+    cdef readonly bint shutting_down
+
+    cdef int _tick(self) except -1
+
+
+cdef class HttpProtocol:
+    cdef ServerState state
+    cdef ResponseWriter writer
+    cdef object dispatch
+    cdef object loop
+    cdef object transport
+    cdef object peer
+    cdef HttpRequestParser parser
+    cdef object pipeline            # deque of _Exchange, in request order
+    cdef _Exchange body_exchange    # the exchange whose body is arriving
+    cdef list out                   # buffers of one data_received pass
+    cdef object drain_waiter
+    cdef double deadline
+    cdef int deadline_kind
+    cdef int read_paused            # ReadPause bits
+    cdef bint batching              # inside data_received: merge writes
+    cdef bint write_paused
+    cdef bint closed
+    cdef bint close_pending         # close once the buffers are written
+    cdef bint no_more_requests      # the current request is the connection's last
+    cdef bint stopped               # parsing stopped for good
+    cdef bint parse_blocked         # pipeline full: events left in the parser
+
+    cdef int _process(self) except -1
+    cdef int _on_head(self, RequestHead head) except -1
+    cdef int _on_body(self, bytes chunk) except -1
+    cdef int _on_end(self) except -1
+    cdef int _on_parser_error(self, object exc) except -1
+    cdef int _flush(self) except -1
+    cdef int _send(self, _Exchange exchange) except -1
+    cdef int _settle_body(self, _Exchange exchange) except -1
+    cdef int _timeout_response(self) except -1
+    cdef int _stream_done(self, _Exchange exchange) except -1
+    cdef int _emit(self, bytes data) except -1
+    cdef int _write_out(self) except -1
+    cdef int _close(self) except -1
+    cdef int _stop_reading(self) except -1
+    cdef int _pause(self, int reason) except -1
+    cdef int _resume(self, int reason) except -1
+    cdef int _send_continue(self, _Exchange exchange) except -1
+    cdef int _set_idle(self) except -1
+    cdef int _on_deadline(self) except -1
+    cdef int _begin_shutdown(self) except -1
+    cdef int _log_access(self, RequestHead head, int status, Py_ssize_t size,
+                         double started) except -1
+
+
+cdef class _BodyChannel:
+    cdef HttpProtocol protocol
+    cdef _Exchange exchange
+    cdef list chunks
+    cdef Py_ssize_t buffered
+    cdef long long received
+    cdef long long discard_limit
+    cdef object waiter
+    cdef bint complete
+    cdef bint failed
+    cdef bint discarding
+    cdef bint continue_pending
+
+    @staticmethod
+    cdef _BodyChannel new(HttpProtocol protocol, _Exchange exchange, bint continue_pending)
+    cdef int _push(self, bytes chunk) except -1
+    cdef int _finish(self) except -1
+    cdef int _fail(self) except -1
+    cdef int _wake(self) except -1
+
+
+cdef class _Exchange:
+    cdef HttpProtocol protocol
+    cdef RequestHead head
+    cdef _BodyChannel body
+    cdef object task
+    cdef object response
+    cdef bytes raw                  # a pre-serialized answer (errors)
+    cdef double started
+    cdef long long body_bytes       # streamed body bytes (access log)
+    cdef bint done
+    cdef bint sent
+    cdef bint keep_alive
+    cdef bint streaming
+    cdef bint continue_wanted
+
+    @staticmethod
+    cdef _Exchange new(HttpProtocol protocol, RequestHead head, bint keep_alive, double started)

@@ -1,0 +1,885 @@
+# The asyncio Protocol of one HTTP/1.1 connection, on uvloop.
+#
+# Bytes go to the incremental parser; every complete request of a read is
+# dispatched in that same pass. A handler coroutine is first driven
+# synchronously; most finish there and their response is serialized at once.
+# Responses leave strictly in request order, merged into one write per pass.
+# Timeouts are not per-request timers: ServerState ticks a few times a second
+# and closes the connections whose deadline passed.
+
+cimport cython
+from cpython.ref cimport PyObject, Py_XDECREF
+
+from fastcore._speedups.http_parser cimport (
+    EVENT_BODY,
+    EVENT_END,
+    EVENT_HEAD,
+    EVENT_NEED_DATA,
+    HttpRequestParser,
+    RequestHead,
+)
+from fastcore._speedups.response_writer cimport (
+    FRAMING_CHUNKED,
+    FRAMING_CLOSE,
+    FRAMING_NONE,
+    ResponseWriter,
+    encode_chunk,
+    refresh_date,
+    stream_framing,
+)
+
+import asyncio
+import collections
+import logging
+import time
+import types
+
+from fastcore.exceptions import ClientDisconnect, ParserError
+from fastcore.server._eager import as_coroutine, resume
+
+# NOTE: PyIter_Send (CPython 3.10+) is not in Cython's bundled declarations.
+# It finishes a coroutine without raising StopIteration.
+cdef extern from "Python.h":
+    ctypedef enum PySendResult:
+        PYGEN_RETURN
+        PYGEN_ERROR
+        PYGEN_NEXT
+    PySendResult PyIter_Send(object iterator, object arg, PyObject** presult) except? PYGEN_ERROR
+
+cdef bytes _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+cdef bytes _LAST_CHUNK = b"0\r\n\r\n"
+cdef bytes _CRLF = b"\r\n"
+cdef Py_ssize_t _COPY_CHUNK_LIMIT = 64 * 1024
+cdef object _log = logging.getLogger("fastcore.server")
+cdef object _CoroutineType = types.CoroutineType
+cdef object _deque = collections.deque
+cdef object _perf_counter = time.perf_counter
+cdef object _CancelledError = asyncio.CancelledError
+# Marks an exchange whose handler failed: it is answered 500.
+cdef object _FAILED = object()
+
+
+@cython.final
+cdef class ServerState:
+    # See protocol.pyi for the documented Python surface.
+
+    def __init__(self, config, loop=None):
+        self.config = config
+        self.loop = loop if loop is not None else asyncio.get_running_loop()
+        self.writer = ResponseWriter(config.server_header)
+        self.connections = set()
+        self.keep_alive_timeout = config.keep_alive_timeout
+        self.header_timeout = config.header_timeout
+        self.body_timeout = config.body_timeout
+        self.max_request_line = config.max_request_line
+        self.max_header_bytes = config.max_header_bytes
+        self.max_headers = config.max_headers
+        self.max_body = config.max_body
+        self.body_high_water = config.body_high_water
+        self.max_pipeline = config.max_pipeline
+        self.max_discard = config.max_discard
+        self.tick_interval = config.tick_interval
+        self.access_logger = logging.getLogger("fastcore.access") if config.access_log else None
+        self.now = self.loop.time()
+        self.date_second = -1
+        self.tick_handle = None
+        self.shutting_down = False
+
+    @property
+    def connection_count(self):
+        return len(self.connections)
+
+    def start(self):
+        if self.tick_handle is None:
+            self._on_tick()
+
+    def close(self):
+        if self.tick_handle is not None:
+            self.tick_handle.cancel()
+            self.tick_handle = None
+
+    def shutdown(self):
+        cdef HttpProtocol connection
+        self.shutting_down = True
+        for connection in list(self.connections):
+            connection._begin_shutdown()
+
+    def abort_all(self):
+        cdef HttpProtocol connection
+        for connection in list(self.connections):
+            if not connection.closed:
+                connection.transport.abort()
+
+    def _on_tick(self):
+        try:
+            self._tick()
+        except BaseException:
+            _log.exception("error in the server timer tick")
+        self.tick_handle = self.loop.call_later(self.tick_interval, self._on_tick)
+
+    cdef int _tick(self) except -1:
+        cdef HttpProtocol connection
+        cdef list expired = None
+        cdef long long second = <long long>time.time()
+        self.now = self.loop.time()
+        if second != self.date_second:
+            self.date_second = second
+            refresh_date()
+        # PERF: one pass over the open connections per tick instead of one
+        # timer handle created and cancelled per request.
+        for item in self.connections:
+            connection = <HttpProtocol>item
+            if connection.deadline_kind != DEADLINE_NONE and connection.deadline <= self.now:
+                if expired is None:
+                    expired = []
+                expired.append(connection)
+        if expired is not None:
+            for connection in expired:
+                try:
+                    connection._on_deadline()
+                except BaseException:
+                    _log.exception("error while closing a timed-out connection")
+                    if not connection.closed:
+                        connection.transport.abort()
+        return 0
+
+
+@cython.final
+cdef class _EmptyBody:
+    # The body channel of every request without a body (shared).
+
+    def read_nowait(self):
+        return b""
+
+    def wait(self):
+        waiter = asyncio.get_running_loop().create_future()
+        waiter.set_result(None)
+        return waiter
+
+
+cdef _EmptyBody _EMPTY_BODY = _EmptyBody()
+
+
+@cython.final
+@cython.freelist(16)
+cdef class _BodyChannel:
+    # The request-body channel (fastcore.types.BodyReader) of one request.
+
+    @staticmethod
+    cdef _BodyChannel new(HttpProtocol protocol, _Exchange exchange, bint continue_pending):
+        cdef _BodyChannel channel = _BodyChannel.__new__(_BodyChannel)
+        channel.protocol = protocol
+        channel.exchange = exchange
+        channel.chunks = []
+        channel.buffered = 0
+        channel.received = 0
+        channel.discard_limit = 0
+        channel.waiter = None
+        channel.complete = False
+        channel.failed = False
+        channel.discarding = False
+        channel.continue_pending = continue_pending
+        return channel
+
+    def read_nowait(self):
+        cdef bytes data
+        if self.continue_pending:
+            self.continue_pending = False
+            self.protocol._send_continue(self.exchange)
+        if self.chunks:
+            # PERF: hand over everything buffered at once; a single chunk is
+            # returned without a copy.
+            if len(self.chunks) == 1:
+                data = self.chunks[0]
+            else:
+                data = b"".join(self.chunks)
+            self.chunks = []
+            self.buffered = 0
+            self.protocol._resume(PAUSE_BODY)
+            return data
+        if self.failed:
+            raise ClientDisconnect("the client closed the connection mid-body")
+        if self.complete:
+            return b""
+        return None
+
+    def wait(self):
+        if self.continue_pending:
+            self.continue_pending = False
+            self.protocol._send_continue(self.exchange)
+        waiter = self.protocol.loop.create_future()
+        if self.chunks or self.complete or self.failed:
+            waiter.set_result(None)
+        else:
+            self.waiter = waiter
+        return waiter
+
+    cdef int _push(self, bytes chunk) except -1:
+        self.received += len(chunk)
+        if self.discarding:
+            if self.received > self.discard_limit:
+                # The response went out already; the rest of this body is
+                # more than we agreed to read for nothing.
+                self.protocol._close()
+            return 0
+        if self.failed:
+            return 0
+        self.chunks.append(chunk)
+        self.buffered += len(chunk)
+        if self.buffered >= self.protocol.state.body_high_water:
+            # Backpressure: stop reading until the handler takes the data.
+            self.protocol._pause(PAUSE_BODY)
+        return self._wake()
+
+    cdef int _finish(self) except -1:
+        self.complete = True
+        return self._wake()
+
+    cdef int _fail(self) except -1:
+        if not self.complete:
+            self.failed = True
+            self.chunks = []
+            self.buffered = 0
+        return self._wake()
+
+    cdef int _wake(self) except -1:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        return 0
+
+
+@cython.final
+@cython.freelist(64)
+cdef class _Exchange:
+    # One request of a connection, from its head to its last response byte.
+
+    @staticmethod
+    cdef _Exchange new(HttpProtocol protocol, RequestHead head, bint keep_alive, double started):
+        cdef _Exchange exchange = _Exchange.__new__(_Exchange)
+        exchange.protocol = protocol
+        exchange.head = head
+        exchange.body = None
+        exchange.task = None
+        exchange.response = None
+        exchange.raw = None
+        exchange.started = started
+        exchange.body_bytes = 0
+        exchange.done = False
+        exchange.sent = False
+        exchange.keep_alive = keep_alive
+        exchange.streaming = False
+        exchange.continue_wanted = False
+        return exchange
+
+    def _task_done(self, task):
+        cdef HttpProtocol protocol = self.protocol
+        if task is not self.task or protocol.closed or task.cancelled():
+            return
+        self.task = None
+        exc = task.exception()
+        if exc is not None:
+            _log.error("unhandled error while dispatching %s %s", self.head.method,
+                       self.head.path, exc_info=exc)
+            self.response = _FAILED
+        else:
+            self.response = task.result()
+        self.done = True
+        try:
+            protocol._flush()
+        except BaseException:
+            _log.exception("error while writing a response")
+            protocol.transport.abort()
+
+
+@cython.final
+cdef class HttpProtocol:
+    # See protocol.pyi for the documented Python surface.
+
+    def __init__(self, dispatch, ServerState state, request_class=RequestHead):
+        self.state = state
+        self.writer = state.writer
+        self.dispatch = dispatch
+        self.loop = state.loop
+        self.parser = HttpRequestParser(
+            max_request_line=state.max_request_line,
+            max_header_bytes=state.max_header_bytes,
+            max_headers=state.max_headers,
+            max_body=state.max_body,
+            head_type=request_class,
+        )
+        self.transport = None
+        self.peer = None
+        self.pipeline = _deque()
+        self.body_exchange = None
+        self.out = []
+        self.drain_waiter = None
+        self.deadline = 0.0
+        self.deadline_kind = DEADLINE_NONE
+        self.read_paused = 0
+        self.batching = False
+        self.write_paused = False
+        self.closed = False
+        self.close_pending = False
+        self.no_more_requests = False
+        self.stopped = False
+        self.parse_blocked = False
+
+    # -- asyncio.Protocol ----------------------------------------------------
+
+    def connection_made(self, transport):
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and len(peer) > 2:
+            peer = peer[:2]  # IPv6: drop flowinfo and scope id
+        self.peer = peer
+        self.state.connections.add(self)
+        self._set_idle()
+        if self.state.shutting_down:
+            self.no_more_requests = True
+            self._close()
+
+    def connection_lost(self, exc):
+        cdef _Exchange exchange
+        self.closed = True
+        self.state.connections.discard(self)
+        self.deadline_kind = DEADLINE_NONE
+        exchange = self.body_exchange
+        self.body_exchange = None
+        if exchange is not None and not exchange.body.complete:
+            exchange.body._fail()
+            if exchange.task is not None:
+                # Let the handler see ClientDisconnect on its next read
+                # first; cancel whatever else it still awaits afterwards.
+                self.loop.call_soon(exchange.task.cancel)
+                exchange.task = None
+        for item in self.pipeline:
+            exchange = <_Exchange>item
+            if exchange.task is not None:
+                exchange.task.cancel()
+                exchange.task = None
+        self.pipeline.clear()
+        waiter = self.drain_waiter
+        self.drain_waiter = None
+        if waiter is not None and not waiter.done():
+            waiter.cancel()
+
+    def data_received(self, bytes data):
+        if self.stopped:
+            # NOTE: bytes after the connection's last request are ignored.
+            return
+        if self.deadline_kind == DEADLINE_IDLE:
+            # A new request head starts: it has header_timeout to complete,
+            # counted from this first byte, not from each read (slowloris).
+            self.deadline_kind = DEADLINE_HEAD
+            self.deadline = self.state.now + self.state.header_timeout
+        self.parser.feed(data)
+        self.batching = True
+        try:
+            self._process()
+        except BaseException:
+            _log.exception("unexpected error on an HTTP connection")
+            self.out.clear()
+            self.closed = True
+            self.transport.abort()
+        finally:
+            self.batching = False
+        self._write_out()
+
+    def eof_received(self):
+        cdef _Exchange exchange = self.body_exchange
+        if exchange is not None and not exchange.body.complete:
+            self.body_exchange = None
+            exchange.body._fail()
+        self.no_more_requests = True
+        self._stop_reading()
+        if self.pipeline:
+            # Half-closed by the client: answer what it already sent, then close.
+            return True
+        return False
+
+    def pause_writing(self):
+        self.write_paused = True
+        # A client that does not read its responses gets no more requests
+        # parsed either (pipelining flood).
+        self._pause(PAUSE_WRITE)
+
+    def resume_writing(self):
+        self.write_paused = False
+        waiter = self.drain_waiter
+        self.drain_waiter = None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        self._resume(PAUSE_WRITE)
+
+    # -- parsing -------------------------------------------------------------
+
+    cdef int _process(self) except -1:
+        cdef HttpRequestParser parser = self.parser
+        cdef int event
+        while not self.stopped and not self.parse_blocked:
+            try:
+                event = parser.next_event()
+            except ParserError as exc:
+                return self._on_parser_error(exc)
+            if event == EVENT_NEED_DATA:
+                break
+            elif event == EVENT_HEAD:
+                if self.no_more_requests:
+                    self._stop_reading()
+                    break
+                self._on_head(parser.head)
+            elif event == EVENT_BODY:
+                self._on_body(parser.body_chunk)
+            else:
+                self._on_end()
+        return 0
+
+    def _continue_parsing(self):
+        if self.closed or self.parse_blocked:
+            return
+        self.batching = True
+        try:
+            self._process()
+        finally:
+            self.batching = False
+        self._write_out()
+
+    cdef int _on_head(self, RequestHead head) except -1:
+        cdef ServerState state = self.state
+        cdef _Exchange exchange = None
+        cdef bint has_body = head.chunked or head.content_length > 0
+        cdef bint keep_alive = head.keep_alive and not state.shutting_down
+        cdef double started = 0.0
+        cdef PyObject* result = NULL
+        cdef PySendResult status
+        cdef bytes data
+
+        head.client = self.peer
+        head.scheme = "http"
+        if head.upgrade or head.method == "CONNECT":
+            # NOTE: no protocol switch is supported here: the request is
+            # answered as plain HTTP and the connection closes, so bytes of
+            # another protocol are never parsed as requests.
+            keep_alive = False
+        if not keep_alive:
+            self.no_more_requests = True
+        if state.access_logger is not None:
+            started = _perf_counter()
+
+        if has_body:
+            exchange = _Exchange.new(self, head, keep_alive, started)
+            exchange.body = _BodyChannel.new(
+                self, exchange, head.expect_continue and head.version_minor == 1)
+            head.body_reader = exchange.body
+            self.body_exchange = exchange
+            # Listed before the handler runs, so that 100 Continue knows
+            # whether earlier responses are still owed.
+            self.pipeline.append(exchange)
+            if exchange.body.continue_pending:
+                self.deadline_kind = DEADLINE_NONE  # the client waits for us
+            else:
+                self.deadline_kind = DEADLINE_BODY
+                self.deadline = state.now + state.body_timeout
+        else:
+            head.body_reader = _EMPTY_BODY
+            self.deadline_kind = DEADLINE_NONE
+
+        try:
+            coro = self.dispatch(head)
+            if type(coro) is not _CoroutineType:
+                coro = as_coroutine(coro)
+            # PERF: drive the handler synchronously; only a real suspension
+            # costs a Task (bench/load: plaintext and json endpoints).
+            status = PyIter_Send(coro, None, &result)
+        except BaseException:
+            _log.exception("unhandled error while dispatching %s %s", head.method, head.path)
+            status = PYGEN_ERROR
+        if status == PYGEN_ERROR:
+            response = _FAILED
+        else:
+            response = <object>result
+            Py_XDECREF(result)
+
+        if status == PYGEN_NEXT:
+            if exchange is None:
+                exchange = _Exchange.new(self, head, keep_alive, started)
+                self.pipeline.append(exchange)
+            exchange.task = self.loop.create_task(resume(coro, response))
+            exchange.task.add_done_callback(exchange._task_done)
+            return 0
+
+        if exchange is None:
+            if not self.pipeline and response is not _FAILED:
+                # PERF: the common case (no body, nothing pending, finished
+                # synchronously) skips the exchange object altogether.
+                try:
+                    data = self.writer.serialize(
+                        response, head.version_minor, keep_alive, head.method == "HEAD")
+                except BaseException:
+                    _log.exception("cannot serialize the response to %s %s",
+                                   head.method, head.path)
+                else:
+                    self._emit(data)
+                    if started:
+                        self._log_access(head, response.status_code,
+                                         len(response.body), started)
+                    if not keep_alive:
+                        self._close()
+                    return 0
+                response = _FAILED
+            exchange = _Exchange.new(self, head, keep_alive, started)
+            self.pipeline.append(exchange)
+        exchange.response = response
+        exchange.done = True
+        return self._flush()
+
+    cdef int _on_body(self, bytes chunk) except -1:
+        cdef _Exchange exchange = self.body_exchange
+        if exchange is None:
+            return 0
+        exchange.body._push(chunk)
+        if not self.read_paused & PAUSE_BODY and not exchange.body.discarding:
+            self.deadline_kind = DEADLINE_BODY
+            self.deadline = self.state.now + self.state.body_timeout
+        return 0
+
+    cdef int _on_end(self) except -1:
+        cdef _Exchange exchange = self.body_exchange
+        if exchange is not None:
+            self.body_exchange = None
+            exchange.body._finish()
+            # The whole body is in: nothing more to hold back for it.
+            self._resume(PAUSE_BODY)
+        if len(self.pipeline) >= self.state.max_pipeline:
+            self.parse_blocked = True
+            self._pause(PAUSE_PIPELINE)
+        if self.pipeline:
+            self.deadline_kind = DEADLINE_NONE
+        else:
+            self._set_idle()
+        return 0
+
+    cdef int _on_parser_error(self, object exc) except -1:
+        cdef _Exchange exchange = self.body_exchange
+        cdef bytes data = self.writer.error(exc.status_code, exc.detail, False)
+        # SECURITY: once framing is in doubt nothing after this point is
+        # parsed or answered (RFC 9112 section 11.2, request smuggling).
+        self._stop_reading()
+        self.no_more_requests = True
+        self.deadline_kind = DEADLINE_NONE
+        if exchange is not None:
+            self.body_exchange = None
+            exchange.body._fail()
+            if not exchange.sent:
+                # The request itself was malformed (a bad chunk): its answer
+                # is the parser's status, whatever its handler was doing.
+                if exchange.task is not None:
+                    exchange.task.cancel()
+                    exchange.task = None
+                exchange.raw = data
+                exchange.done = True
+                exchange.keep_alive = False
+                return self._flush()
+            if not self.pipeline:
+                self._close()
+            return 0
+        exchange = _Exchange.new(self, None, False, 0.0)
+        exchange.raw = data
+        exchange.done = True
+        self.pipeline.append(exchange)
+        return self._flush()
+
+    # -- responses -----------------------------------------------------------
+
+    cdef int _flush(self) except -1:
+        cdef _Exchange exchange
+        cdef bint outer = not self.batching
+        self.batching = True
+        try:
+            while self.pipeline and not self.closed:
+                exchange = <_Exchange>self.pipeline[0]
+                if exchange.streaming:
+                    break
+                if not exchange.done:
+                    if exchange.continue_wanted:
+                        self._send_continue(exchange)
+                    break
+                self.pipeline.popleft()
+                self._send(exchange)
+        finally:
+            if outer:
+                self.batching = False
+        if outer:
+            self._write_out()
+        if self.closed or self.close_pending:
+            return 0
+        if self.parse_blocked and len(self.pipeline) < self.state.max_pipeline:
+            self.parse_blocked = False
+            self._resume(PAUSE_PIPELINE)
+            self.loop.call_soon(self._continue_parsing)
+        if not self.pipeline and self.body_exchange is None:
+            self._set_idle()
+        return 0
+
+    cdef int _send(self, _Exchange exchange) except -1:
+        cdef RequestHead head = exchange.head
+        cdef bint keep = exchange.keep_alive
+        cdef bint head_request
+        cdef int status_code = 500
+        cdef int framing
+        cdef bytes data
+        cdef Py_ssize_t size = 0
+        exchange.sent = True
+        if self.no_more_requests and not self.pipeline:
+            keep = False  # the connection's last request
+        if exchange.raw is not None:
+            self._emit(exchange.raw)
+            self._close()
+            return 0
+        if exchange.body is not None and not exchange.body.complete:
+            if not self._settle_body(exchange):
+                keep = False
+        head_request = head.method == "HEAD"
+        response = exchange.response
+        try:
+            if response is _FAILED:
+                raise RuntimeError("dispatch failed")  # logged where it happened
+            status_code = response.status_code
+            if response.body is None:
+                framing = stream_framing(status_code, head.version_minor, head_request)
+                if framing == FRAMING_CLOSE:
+                    keep = False
+                data = self.writer.serialize_stream_head(
+                    response, head.version_minor, keep, head_request)
+                self._emit(data)
+                exchange.keep_alive = keep
+                exchange.streaming = True
+                self.pipeline.appendleft(exchange)
+                exchange.task = self.loop.create_task(self._stream(exchange, response, framing))
+                return 0
+            data = self.writer.serialize(response, head.version_minor, keep, head_request)
+            size = len(response.body)
+        except BaseException as exc:
+            if response is not _FAILED:
+                _log.error("invalid response to %s %s", head.method, head.path, exc_info=exc)
+            status_code = 500
+            data = self.writer.error(500, "Internal Server Error", keep)
+        self._emit(data)
+        if exchange.started:
+            self._log_access(head, status_code, size, exchange.started)
+        if not keep:
+            self._close()
+        return 0
+
+    cdef int _settle_body(self, _Exchange exchange) except -1:
+        # The response is ready but the request body is not all read: drop
+        # the rest if that is cheap and safe, else close (return 0).
+        cdef _BodyChannel channel = exchange.body
+        cdef RequestHead head = exchange.head
+        if channel.continue_pending or exchange.continue_wanted:
+            # The client may still be waiting for 100 Continue, or may send
+            # the body anyway: only closing keeps the framing certain.
+            return 0
+        if not head.chunked and head.content_length - channel.received > self.state.max_discard:
+            return 0
+        channel.discarding = True
+        channel.discard_limit = channel.received + self.state.max_discard
+        channel.chunks = []
+        channel.buffered = 0
+        self._resume(PAUSE_BODY)
+        return 1
+
+    async def _stream(self, _Exchange exchange, object response, int framing):
+        cdef bytes chunk
+        cdef Py_ssize_t size
+        iterator = response.body_iterator
+        transport = self.transport
+        try:
+            if framing == FRAMING_NONE:
+                close = getattr(iterator, "aclose", None)
+                if close is not None:
+                    await close()
+            else:
+                async for item in iterator:
+                    chunk = item if type(item) is bytes else bytes(item)
+                    size = len(chunk)
+                    if size == 0:
+                        continue
+                    if self.closed:
+                        return
+                    exchange.body_bytes += size
+                    if framing == FRAMING_CLOSE:
+                        transport.write(chunk)
+                    elif size <= _COPY_CHUNK_LIMIT:
+                        transport.write(encode_chunk(chunk))
+                    else:
+                        # PERF: a large chunk is not copied into a framed buffer.
+                        transport.writelines([b"%x\r\n" % size, chunk, _CRLF])
+                    if self.write_paused:
+                        if self.drain_waiter is None:
+                            self.drain_waiter = self.loop.create_future()
+                        await self.drain_waiter
+                if framing == FRAMING_CHUNKED and not self.closed:
+                    transport.write(_LAST_CHUNK)
+        except _CancelledError:
+            raise
+        except BaseException:
+            _log.exception("error while streaming the response to %s %s",
+                           exchange.head.method, exchange.head.path)
+            # NOTE: the head is gone already; only a cut-off body (no last
+            # chunk) can tell the client that the response is incomplete.
+            if not self.closed:
+                self.closed = True
+                self.transport.abort()
+            return
+        if not self.closed:
+            exchange.task = None
+            self._stream_done(exchange)
+
+    cdef int _stream_done(self, _Exchange exchange) except -1:
+        self.pipeline.popleft()
+        exchange.streaming = False
+        if exchange.started:
+            self._log_access(exchange.head, exchange.response.status_code,
+                             exchange.body_bytes, exchange.started)
+        if not exchange.keep_alive:
+            return self._close()
+        return self._flush()
+
+    cdef int _send_continue(self, _Exchange exchange) except -1:
+        if self.closed or self.close_pending or exchange.sent or exchange.done:
+            return 0
+        if self.pipeline and self.pipeline[0] is not exchange:
+            # An earlier response is still owed: 100 Continue waits its turn.
+            exchange.continue_wanted = True
+            return 0
+        exchange.continue_wanted = False
+        self._emit(_CONTINUE)
+        if self.body_exchange is exchange and not self.read_paused & PAUSE_BODY:
+            self.deadline_kind = DEADLINE_BODY
+            self.deadline = self.state.now + self.state.body_timeout
+        return 0
+
+    # -- output and connection state -----------------------------------------
+
+    cdef int _emit(self, bytes data) except -1:
+        if self.batching:
+            self.out.append(data)
+        elif not self.closed:
+            self.transport.write(data)
+        return 0
+
+    cdef int _write_out(self) except -1:
+        cdef list out = self.out
+        if self.closed:
+            out.clear()
+            return 0
+        if out:
+            # PERF: one write per pass, pipelined responses merged.
+            if len(out) == 1:
+                self.transport.write(out[0])
+            else:
+                self.transport.write(b"".join(out))
+            out.clear()
+        if self.close_pending:
+            self.closed = True
+            self.transport.close()
+        return 0
+
+    cdef int _close(self) except -1:
+        self._stop_reading()
+        self.no_more_requests = True
+        self.deadline_kind = DEADLINE_NONE
+        self.close_pending = True
+        if not self.batching:
+            self._write_out()
+        return 0
+
+    cdef int _stop_reading(self) except -1:
+        if not self.stopped:
+            self.stopped = True
+            self._pause(PAUSE_STOPPED)
+        return 0
+
+    cdef int _pause(self, int reason) except -1:
+        if self.read_paused == 0 and not self.closed and not self.close_pending:
+            self.transport.pause_reading()
+        self.read_paused |= reason
+        if reason == PAUSE_BODY and self.deadline_kind == DEADLINE_BODY:
+            self.deadline_kind = DEADLINE_NONE  # we stopped reading, not the client
+        return 0
+
+    cdef int _resume(self, int reason) except -1:
+        if not self.read_paused & reason:
+            return 0
+        self.read_paused &= ~reason
+        if self.read_paused == 0 and not self.closed and not self.close_pending:
+            self.transport.resume_reading()
+        if reason == PAUSE_BODY and self.body_exchange is not None \
+                and not self.body_exchange.body.continue_pending:
+            self.deadline_kind = DEADLINE_BODY
+            self.deadline = self.state.now + self.state.body_timeout
+        return 0
+
+    cdef int _set_idle(self) except -1:
+        if not self.no_more_requests:
+            self.deadline_kind = DEADLINE_IDLE
+            self.deadline = self.state.now + self.state.keep_alive_timeout
+        return 0
+
+    cdef int _on_deadline(self) except -1:
+        cdef int kind = self.deadline_kind
+        self.deadline_kind = DEADLINE_NONE
+        if self.closed:
+            return 0
+        if kind == DEADLINE_IDLE and not self.parser.unconsumed():
+            # A quiet keep-alive connection: close it without a word.
+            return self._close()
+        return self._timeout_response()
+
+    cdef int _timeout_response(self) except -1:
+        # 408 where a response is still possible (RFC 9110 section 15.5.9).
+        cdef _Exchange exchange = self.body_exchange
+        cdef bytes data = self.writer.error(408, "Request Timeout", False)
+        self._stop_reading()
+        self.no_more_requests = True
+        if exchange is not None:
+            self.body_exchange = None
+            exchange.body._fail()
+        if not self.pipeline:
+            self._emit(data)
+            return self._close()
+        if exchange is not None and self.pipeline[0] is exchange and not exchange.sent:
+            if exchange.task is not None:
+                exchange.task.cancel()
+                exchange.task = None
+            exchange.raw = data
+            exchange.done = True
+            return self._flush()
+        # A response is being written already: cutting it off is all we can do.
+        self.closed = True
+        self.transport.abort()
+        return 0
+
+    cdef int _begin_shutdown(self) except -1:
+        self.no_more_requests = True
+        if not self.pipeline and self.body_exchange is None:
+            return self._close()
+        return 0
+
+    cdef int _log_access(self, RequestHead head, int status, Py_ssize_t size,
+                         double started) except -1:
+        cdef object logger = self.state.access_logger
+        if logger is None or head is None:
+            return 0
+        peer = self.peer
+        logger.info(
+            '%s - "%s %s HTTP/1.%d" %d %d %.2fms',
+            f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "-",
+            head.method, head.target, head.version_minor, status, size,
+            (_perf_counter() - started) * 1000.0,
+        )
+        return 0

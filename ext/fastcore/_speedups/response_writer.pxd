@@ -1,0 +1,27 @@
+# The C-level contract of the response serializer.
+#
+# A fixed response (status, raw headers, body bytes) becomes ONE bytes buffer
+# that the connection protocol writes at once. Streaming responses get their
+# head from serialize_stream_head() and their body framed chunk by chunk.
+
+cpdef enum BodyFraming:
+    FRAMING_NONE = 0      # no body bytes at all (HEAD, 1xx, 204, 304)
+    FRAMING_CHUNKED = 1   # Transfer-Encoding: chunked (HTTP/1.1)
+    FRAMING_CLOSE = 2     # the body ends when the connection closes (HTTP/1.0)
+
+
+cdef class ResponseWriter:
+    cdef bytes server_line    # b"server: fastcore\r\n", or b"" when disabled
+
+    cpdef bytes serialize(self, object response, int version_minor, bint keep_alive,
+                          bint head_request)
+    cpdef bytes serialize_stream_head(self, object response, int version_minor,
+                                      bint keep_alive, bint head_request)
+    cpdef bytes error(self, int status_code, str detail, bint keep_alive=*)
+    cdef bytes _build(self, int status_code, list headers, bytes body, int version_minor,
+                      bint keep_alive, bint head_request, int framing, bint fixed)
+
+
+cpdef int stream_framing(int status_code, int version_minor, bint head_request)
+cpdef bytes encode_chunk(bytes data)
+cpdef str refresh_date()

@@ -1,0 +1,259 @@
+# Serialize responses: status line, headers and body into one bytes buffer.
+#
+# The connection protocol calls ResponseWriter.serialize() once per fixed
+# response and writes the result with a single transport.write(). Every piece
+# that does not depend on the response (status lines, the Date and Server
+# lines, connection headers) is encoded once, ahead of time.
+
+cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
+from libc.string cimport memchr, memcpy
+
+import email.utils
+from http import HTTPStatus
+
+cdef bytes _CRLF = b"\r\n"
+cdef bytes _CONNECTION_CLOSE = b"connection: close\r\n"
+cdef bytes _CONNECTION_KEEP_ALIVE = b"connection: keep-alive\r\n"
+cdef bytes _TRANSFER_CHUNKED = b"transfer-encoding: chunked\r\n"
+cdef bytes _CONTENT_LENGTH = b"content-length: "
+cdef bytes _TEXT_PLAIN = b"text/plain; charset=utf-8"
+
+# PERF: one pre-encoded status line per registered code (bench/micro/
+# test_bench_response_writer.py); unregistered codes are encoded on first use
+# and cached in the same table.
+cdef list _status_lines = [None] * 1000
+for _status in HTTPStatus:
+    _status_lines[_status.value] = (
+        f"HTTP/1.1 {_status.value} {_status.phrase}\r\n".encode("ascii")
+    )
+del _status
+
+# The Date line, refreshed by refresh_date() from a once-per-second loop timer
+# (fastcore.server), never computed per request.
+cdef bytes _date_line = b""
+
+
+cpdef str refresh_date():
+    """Recompute the cached Date header line; return the new value."""
+    global _date_line
+    value = email.utils.formatdate(usegmt=True)
+    _date_line = b"date: " + value.encode("ascii") + _CRLF
+    return value
+
+
+refresh_date()
+
+
+cdef bytes _status_line(int status_code):
+    if status_code < 100 or status_code > 999:
+        raise ValueError(f"invalid HTTP status code {status_code}")
+    line = _status_lines[status_code]
+    if line is None:
+        # NOTE: RFC 9112 section 4 allows an empty reason phrase.
+        line = f"HTTP/1.1 {status_code} \r\n".encode("ascii")
+        _status_lines[status_code] = line
+    return <bytes>line
+
+
+cdef inline bint _has_line_break(bytes data):
+    cdef const char* p = PyBytes_AS_STRING(data)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+    return memchr(p, b"\r", n) != NULL or memchr(p, b"\n", n) != NULL
+
+
+cdef Py_ssize_t _headers_size(list headers, bint* has_length) except -1:
+    # Validate every raw header and return the bytes they take on the wire.
+    cdef Py_ssize_t total = 0
+    cdef object name, value
+    for item in headers:
+        if type(item) is not tuple or PyTuple_GET_SIZE(item) != 2:
+            raise TypeError("raw_headers must be a list of (name, value) bytes pairs")
+        name = <object>PyTuple_GET_ITEM(item, 0)
+        value = <object>PyTuple_GET_ITEM(item, 1)
+        if type(name) is not bytes or type(value) is not bytes:
+            raise TypeError("raw header names and values must be bytes")
+        # SECURITY: a CR or LF in a name or value would split the response
+        # and let the rest be read as another header or response (RFC 9112
+        # section 2.2, response splitting). Responses check at creation; this
+        # also covers headers mutated later and those of hosted ASGI apps.
+        if _has_line_break(<bytes>name) or _has_line_break(<bytes>value):
+            raise ValueError(f"response header {name!r} contains a line break")
+        if PyBytes_GET_SIZE(name) == 14 and <bytes>name == b"content-length":
+            has_length[0] = True
+        total += PyBytes_GET_SIZE(name) + PyBytes_GET_SIZE(value) + 4
+    return total
+
+
+cdef inline int _decimal_digits(Py_ssize_t n) noexcept:
+    cdef int digits = 1
+    while n >= 10:
+        n //= 10
+        digits += 1
+    return digits
+
+
+cdef inline char* _put(char* out, bytes data) noexcept:
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+    memcpy(out, PyBytes_AS_STRING(data), n)
+    return out + n
+
+
+@cython.final
+cdef class ResponseWriter:
+    # See response_writer.pyi for the documented Python surface.
+
+    def __init__(self, server_header="fastcore"):
+        if server_header:
+            encoded = server_header.encode("latin-1")
+            if _has_line_break(encoded):
+                raise ValueError("the server header contains a line break")
+            self.server_line = b"server: " + encoded + _CRLF
+        else:
+            self.server_line = b""
+
+    cpdef bytes serialize(self, object response, int version_minor, bint keep_alive,
+                          bint head_request):
+        body = response.body
+        if type(body) is not bytes:
+            if body is None:
+                raise TypeError("a streaming response has no body buffer to serialize")
+            body = bytes(body)
+        return self._build(response.status_code, response.raw_headers, <bytes>body,
+                           version_minor, keep_alive, head_request, FRAMING_NONE, True)
+
+    cpdef bytes serialize_stream_head(self, object response, int version_minor,
+                                      bint keep_alive, bint head_request):
+        cdef int status_code = response.status_code
+        cdef int framing = stream_framing(status_code, version_minor, head_request)
+        if framing == FRAMING_CLOSE:
+            keep_alive = False
+        return self._build(status_code, response.raw_headers, b"", version_minor,
+                           keep_alive, head_request, framing, False)
+
+    cpdef bytes error(self, int status_code, str detail, bint keep_alive=False):
+        return self._build(status_code, [(b"content-type", _TEXT_PLAIN)],
+                           detail.encode("utf-8"), 1, keep_alive, False, FRAMING_NONE, True)
+
+    cdef bytes _build(self, int status_code, list headers, bytes body, int version_minor,
+                      bint keep_alive, bint head_request, int framing, bint fixed):
+        cdef bytes status_line = _status_line(status_code)
+        cdef bytes date_line = _date_line
+        cdef bint has_length = False
+        cdef Py_ssize_t headers_size = _headers_size(headers, &has_length)
+        # RFC 9110 sections 8.6 and 15: no body, and no Content-Length, for
+        # 1xx and 204; a 304 keeps the (absent) length of the selected entity.
+        cdef bint bodiless_status = status_code < 200 or status_code == 204 or status_code == 304
+        cdef Py_ssize_t body_size = PyBytes_GET_SIZE(body)
+        # A HEAD answer may state the length of the GET representation itself
+        # (hosted ASGI apps do); otherwise the length of the body we skip.
+        cdef bint send_length = fixed and not bodiless_status and not (head_request and has_length)
+        cdef bint send_body = fixed and not bodiless_status and not head_request
+        cdef bytes connection_line
+        cdef Py_ssize_t total
+        cdef int digits = 0
+        cdef Py_ssize_t n
+        cdef char* out
+        cdef char* end
+
+        if not keep_alive:
+            connection_line = _CONNECTION_CLOSE
+        elif version_minor == 0:
+            connection_line = _CONNECTION_KEEP_ALIVE
+        else:
+            connection_line = b""
+
+        total = (PyBytes_GET_SIZE(status_line) + PyBytes_GET_SIZE(date_line)
+                 + PyBytes_GET_SIZE(self.server_line) + PyBytes_GET_SIZE(connection_line)
+                 + headers_size + 2)
+        if send_length:
+            digits = _decimal_digits(body_size)
+            total += PyBytes_GET_SIZE(_CONTENT_LENGTH) + digits + 2
+        if framing == FRAMING_CHUNKED:
+            total += PyBytes_GET_SIZE(_TRANSFER_CHUNKED)
+        if send_body:
+            total += body_size
+
+        # PERF: one allocation of the exact size, then memcpy of every piece;
+        # no intermediate list/join (bench/micro/test_bench_response_writer.py).
+        result = PyBytes_FromStringAndSize(NULL, total)
+        out = PyBytes_AS_STRING(result)
+        out = _put(out, status_line)
+        out = _put(out, date_line)
+        out = _put(out, self.server_line)
+        if send_length:
+            out = _put(out, _CONTENT_LENGTH)
+            # Digits are written backwards from the end of their slot.
+            end = out + digits
+            n = body_size
+            while True:
+                end -= 1
+                end[0] = <char>(48 + n % 10)
+                n //= 10
+                if n == 0:
+                    break
+            out += digits
+            out[0] = b"\r"
+            out[1] = b"\n"
+            out += 2
+        if framing == FRAMING_CHUNKED:
+            out = _put(out, _TRANSFER_CHUNKED)
+        out = _put(out, connection_line)
+        for item in headers:
+            out = _put(out, <bytes>PyTuple_GET_ITEM(item, 0))
+            out[0] = b":"
+            out[1] = b" "
+            out = _put(out + 2, <bytes>PyTuple_GET_ITEM(item, 1))
+            out[0] = b"\r"
+            out[1] = b"\n"
+            out += 2
+        out[0] = b"\r"
+        out[1] = b"\n"
+        out += 2
+        if send_body:
+            memcpy(out, PyBytes_AS_STRING(body), body_size)
+        return result
+
+
+cpdef int stream_framing(int status_code, int version_minor, bint head_request):
+    """How a streaming body is delimited (a BodyFraming value)."""
+    if head_request or status_code < 200 or status_code == 204 or status_code == 304:
+        return FRAMING_NONE
+    if version_minor >= 1:
+        return FRAMING_CHUNKED
+    # NOTE: an HTTP/1.0 client knows no chunked coding (RFC 9112 section 7.1):
+    # the body is delimited by closing the connection.
+    return FRAMING_CLOSE
+
+
+cpdef bytes encode_chunk(bytes data):
+    """Frame one chunk of a chunked body: size in hex, CRLF, data, CRLF."""
+    cdef Py_ssize_t size = PyBytes_GET_SIZE(data)
+    cdef Py_ssize_t n = size
+    cdef int digits = 1
+    cdef char* out
+    cdef char* end
+    cdef int nibble
+    while n >= 16:
+        n >>= 4
+        digits += 1
+    result = PyBytes_FromStringAndSize(NULL, digits + size + 4)
+    out = PyBytes_AS_STRING(result)
+    end = out + digits
+    n = size
+    while True:
+        end -= 1
+        nibble = n & 15
+        end[0] = <char>((48 + nibble) if nibble < 10 else (87 + nibble))
+        n >>= 4
+        if n == 0:
+            break
+    out += digits
+    out[0] = b"\r"
+    out[1] = b"\n"
+    memcpy(out + 2, PyBytes_AS_STRING(data), size)
+    out += 2 + size
+    out[0] = b"\r"
+    out[1] = b"\n"
+    return result

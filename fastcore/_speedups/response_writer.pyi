@@ -1,0 +1,70 @@
+"""Serialize HTTP responses into single buffers (compiled kernel).
+
+The connection protocol turns each fixed response into one ``bytes`` object
+(status line, Date, Server, Content-Length, Connection, the response's raw
+headers, then the body) and writes it at once. Streaming responses get their
+head from :meth:`ResponseWriter.serialize_stream_head` and their body framed
+with :func:`encode_chunk`.
+"""
+
+from typing import Final, Protocol
+
+FRAMING_NONE: Final[int]
+FRAMING_CHUNKED: Final[int]
+FRAMING_CLOSE: Final[int]
+
+class _ResponseLike(Protocol):
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def raw_headers(self) -> list[tuple[bytes, bytes]]: ...
+    @property
+    def body(self) -> bytes | None: ...
+
+class ResponseWriter:
+    """A serializer of responses, holding the pre-encoded Server line.
+
+    Args:
+        server_header: The ``Server`` header value, or ``None``/``""`` to send none.
+
+    Raises:
+        ValueError: The server header contains a line break.
+    """
+
+    def __init__(self, server_header: str | None = "fastcore") -> None: ...
+    def serialize(
+        self, response: _ResponseLike, version_minor: int, keep_alive: bool, head_request: bool
+    ) -> bytes:
+        """Serialize a fixed response (``body`` is bytes) into one buffer.
+
+        Adds ``date``, ``server``, ``content-length`` and, when the connection
+        closes, ``connection: close`` (``connection: keep-alive`` for an
+        HTTP/1.0 client that keeps it open). A HEAD answer keeps the
+        Content-Length but no body; 1xx, 204 and 304 get neither.
+
+        Raises:
+            TypeError: The body is ``None`` (a streaming response) or a raw
+                header is not a pair of ``bytes``.
+            ValueError: A header contains CR or LF, or the status is not 100-999.
+        """
+
+    def serialize_stream_head(
+        self, response: _ResponseLike, version_minor: int, keep_alive: bool, head_request: bool
+    ) -> bytes:
+        """Serialize the head of a streaming response.
+
+        HTTP/1.1 bodies are sent chunked (``transfer-encoding: chunked``);
+        HTTP/1.0 bodies end with the connection (``connection: close``).
+        """
+
+    def error(self, status_code: int, detail: str, keep_alive: bool = False) -> bytes:
+        """Serialize a short ``text/plain`` error response (closing by default)."""
+
+def stream_framing(status_code: int, version_minor: int, head_request: bool) -> int:
+    """Tell how a streaming body is delimited: a ``FRAMING_*`` constant."""
+
+def encode_chunk(data: bytes) -> bytes:
+    """Frame one chunk of a chunked body: size in hex, CRLF, data, CRLF."""
+
+def refresh_date() -> str:
+    """Recompute the cached ``Date`` header (done once a second by the server)."""

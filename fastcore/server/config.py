@@ -1,0 +1,80 @@
+"""Limits and timeouts of the bundled HTTP server, validated once at startup."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from fastcore.exceptions import ImproperlyConfigured
+
+__all__ = ["ServerConfig"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """How the bundled server treats connections: limits, timeouts, headers.
+
+    Every field has a production default; tests shorten the timeouts.
+
+    Attributes:
+        max_request_line: Longest request line in bytes (414 beyond).
+        max_header_bytes: Largest header section in bytes (431 beyond).
+        max_headers: Most header fields in one request (431 beyond).
+        max_body: Largest request body in bytes (413 beyond, checked before
+            reading when the length is declared).
+        keep_alive_timeout: Seconds an idle keep-alive connection stays open.
+        header_timeout: Seconds a client has to send a whole request head,
+            counted from its first byte (slowloris protection; 408).
+        body_timeout: Seconds the server waits for the next bytes of a request
+            body it is reading (408).
+        graceful_timeout: Seconds a shutting-down worker waits for in-flight
+            requests before closing their connections.
+        server_header: The ``Server`` header value; ``None`` sends none.
+        access_log: Log one line per request to the ``fastcore.access`` logger.
+        backlog: The listen backlog of each worker socket.
+        body_high_water: Buffered request-body bytes at which the server stops
+            reading from the socket until the handler reads.
+        max_pipeline: Requests of one connection in flight at once; reading
+            pauses beyond it.
+        max_discard: Unread request-body bytes the server reads and drops to
+            keep a connection alive after the response; beyond it, it closes.
+    """
+
+    max_request_line: int = 8 * 1024
+    max_header_bytes: int = 64 * 1024
+    max_headers: int = 100
+    max_body: int = 16 * 1024 * 1024
+    keep_alive_timeout: float = 5.0
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    graceful_timeout: float = 30.0
+    server_header: str | None = "fastcore"
+    access_log: bool = False
+    backlog: int = 2048
+    body_high_water: int = 256 * 1024
+    max_pipeline: int = 64
+    max_discard: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        for name in ("max_request_line", "max_header_bytes", "max_headers", "backlog"):
+            if getattr(self, name) <= 0:
+                raise ImproperlyConfigured(f"ServerConfig.{name} must be positive")
+        if self.max_pipeline < 1:
+            raise ImproperlyConfigured("ServerConfig.max_pipeline must be at least 1")
+        for name in ("max_body", "max_discard", "body_high_water"):
+            if getattr(self, name) < 0:
+                raise ImproperlyConfigured(f"ServerConfig.{name} must not be negative")
+        for name in ("keep_alive_timeout", "header_timeout", "body_timeout", "graceful_timeout"):
+            value = getattr(self, name)
+            if not (value > 0 and math.isfinite(value)):
+                raise ImproperlyConfigured(f"ServerConfig.{name} must be a positive number")
+        if self.server_header is not None and (
+            "\r" in self.server_header or "\n" in self.server_header
+        ):
+            raise ImproperlyConfigured("ServerConfig.server_header contains a line break")
+
+    @property
+    def tick_interval(self) -> float:
+        """Seconds between the server's timer ticks (Date refresh, timeouts)."""
+        shortest = min(self.keep_alive_timeout, self.header_timeout, self.body_timeout)
+        return max(0.01, min(1.0, shortest / 4))
