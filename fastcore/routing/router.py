@@ -179,6 +179,8 @@ class Router:
             RouteError: A bad prefix (it must start and must not end with
                 ``/``), or any error :meth:`add` raises for a copied route.
         """
+        if self._tree is not None:
+            raise RouteError(f"cannot include routes under {prefix!r}: the router is frozen")
         if other is self:
             raise RouteError("a router cannot include itself")
         parsed_prefix = parse_pattern(prefix, self._converters) if prefix else None

@@ -109,7 +109,7 @@ def parse_pattern(pattern: str, converters: Mapping[str, Converter] | None = Non
         raise RouteError(f"bad route pattern {pattern!r}: it must be a str starting with '/'")
     segments: list[str | Param] = []
     seen: set[str] = set()
-    column = 1
+    column = 2  # 1-based position of the first segment, after the leading "/"
     parts = pattern[1:].split("/")
     for index, text in enumerate(parts):
         last = index == len(parts) - 1
