@@ -99,7 +99,8 @@ class Converter:
 class StringConverter(Converter):
     """Any non-empty segment, as ``str`` (the default converter)."""
 
-    regex = r"[^/]+"
+    # Any decoded text: an encoded "/" (%2F) stays inside the segment.
+    regex = r"(?s).+"
     weight = 100
     kind = "str"
 
@@ -117,7 +118,7 @@ class PathConverter(Converter):
     component or a NUL, so it cannot escape a directory it is joined to.
     """
 
-    regex = r".+"
+    regex = r"(?s).+"
     weight = 1000
     kind = "path"
 
