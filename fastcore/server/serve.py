@@ -1,0 +1,203 @@
+"""Run one server process: event loop, listening socket, lifespan and graceful drain."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import uvloop
+
+from fastcore._speedups.protocol import HttpProtocol, ServerState
+from fastcore.server.asgi import ASGIAdapter
+from fastcore.server.config import ServerConfig
+from fastcore.types import NativeApp
+
+__all__ = ["Server", "serve", "resolve_app"]
+
+logger = logging.getLogger("fastcore.server")
+
+
+def resolve_app(app: Any) -> NativeApp:
+    """Return the native-app surface of ``app``, adapting a plain ASGI app.
+
+    A fastcore App (anything with ``build_dispatch``) is served natively; any
+    other callable is treated as an ASGI 3 application.
+
+    Raises:
+        TypeError: ``app`` is neither a native app nor callable.
+    """
+    if hasattr(app, "build_dispatch"):
+        return app  # type: ignore[no-any-return]
+    if callable(app):
+        return ASGIAdapter(app)
+    raise TypeError(f"{app!r} is neither a fastcore App nor an ASGI application")
+
+
+def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """Create a TCP socket bound to ``(host, port)``, ``SO_REUSEPORT`` if asked."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class Server:
+    """One listening server on the running event loop.
+
+    Args:
+        app: A fastcore App or any ASGI 3 application.
+        host: The address to bind.
+        port: The port to bind (0 picks a free one; see :attr:`port`).
+        config: Limits and timeouts (defaults to ``ServerConfig()``).
+        reuse_port: Bind with ``SO_REUSEPORT`` so worker processes share the port.
+        sock: An already bound socket to listen on instead of ``host``/``port``.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        *,
+        config: ServerConfig | None = None,
+        reuse_port: bool = False,
+        sock: socket.socket | None = None,
+    ) -> None:
+        self.app = resolve_app(app)
+        self.host = host
+        self.port = port
+        self.config = config or ServerConfig()
+        self.reuse_port = reuse_port
+        self.sock = sock
+        self.state: ServerState | None = None
+        self._server: asyncio.Server | None = None
+        self._stop = asyncio.Event()
+        self._started = False
+
+    async def start(self) -> None:
+        """Run the app's startup, then listen; :attr:`port` is the bound port."""
+        loop = asyncio.get_running_loop()
+        await self.app.startup()
+        self._started = True
+        dispatch = self.app.build_dispatch()
+        request_class = getattr(self.app, "request_class", None)
+        state = ServerState(self.config, loop)
+        self.state = state
+        sock = self.sock or bind_socket(self.host, self.port, reuse_port=self.reuse_port)
+        if request_class is None:
+            factory: Callable[[], HttpProtocol] = lambda: HttpProtocol(dispatch, state)  # noqa: E731
+        else:
+            factory = lambda: HttpProtocol(dispatch, state, request_class)  # noqa: E731
+        self._server = await loop.create_server(factory, sock=sock, backlog=self.config.backlog)
+        self.port = sock.getsockname()[1]
+        if isinstance(self.app, ASGIAdapter):
+            self.app.server = (self.host, self.port)
+        state.start()
+
+    def request_shutdown(self) -> None:
+        """Ask :meth:`serve_forever` to drain and return (signal-handler safe)."""
+        self._stop.set()
+
+    async def serve_forever(self) -> None:
+        """Serve until :meth:`request_shutdown`, then shut down gracefully."""
+        await self._stop.wait()
+        await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Stop accepting, finish in-flight requests, close idle connections.
+
+        Connections still busy after ``graceful_timeout`` seconds are cut,
+        then the app's shutdown runs.
+        """
+        loop = asyncio.get_running_loop()
+        state = self.state
+        if self._server is not None:
+            self._server.close()
+        if state is not None:
+            state.shutdown()
+            deadline = loop.time() + self.config.graceful_timeout
+            while state.connection_count and loop.time() < deadline:
+                await asyncio.sleep(0.02)
+            if state.connection_count:
+                logger.warning(
+                    "cutting %d connection(s) after the graceful timeout", state.connection_count
+                )
+                state.abort_all()
+                await asyncio.sleep(0)
+            state.close()
+        if self._server is not None:
+            try:
+                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+            except TimeoutError:
+                pass
+            self._server = None
+        if self._started:
+            self._started = False
+            await self.app.shutdown()
+
+
+async def serve(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    config: ServerConfig | None = None,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
+    install_signal_handlers: bool = True,
+    on_ready: Callable[[Server], None] | None = None,
+) -> None:
+    """Serve ``app`` on the running loop until SIGTERM/SIGINT, then drain.
+
+    Args:
+        app: A fastcore App or any ASGI 3 application.
+        host: The address to bind.
+        port: The port to bind (0 picks a free one).
+        config: Limits and timeouts.
+        reuse_port: Bind with ``SO_REUSEPORT`` (one socket per worker process).
+        sock: A bound socket to use instead of binding ``host``/``port``.
+        install_signal_handlers: Drain gracefully on SIGTERM and SIGINT.
+        on_ready: Called with the :class:`Server` once it listens.
+    """
+    server = Server(app, host, port, config=config, reuse_port=reuse_port, sock=sock)
+    loop = asyncio.get_running_loop()
+    await server.start()
+    if install_signal_handlers:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, server.request_shutdown)
+    logger.info("fastcore listening on http://%s:%d", host, server.port)
+    if on_ready is not None:
+        on_ready(server)
+    try:
+        await server.serve_forever()
+    finally:
+        if install_signal_handlers:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+
+
+def run_single(
+    app: Any,
+    host: str,
+    port: int,
+    config: ServerConfig,
+    *,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
+    on_ready: Callable[[Server], None] | None = None,
+) -> None:
+    """Serve ``app`` in this process on a new uvloop event loop until signalled."""
+    uvloop.run(
+        serve(app, host, port, config=config, reuse_port=reuse_port, sock=sock, on_ready=on_ready)
+    )
