@@ -107,7 +107,7 @@ class MutableHeaders(Headers):
             raise ValueError(f"header {name!r} contains a line break")
         self._raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
 
-    def setdefault(self, name: str, value: str) -> str:  # type: ignore[override]
+    def setdefault(self, name: str, value: str) -> str:
         """Set a header unless it is present; return its (first) value."""
         if name not in self:
             self[name] = value

@@ -61,7 +61,7 @@ class Response:
 
     def __init__(
         self,
-        content: bytes | str | None = None,
+        content: Any = None,
         status_code: int = 200,
         headers: HeaderInput = None,
         media_type: str | None = None,
@@ -297,9 +297,13 @@ class StreamingResponse(Response):
     async def _iterate_in_thread(self, iterator: Iterator[bytes | str]) -> AsyncIterator[bytes]:
         from fastcore.concurrency import run_in_threadpool
 
-        sentinel = object()
+        sentinel = b""
         while True:
+            # Empty chunks carry nothing, so b"" doubles as the end marker.
             chunk = await run_in_threadpool(next, iterator, sentinel)
+            if isinstance(chunk, str):
+                chunk = chunk.encode(self.charset)
             if chunk is sentinel:
                 return
-            yield chunk.encode(self.charset) if isinstance(chunk, str) else chunk  # type: ignore[union-attr]
+            if chunk:
+                yield chunk

@@ -1,0 +1,1 @@
+"""Small complete fastcore applications."""

@@ -1,0 +1,56 @@
+"""fastcore: a batteries-included web framework with a compiled HTTP/1.1 core.
+
+The public API is re-exported here::
+
+    from fastcore import App, Request, abort
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from fastcore._version import __version__ as __version__
+from fastcore.app import App as App
+from fastcore.app import RouteGroup as RouteGroup
+from fastcore.config import Settings as Settings
+from fastcore.datastructures import URL as URL
+from fastcore.datastructures import Headers as Headers
+from fastcore.datastructures import QueryParams as QueryParams
+from fastcore.exceptions import HTTPException as HTTPException
+from fastcore.exceptions import ImproperlyConfigured as ImproperlyConfigured
+from fastcore.middleware.base import Middleware as Middleware
+from fastcore.requests import Request as Request
+from fastcore.responses import HTMLResponse as HTMLResponse
+from fastcore.responses import JSONResponse as JSONResponse
+from fastcore.responses import PlainTextResponse as PlainTextResponse
+from fastcore.responses import RedirectResponse as RedirectResponse
+from fastcore.responses import Response as Response
+from fastcore.responses import StreamingResponse as StreamingResponse
+
+__all__ = [
+    "URL",
+    "App",
+    "HTMLResponse",
+    "HTTPException",
+    "Headers",
+    "ImproperlyConfigured",
+    "JSONResponse",
+    "Middleware",
+    "PlainTextResponse",
+    "QueryParams",
+    "RedirectResponse",
+    "Request",
+    "Response",
+    "RouteGroup",
+    "Settings",
+    "StreamingResponse",
+    "__version__",
+    "abort",
+]
+
+
+def abort(
+    status_code: int, detail: str | None = None, headers: dict[str, str] | None = None
+) -> NoReturn:
+    """Stop the handler and answer ``status_code`` (raises :class:`HTTPException`)."""
+    raise HTTPException(status_code, detail, headers)

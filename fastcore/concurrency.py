@@ -1,0 +1,45 @@
+"""Running blocking code (sync handlers, sync iterators) in a bounded thread pool."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+__all__ = ["configure_threadpool", "run_in_threadpool"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_executor: ThreadPoolExecutor | None = None
+_max_workers = int(os.environ.get("FASTCORE_THREADPOOL_SIZE", "40"))
+
+
+def configure_threadpool(max_workers: int) -> None:
+    """Set the size of the pool sync handlers run in (before the first request)."""
+    global _executor, _max_workers
+    if max_workers < 1:
+        raise ValueError("the thread pool needs at least one worker")
+    _max_workers = max_workers
+    if _executor is not None:
+        _executor.shutdown(wait=False)
+        _executor = None
+
+
+def _get_executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(_max_workers, thread_name_prefix="fastcore-sync")
+    return _executor
+
+
+async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run ``func`` in the bounded thread pool, keeping the caller's context variables."""
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    call = functools.partial(context.run, func, *args, **kwargs)
+    return await loop.run_in_executor(_get_executor(), call)

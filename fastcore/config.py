@@ -1,0 +1,130 @@
+"""Settings from code and the environment, validated once at startup.
+
+Every field can be given in code (``Settings(debug=True)``) or through an
+environment variable named ``FASTCORE_<FIELD>`` (``FASTCORE_DEBUG=1``). Code
+wins over the environment. Subclass :class:`Settings` to add an app's own
+fields; they get the same parsing and error messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, Self
+
+from fastcore.exceptions import ImproperlyConfigured
+
+__all__ = ["Settings"]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclasses.dataclass(kw_only=True)
+class Settings:
+    """The framework's settings; subclass it (as a dataclass) to add your own.
+
+    Attributes:
+        debug: Show tracebacks in error pages and reload templates on change.
+        host: The address ``app.run()`` binds by default.
+        port: The port ``app.run()`` binds by default.
+        workers: Worker processes for ``app.run()``.
+        redirect_slashes: Answer 308 to the canonical path when a request
+            differs from a route only by a trailing slash.
+        template_folders: Where ``app.render`` looks for templates.
+        max_body_size: The largest request body accepted, in bytes (413 above).
+        threadpool_size: Threads that run ``def`` handlers.
+    """
+
+    debug: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    redirect_slashes: bool = False
+    template_folders: list[str] = dataclasses.field(default_factory=lambda: ["templates"])
+    max_body_size: int = 16 * 1024 * 1024
+    threadpool_size: int = 40
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, prefix: str = "FASTCORE_", **overrides: Any
+    ) -> Self:
+        """Build settings from ``overrides`` and ``PREFIX<FIELD>`` environment variables.
+
+        Raises:
+            ImproperlyConfigured: naming the variable or field whose value is invalid.
+        """
+        environ = os.environ if environ is None else environ
+        fields = {field.name: field for field in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - set(fields))
+        if unknown:
+            raise ImproperlyConfigured(f"unknown setting(s): {', '.join(unknown)}")
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for name in fields:
+            if name in overrides:
+                values[name] = _check(name, hints[name], overrides[name])
+                continue
+            variable = prefix + name.upper()
+            if variable in environ:
+                values[name] = _parse(variable, hints[name], environ[variable])
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Check values that types alone cannot; override to add checks (call super)."""
+        if not 0 <= self.port <= 65535:
+            raise ImproperlyConfigured(f"setting 'port' must be 0..65535, not {self.port}")
+        for name in ("workers", "threadpool_size", "max_body_size"):
+            if getattr(self, name) < 1:
+                raise ImproperlyConfigured(f"setting {name!r} must be at least 1")
+
+
+def _parse(variable: str, annotation: Any, raw: str) -> Any:
+    kind = _base_type(annotation)
+    try:
+        if kind is bool:
+            lowered = raw.strip().lower()
+            if lowered in _TRUE:
+                return True
+            if lowered in _FALSE:
+                return False
+            raise ValueError(f"expected one of {sorted(_TRUE | _FALSE)}")
+        if kind is list:
+            return [item.strip() for item in raw.split(",") if item.strip()]
+        if kind in (int, float):
+            return kind(raw)
+        return raw
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"environment variable {variable}={raw!r}: {exc}") from exc
+
+
+def _check(name: str, annotation: Any, value: Any) -> Any:
+    kind = _base_type(annotation)
+    if value is None and _is_optional(annotation):
+        return value
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, bool):
+        raise ImproperlyConfigured(f"setting {name!r} must be an int, not a bool")
+    if kind is not Any and not isinstance(value, kind):
+        raise ImproperlyConfigured(
+            f"setting {name!r} must be {kind.__name__}, not {type(value).__name__}"
+        )
+    return value
+
+
+def _base_type(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return _base_type(args[0]) if len(args) == 1 else Any
+    return origin or annotation
+
+
+def _is_optional(annotation: Any) -> bool:
+    return type(None) in typing.get_args(annotation)

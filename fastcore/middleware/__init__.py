@@ -1,0 +1,18 @@
+"""Middleware: ordered layers around the handlers, each a class with one contract."""
+
+from __future__ import annotations
+
+from fastcore.middleware.base import (
+    FunctionMiddleware as FunctionMiddleware,
+)
+from fastcore.middleware.base import (
+    Handler as Handler,
+)
+from fastcore.middleware.base import (
+    Middleware as Middleware,
+)
+from fastcore.middleware.base import (
+    MiddlewareSpec as MiddlewareSpec,
+)
+
+__all__ = ["FunctionMiddleware", "Handler", "Middleware", "MiddlewareSpec"]

@@ -1,0 +1,140 @@
+"""Response classes: bodies, headers, cookies, redirects and streaming."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import uuid
+
+import pytest
+
+from fastcore import (
+    App,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from fastcore.testing import TestClient
+
+
+def test_content_types_and_charset() -> None:
+    assert PlainTextResponse("x").headers["content-type"] == "text/plain; charset=utf-8"
+    assert HTMLResponse("x").headers["content-type"] == "text/html; charset=utf-8"
+    assert JSONResponse({}).headers["content-type"] == "application/json"
+    custom = Response(b"x", media_type="application/xml", headers={"Content-Type": "text/csv"})
+    assert custom.headers.getlist("content-type") == ["text/csv"]
+
+
+def test_json_serializes_dataclasses_datetimes_uuids_and_sets() -> None:
+    @dataclasses.dataclass
+    class Item:
+        id: uuid.UUID
+        at: datetime.date
+
+    item = Item(uuid.UUID(int=1), datetime.date(2026, 1, 2))
+    response = JSONResponse({"item": item, "tags": {"a"}})
+    assert response.body == (
+        b'{"item":{"id":"00000000-0000-0000-0000-000000000001","at":"2026-01-02"},"tags":["a"]}'
+    )
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        JSONResponse({"x": object()})
+
+
+def test_header_injection_is_refused() -> None:
+    with pytest.raises(ValueError, match="line break"):
+        Response(b"", headers={"x-evil": "a\r\nSet-Cookie: pwned=1"})
+    response = Response(b"")
+    with pytest.raises(ValueError, match="line break"):
+        response.headers["x"] = "a\nb"
+    with pytest.raises(ValueError):
+        response.set_cookie("name", "v", path="/\r\nx: y")
+
+
+def test_set_cookie_with_every_attribute() -> None:
+    response = Response(b"")
+    response.set_cookie(
+        "sid",
+        "a b;c",
+        max_age=60,
+        path="/app",
+        domain="example.com",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+    header = response.headers["set-cookie"]
+    assert header.startswith("sid=a%20b%3Bc; ")
+    for part in ("Max-Age=60", "Path=/app", "Domain=example.com", "Secure", "HttpOnly"):
+        assert part in header
+    assert "SameSite=Strict" in header
+    assert "expires=" not in header
+
+
+def test_samesite_none_forces_secure_and_bad_names_are_refused() -> None:
+    response = Response(b"")
+    response.set_cookie("x", "1", samesite="none")
+    assert "Secure" in response.headers["set-cookie"]
+    with pytest.raises(ValueError, match="cookie name"):
+        response.set_cookie("bad name", "1")
+
+
+def test_cookies_round_trip_through_the_client() -> None:
+    app = App()
+
+    @app.get("/login")
+    async def login():
+        response = Response(b"in")
+        response.set_cookie("sid", "token123", httponly=True)
+        return response
+
+    @app.get("/whoami")
+    async def whoami(request):
+        return {"sid": request.cookies.get("sid")}
+
+    @app.get("/logout")
+    async def logout():
+        response = Response(b"out")
+        response.delete_cookie("sid")
+        return response
+
+    client = TestClient(app)
+    client.get("/login")
+    assert client.get("/whoami").json() == {"sid": "token123"}
+    client.get("/logout")
+    assert client.get("/whoami").json() == {"sid": None}
+
+
+def test_redirects() -> None:
+    app = App()
+    app.add_route("/old", lambda: RedirectResponse("/new place"), name="old")
+    app.add_route("/new place", lambda: "arrived", name="new")
+    client = TestClient(app, follow_redirects=False)
+    response = client.get("/old")
+    assert response.status_code == 307
+    assert response.headers["location"] == "/new%20place"
+    assert TestClient(app).get("/old").text == "arrived"
+
+
+def test_streaming_from_async_and_sync_iterators() -> None:
+    app = App()
+
+    @app.get("/async")
+    async def stream_async():
+        async def numbers():
+            for i in range(3):
+                yield f"{i},"
+
+        return StreamingResponse(numbers(), media_type="text/csv")
+
+    @app.get("/sync")
+    async def stream_sync():
+        return StreamingResponse(iter([b"a", "b", b"c"]))
+
+    client = TestClient(app)
+    response = client.get("/async")
+    assert response.text == "0,1,2,"
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert client.get("/sync").text == "abc"
