@@ -512,9 +512,10 @@ cdef class HttpProtocol:
             return 0
 
         if exchange is None:
-            if not self.pipeline and response is not _FAILED:
+            if not self.pipeline and response is not _FAILED \
+                    and getattr(response, "body", None) is not None:
                 # PERF: the common case (no body, nothing pending, finished
-                # synchronously) skips the exchange object altogether.
+                # synchronously, a fixed response) skips the exchange object.
                 try:
                     data = self.writer.serialize(
                         response, head.version_minor, keep_alive, head.method == "HEAD")
