@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import functools
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
@@ -44,6 +45,14 @@ def _encode_headers(headers: HeaderInput) -> list[tuple[bytes, bytes]]:
     return raw
 
 
+@functools.lru_cache(maxsize=64)
+def _content_type(media_type: str, charset: str) -> bytes:
+    """The Content-Type value for a media type, with a charset for text types."""
+    if media_type.startswith("text/") and "charset=" not in media_type:
+        media_type += f"; charset={charset}"
+    return media_type.encode("latin-1")
+
+
 class Response:
     """A complete HTTP response with a bytes body.
 
@@ -68,15 +77,25 @@ class Response:
     ) -> None:
         self.status_code = status_code
         self.body: bytes | None = self.render(content)
-        self.raw_headers = _encode_headers(headers)
         media_type = media_type or self.media_type
-        if media_type is not None and not self._has_header(b"content-type"):
-            if media_type.startswith("text/") and "charset=" not in media_type:
-                media_type += f"; charset={self.charset}"
-            self.raw_headers.append((b"content-type", media_type.encode("latin-1")))
+        if headers is None:
+            # PERF: the common case (no extra headers) skips encoding and the
+            # duplicate Content-Type scan (bench/micro/test_bench_dispatch.py).
+            self.raw_headers = (
+                [(b"content-type", _content_type(media_type, self.charset))] if media_type else []
+            )
+            return
+        self.raw_headers = raw = _encode_headers(headers)
+        if media_type is not None and not any(key == b"content-type" for key, _ in raw):
+            raw.append((b"content-type", _content_type(media_type, self.charset)))
 
     def render(self, content: Any) -> bytes:
         """Turn the content given to the constructor into body bytes."""
+        kind = type(content)
+        if kind is str:
+            return content.encode(self.charset)  # type: ignore[no-any-return]
+        if kind is bytes:
+            return content  # type: ignore[no-any-return]
         if content is None:
             return b""
         if isinstance(content, bytes):
@@ -86,9 +105,6 @@ class Response:
         if isinstance(content, bytearray | memoryview):
             return bytes(content)
         raise TypeError(f"{type(self).__name__} content must be str or bytes, not {type(content)}")
-
-    def _has_header(self, name: bytes) -> bool:
-        return any(key == name for key, _ in self.raw_headers)
 
     @property
     def headers(self) -> MutableHeaders:
