@@ -188,13 +188,14 @@ class _ClientCore:
         """Send one request, following redirects when asked to."""
         follow = options.pop("follow_redirects", None)
         follow = self.follow_redirects if follow is None else follow
+        url = urljoin(self.base_url, url)
         for _ in range(20):
             raw = self.encode_request(method.upper(), url, **_request_options(options))
             response, head = await self.dispatch(raw)
             result = await self.collect(url, response, head)
             if not (follow and result.is_redirect):
                 return result
-            url = urljoin(urljoin(self.base_url, url), result.headers["location"])
+            url = urljoin(url, result.headers["location"])
             if result.status_code in (301, 302, 303) and method.upper() != "HEAD":
                 method = "GET"
                 options = {"headers": options.get("headers")}
