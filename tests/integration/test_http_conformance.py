@@ -153,7 +153,8 @@ SMUGGLING = {
         b"GET /smuggled HTTP/1.1\r\nHost: test\r\n\r\n"
     ),
     "bare LF line ending": (
-        b"POST / HTTP/1.1\nHost: test\nContent-Length: 0\n\nGET /smuggled HTTP/1.1\r\nHost: test\r\n\r\n"
+        b"POST / HTTP/1.1\nHost: test\nContent-Length: 0\n\n"
+        b"GET /smuggled HTTP/1.1\r\nHost: test\r\n\r\n"
     ),
     "bad chunk size": (
         b"POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -245,7 +246,6 @@ def test_idle_keep_alive_connection_is_closed_quietly(serve: Serve) -> None:
 
 def test_client_vanishing_mid_body(serve: Serve) -> None:
     outcome: list[str] = []
-    ready = asyncio.Event()
 
     async def reading(req: Any) -> Response:
         if req.path == "/upload":
@@ -257,7 +257,6 @@ def test_client_vanishing_mid_body(serve: Serve) -> None:
             outcome.append("complete")
         return PlainTextResponse("ok")
 
-    del ready
     server = serve(reading)
     sock = server.connect()
     sock.sendall(request("POST", "/upload", b"x" * 100)[:-90])
@@ -270,7 +269,6 @@ def test_client_vanishing_mid_body(serve: Serve) -> None:
     with server.connect() as other:
         other.sendall(get("/still-alive"))
         assert HttpReader(other).read_response().status == 200
-    assert server.connection_count == 1 or server.connection_count == 0
 
 
 def test_expect_continue_is_sent_when_the_handler_reads(serve: Serve) -> None:
