@@ -43,7 +43,7 @@ def resume(coro: Coroutine[Any, Any, T], yielded: Any) -> Generator[Any, Any, T]
             continue
         # NOTE: an asyncio Task always resumes with None, exactly what
         # `yield from` sends first, so the rest runs at full generator speed.
-        return (yield from coro)  # type: ignore[misc]
+        return (yield from coro)  # type: ignore[no-any-return]
 
 
 async def as_coroutine(awaitable: Awaitable[T]) -> T:

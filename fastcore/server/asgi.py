@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from fastcore._speedups.http_parser import RequestHead
 from fastcore.exceptions import ClientDisconnect
 from fastcore.responses import Response, StreamingResponse
-from fastcore.types import ASGIApp, Dispatch, Message, Scope
+from fastcore.types import ASGIApp, BodyReader, Dispatch, Message, Scope
 
 __all__ = ["ASGIAdapter"]
 
@@ -102,7 +102,7 @@ class ASGIAdapter:
 
     def build_dispatch(self) -> Dispatch:
         """Return the dispatch callable the connection protocol calls per request."""
-        return self._dispatch  # type: ignore[return-value]
+        return self._dispatch
 
     async def _dispatch(self, request: RequestHead) -> Response:
         raw_path = request.path
@@ -168,7 +168,7 @@ class _Cycle:
 
     async def receive(self) -> Message:
         if not self.body_done:
-            reader = self.request.body_reader
+            reader = cast(BodyReader, self.request.body_reader)
             try:
                 while True:
                     chunk = reader.read_nowait()

@@ -7,7 +7,7 @@ import logging
 import signal
 import socket
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import uvloop
 
@@ -99,7 +99,11 @@ class Server:
             factory: Callable[[], HttpProtocol] = lambda: HttpProtocol(dispatch, state)  # noqa: E731
         else:
             factory = lambda: HttpProtocol(dispatch, state, request_class)  # noqa: E731
-        self._server = await loop.create_server(factory, sock=sock, backlog=self.config.backlog)
+        # NOTE: HttpProtocol is a cdef class, an asyncio.Protocol by duck typing only.
+        protocol_factory = cast(Callable[[], asyncio.Protocol], factory)
+        self._server = await loop.create_server(
+            protocol_factory, sock=sock, backlog=self.config.backlog
+        )
         self.port = sock.getsockname()[1]
         if isinstance(self.app, ASGIAdapter):
             self.app.server = (self.host, self.port)

@@ -1,0 +1,81 @@
+"""The HTTP/1.1 connection protocol on uvloop (compiled kernel).
+
+One :class:`HttpProtocol` per connection parses requests with the compiled
+parser, drives the dispatch coroutine of each request (synchronously first,
+as a Task only when it suspends) and writes the responses in request order,
+merged into one write per read. :class:`ServerState` is shared by every
+connection of a listening server: limits, the response writer, the timer
+tick that refreshes the Date header and enforces timeouts, and the set of
+open connections used by the graceful drain.
+"""
+
+import asyncio
+from typing import Any
+
+from fastcore._speedups.http_parser import RequestHead
+from fastcore.server.config import ServerConfig
+from fastcore.types import Dispatch
+
+class ServerState:
+    """The state shared by every connection of one listening server.
+
+    Args:
+        config: Limits, timeouts and headers.
+        loop: The event loop (the running loop when omitted).
+    """
+
+    config: ServerConfig
+    shutting_down: bool
+
+    def __init__(self, config: ServerConfig, loop: asyncio.AbstractEventLoop | None = None) -> None: ...
+    @property
+    def connection_count(self) -> int:
+        """The number of open connections."""
+
+    def start(self) -> None:
+        """Start the timer tick (Date refresh and connection deadlines)."""
+
+    def close(self) -> None:
+        """Stop the timer tick."""
+
+    def shutdown(self) -> None:
+        """Begin the graceful drain of every connection.
+
+        Idle connections close now; busy ones answer their in-flight requests,
+        the last one with ``connection: close``, and then close.
+        """
+
+    def abort_all(self) -> None:
+        """Cut every connection that is still open."""
+
+class HttpProtocol:
+    """The asyncio Protocol of one HTTP/1.1 connection.
+
+    Args:
+        dispatch: Turns each parsed request into a coroutine of its response.
+        state: The server's shared :class:`ServerState`.
+        request_class: The request type the parser instantiates
+            (:class:`RequestHead` or a subclass, such as
+            ``fastcore.requests.Request``).
+    """
+
+    def __init__(
+        self, dispatch: Dispatch, state: ServerState, request_class: type[RequestHead] = ...
+    ) -> None: ...
+    def connection_made(self, transport: Any) -> None:
+        """Start serving a new connection."""
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        """Cancel the connection's in-flight handlers; fail an unfinished body."""
+
+    def data_received(self, data: bytes) -> None:
+        """Parse and dispatch every complete request in ``data``."""
+
+    def eof_received(self) -> bool:
+        """Answer what the half-closed client already sent, then close."""
+
+    def pause_writing(self) -> None:
+        """Stop reading and make streaming bodies wait: the write buffer is full."""
+
+    def resume_writing(self) -> None:
+        """Resume writers and reading once the write buffer drained."""
