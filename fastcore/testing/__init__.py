@@ -5,5 +5,6 @@ from __future__ import annotations
 from fastcore.testing.client import AsyncTestClient as AsyncTestClient
 from fastcore.testing.client import TestClient as TestClient
 from fastcore.testing.client import TestResponse as TestResponse
+from fastcore.testing.live_server import LiveServer as LiveServer
 
-__all__ = ["AsyncTestClient", "TestClient", "TestResponse"]
+__all__ = ["AsyncTestClient", "LiveServer", "TestClient", "TestResponse"]
