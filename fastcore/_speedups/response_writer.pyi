@@ -7,11 +7,18 @@ head from :meth:`ResponseWriter.serialize_stream_head` and their body framed
 with :func:`encode_chunk`.
 """
 
-from typing import Final, Protocol
+from enum import IntEnum
+from typing import Protocol
 
-FRAMING_NONE: Final[int]
-FRAMING_CHUNKED: Final[int]
-FRAMING_CLOSE: Final[int]
+class BodyFraming(IntEnum):
+    """How a streaming response body is delimited on the wire."""
+
+    FRAMING_NONE = 0
+    """No body bytes at all (HEAD, 1xx, 204, 304)."""
+    FRAMING_CHUNKED = 1
+    """``Transfer-Encoding: chunked`` (HTTP/1.1)."""
+    FRAMING_CLOSE = 2
+    """The body ends when the connection closes (HTTP/1.0)."""
 
 class _ResponseLike(Protocol):
     @property
@@ -61,7 +68,7 @@ class ResponseWriter:
         """Serialize a short ``text/plain`` error response (closing by default)."""
 
 def stream_framing(status_code: int, version_minor: int, head_request: bool) -> int:
-    """Tell how a streaming body is delimited: a ``FRAMING_*`` constant."""
+    """Tell how a streaming body is delimited: a :class:`BodyFraming` value."""
 
 def encode_chunk(data: bytes) -> bytes:
     """Frame one chunk of a chunked body: size in hex, CRLF, data, CRLF."""

@@ -1,0 +1,327 @@
+"""The compiled connection protocol, driven directly with a recording transport.
+
+Real-socket behaviour is covered in tests/integration; these tests look at what
+a socket cannot show: how many writes a pass makes, when reading is paused and
+resumed, and what a handler sees when the connection goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+import pytest
+import uvloop
+
+from fastcore._speedups.http_parser import RequestHead
+from fastcore._speedups.protocol import HttpProtocol, ServerState
+from fastcore.exceptions import ClientDisconnect
+from fastcore.responses import PlainTextResponse, Response, StreamingResponse
+from fastcore.server import ServerConfig
+
+
+class RecordingTransport:
+    """Just enough of an asyncio transport to watch the protocol act."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.events: list[str] = []
+        self.closed = False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("192.0.2.7", 4242) if name == "peername" else default
+
+    def write(self, data: bytes) -> None:
+        assert not self.closed
+        self.writes.append(bytes(data))
+
+    def writelines(self, chunks: list[bytes]) -> None:
+        self.write(b"".join(chunks))
+
+    def pause_reading(self) -> None:
+        self.events.append("pause")
+
+    def resume_reading(self) -> None:
+        self.events.append("resume")
+
+    def close(self) -> None:
+        self.events.append("close")
+        self.closed = True
+
+    def abort(self) -> None:
+        self.events.append("abort")
+        self.closed = True
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.writes)
+
+
+def run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    uvloop.run(test())
+
+
+def connect(
+    dispatch: Callable[[Any], Any], **options: Any
+) -> tuple[HttpProtocol, RecordingTransport]:
+    state = ServerState(ServerConfig(**options), asyncio.get_running_loop())
+    protocol = HttpProtocol(dispatch, state, RequestHead)
+    transport = RecordingTransport()
+    protocol.connection_made(transport)
+    return protocol, transport
+
+
+async def settle() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+async def hello(request: Any) -> Response:
+    return PlainTextResponse(request.path)
+
+
+def get(path: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode()
+
+
+def test_the_compiled_kernel_is_in_use() -> None:
+    assert HttpProtocol.__module__ == "fastcore._speedups.protocol"
+
+
+def test_pipelined_responses_are_merged_into_one_write() -> None:
+    async def main() -> None:
+        protocol, transport = connect(hello)
+        protocol.data_received(b"".join(get(f"/{index}") for index in range(16)))
+        assert len(transport.writes) == 1
+        assert transport.data.count(b"HTTP/1.1 200 OK") == 16
+
+    run(main)
+
+
+def test_request_fields_set_by_the_protocol() -> None:
+    seen: list[Any] = []
+
+    async def record(request: Any) -> Response:
+        seen.append((request.client, request.scheme, request.body_reader.read_nowait()))
+        return PlainTextResponse("")
+
+    async def main() -> None:
+        protocol, _ = connect(record)
+        protocol.data_received(get("/"))
+
+    run(main)
+    assert seen == [(("192.0.2.7", 4242), "http", b"")]
+
+
+def test_a_suspended_handler_resumes_in_a_task_and_keeps_order() -> None:
+    release = None
+
+    async def slow_first(request: Any) -> Response:
+        if request.path == "/slow":
+            assert release is not None
+            await release
+        return PlainTextResponse(request.path)
+
+    async def main() -> None:
+        nonlocal release
+        release = asyncio.get_running_loop().create_future()
+        protocol, transport = connect(slow_first)
+        protocol.data_received(get("/slow") + get("/fast"))
+        assert transport.writes == []  # /fast waits behind /slow
+        release.set_result(None)
+        await settle()
+        data = transport.data
+        assert data.index(b"/slow") < data.index(b"/fast")
+
+    run(main)
+
+
+def test_dispatch_may_return_any_awaitable() -> None:
+    def future_dispatch(request: Any) -> asyncio.Future[Response]:
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(PlainTextResponse("from a future"))
+        return future
+
+    async def main() -> None:
+        protocol, transport = connect(future_dispatch)
+        protocol.data_received(get("/"))
+        await settle()
+        assert transport.data.endswith(b"from a future")
+
+    run(main)
+
+
+def test_body_backpressure_pauses_and_resumes_reading() -> None:
+    reads: list[bytes] = []
+    go = None
+
+    async def reader(request: Any) -> Response:
+        assert go is not None
+        await go
+        while True:
+            chunk = request.body_reader.read_nowait()
+            if chunk is None:
+                await request.body_reader.wait()
+                continue
+            reads.append(chunk)
+            if not chunk:
+                return PlainTextResponse(str(sum(map(len, reads))))
+
+    async def main() -> None:
+        nonlocal go
+        go = asyncio.get_running_loop().create_future()
+        protocol, transport = connect(reader, body_high_water=1000)
+        protocol.data_received(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n")
+        protocol.data_received(b"x" * 2500)
+        assert transport.events == ["pause"]
+        go.set_result(None)
+        await settle()
+        assert transport.events == ["pause", "resume"]
+        protocol.data_received(b"x" * 2500)
+        await settle()
+        assert transport.data.endswith(b"\r\n\r\n5000")
+
+    run(main)
+
+
+def test_write_flow_control_makes_the_stream_wait_for_drain() -> None:
+    async def parts() -> AsyncIterator[bytes]:
+        for word in (b"one", b"two", b"three"):
+            yield word
+
+    async def stream(request: Any) -> Response:
+        return StreamingResponse(parts())
+
+    async def main() -> None:
+        protocol, transport = connect(stream)
+        protocol.pause_writing()
+        protocol.data_received(get("/"))
+        await settle()
+        assert transport.data.endswith(b"3\r\none\r\n")
+        protocol.resume_writing()
+        await settle()
+        assert transport.data.endswith(b"3\r\ntwo\r\n5\r\nthree\r\n0\r\n\r\n")
+        assert transport.events == ["pause", "resume"]
+
+    run(main)
+
+
+def test_connection_lost_cancels_in_flight_handlers() -> None:
+    outcome: list[str] = []
+
+    async def forever(request: Any) -> Response:
+        try:
+            await asyncio.get_running_loop().create_future()
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+        return PlainTextResponse("")
+
+    async def main() -> None:
+        protocol, _ = connect(forever)
+        protocol.data_received(get("/a") + get("/b"))
+        await settle()
+        protocol.connection_lost(None)
+        await settle()
+
+    run(main)
+    assert outcome == ["cancelled", "cancelled"]
+
+
+def test_body_reader_raises_client_disconnect_when_the_client_leaves() -> None:
+    outcome: list[str] = []
+
+    async def reader(request: Any) -> Response:
+        try:
+            while request.body_reader.read_nowait() is None:
+                await request.body_reader.wait()
+            while request.body_reader.read_nowait() != b"":
+                await request.body_reader.wait()
+        except ClientDisconnect:
+            outcome.append("disconnect")
+        return PlainTextResponse("")
+
+    async def main() -> None:
+        protocol, _ = connect(reader)
+        protocol.data_received(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+        await settle()
+        protocol.connection_lost(ConnectionResetError())
+        await settle()
+
+    run(main)
+    assert outcome == ["disconnect"]
+
+
+def test_half_closed_client_still_gets_its_answers() -> None:
+    async def slow(request: Any) -> Response:
+        await asyncio.sleep(0)
+        return PlainTextResponse(request.path)
+
+    async def main() -> None:
+        protocol, transport = connect(slow)
+        protocol.data_received(get("/a") + get("/b"))
+        assert protocol.eof_received() is True
+        await settle()
+        assert transport.data.count(b"HTTP/1.1 200 OK") == 2
+        assert b"connection: close" in transport.writes[-1]
+        assert transport.events[-1] == "close"
+
+    run(main)
+
+
+def test_parser_error_after_pipelined_requests_keeps_order() -> None:
+    async def slow(request: Any) -> Response:
+        await asyncio.sleep(0)
+        return PlainTextResponse(request.path)
+
+    async def main() -> None:
+        protocol, transport = connect(slow)
+        protocol.data_received(get("/ok") + b"BAD\x00 / HTTP/1.1\r\n\r\n")
+        await settle()
+        data = transport.data
+        assert data.index(b"200 OK") < data.index(b"400 Bad Request")
+        assert transport.events[-1] == "close"
+
+    run(main)
+
+
+def test_shutdown_closes_idle_connections_and_drains_busy_ones() -> None:
+    release = None
+
+    async def waiting(request: Any) -> Response:
+        assert release is not None
+        await release
+        return PlainTextResponse("done")
+
+    async def main() -> None:
+        nonlocal release
+        release = asyncio.get_running_loop().create_future()
+        state = ServerState(ServerConfig(), asyncio.get_running_loop())
+        idle, busy = HttpProtocol(waiting, state), HttpProtocol(waiting, state)
+        idle_transport, busy_transport = RecordingTransport(), RecordingTransport()
+        idle.connection_made(idle_transport)
+        busy.connection_made(busy_transport)
+        busy.data_received(get("/"))
+        state.shutdown()
+        assert idle_transport.closed and not busy_transport.closed
+        release.set_result(None)
+        await settle()
+        assert b"connection: close" in busy_transport.data
+        assert busy_transport.closed
+
+    run(main)
+
+
+def test_access_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        protocol, _ = connect(hello, access_log=True)
+        protocol.data_received(get("/logged?x=1"))
+
+    with caplog.at_level(logging.INFO, logger="fastcore.access"):
+        run(main)
+    (record,) = [r for r in caplog.records if r.name == "fastcore.access"]
+    message = record.getMessage()
+    assert '"GET /logged?x=1 HTTP/1.1" 200 7 ' in message
+    assert message.startswith("192.0.2.7:4242")
