@@ -113,6 +113,27 @@ def _granian(target: str, interface: str) -> Callable[[str, int], list[str]]:
 _GRANIAN_IDLE = ("--backpressure", "65536")
 
 
+def _fastcore_run(target: str) -> Callable[[str, int], list[str]]:
+    def command(host: str, port: int) -> list[str]:
+        # `python -m fastcore.server.cli` is the `fastcore` console script,
+        # usable from a source checkout that was never pip-installed.
+        return [
+            sys.executable,
+            "-m",
+            "fastcore.server.cli",
+            "run",
+            target,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ]
+
+    return command
+
+
 def _script(filename: str) -> Callable[[str, int], list[str]]:
     def command(host: str, port: int) -> list[str]:
         return [sys.executable, str(APPS_DIR / filename), host, str(port)]
@@ -126,9 +147,10 @@ SERVERS: dict[str, ServerSpec] = {
         ServerSpec(
             "fastcore",
             "fastcore",
-            "fastcore App on fastcore.server.run (1 worker)",
-            _script("fastcore_app.py"),
-            ("fastcore.app",),
+            "fastcore App on its bundled server: `fastcore run fastcore_app:app --workers 1`",
+            _fastcore_run("fastcore_app:app"),
+            ("fastcore.app", "fastcore.server.cli"),
+            ("--keep-alive-timeout", "600"),
         ),
         ServerSpec(
             "uvicorn-raw",

@@ -1,12 +1,13 @@
-"""The benchmark endpoints as a fastcore application on fastcore's own server.
+"""The benchmark endpoints as a fastcore application.
 
-Run as ``python fastcore_app.py HOST PORT``: one worker, through
-``fastcore.server.run``. The server adds ``Server`` and ``Date``.
+Served by the harness with fastcore's bundled server, one worker::
+
+    fastcore run fastcore_app:app --host 127.0.0.1 --port 8000 --workers 1
+
+The server adds ``Server`` and ``Date``.
 """
 
 from __future__ import annotations
-
-import sys
 
 from fastcore import App, JSONResponse, PlainTextResponse
 
@@ -23,9 +24,3 @@ async def plaintext() -> PlainTextResponse:
 async def json() -> JSONResponse:
     """Answer the greeting as a JSON object, serialized per request."""
     return JSONResponse({"message": "Hello, World!"})
-
-
-if __name__ == "__main__":
-    from fastcore.server import run
-
-    run(app, host=sys.argv[1], port=int(sys.argv[2]), workers=1)
