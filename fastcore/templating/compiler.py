@@ -1,0 +1,793 @@
+"""Compiles the template syntax tree into Python source that calls the Cython runtime.
+
+Every template becomes a module with a ``root(ctx, w)`` function and one
+``block_<name>(ctx, w)`` function per block, where ``w`` appends to the output
+buffer. Variables assigned in the template become Python locals (one
+identifier per scope, so inner scopes never leak, as in Jinja); names read but
+never assigned are resolved from the context once, at the top of the function
+that reads them.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+
+from . import nodes
+from .exceptions import TemplateAssertionError, TemplateSyntaxError
+
+__all__ = ["CompiledSource", "compile_template"]
+
+_BINOPS = {"+", "-", "*", "/", "//", "%", "**", "and", "or"}
+_UNARY = {"not": "not ", "neg": "-", "pos": "+"}
+_LOOP_ATTRIBUTES = {
+    "index", "index0", "revindex", "revindex0", "first", "last", "length",
+    "depth", "depth0", "previtem", "nextitem", "cycle", "changed",
+}  # fmt: skip
+# Tests compiled inline instead of called: same result, no call overhead.
+_INLINE_TESTS = {
+    "defined": "(not isinstance({0}, Undefined))",
+    "undefined": "isinstance({0}, Undefined)",
+    "none": "({0} is None)",
+}
+
+
+@dataclass(slots=True)
+class CompiledSource:
+    """The Python source of a compiled template and its line map.
+
+    Attributes:
+        source: The generated module source.
+        line_map: ``(python_line, template_line)`` pairs, sorted by python line.
+    """
+
+    source: str
+    line_map: list[tuple[int, int]]
+
+
+def compile_template(
+    template: nodes.Template,
+    environment: object,
+    name: str | None,
+    filename: str | None,
+    autoescape: bool,
+) -> CompiledSource:
+    """Generate the Python module source for a parsed template."""
+    generator = CodeGenerator(environment, name, filename, autoescape)
+    return generator.compile(template)
+
+
+def iter_child_nodes(node: nodes.Node) -> Iterator[nodes.Node]:
+    """Yield the direct child nodes of ``node``."""
+    for field in fields(node):  # type: ignore[arg-type]
+        yield from _nodes_in(getattr(node, field.name))
+
+
+def _nodes_in(value: object) -> Iterator[nodes.Node]:
+    if isinstance(value, nodes.Node):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _nodes_in(item)
+
+
+def _loads_name(body: list[nodes.Stmt] | list[nodes.Node], names: set[str]) -> set[str]:
+    """Return which of ``names`` are read anywhere in ``body`` (blocks excluded)."""
+    found: set[str] = set()
+    stack: list[nodes.Node] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nodes.Block):
+            continue
+        if isinstance(node, nodes.Name) and node.ctx == "load" and node.name in names:
+            found.add(node.name)
+        stack.extend(iter_child_nodes(node))
+    return found
+
+
+def _target_names(target: nodes.Expr) -> list[str]:
+    if isinstance(target, nodes.Name):
+        return [target.name]
+    if isinstance(target, nodes.Tuple):
+        return [name for item in target.items for name in _target_names(item)]
+    return []
+
+
+def _collect_stores(body: list[nodes.Stmt]) -> list[str]:
+    """Names assigned in this scope (``if`` bodies share the scope; loops do not)."""
+    stores: dict[str, None] = {}
+    for node in body:
+        if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            stores.update(dict.fromkeys(_target_names(node.target)))
+        elif isinstance(node, nodes.Macro):
+            stores[node.name] = None
+        elif isinstance(node, nodes.Import):
+            stores[node.target] = None
+        elif isinstance(node, nodes.FromImport):
+            stores.update(dict.fromkeys(alias for _, alias in node.names))
+        elif isinstance(node, nodes.If):
+            for _, branch in node.branches:
+                stores.update(dict.fromkeys(_collect_stores(branch)))
+            stores.update(dict.fromkeys(_collect_stores(node.else_)))
+    return list(stores)
+
+
+class _Function:
+    """A Python function being generated: its head lines and context names."""
+
+    def __init__(self, ident: int, writer: str) -> None:
+        self.ident = ident
+        self.resolved: dict[str, str] = {}
+        self.writer = writer
+
+
+class Frame:
+    """A template scope: the Python identifiers of the names it assigns."""
+
+    def __init__(self, parent: Frame | None, function: _Function, toplevel: bool, ident: int):
+        self.parent = parent
+        self.function = function
+        self.toplevel = toplevel
+        self.ident = ident
+        self.symbols: dict[str, str] = {}
+        self.loop_symbols: set[str] = set()
+        self.block: str | None = parent.block if parent is not None else None
+
+    def find(self, name: str) -> str | None:
+        frame: Frame | None = self
+        while frame is not None:
+            if name in frame.symbols:
+                return frame.symbols[name]
+            frame = frame.parent
+        return None
+
+    def declare(self, name: str) -> str:
+        ident = self.symbols.get(name)
+        if ident is None:
+            ident = self.symbols[name] = f"l_{self.ident}_{name}"
+        return ident
+
+    def visible(self) -> dict[str, str]:
+        """Every assigned name visible here, inner scopes first."""
+        result: dict[str, str] = {}
+        frame: Frame | None = self
+        while frame is not None:
+            for name, ident in frame.symbols.items():
+                result.setdefault(name, ident)
+            frame = frame.parent
+        return result
+
+
+class CodeGenerator:
+    """Turns one template tree into Python source (see the module docstring)."""
+
+    def __init__(
+        self, environment: object, name: str | None, filename: str | None, autoescape: bool
+    ) -> None:
+        self.environment = environment
+        self.name = name
+        self.filename = filename
+        self.autoescape = autoescape
+        self.lines: list[tuple[int, str, int]] = []
+        self.indent = 0
+        self.lineno = 1
+        self.counter = 0
+        self.bindings: dict[tuple[str, str], str] = {}
+        self.blocks: dict[str, nodes.Block] = {}
+        self.block_functions: list[list[tuple[int, str, int]]] = []
+        self.extends_seen = False
+        self.in_root = False
+        self.root_function: _Function | None = None
+
+    # --- output helpers ----------------------------------------------------
+
+    def fail(self, message: str, lineno: int) -> TemplateSyntaxError:
+        return TemplateAssertionError(message, lineno, self.name, self.filename)
+
+    def next_id(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def line(self, text: str, lineno: int | None = None) -> None:
+        self.lines.append((self.indent, text, self.lineno if lineno is None else lineno))
+
+    def capture(self) -> list[tuple[int, str, int]]:
+        """Start a fresh line list; return the previous one to restore later."""
+        previous = self.lines
+        self.lines = []
+        return previous
+
+    # --- module ------------------------------------------------------------
+
+    def compile(self, template: nodes.Template) -> CompiledSource:
+        self._collect_blocks(template.body)
+        function = _Function(self.next_id(), "w")
+        frame = Frame(None, function, True, 0)
+        self.root_function = function
+        self.in_root = True
+        body = self.function_body(frame, template.body, parent_call=True)
+        self.in_root = False
+        module: list[tuple[int, str, int]] = [
+            (0, f"# Template {self.name!r}, compiled by fastcore.templating.", 1)
+        ]
+        module.append((0, "def root(ctx, w):", 1))
+        module.extend(body)
+        for block in self.blocks.values():
+            module.extend(self.block_function(block))
+        block_items = ", ".join(f"{name!r}: block_{name}" for name in self.blocks)
+        module.append((0, f"blocks = {{{block_items}}}", 1))
+        for (kind, key), ident in self.bindings.items():
+            module.append((0, f"{ident} = environment.{kind}[{key!r}]", 1))
+        return self._assemble(module)
+
+    def _assemble(self, module: list[tuple[int, str, int]]) -> CompiledSource:
+        source_lines = []
+        line_map: list[tuple[int, int]] = []
+        for number, (indent, text, lineno) in enumerate(module, start=1):
+            source_lines.append("    " * indent + text)
+            if not line_map or line_map[-1][1] != lineno:
+                line_map.append((number, lineno))
+        return CompiledSource("\n".join(source_lines) + "\n", line_map)
+
+    def _collect_blocks(self, body: list[nodes.Stmt] | list[nodes.Node]) -> None:
+        stack: list[nodes.Node] = list(body)
+        while stack:
+            node = stack.pop(0)
+            if isinstance(node, nodes.Block):
+                if node.name in self.blocks:
+                    raise self.fail(f"block {node.name!r} defined twice", node.lineno)
+                self.blocks[node.name] = node
+            if isinstance(node, nodes.Stmt):
+                stack[:0] = [child for child in iter_child_nodes(node) if isinstance(child, nodes.Stmt)]
+
+    def function_body(
+        self,
+        frame: Frame,
+        body: list[nodes.Stmt],
+        parent_call: bool = False,
+        prologue: list[tuple[int, str, int]] | None = None,
+    ) -> list[tuple[int, str, int]]:
+        """Generate a function body (indented one level) with its context lookups."""
+        saved, saved_indent = self.capture(), self.indent
+        self.indent = 1
+        self.lines = list(prologue or ())
+        self.scope_body(frame, body)
+        if parent_call and self.extends_seen:
+            self.line("parent_template.root(ctx, w)")
+        generated = self.lines
+        self.lines, self.indent = saved, saved_indent
+        head = [(1, "resolve = ctx.resolve", self.lineno)] if frame.function.resolved else []
+        for name, ident in frame.function.resolved.items():
+            value = "TemplateReference(ctx)" if name == "self" else f"resolve({name!r})"
+            head.append((1, f"{ident} = {value}", self.lineno))
+        result = head + generated
+        if not result:
+            result = [(1, "pass", self.lineno)]
+        return result
+
+    def block_function(self, block: nodes.Block) -> list[tuple[int, str, int]]:
+        function = _Function(self.next_id(), "w")
+        frame = Frame(None, function, False, function.ident)
+        frame.block = block.name
+        self.lineno = block.lineno
+        if block.required:
+            body = [(1, f"raise TemplateRuntimeError({f'Required block {block.name!r} not found'!r})", block.lineno)]
+        else:
+            body = self.function_body(frame, block.body)
+        return [(0, f"def block_{block.name}(ctx, w):", block.lineno), *body]
+
+    def scope_body(self, frame: Frame, body: list[nodes.Stmt], init: bool = True) -> None:
+        """Declare the scope's assigned names, initialize them, then visit ``body``."""
+        if init:
+            for name in _collect_stores(body):
+                outer = frame.parent.find(name) if frame.parent is not None else None
+                if name in frame.symbols:
+                    continue
+                value = outer if outer is not None else self.resolve_name(frame, name)
+                self.line(f"{frame.declare(name)} = {value}")
+        for node in body:
+            self.visit(node, frame)
+
+    def resolve_name(self, frame: Frame, name: str) -> str:
+        resolved = frame.function.resolved
+        ident = resolved.get(name)
+        if ident is None:
+            ident = resolved[name] = f"c_{frame.function.ident}_{name}"
+        return ident
+
+    # --- statements --------------------------------------------------------
+
+    def visit(self, node: nodes.Stmt, frame: Frame) -> None:
+        self.lineno = node.lineno
+        method = getattr(self, "visit_" + type(node).__name__)
+        method(node, frame)
+
+    def body(self, body: list[nodes.Stmt], frame: Frame) -> None:
+        if not body:
+            self.line("pass")
+        for node in body:
+            self.visit(node, frame)
+
+    def indented(self, body: list[nodes.Stmt], frame: Frame) -> None:
+        self.indent += 1
+        self.body(body, frame)
+        self.indent -= 1
+
+    def suppressed(self, frame: Frame) -> bool:
+        """Output after a top-level ``extends`` is never rendered (Jinja)."""
+        function = frame.function
+        return self.extends_seen and function is self.root_function and function.writer == "w"
+
+    def write(self, code: str, frame: Frame) -> None:
+        self.line(f"{frame.function.writer}({code})")
+
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        if self.suppressed(frame):
+            return
+        pieces: list[str] = []
+        temporaries = 0
+        for child in node.nodes:
+            literal = self._literal_output(child)
+            if literal is not None:
+                if literal:
+                    pieces.append("f" + repr(literal).replace("{", "{{").replace("}", "}}"))
+                continue
+            self.lineno = child.lineno
+            wrapper = "render_escaped" if self.autoescape else "render_str"
+            code = f"{wrapper}({self.expr(child, frame)})"
+            if len(node.nodes) == 1:
+                self.write(code, frame)
+                return
+            temporary = f"_o{temporaries}"
+            temporaries += 1
+            self.line(f"{temporary} = {code}")
+            pieces.append(f"f'{{{temporary}}}'")
+        if pieces:
+            self.lineno = node.lineno
+            self.write(" ".join(pieces), frame)
+
+    def _literal_output(self, node: nodes.Expr) -> str | None:
+        if isinstance(node, nodes.TemplateData):
+            return node.data
+        if isinstance(node, nodes.Const) and isinstance(node.value, (str, int, float, type(None))):
+            text = str(node.value)
+            if self.autoescape:
+                for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;")):
+                    text = text.replace(char, entity)
+            return text
+        return None
+
+    def visit_If(self, node: nodes.If, frame: Frame) -> None:
+        for index, (test, branch) in enumerate(node.branches):
+            keyword_ = "if" if index == 0 else "elif"
+            self.line(f"{keyword_} {self.expr(test, frame)}:", test.lineno)
+            self.indented(branch, frame)
+        if node.else_:
+            self.line("else:")
+            self.indented(node.else_, frame)
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        if node.recursive:
+            self._recursive_for(node, frame)
+            return
+        iterable = self.expr(node.iter, frame)
+        loop_frame = Frame(frame, frame.function, False, self.next_id())
+        self._for_loop(node, frame, loop_frame, iterable, "None")
+
+    def _for_loop(
+        self, node: nodes.For, else_frame: Frame, loop_frame: Frame, iterable: str, recurse: str
+    ) -> None:
+        """Emit the loop over ``iterable`` (already compiled in the outer frame)."""
+        targets = _target_names(node.target)
+        for name in targets:
+            loop_frame.declare(name)
+        target = self.assign_target(node.target, loop_frame)
+        if node.test is not None:
+            test = self.expr(node.test, loop_frame)
+            iterable = f"[{target} for {target} in {iterable} if {test}]"
+        uses_loop = bool(_loads_name(node.body, {"loop"})) or recurse != "None"
+        iterated = None
+        if node.else_:
+            iterated = f"_iterated_{loop_frame.ident}"
+            self.line(f"{iterated} = False")
+        if uses_loop:
+            loop_ident = loop_frame.declare("loop")
+            loop_frame.loop_symbols.add(loop_ident)
+            depth = "depth0" if recurse != "None" else "0"
+            self.line(f"{loop_ident} = LoopContext({iterable}, undefined, {recurse}, {depth})")
+            iterable = loop_ident
+        self.line(f"for {target} in {iterable}:", node.lineno)
+        self.indent += 1
+        if iterated:
+            self.line(f"{iterated} = True")
+        self.scope_body(loop_frame, node.body)
+        if not node.body:
+            self.line("pass")
+        self.indent -= 1
+        if iterated:
+            self.line(f"if not {iterated}:")
+            self.indented(node.else_, else_frame)
+
+    def _recursive_for(self, node: nodes.For, frame: Frame) -> None:
+        function = _Function(self.next_id(), f"w_{self.counter}")
+        loop_frame = Frame(frame, function, False, function.ident)
+        name = f"loop_{function.ident}"
+        buffer = f"_b_{function.ident}"
+        saved = self.capture()
+        saved_indent, self.indent = self.indent, 1
+        self.line(f"{buffer} = []")
+        self.line(f"{function.writer} = {buffer}.append")
+        else_frame = Frame(frame, function, False, self.next_id())
+        self._for_loop(node, else_frame, loop_frame, "iterable", name)
+        self.line(f"return markup_if(ctx, ''.join({buffer}))")
+        generated = self.lines
+        self.lines, self.indent = saved, saved_indent
+        self.line(f"def {name}(iterable, depth0):")
+        for ident in function.resolved.values():
+            name_ = ident.split("_", 2)[2]
+            self.lines.append((self.indent + 1, f"{ident} = ctx.resolve({name_!r})", self.lineno))
+        for indent, text, lineno in generated:
+            self.lines.append((indent + self.indent, text, lineno))
+        if not self.suppressed(frame):
+            self.write(f"{name}({self.expr(node.iter, frame)}, 0)", frame)
+
+    def assign_target(self, target: nodes.Expr, frame: Frame) -> str:
+        if isinstance(target, nodes.Name):
+            return frame.declare(target.name)
+        if isinstance(target, nodes.Tuple):
+            items = [self.assign_target(item, frame) for item in target.items]
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        raise self.fail("can't assign to this expression", target.lineno)
+
+    def export(self, names: list[str], frame: Frame, exported: bool = True) -> None:
+        if not (frame.toplevel and self.in_root):
+            return
+        for name in names:
+            self.line(f"ctx.vars[{name!r}] = {frame.symbols[name]}")
+            if exported and not name.startswith("_"):
+                self.line(f"ctx.exported_vars.add({name!r})")
+            elif not name.startswith("_"):
+                self.line(f"ctx.exported_vars.discard({name!r})")
+
+    def visit_Assign(self, node: nodes.Assign, frame: Frame) -> None:
+        value = self.expr(node.node, frame)
+        if isinstance(node.target, nodes.NSRef):
+            self._namespace_assign(node.target, value, frame)
+            return
+        self.line(f"{self.assign_target(node.target, frame)} = {value}")
+        self.export(_target_names(node.target), frame)
+
+    def _namespace_assign(self, target: nodes.NSRef, value: str, frame: Frame) -> None:
+        namespace = self.load_name(target.name, frame)
+        self.line(f"namespace_assign({namespace}, {target.attr!r}, {value})")
+
+    def captured(self, body: list[nodes.Stmt], frame: Frame, inner: bool = True) -> str:
+        """Render ``body`` into its own buffer; return the expression of its text."""
+        ident = self.next_id()
+        buffer, writer = f"_b_{ident}", f"w_{ident}"
+        self.line(f"{buffer} = []")
+        self.line(f"{writer} = {buffer}.append")
+        saved_writer = frame.function.writer
+        frame.function.writer = writer
+        if inner:
+            scope = Frame(frame, frame.function, False, self.next_id())
+            self.scope_body(scope, body)
+        else:
+            self.body(body, frame)
+        frame.function.writer = saved_writer
+        return f"markup_if(ctx, ''.join({buffer}))"
+
+    def visit_AssignBlock(self, node: nodes.AssignBlock, frame: Frame) -> None:
+        value = self.captured(node.body, frame, inner=False)
+        if node.filter is not None:
+            value = self.filter_call(node.filter, value, frame)
+        if isinstance(node.target, nodes.NSRef):
+            self._namespace_assign(node.target, value, frame)
+            return
+        self.line(f"{self.assign_target(node.target, frame)} = {value}")
+        self.export(_target_names(node.target), frame)
+
+    def visit_FilterBlock(self, node: nodes.FilterBlock, frame: Frame) -> None:
+        if self.suppressed(frame):
+            return
+        value = self.captured(node.body, frame)
+        self.write(f"render_str({self.filter_call(node.filter, value, frame)})", frame)
+
+    def visit_With(self, node: nodes.With, frame: Frame) -> None:
+        values = [self.expr(value, frame) for value in node.values]
+        inner = Frame(frame, frame.function, False, self.next_id())
+        for target, value in zip(node.targets, values, strict=True):
+            self.line(f"{self.assign_target(target, inner)} = {value}")
+        self.scope_body(inner, node.body)
+
+    def macro_function(
+        self, name: str, node: nodes.Macro | nodes.CallBlock, frame: Frame
+    ) -> tuple[str, str]:
+        """Emit the body function of a macro or call block; return (ident, arguments)."""
+        function = _Function(self.next_id(), "w")
+        macro_frame = Frame(frame, function, False, function.ident)
+        specials = _loads_name(node.body, {"caller", "varargs", "kwargs"})
+        argument_names = [arg.name for arg in node.args]
+        explicit_caller = "caller" in argument_names
+        params = [macro_frame.declare(arg) for arg in argument_names]
+        flags = {}
+        for special in ("caller", "kwargs", "varargs"):
+            flags[special] = special in specials and special not in argument_names
+            if flags[special]:
+                params.append(macro_frame.declare(special))
+        first_default = len(node.args) - len(node.defaults)
+        ident = f"macro_{function.ident}"
+        saved = self.capture()
+        saved_indent, self.indent = self.indent, 1
+        self.line("_b = []")
+        self.line("w = _b.append")
+        for index, arg in enumerate(node.args):
+            param = macro_frame.symbols[arg.name]
+            self.line(f"if {param} is missing:", arg.lineno)
+            if index >= first_default:
+                default = self.expr(node.defaults[index - first_default], macro_frame)
+            else:
+                message = f"parameter {arg.name!r} was not provided"
+                default = f"undefined({message!r}, name={arg.name!r})"
+            self.line(f"    {param} = {default}", arg.lineno)
+        prologue = self.lines
+        self.lines, self.indent = saved, saved_indent
+        body = self.function_body(macro_frame, node.body, prologue=prologue)
+        body.append((1, "return markup_if(ctx, ''.join(_b))", self.lineno))
+        self.line(f"def {ident}({', '.join(params)}):", node.lineno)
+        for indent, text, lineno in body:
+            self.lines.append((indent + self.indent, text, lineno))
+        arguments = "(" + "".join(f"{arg!r}, " for arg in argument_names) + ")"
+        spec = (
+            f"{ident}, {name!r}, {arguments}, {flags['kwargs']}, {flags['varargs']}, "
+            f"{flags['caller']}, undefined, {explicit_caller}"
+        )
+        return ident, spec
+
+    def visit_Macro(self, node: nodes.Macro, frame: Frame) -> None:
+        _, spec = self.macro_function(node.name, node, frame)
+        target = frame.declare(node.name)
+        self.line(f"{target} = Macro({spec})", node.lineno)
+        self.export([node.name], frame)
+
+    def visit_CallBlock(self, node: nodes.CallBlock, frame: Frame) -> None:
+        _, spec = self.macro_function("caller", node, frame)
+        caller = f"caller_{self.next_id()}"
+        self.line(f"{caller} = Macro({spec})", node.lineno)
+        if self.suppressed(frame):
+            return
+        call = self.call(node.call, frame, extra=f"caller={caller}")
+        self.write(f"render_str({call})", frame)
+
+    def visit_Block(self, node: nodes.Block, frame: Frame) -> None:
+        if self.suppressed(frame):
+            return
+        context = "ctx"
+        if node.scoped:
+            context = f"ctx.derived({self.locals_dict(frame)})"
+        self.write_block_call(node.name, context, frame)
+
+    def write_block_call(self, name: str, context: str, frame: Frame) -> None:
+        self.line(f"ctx.blocks[{name!r}][0]({context}, {frame.function.writer})")
+
+    def locals_dict(self, frame: Frame) -> str:
+        items = ", ".join(f"{name!r}: {ident}" for name, ident in frame.visible().items())
+        return "{" + items + "}"
+
+    def visit_Extends(self, node: nodes.Extends, frame: Frame) -> None:
+        if not (frame.toplevel and self.in_root):
+            raise self.fail("extends is only supported at the top level of a template", node.lineno)
+        if self.extends_seen:
+            raise self.fail("extended multiple times", node.lineno)
+        template = self.expr(node.template, frame)
+        self.line(f"parent_template = environment.get_template({template}, {self.name!r})")
+        self.line("for _name, _block in parent_template.blocks.items():")
+        self.line("    ctx.blocks.setdefault(_name, []).append(_block)")
+        self.extends_seen = True
+
+    def visit_Include(self, node: nodes.Include, frame: Frame) -> None:
+        if self.suppressed(frame):
+            return
+        template = self.expr(node.template, frame)
+        context = f"ctx, {self.locals_dict(frame)}" if node.with_context else "None, None"
+        self.line(
+            f"include_template(environment, {template}, {self.name!r}, {context}, "
+            f"{node.ignore_missing}, {frame.function.writer})"
+        )
+
+    def _module(self, node: nodes.Import | nodes.FromImport, frame: Frame) -> str:
+        template = self.expr(node.template, frame)
+        context = f"ctx, {self.locals_dict(frame)}" if node.with_context else "None, None"
+        return f"import_template(environment, {template}, {self.name!r}, {context})"
+
+    def visit_Import(self, node: nodes.Import, frame: Frame) -> None:
+        self.line(f"{frame.declare(node.target)} = {self._module(node, frame)}")
+        self.export([node.target], frame, exported=False)
+
+    def visit_FromImport(self, node: nodes.FromImport, frame: Frame) -> None:
+        module = f"_module_{self.next_id()}"
+        self.line(f"{module} = {self._module(node, frame)}")
+        for name, alias in node.names:
+            self.line(
+                f"{frame.declare(alias)} = import_name({module}, {name!r}, {node.lineno}, undefined)"
+            )
+        self.export([alias for _, alias in node.names], frame, exported=False)
+
+    # --- expressions -------------------------------------------------------
+
+    def expr(self, node: nodes.Expr, frame: Frame) -> str:
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.fail(f"cannot compile {type(node).__name__}", node.lineno)
+        result: str = method(node, frame)
+        return result
+
+    def load_name(self, name: str, frame: Frame) -> str:
+        ident = frame.find(name)
+        if ident is not None:
+            return ident
+        return self.resolve_name(frame, name)
+
+    def expr_Name(self, node: nodes.Name, frame: Frame) -> str:
+        return self.load_name(node.name, frame)
+
+    def expr_Const(self, node: nodes.Const, frame: Frame) -> str:
+        value = node.value
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            return f"float({str(value)!r})"
+        return repr(value)
+
+    def expr_TemplateData(self, node: nodes.TemplateData, frame: Frame) -> str:
+        return repr(node.data)
+
+    def expr_Tuple(self, node: nodes.Tuple, frame: Frame) -> str:
+        items = [self.expr(item, frame) for item in node.items]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+    def expr_List(self, node: nodes.List, frame: Frame) -> str:
+        return "[" + ", ".join(self.expr(item, frame) for item in node.items) + "]"
+
+    def expr_Dict(self, node: nodes.Dict, frame: Frame) -> str:
+        items = (f"{self.expr(key, frame)}: {self.expr(value, frame)}" for key, value in node.items)
+        return "{" + ", ".join(items) + "}"
+
+    def expr_CondExpr(self, node: nodes.CondExpr, frame: Frame) -> str:
+        if node.expr2 is None:
+            where = f'line {node.lineno} in "{self.name}"' if self.name else f"line {node.lineno}"
+            message = (
+                f"the inline if-expression on {where} evaluated to false and no else"
+                " section was defined."
+            )
+            otherwise = f"undefined({message!r})"
+        else:
+            otherwise = self.expr(node.expr2, frame)
+        return f"({self.expr(node.expr1, frame)} if {self.expr(node.test, frame)} else {otherwise})"
+
+    def expr_BinOp(self, node: nodes.BinOp, frame: Frame) -> str:
+        if node.op not in _BINOPS:
+            raise self.fail(f"unknown operator {node.op!r}", node.lineno)
+        return f"({self.expr(node.left, frame)} {node.op} {self.expr(node.right, frame)})"
+
+    def expr_UnaryOp(self, node: nodes.UnaryOp, frame: Frame) -> str:
+        return f"({_UNARY[node.op]}{self.expr(node.node, frame)})"
+
+    def expr_Compare(self, node: nodes.Compare, frame: Frame) -> str:
+        parts = [self.expr(node.expr, frame)]
+        for op, operand in node.ops:
+            parts.append(f"{op} {self.expr(operand, frame)}")
+        return "(" + " ".join(parts) + ")"
+
+    def expr_Concat(self, node: nodes.Concat, frame: Frame) -> str:
+        join = "markup_join" if self.autoescape else "str_join"
+        return f"{join}(({', '.join(self.expr(item, frame) for item in node.nodes)},))"
+
+    def expr_Getattr(self, node: nodes.Getattr, frame: Frame) -> str:
+        target = self.expr(node.node, frame)
+        if target in frame_loop_symbols(frame) and node.attr in _LOOP_ATTRIBUTES:
+            # PERF: `loop.index` and friends are read straight off the LoopContext.
+            return f"{target}.{node.attr}"
+        return f"lookup_attr({target}, {node.attr!r}, undefined)"
+
+    def expr_Getitem(self, node: nodes.Getitem, frame: Frame) -> str:
+        return f"lookup_item({self.expr(node.node, frame)}, {self.expr(node.arg, frame)}, undefined)"
+
+    def expr_Slice(self, node: nodes.Slice, frame: Frame) -> str:
+        parts = [self.expr(part, frame) if part is not None else "None" for part in (node.start, node.stop, node.step)]
+        return f"slice({', '.join(parts)})"
+
+    def arguments(
+        self, node: nodes.Call | nodes.Filter | nodes.Test, frame: Frame, extra: str | None = None
+    ) -> list[str]:
+        args = [self.expr(arg, frame) for arg in node.args]
+        for keyword_arg in node.kwargs:
+            value = self.expr(keyword_arg.value, frame)
+            if keyword_arg.key.isidentifier() and not keyword.iskeyword(keyword_arg.key):
+                args.append(f"{keyword_arg.key}={value}")
+            else:
+                args.append(f"**{{{keyword_arg.key!r}: {value}}}")
+        if extra:
+            args.append(extra)
+        if node.dyn_args is not None:
+            args.append("*" + self.expr(node.dyn_args, frame))
+        if node.dyn_kwargs is not None:
+            args.append("**" + self.expr(node.dyn_kwargs, frame))
+        return args
+
+    def call(self, node: nodes.Call, frame: Frame, extra: str | None = None) -> str:
+        if (
+            isinstance(node.node, nodes.Name)
+            and node.node.name == "super"
+            and frame.find("super") is None
+            and frame.block is not None
+            and not node.args
+        ):
+            return f"render_super(ctx, {frame.block!r}, block_{frame.block})"
+        function = self.expr(node.node, frame)
+        return f"{function}({', '.join(self.arguments(node, frame, extra))})"
+
+    def expr_Call(self, node: nodes.Call, frame: Frame) -> str:
+        return self.call(node, frame)
+
+    def binding(self, kind: str, name: str, lineno: int) -> tuple[str, object]:
+        registry: dict[str, object] = getattr(self.environment, kind)
+        if name not in registry:
+            raise self.fail(f"No {kind[:-1]} named {name!r}.", lineno)
+        ident = self.bindings.get((kind, name))
+        if ident is None:
+            ident = self.bindings[(kind, name)] = f"{kind[0]}_{len(self.bindings)}"
+        return ident, registry[name]
+
+    def filter_call(self, node: nodes.Filter, value: str, frame: Frame) -> str:
+        ident, function = self.binding("filters", node.name, node.lineno)
+        args = [value, *self.arguments(node, frame)]
+        passed = _pass_argument(function)
+        if passed is not None:
+            args.insert(0, passed)
+        return f"{ident}({', '.join(args)})"
+
+    def expr_Filter(self, node: nodes.Filter, frame: Frame) -> str:
+        if node.node is None:
+            raise self.fail("filter without a value", node.lineno)
+        return self.filter_call(node, self.expr(node.node, frame), frame)
+
+    def expr_Test(self, node: nodes.Test, frame: Frame) -> str:
+        ident, function = self.binding("tests", node.name, node.lineno)
+        value = self.expr(node.node, frame)
+        inline = _INLINE_TESTS.get(node.name)
+        if inline is not None and function is _builtin_test(node.name) and not node.args:
+            return inline.format(value)
+        args = [value, *self.arguments(node, frame)]
+        passed = _pass_argument(function)
+        if passed is not None:
+            args.insert(0, passed)
+        return f"{ident}({', '.join(args)})"
+
+
+def frame_loop_symbols(frame: Frame) -> set[str]:
+    """The identifiers of every LoopContext visible from ``frame``."""
+    symbols: set[str] = set()
+    current: Frame | None = frame
+    while current is not None:
+        symbols |= current.loop_symbols
+        current = current.parent
+    return symbols
+
+
+def _builtin_test(name: str) -> object:
+    from .tests import DEFAULT_TESTS
+
+    return DEFAULT_TESTS.get(name)
+
+
+def _pass_argument(function: object) -> str | None:
+    """What a filter or test decorated with ``pass_context`` & co. receives first."""
+    marker = getattr(function, "fastcore_pass_arg", None)
+    if marker is None:
+        jinja_marker = getattr(function, "jinja_pass_arg", None)
+        marker = getattr(jinja_marker, "name", None)
+    if marker in ("context", "eval_context"):
+        return "ctx"
+    if marker == "environment":
+        return "environment"
+    return None

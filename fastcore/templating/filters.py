@@ -1,0 +1,710 @@
+"""The built-in filters, with Jinja's names, arguments and output."""
+
+from __future__ import annotations
+
+import json
+import math
+import pprint
+import re
+import textwrap
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import chain, groupby
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from urllib.parse import quote_from_bytes
+
+from .exceptions import TemplateRuntimeError
+from .runtime import Markup, Undefined, escape, lookup_item, soft_str
+
+if TYPE_CHECKING:
+    from .environment import Environment
+    from .runtime import Context
+
+__all__ = ["DEFAULT_FILTERS", "FilterArgumentError", "pass_context", "pass_environment", "pass_eval_context"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_WORD_BEGINNING_SPLIT_RE = re.compile(r"([-\s({\[<]+)")
+_WORD_RE = re.compile(r"\w+")
+
+
+class FilterArgumentError(TemplateRuntimeError):
+    """A filter was called with arguments it cannot use."""
+
+
+def pass_context(function: F) -> F:
+    """Mark a filter, test or global so it receives the render Context first."""
+    function.fastcore_pass_arg = "context"  # type: ignore[attr-defined]
+    return function
+
+
+def pass_eval_context(function: F) -> F:
+    """Mark a filter or test so it receives the evaluation context (``.autoescape``) first."""
+    function.fastcore_pass_arg = "eval_context"  # type: ignore[attr-defined]
+    return function
+
+
+def pass_environment(function: F) -> F:
+    """Mark a filter or test so it receives the Environment first."""
+    function.fastcore_pass_arg = "environment"  # type: ignore[attr-defined]
+    return function
+
+
+# --- attribute helpers -------------------------------------------------------
+
+
+def _attribute_parts(attribute: str | int | None) -> list[str | int]:
+    if attribute is None:
+        return []
+    if not isinstance(attribute, str):
+        return [attribute]
+    return [int(part) if part.isdigit() else part for part in attribute.split(".")]
+
+
+def make_attrgetter(
+    environment: Environment,
+    attribute: str | int | None,
+    postprocess: Callable[[Any], Any] | None = None,
+    default: Any = None,
+) -> Callable[[Any], Any]:
+    """Build a getter for a dotted ``attribute`` path (item lookup first, as Jinja)."""
+    parts = _attribute_parts(attribute)
+    undefined = environment.undefined
+
+    def getter(item: Any) -> Any:
+        for part in parts:
+            item = lookup_item(item, part, undefined)
+            if default is not None and isinstance(item, Undefined):
+                item = default
+        if postprocess is not None:
+            item = postprocess(item)
+        return item
+
+    return getter
+
+
+def make_multi_attrgetter(
+    environment: Environment,
+    attribute: str | int | None,
+    postprocess: Callable[[Any], Any] | None = None,
+) -> Callable[[Any], list[Any]]:
+    """Build a getter for comma-separated attribute paths, returning a list."""
+    names = attribute.split(",") if isinstance(attribute, str) else [attribute]
+    getters = [make_attrgetter(environment, name, postprocess) for name in names]
+    return lambda item: [getter(item) for getter in getters]
+
+
+def _ignore_case(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _case_postprocess(case_sensitive: bool) -> Callable[[Any], Any] | None:
+    return None if case_sensitive else _ignore_case
+
+
+# --- strings -----------------------------------------------------------------
+
+
+def do_upper(s: str) -> str:
+    """Uppercase a string."""
+    return soft_str(s).upper()  # type: ignore[no-any-return]
+
+
+def do_lower(s: str) -> str:
+    """Lowercase a string."""
+    return soft_str(s).lower()  # type: ignore[no-any-return]
+
+
+def do_capitalize(s: str) -> str:
+    """Uppercase the first character and lowercase the rest."""
+    return soft_str(s).capitalize()  # type: ignore[no-any-return]
+
+
+def do_title(s: str) -> str:
+    """Titlecase every word (after spaces, dashes and opening brackets)."""
+    return "".join(
+        item[0].upper() + item[1:].lower()
+        for item in _WORD_BEGINNING_SPLIT_RE.split(soft_str(s))
+        if item
+    )
+
+
+def do_trim(value: str, chars: str | None = None) -> str:
+    """Strip leading and trailing whitespace (or ``chars``)."""
+    return soft_str(value).strip(chars)  # type: ignore[no-any-return]
+
+
+def do_center(value: str, width: int = 80) -> str:
+    """Center the value in a field of ``width``."""
+    return soft_str(value).center(width)  # type: ignore[no-any-return]
+
+
+def do_format(value: str, *args: Any, **kwargs: Any) -> str:
+    """Apply printf-style formatting: ``"%s-%s"|format(a, b)``."""
+    if args and kwargs:
+        raise FilterArgumentError("can't handle positional and keyword arguments at the same time")
+    return soft_str(value) % (kwargs or args)  # type: ignore[no-any-return]
+
+
+@pass_eval_context
+def do_replace(
+    eval_ctx: Context, s: str, old: str, new: str, count: int | None = None
+) -> str:
+    """Replace occurrences of ``old`` (escaping the arguments when autoescaping)."""
+    if count is None:
+        count = -1
+    if not eval_ctx.autoescape:
+        return str(s).replace(str(old), str(new), count)
+    if (hasattr(old, "__html__") or hasattr(new, "__html__")) and not hasattr(s, "__html__"):
+        s = escape(s)
+    else:
+        s = soft_str(s)
+    return s.replace(soft_str(old), soft_str(new), count)
+
+
+@pass_eval_context
+def do_join(
+    eval_ctx: Context, value: Iterable[Any], d: str = "", attribute: str | int | None = None
+) -> str:
+    """Join the items with ``d`` (escaping unsafe items when any item is safe)."""
+    if attribute is not None:
+        value = map(make_attrgetter(eval_ctx.environment, attribute), value)
+    if not eval_ctx.autoescape:
+        return str(d).join(map(str, value))
+    if not hasattr(d, "__html__"):
+        items = list(value)
+        needs_escape = False
+        for index, item in enumerate(items):
+            if hasattr(item, "__html__"):
+                needs_escape = True
+            else:
+                items[index] = str(item)
+        separator = escape(d) if needs_escape else str(d)
+        return separator.join(items)  # type: ignore[no-any-return]
+    return soft_str(d).join(map(soft_str, value))  # type: ignore[no-any-return]
+
+
+@pass_environment
+def do_truncate(
+    environment: Environment,
+    s: str,
+    length: int = 255,
+    killwords: bool = False,
+    end: str = "...",
+    leeway: int | None = None,
+) -> str:
+    """Shorten the string to ``length`` characters, at a word boundary by default."""
+    if leeway is None:
+        leeway = 5
+    if length < len(end):
+        raise FilterArgumentError(f"expected length >= {len(end)}, got {length}")
+    if leeway < 0:
+        raise FilterArgumentError(f"expected leeway >= 0, got {leeway}")
+    if len(s) <= length + leeway:
+        return s
+    if killwords:
+        return s[: length - len(end)] + end
+    return s[: length - len(end)].rsplit(" ", 1)[0] + end
+
+
+def do_wordcount(s: str) -> int:
+    """Count the words."""
+    return len(_WORD_RE.findall(soft_str(s)))
+
+
+def do_striptags(value: str) -> str:
+    """Remove SGML/XML tags and collapse whitespace."""
+    if hasattr(value, "__html__"):
+        value = value.__html__()
+    return Markup(str(value)).striptags()  # type: ignore[no-any-return]
+
+
+def _url_quote(obj: Any, for_qs: bool = False) -> str:
+    if not isinstance(obj, bytes):
+        obj = str(obj).encode("utf-8")
+    quoted = quote_from_bytes(obj, b"" if for_qs else b"/")
+    return quoted.replace("%20", "+") if for_qs else quoted
+
+
+def do_urlencode(value: Any) -> str:
+    """Percent-encode a string, or a mapping/pairs as a query string."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return _url_quote(value)
+    items = value.items() if isinstance(value, dict) else iter(value)
+    return "&".join(f"{_url_quote(k, for_qs=True)}={_url_quote(v, for_qs=True)}" for k, v in items)
+
+
+def do_indent(s: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+    """Indent every line but the first (unless ``first``), skipping blank lines."""
+    indention = width if isinstance(width, str) else " " * width
+    newline = "\n"
+    if isinstance(s, Markup) and not isinstance(newline, Markup):
+        newline = Markup(newline)
+    s += newline  # so a trailing newline survives splitlines()
+    if blank:
+        rv = (newline + indention).join(s.splitlines())
+    else:
+        lines = s.splitlines()
+        rv = lines.pop(0)
+        if lines:
+            rv += newline + newline.join(indention + line if line else line for line in lines)
+    if first:
+        rv = indention + rv
+    return rv
+
+
+@pass_environment
+def do_wordwrap(
+    environment: Environment,
+    s: str,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    break_on_hyphens: bool = True,
+) -> str:
+    """Wrap the text at ``width`` columns."""
+    if wrapstring is None:
+        wrapstring = "\n"
+    return wrapstring.join(
+        wrapstring.join(
+            textwrap.wrap(
+                line,
+                width=width,
+                expand_tabs=False,
+                replace_whitespace=False,
+                break_long_words=break_long_words,
+                break_on_hyphens=break_on_hyphens,
+            )
+        )
+        for line in s.splitlines()
+    )
+
+
+def do_filesizeformat(value: str | float, binary: bool = False) -> str:
+    """Format a byte count as ``13.4 kB`` (or ``13.1 KiB`` when ``binary``)."""
+    size = float(value)
+    base = 1024 if binary else 1000
+    prefixes = (
+        ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
+        if binary
+        else ("kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+    )
+    if size == 1:
+        return "1 Byte"
+    if size < base:
+        return f"{int(size)} Bytes"
+    unit = base
+    prefix = prefixes[0]
+    for index, prefix in enumerate(prefixes):
+        unit = base ** (index + 2)
+        if size < unit:
+            break
+    return f"{base * size / unit:.1f} {prefix}"
+
+
+@pass_eval_context
+def do_tojson(eval_ctx: Context, value: Any, indent: int | None = None) -> Markup:
+    """Serialize to JSON that is safe inside HTML and ``<script>`` tags."""
+    dumped = json.dumps(value, indent=indent, sort_keys=True)
+    # SECURITY: escape the characters that could close a <script> or break out of
+    # an attribute, as Jinja's htmlsafe_json_dumps does.
+    return Markup(
+        dumped.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+# --- values ------------------------------------------------------------------
+
+
+def do_default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
+    """Return ``default_value`` if the value is undefined (or falsy with ``boolean``)."""
+    if isinstance(value, Undefined) or (boolean and not value):
+        return default_value
+    return value
+
+
+def do_mark_safe(value: str) -> Markup:
+    """Mark the value as safe HTML: it will not be escaped."""
+    return Markup(value)
+
+
+def do_forceescape(value: Any) -> Markup:
+    """Escape the value even if it is already marked safe."""
+    if hasattr(value, "__html__"):
+        value = value.__html__()
+    return escape(str(value))  # type: ignore[no-any-return]
+
+
+def do_int(value: Any, default: int = 0, base: int = 10) -> int:
+    """Convert to int, or return ``default``."""
+    try:
+        if isinstance(value, str):
+            return int(value, base)
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError, OverflowError):
+            return default
+
+
+def do_float(value: Any, default: float = 0.0) -> float:
+    """Convert to float, or return ``default``."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def do_round(value: float, precision: int = 0, method: str = "common") -> float:
+    """Round to ``precision`` digits: ``common``, ``ceil`` or ``floor``."""
+    if method not in {"common", "ceil", "floor"}:
+        raise FilterArgumentError("method must be common, ceil or floor")
+    if method == "common":
+        return round(value, precision)
+    function = getattr(math, method)
+    return function(value * (10**precision)) / (10**precision)  # type: ignore[no-any-return]
+
+
+def do_pprint(value: Any) -> str:
+    """Pretty-print the value (for debugging)."""
+    return pprint.pformat(value)
+
+
+@pass_environment
+def do_attr(environment: Environment, obj: Any, name: str) -> Any:
+    """Get an attribute (never an item) of the object."""
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        return environment.undefined(obj=obj, name=name)
+
+
+def do_items(value: Mapping[Any, Any] | Undefined) -> Iterator[tuple[Any, Any]]:
+    """Iterate over a mapping's ``(key, value)`` pairs."""
+    if isinstance(value, Undefined):
+        return iter(())
+    if not isinstance(value, Mapping):
+        raise TypeError("Can only get item pairs from a mapping.")
+    return iter(value.items())
+
+
+# --- sequences ---------------------------------------------------------------
+
+
+def do_length(value: Any) -> int:
+    """Return the number of items."""
+    return len(value)
+
+
+@pass_environment
+def do_first(environment: Environment, seq: Iterable[Any]) -> Any:
+    """Return the first item."""
+    try:
+        return next(iter(seq))
+    except StopIteration:
+        return environment.undefined("No first item, sequence was empty.")
+
+
+@pass_environment
+def do_last(environment: Environment, seq: Any) -> Any:
+    """Return the last item."""
+    try:
+        return next(iter(reversed(seq)))
+    except StopIteration:
+        return environment.undefined("No last item, sequence was empty.")
+
+
+def do_list(value: Iterable[Any]) -> list[Any]:
+    """Convert the value into a list (a string gives its characters)."""
+    return list(value)
+
+
+def do_reverse(value: Any) -> Any:
+    """Reverse a string, or iterate over a sequence backwards."""
+    if isinstance(value, str):
+        return value[::-1]
+    try:
+        return reversed(value)
+    except TypeError:
+        try:
+            items = list(value)
+        except TypeError as exc:
+            raise FilterArgumentError("argument must be iterable") from exc
+        items.reverse()
+        return items
+
+
+@pass_environment
+def do_sort(
+    environment: Environment,
+    value: Iterable[Any],
+    reverse: bool = False,
+    case_sensitive: bool = False,
+    attribute: str | int | None = None,
+) -> list[Any]:
+    """Sort the items (case-insensitively by default), optionally by attribute."""
+    key = make_multi_attrgetter(environment, attribute, _case_postprocess(case_sensitive))
+    return sorted(value, key=key, reverse=reverse)
+
+
+def do_dictsort(
+    value: Mapping[Any, Any], case_sensitive: bool = False, by: str = "key", reverse: bool = False
+) -> list[tuple[Any, Any]]:
+    """Sort a mapping's items by key or by value."""
+    if by == "key":
+        position = 0
+    elif by == "value":
+        position = 1
+    else:
+        raise FilterArgumentError('You can only sort by either "key" or "value"')
+
+    def sort_key(item: tuple[Any, Any]) -> Any:
+        return item[position] if case_sensitive else _ignore_case(item[position])
+
+    return sorted(value.items(), key=sort_key, reverse=reverse)
+
+
+@pass_environment
+def do_unique(
+    environment: Environment,
+    value: Iterable[Any],
+    case_sensitive: bool = False,
+    attribute: str | int | None = None,
+) -> Iterator[Any]:
+    """Yield the items with duplicates (by key) removed, first occurrence kept."""
+    getter = make_attrgetter(environment, attribute, _case_postprocess(case_sensitive))
+    seen = set()
+    for item in value:
+        key = getter(item)
+        if key not in seen:
+            seen.add(key)
+            yield item
+
+
+def _min_or_max(
+    environment: Environment,
+    value: Iterable[Any],
+    function: Callable[..., Any],
+    case_sensitive: bool,
+    attribute: str | int | None,
+) -> Any:
+    iterator = iter(value)
+    try:
+        first = next(iterator)
+    except StopIteration:
+        return environment.undefined("No aggregated item, sequence was empty.")
+    key = make_attrgetter(environment, attribute, _case_postprocess(case_sensitive))
+    return function(chain([first], iterator), key=key)
+
+
+@pass_environment
+def do_min(
+    environment: Environment,
+    value: Iterable[Any],
+    case_sensitive: bool = False,
+    attribute: str | int | None = None,
+) -> Any:
+    """Return the smallest item."""
+    return _min_or_max(environment, value, min, case_sensitive, attribute)
+
+
+@pass_environment
+def do_max(
+    environment: Environment,
+    value: Iterable[Any],
+    case_sensitive: bool = False,
+    attribute: str | int | None = None,
+) -> Any:
+    """Return the largest item."""
+    return _min_or_max(environment, value, max, case_sensitive, attribute)
+
+
+@pass_environment
+def do_sum(
+    environment: Environment, iterable: Iterable[Any], attribute: str | int | None = None, start: Any = 0
+) -> Any:
+    """Sum the items (or one attribute of each)."""
+    if attribute is not None:
+        iterable = map(make_attrgetter(environment, attribute), iterable)
+    return sum(iterable, start)
+
+
+def do_batch(value: Iterable[Any], linecount: int, fill_with: Any = None) -> Iterator[list[Any]]:
+    """Yield lists of ``linecount`` items, the last padded with ``fill_with``."""
+    batch: list[Any] = []
+    for item in value:
+        if len(batch) == linecount:
+            yield batch
+            batch = []
+        batch.append(item)
+    if batch:
+        if fill_with is not None and len(batch) < linecount:
+            batch += [fill_with] * (linecount - len(batch))
+        yield batch
+
+
+def do_slice(value: Iterable[Any], slices: int, fill_with: Any = None) -> Iterator[list[Any]]:
+    """Split the items into ``slices`` columns."""
+    seq = list(value)
+    per_slice, with_extra = divmod(len(seq), slices)
+    offset = 0
+    for number in range(slices):
+        start = offset + number * per_slice
+        if number < with_extra:
+            offset += 1
+        end = offset + (number + 1) * per_slice
+        part = seq[start:end]
+        if fill_with is not None and number >= with_extra:
+            part.append(fill_with)
+        yield part
+
+
+class _GroupTuple(NamedTuple):
+    grouper: Any
+    list: list[Any]
+
+    def __repr__(self) -> str:
+        return tuple.__repr__(self)
+
+    def __str__(self) -> str:
+        return tuple.__str__(self)
+
+
+@pass_environment
+def do_groupby(
+    environment: Environment,
+    value: Iterable[Any],
+    attribute: str | int,
+    default: Any = None,
+    case_sensitive: bool = False,
+) -> list[_GroupTuple]:
+    """Group the items by an attribute: a list of ``(grouper, list)`` pairs."""
+    key = make_attrgetter(environment, attribute, _case_postprocess(case_sensitive), default)
+    groups = [_GroupTuple(k, list(items)) for k, items in groupby(sorted(value, key=key), key)]
+    if not case_sensitive:
+        output_key = make_attrgetter(environment, attribute, default=default)
+        groups = [_GroupTuple(output_key(items[0]), items) for _, items in groups]
+    return groups
+
+
+@pass_context
+def do_map(context: Context, value: Iterable[Any], *args: Any, **kwargs: Any) -> Iterator[Any]:
+    """Apply a filter to every item, or look up an attribute of each."""
+    environment: Environment = context.environment
+    if not args and "attribute" in kwargs:
+        attribute = kwargs.pop("attribute")
+        default = kwargs.pop("default", None)
+        if kwargs:
+            raise FilterArgumentError(f"Unexpected keyword argument {next(iter(kwargs))!r}")
+        function = make_attrgetter(environment, attribute, default=default)
+    else:
+        name, *rest = args
+        function = lambda item: environment.call_filter(name, item, rest, kwargs, context)  # noqa: E731
+    if value:
+        for item in value:
+            yield function(item)
+
+
+def _select(
+    context: Context, value: Iterable[Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+    keep: bool, by_attribute: bool,
+) -> Iterator[Any]:  # fmt: skip
+    environment: Environment = context.environment
+    transform: Callable[[Any], Any] = lambda item: item  # noqa: E731
+    if by_attribute:
+        if not args:
+            raise FilterArgumentError("Missing parameter for attribute name")
+        transform = make_attrgetter(environment, args[0])
+        args = args[1:]
+    if args:
+        name, rest = args[0], args[1:]
+        test: Callable[[Any], Any] = lambda item: environment.call_test(name, item, rest, kwargs, context)  # noqa: E731
+    else:
+        test = bool
+    if value:
+        for item in value:
+            if bool(test(transform(item))) is keep:
+                yield item
+
+
+@pass_context
+def do_select(context: Context, value: Iterable[Any], *args: Any, **kwargs: Any) -> Iterator[Any]:
+    """Keep the items that pass a test (truthy ones without a test)."""
+    return _select(context, value, args, kwargs, True, False)
+
+
+@pass_context
+def do_reject(context: Context, value: Iterable[Any], *args: Any, **kwargs: Any) -> Iterator[Any]:
+    """Drop the items that pass a test."""
+    return _select(context, value, args, kwargs, False, False)
+
+
+@pass_context
+def do_selectattr(context: Context, value: Iterable[Any], *args: Any, **kwargs: Any) -> Iterator[Any]:
+    """Keep the items whose attribute passes a test."""
+    return _select(context, value, args, kwargs, True, True)
+
+
+@pass_context
+def do_rejectattr(context: Context, value: Iterable[Any], *args: Any, **kwargs: Any) -> Iterator[Any]:
+    """Drop the items whose attribute passes a test."""
+    return _select(context, value, args, kwargs, False, True)
+
+
+#: Filters every Environment starts with.
+DEFAULT_FILTERS: dict[str, Callable[..., Any]] = {
+    "abs": abs,
+    "attr": do_attr,
+    "batch": do_batch,
+    "capitalize": do_capitalize,
+    "center": do_center,
+    "count": do_length,
+    "d": do_default,
+    "default": do_default,
+    "dictsort": do_dictsort,
+    "e": escape,
+    "escape": escape,
+    "filesizeformat": do_filesizeformat,
+    "first": do_first,
+    "float": do_float,
+    "forceescape": do_forceescape,
+    "format": do_format,
+    "groupby": do_groupby,
+    "indent": do_indent,
+    "int": do_int,
+    "items": do_items,
+    "join": do_join,
+    "last": do_last,
+    "length": do_length,
+    "list": do_list,
+    "lower": do_lower,
+    "map": do_map,
+    "max": do_max,
+    "min": do_min,
+    "pprint": do_pprint,
+    "reject": do_reject,
+    "rejectattr": do_rejectattr,
+    "replace": do_replace,
+    "reverse": do_reverse,
+    "round": do_round,
+    "safe": do_mark_safe,
+    "select": do_select,
+    "selectattr": do_selectattr,
+    "slice": do_slice,
+    "sort": do_sort,
+    "string": soft_str,
+    "striptags": do_striptags,
+    "sum": do_sum,
+    "title": do_title,
+    "tojson": do_tojson,
+    "trim": do_trim,
+    "truncate": do_truncate,
+    "unique": do_unique,
+    "upper": do_upper,
+    "urlencode": do_urlencode,
+    "wordcount": do_wordcount,
+    "wordwrap": do_wordwrap,
+}
