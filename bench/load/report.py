@@ -20,6 +20,7 @@ class Run(Protocol):
     server_cpu_seconds: float
     wrk_cpu_seconds: float
     other_load_on_server_core: float
+    server_core_idle: float
     latency_p50_ms: float | None
     latency_p99_ms: float | None
     non_2xx: int
@@ -141,7 +142,7 @@ def _details(results: Sequence[Run], servers: Iterable[str], workloads: Sequence
         "## Per-run detail (medians over rounds; min–max of req/s)",
         "",
         "| server | workload | runs | req/s median | req/s min–max | server CPU | wrk CPU "
-        "| others on server core | p50 ms | p99 ms |",
+        "| server core: others / idle | p50 ms | p99 ms |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
@@ -161,25 +162,59 @@ def _details(results: Sequence[Run], servers: Iterable[str], workloads: Sequence
             server_cpu = med([run.server_cpu_seconds / run.seconds for run in runs])
             wrk_cpu = med([run.wrk_cpu_seconds / run.seconds for run in runs])
             others = med([run.other_load_on_server_core for run in runs])
+            idle = med([run.server_core_idle for run in runs])
             p50 = med([run.latency_p50_ms for run in runs if run.latency_p50_ms is not None])
             p99 = med([run.latency_p99_ms for run in runs if run.latency_p99_ms is not None])
             lines.append(
                 f"| {server} | {workload} | {len(runs)} | {statistics.median(rates):,.0f} "
                 f"| {min(rates):,.0f}–{max(rates):,.0f} | {fmt(server_cpu, '.0%')} "
-                f"| {fmt(wrk_cpu, '.0%')} | {fmt(others, '.0%')} | {fmt(p50, '.2f')} "
+                f"| {fmt(wrk_cpu, '.0%')} | {fmt(others, '.0%')} / {fmt(idle, '.0%')} "
+                f"| {fmt(p50, '.2f')} "
                 f"| {fmt(p99, '.2f')} |"
             )
     lines += [
         "",
         "Server CPU and wrk CPU are CPU seconds per wall second (100% = one core "
-        "busy). When wrk sits near 100%, the client is the bottleneck and the "
-        'req/s per CPU-second table is the one that ranks the servers. "Others on '
-        "server core\" is the share of the server's core used by other processes "
-        "(kernel network work included) during the run: when it is high, raw req/s "
-        "understates that server and req/s per CPU-second is the fairer figure.",
+        'busy). "Server core: others / idle" splits the rest of the server\'s '
+        "core: time used by other processes (kernel network work included) and "
+        "time it sat idle. wrk near 100%: the client is the bottleneck. Others "
+        "high: someone else's work took the core. Idle high while wrk is not "
+        "busy either: neither side was saturated and the machine (wake-up "
+        "latency on a shared VM) set the pace. In all three cases raw req/s "
+        "understates the server and req/s per CPU-second is the figure to compare.",
         "",
     ]
     return lines
+
+
+def _saturation_warnings(
+    results: Sequence[Run], servers: Iterable[str], workloads: Sequence[str]
+) -> list[tuple[str, list[str]]]:
+    """Name the runs whose raw req/s says more about the machine than the server."""
+    warnings = []
+    for server in servers:
+        found = []
+        for workload in workloads:
+            runs = good_runs(results, server, workload)
+            if not runs:
+                continue
+            others = statistics.median(run.other_load_on_server_core for run in runs)
+            idle = statistics.median(run.server_core_idle for run in runs)
+            wrk_cpu = statistics.median(run.wrk_cpu_seconds / run.seconds for run in runs)
+            if others > 0.1:
+                found.append(
+                    f"{workload}: other processes used {others:.0%} of the server's core; "
+                    "raw req/s understates it, compare req/s per CPU-second"
+                )
+            elif idle > 0.1 and wrk_cpu < 0.8:
+                found.append(
+                    f"{workload}: not saturated (server core {idle:.0%} idle, wrk CPU "
+                    f"{wrk_cpu:.0%}); raw req/s is limited by the machine, compare "
+                    "req/s per CPU-second"
+                )
+        if found:
+            warnings.append((server, found))
+    return warnings
 
 
 def render_markdown(
@@ -223,6 +258,7 @@ def render_markdown(
     lines += [f"- `{name}`: {descriptions[name]}" for name in kinds]
     lines += ["", "## Flags", ""]
     flagged = [(name, sorted(found)) for name, found in problems.items() if found]
+    flagged += _saturation_warnings(results, kinds, workloads)
     if flagged:
         for name, found in flagged:
             lines += [f"- **{name}**: {problem}" for problem in found]
