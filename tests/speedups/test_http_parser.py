@@ -159,7 +159,7 @@ def test_chunked_body_with_extensions_and_trailers() -> None:
     raw = (
         b"POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
         b"5;name=value;flag\r\nhello\r\n"
-        b'6 ; q="quoted \\" string"\r\n world\r\n'
+        b'6;q="quoted \\" string"\r\n world\r\n'
         b"A\r\n0123456789\r\n"
         b"0\r\nExpires: never\r\nX-Checksum: abc\r\n\r\n"
     )
@@ -503,6 +503,10 @@ def test_parser_is_dead_after_an_error() -> None:
         (b"5\r\nhelloXX0\r\n\r\n", "not followed by CRLF"),
         (b"5\r\nhello\n0\r\n\r\n", "not followed by CRLF"),
         (b"5;\r\nhello\r\n0\r\n\r\n", "extension name"),
+        (b"5 ;a=b\r\nhello\r\n0\r\n\r\n", "chunk extension"),
+        (b"5; a=b\r\nhello\r\n0\r\n\r\n", "extension name"),
+        (b"5;a =b\r\nhello\r\n0\r\n\r\n", "chunk extension"),
+        (b"5;a= b\r\nhello\r\n0\r\n\r\n", "extension value"),
         (b"5;a=\r\nhello\r\n0\r\n\r\n", "extension value"),
         (b'5;a="x\r\nhello\r\n0\r\n\r\n', "quoted"),
         (b"5;a\x00\r\nhello\r\n0\r\n\r\n", "chunk extension"),

@@ -1008,29 +1008,23 @@ cdef class HttpRequestParser:
             q += 1
         if q == p:
             self._fail(400, "invalid chunk size", q - base)
-        # chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
+        # chunk-ext = *( ";" ext-name [ "=" ext-val ] )
+        # SECURITY: RFC 9112 section 7.1.1 allows BWS around ";" and "=", but
+        # parsers disagree on it (llhttp refuses it, others stop at it), and
+        # any disagreement on where a chunk starts is a smuggling vector: no
+        # whitespace is accepted.
         while q < e:
-            while q < e and _is_ows(q[0]):
-                q += 1
-            if q == e or q[0] != b';':
+            if q[0] != b';':
                 self._fail(400, "invalid chunk extension", q - base)
             q += 1
-            while q < e and _is_ows(q[0]):
-                q += 1
             mark = q
             while q < e and _TOKEN[<unsigned char>q[0]]:
                 q += 1
             if q == mark:
                 self._fail(400, "invalid chunk extension name", q - base)
-            mark = q
-            while q < e and _is_ows(q[0]):
-                q += 1
             if q == e or q[0] != b'=':
-                q = mark
                 continue
             q += 1
-            while q < e and _is_ows(q[0]):
-                q += 1
             if q < e and q[0] == b'"':
                 q = self._skip_quoted_string(base, q, e)
             else:
