@@ -76,6 +76,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if router is None or not hasattr(router, "dump"):
             print(f"fastcore: error: {args.app} has no router to list", file=sys.stderr)
             return 2
+        try:
+            if hasattr(app, "build_dispatch"):
+                # Builds the app as the server would: freezes the router and
+                # reports configuration errors the same way.
+                app.build_dispatch()
+            elif hasattr(router, "freeze"):
+                router.freeze()
+        except ImproperlyConfigured as exc:
+            print(f"fastcore: error: {exc}", file=sys.stderr)
+            return 2
         print(router.dump())
         return 0
 
