@@ -89,6 +89,7 @@ class RunResult:
     wrk_cpu_seconds: float = 0.0
     other_load_on_server_core: float = 0.0
     server_core_idle: float = 0.0
+    quiet_wait_seconds: float = 0.0
     latency_p50_ms: float | None = None
     latency_p99_ms: float | None = None
     non_2xx: int = 0
@@ -198,6 +199,27 @@ def core_busy_seconds(core: int) -> tuple[float, float]:
     # guest time is already counted in user time.
     total = sum(times) - times.guest - times.guest_nice
     return total - idle, total
+
+
+def wait_for_quiet_core(core: int, limit: float, threshold: float = 0.15) -> float:
+    """Wait (at most ``limit`` s) until ``core`` is mostly idle; return the wait.
+
+    Called while the server is idle, so whatever keeps the core busy is someone
+    else's work (a build, a test suite) that would otherwise share it with the
+    server during the run.
+    """
+    started = time.monotonic()
+    while True:
+        busy_before, total_before = core_busy_seconds(core)
+        time.sleep(0.25)
+        busy_after, total_after = core_busy_seconds(core)
+        waited = time.monotonic() - started
+        if total_after <= total_before:
+            return waited
+        if (busy_after - busy_before) / (total_after - total_before) < threshold:
+            return waited
+        if waited >= limit:
+            return waited
 
 
 def http_get(port: int, path: str, timeout: float = 1.0) -> tuple[int, dict[str, list[str]], bytes]:
@@ -351,6 +373,7 @@ class Settings:
     wrk_core: int
     startup_timeout: float
     time_limit: float
+    quiet_wait: float
 
 
 def bench_server(
@@ -374,6 +397,9 @@ def bench_server(
             )
         for workload in WORKLOADS:
             result = RunResult(spec.name, workload.name, round_index)
+            result.quiet_wait_seconds = wait_for_quiet_core(
+                settings.server_core, settings.quiet_wait
+            )
             cpu_before = tree_cpu_seconds(proc.pid)
             busy_before, total_before = core_busy_seconds(settings.server_core)
             run_wrk(
@@ -487,6 +513,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--time-limit", type=float, default=30.0, help="minutes; later runs are skipped"
     )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=5.0,
+        help="before each run, wait up to this many seconds for other work to leave "
+        "the server's core",
+    )
     parser.add_argument("--results-dir", type=Path, default=LOAD_DIR / "results")
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG")
     args = parser.parse_args(argv)
@@ -526,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
         wrk_core=args.wrk_core,
         startup_timeout=args.startup_timeout,
         time_limit=args.time_limit * 60,
+        quiet_wait=args.quiet_wait,
     )
     results_dir: Path = args.results_dir
     results_dir.mkdir(parents=True, exist_ok=True)
