@@ -58,6 +58,10 @@ MORE_LENIENT_THAN_HTTPTOOLS = {
     # llhttp only knows a fixed list of registered methods. An unknown
     # method is the application's 405/501 to answer, not a framing error.
     "method-lowercase-token": "any token is a method",
+    # OWS around a field value is not part of it (RFC 9110 section 5.5), so
+    # "chunked<HTAB>" is "chunked"; llhttp refuses a trailing HTAB there (a
+    # trailing SP it accepts). Every RFC-conforming hop reads it as chunked.
+    "chunked-te-trailing-htab": "OWS is trimmed from field values",
 }
 
 
