@@ -463,3 +463,29 @@ def test_request_carries_client_and_scheme(serve: Serve) -> None:
         sock.sendall(get("/"))
         body = HttpReader(sock).read_response().body.decode()
         assert body == f"http 127.0.0.1 {sock.getsockname()[1]}"
+
+
+def test_streaming_response_may_read_the_request_body(serve: Serve) -> None:
+    async def upper(req: Any) -> Response:
+        async def transformed() -> Any:
+            reader = req.body_reader
+            while True:
+                chunk = reader.read_nowait()
+                if chunk is None:
+                    await reader.wait()
+                elif not chunk:
+                    return
+                else:
+                    yield chunk.upper()
+
+        return StreamingResponse(transformed())
+
+    server = serve(upper)
+    with server.connect() as sock:
+        reader = HttpReader(sock)
+        sock.sendall(request("POST", "/up", b"a" * 50_000))
+        response = reader.read_response()
+        assert response.body == b"A" * 50_000
+        assert response.header("connection") is None
+        sock.sendall(request("POST", "/up", b"again"))
+        assert reader.read_response().body == b"AGAIN"

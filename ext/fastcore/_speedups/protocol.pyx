@@ -640,9 +640,6 @@ cdef class HttpProtocol:
             self._emit(exchange.raw)
             self._close()
             return 0
-        if exchange.body is not None and not exchange.body.complete:
-            if not self._settle_body(exchange):
-                keep = False
         head_request = head.method == "HEAD"
         response = exchange.response
         try:
@@ -650,6 +647,8 @@ cdef class HttpProtocol:
                 raise RuntimeError("dispatch failed")  # logged where it happened
             status_code = response.status_code
             if response.body is None:
+                # NOTE: the unread body is settled when the stream ends: the
+                # body iterator may well be reading the request body.
                 framing = stream_framing(status_code, head.version_minor, head_request)
                 if framing == FRAMING_CLOSE:
                     keep = False
@@ -661,12 +660,18 @@ cdef class HttpProtocol:
                 self.pipeline.appendleft(exchange)
                 exchange.task = self.loop.create_task(self._stream(exchange, response, framing))
                 return 0
+            if exchange.body is not None and not exchange.body.complete \
+                    and not self._settle_body(exchange):
+                keep = False
             data = self.writer.serialize(response, head.version_minor, keep, head_request)
             size = len(response.body)
         except BaseException as exc:
             if response is not _FAILED:
                 _log.error("invalid response to %s %s", head.method, head.path, exc_info=exc)
             status_code = 500
+            if exchange.body is not None and not exchange.body.complete \
+                    and not exchange.body.discarding and not self._settle_body(exchange):
+                keep = False
             data = self.writer.error(500, "Internal Server Error", keep)
         self._emit(data)
         if exchange.started:
@@ -743,6 +748,9 @@ cdef class HttpProtocol:
     cdef int _stream_done(self, _Exchange exchange) except -1:
         self.pipeline.popleft()
         exchange.streaming = False
+        if exchange.keep_alive and exchange.body is not None and not exchange.body.complete \
+                and not self._settle_body(exchange):
+            exchange.keep_alive = False  # the response is complete: closing is clean
         if exchange.started:
             self._log_access(exchange.head, exchange.response.status_code,
                              exchange.body_bytes, exchange.started)
