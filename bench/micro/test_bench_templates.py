@@ -47,7 +47,7 @@ ROWS = [
         "name": f"User <{i}>",
         "email": f"user{i}@example.com",
         "score": i * 7 % 100,
-        "note": "Tom & Jerry's \"show\"" if i % 3 == 0 else "plain note",
+        "note": 'Tom & Jerry\'s "show"' if i % 3 == 0 else "plain note",
     }
     for i in range(1000)
 ]
@@ -59,7 +59,12 @@ BLOG = {
     "current": "/posts",
     "nav": [
         {"href": href, "label": label}
-        for href, label in [("/", "Home"), ("/posts", "Posts"), ("/about", "About <us>"), ("/contact", "Contact")]
+        for href, label in [
+            ("/", "Home"),
+            ("/posts", "Posts"),
+            ("/about", "About <us>"),
+            ("/contact", "Contact"),
+        ]
     ],
     "posts": [
         {

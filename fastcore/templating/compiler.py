@@ -60,7 +60,7 @@ def compile_template(
 
 def iter_child_nodes(node: nodes.Node) -> Iterator[nodes.Node]:
     """Yield the direct child nodes of ``node``."""
-    for field in fields(node):  # type: ignore[arg-type]
+    for field in fields(node):
         yield from _nodes_in(getattr(node, field.name))
 
 
@@ -239,7 +239,9 @@ class CodeGenerator:
                     raise self.fail(f"block {node.name!r} defined twice", node.lineno)
                 self.blocks[node.name] = node
             if isinstance(node, nodes.Stmt):
-                stack[:0] = [child for child in iter_child_nodes(node) if isinstance(child, nodes.Stmt)]
+                stack[:0] = [
+                    child for child in iter_child_nodes(node) if isinstance(child, nodes.Stmt)
+                ]
 
     def function_body(
         self,
@@ -272,7 +274,13 @@ class CodeGenerator:
         frame.block = block.name
         self.lineno = block.lineno
         if block.required:
-            body = [(1, f"raise TemplateRuntimeError({f'Required block {block.name!r} not found'!r})", block.lineno)]
+            body = [
+                (
+                    1,
+                    f"raise TemplateRuntimeError({f'Required block {block.name!r} not found'!r})",
+                    block.lineno,
+                )
+            ]
         else:
             body = self.function_body(frame, block.body)
         return [(0, f"def block_{block.name}(ctx, w):", block.lineno), *body]
@@ -353,7 +361,13 @@ class CodeGenerator:
         if isinstance(node, nodes.Const) and isinstance(node.value, (str, int, float, type(None))):
             text = str(node.value)
             if self.autoescape:
-                for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;")):
+                for char, entity in (
+                    ("&", "&amp;"),
+                    ("<", "&lt;"),
+                    (">", "&gt;"),
+                    ('"', "&#34;"),
+                    ("'", "&#39;"),
+                ):
                     text = text.replace(char, entity)
             return text
         return None
@@ -609,9 +623,8 @@ class CodeGenerator:
         module = f"_module_{self.next_id()}"
         self.line(f"{module} = {self._module(node, frame)}")
         for name, alias in node.names:
-            self.line(
-                f"{frame.declare(alias)} = import_name({module}, {name!r}, {node.lineno}, undefined)"
-            )
+            target = frame.declare(alias)
+            self.line(f"{target} = import_name({module}, {name!r}, {node.lineno}, undefined)")
         self.export([alias for _, alias in node.names], frame, exported=False)
 
     # --- expressions -------------------------------------------------------
@@ -690,10 +703,15 @@ class CodeGenerator:
         return f"lookup_attr({target}, {node.attr!r}, undefined)"
 
     def expr_Getitem(self, node: nodes.Getitem, frame: Frame) -> str:
-        return f"lookup_item({self.expr(node.node, frame)}, {self.expr(node.arg, frame)}, undefined)"
+        return (
+            f"lookup_item({self.expr(node.node, frame)}, {self.expr(node.arg, frame)}, undefined)"
+        )
 
     def expr_Slice(self, node: nodes.Slice, frame: Frame) -> str:
-        parts = [self.expr(part, frame) if part is not None else "None" for part in (node.start, node.stop, node.step)]
+        parts = [
+            self.expr(part, frame) if part is not None else "None"
+            for part in (node.start, node.stop, node.step)
+        ]
         return f"slice({', '.join(parts)})"
 
     def arguments(

@@ -243,16 +243,24 @@ class Environment:
         return function(value, *args, **kwargs)
 
     def call_filter(
-        self, name: str, value: Any, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None,
+        self,
+        name: str,
+        value: Any,
+        args: Sequence[Any] = (),
+        kwargs: Mapping[str, Any] | None = None,
         context: Context | None = None,
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         """Apply the filter ``name`` to ``value`` (``map`` and friends use this)."""
         return self._call("filters", name, value, args, kwargs or {}, context)
 
     def call_test(
-        self, name: str, value: Any, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None,
+        self,
+        name: str,
+        value: Any,
+        args: Sequence[Any] = (),
+        kwargs: Mapping[str, Any] | None = None,
         context: Context | None = None,
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         """Apply the test ``name`` to ``value`` (``select`` and friends use this)."""
         return self._call("tests", name, value, args, kwargs or {}, context)
 
@@ -271,7 +279,9 @@ def _undefined_class(undefined: str | type[Undefined]) -> type[Undefined]:
         return StrictUndefined
     if isinstance(undefined, type) and issubclass(undefined, Undefined):
         return undefined
-    raise ValueError(f"undefined must be 'lenient', 'strict' or an Undefined subclass, not {undefined!r}")
+    raise ValueError(
+        f"undefined must be 'lenient', 'strict' or an Undefined subclass, not {undefined!r}"
+    )
 
 
 class Template:
@@ -338,7 +348,12 @@ class Template:
                 if value is not missing:
                     parent[key] = value
         return Context(
-            self.environment, parent, self.name, self.blocks, self.environment.undefined, self.autoescape
+            self.environment,
+            parent,
+            self.name,
+            self.blocks,
+            self.environment.undefined,
+            self.autoescape,
         )
 
     def render(self, *args: Any, **kwargs: Any) -> str:

@@ -19,7 +19,13 @@ if TYPE_CHECKING:
     from .environment import Environment
     from .runtime import Context
 
-__all__ = ["DEFAULT_FILTERS", "FilterArgumentError", "pass_context", "pass_environment", "pass_eval_context"]
+__all__ = [
+    "DEFAULT_FILTERS",
+    "FilterArgumentError",
+    "pass_context",
+    "pass_environment",
+    "pass_eval_context",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,17 +112,17 @@ def _case_postprocess(case_sensitive: bool) -> Callable[[Any], Any] | None:
 
 def do_upper(s: str) -> str:
     """Uppercase a string."""
-    return soft_str(s).upper()  # type: ignore[no-any-return]
+    return soft_str(s).upper()
 
 
 def do_lower(s: str) -> str:
     """Lowercase a string."""
-    return soft_str(s).lower()  # type: ignore[no-any-return]
+    return soft_str(s).lower()
 
 
 def do_capitalize(s: str) -> str:
     """Uppercase the first character and lowercase the rest."""
-    return soft_str(s).capitalize()  # type: ignore[no-any-return]
+    return soft_str(s).capitalize()
 
 
 def do_title(s: str) -> str:
@@ -130,25 +136,23 @@ def do_title(s: str) -> str:
 
 def do_trim(value: str, chars: str | None = None) -> str:
     """Strip leading and trailing whitespace (or ``chars``)."""
-    return soft_str(value).strip(chars)  # type: ignore[no-any-return]
+    return soft_str(value).strip(chars)
 
 
 def do_center(value: str, width: int = 80) -> str:
     """Center the value in a field of ``width``."""
-    return soft_str(value).center(width)  # type: ignore[no-any-return]
+    return soft_str(value).center(width)
 
 
 def do_format(value: str, *args: Any, **kwargs: Any) -> str:
     """Apply printf-style formatting: ``"%s-%s"|format(a, b)``."""
     if args and kwargs:
         raise FilterArgumentError("can't handle positional and keyword arguments at the same time")
-    return soft_str(value) % (kwargs or args)  # type: ignore[no-any-return]
+    return soft_str(value) % (kwargs or args)
 
 
 @pass_eval_context
-def do_replace(
-    eval_ctx: Context, s: str, old: str, new: str, count: int | None = None
-) -> str:
+def do_replace(eval_ctx: Context, s: str, old: str, new: str, count: int | None = None) -> str:
     """Replace occurrences of ``old`` (escaping the arguments when autoescaping)."""
     if count is None:
         count = -1
@@ -179,8 +183,8 @@ def do_join(
             else:
                 items[index] = str(item)
         separator = escape(d) if needs_escape else str(d)
-        return separator.join(items)  # type: ignore[no-any-return]
-    return soft_str(d).join(map(soft_str, value))  # type: ignore[no-any-return]
+        return separator.join(items)
+    return soft_str(d).join(map(soft_str, value))
 
 
 @pass_environment
@@ -215,7 +219,7 @@ def do_striptags(value: str) -> str:
     """Remove SGML/XML tags and collapse whitespace."""
     if hasattr(value, "__html__"):
         value = value.__html__()
-    return Markup(str(value)).striptags()  # type: ignore[no-any-return]
+    return Markup(str(value)).striptags()
 
 
 def _url_quote(obj: Any, for_qs: bool = False) -> str:
@@ -293,12 +297,11 @@ def do_filesizeformat(value: str | float, binary: bool = False) -> str:
     if size < base:
         return f"{int(size)} Bytes"
     unit = base
-    prefix = prefixes[0]
-    for index, prefix in enumerate(prefixes):
+    for index in range(len(prefixes)):
         unit = base ** (index + 2)
         if size < unit:
             break
-    return f"{base * size / unit:.1f} {prefix}"
+    return f"{base * size / unit:.1f} {prefixes[index]}"
 
 
 @pass_eval_context
@@ -334,7 +337,7 @@ def do_forceescape(value: Any) -> Markup:
     """Escape the value even if it is already marked safe."""
     if hasattr(value, "__html__"):
         value = value.__html__()
-    return escape(str(value))  # type: ignore[no-any-return]
+    return escape(str(value))
 
 
 def do_int(value: Any, default: int = 0, base: int = 10) -> int:
@@ -365,7 +368,8 @@ def do_round(value: float, precision: int = 0, method: str = "common") -> float:
     if method == "common":
         return round(value, precision)
     function = getattr(math, method)
-    return function(value * (10**precision)) / (10**precision)  # type: ignore[no-any-return]
+    rounded: float = function(value * (10**precision)) / (10**precision)
+    return rounded
 
 
 def do_pprint(value: Any) -> str:
@@ -524,7 +528,10 @@ def do_max(
 
 @pass_environment
 def do_sum(
-    environment: Environment, iterable: Iterable[Any], attribute: str | int | None = None, start: Any = 0
+    environment: Environment,
+    iterable: Iterable[Any],
+    attribute: str | int | None = None,
+    start: Any = 0,
 ) -> Any:
     """Sum the items (or one attribute of each)."""
     if attribute is not None:
@@ -621,9 +628,12 @@ def _select(
         args = args[1:]
     if args:
         name, rest = args[0], args[1:]
-        test: Callable[[Any], Any] = lambda item: environment.call_test(name, item, rest, kwargs, context)  # noqa: E731
+
+        def test(item: Any) -> Any:
+            return environment.call_test(name, item, rest, kwargs, context)
+
     else:
-        test = bool
+        test = bool  # type: ignore[assignment]
     if value:
         for item in value:
             if bool(test(transform(item))) is keep:
@@ -643,13 +653,17 @@ def do_reject(context: Context, value: Iterable[Any], *args: Any, **kwargs: Any)
 
 
 @pass_context
-def do_selectattr(context: Context, value: Iterable[Any], *args: Any, **kwargs: Any) -> Iterator[Any]:
+def do_selectattr(
+    context: Context, value: Iterable[Any], *args: Any, **kwargs: Any
+) -> Iterator[Any]:
     """Keep the items whose attribute passes a test."""
     return _select(context, value, args, kwargs, True, True)
 
 
 @pass_context
-def do_rejectattr(context: Context, value: Iterable[Any], *args: Any, **kwargs: Any) -> Iterator[Any]:
+def do_rejectattr(
+    context: Context, value: Iterable[Any], *args: Any, **kwargs: Any
+) -> Iterator[Any]:
     """Drop the items whose attribute passes a test."""
     return _select(context, value, args, kwargs, False, True)
 

@@ -129,9 +129,7 @@ class Lexer:
         keep_trailing_newline: Keep the single trailing newline of the source.
     """
 
-    def __init__(
-        self, trim_blocks: bool, lstrip_blocks: bool, keep_trailing_newline: bool
-    ) -> None:
+    def __init__(self, trim_blocks: bool, lstrip_blocks: bool, keep_trailing_newline: bool) -> None:
         self.trim_blocks = trim_blocks
         self.lstrip_blocks = lstrip_blocks
         self.keep_trailing_newline = keep_trailing_newline
@@ -233,7 +231,9 @@ class _Scan:
 
     def _tag(self, kind: str, start: int) -> None:
         begin, end_type, closer = (
-            ("variable_begin", "variable_end", "}}") if kind == "{" else ("block_begin", "block_end", "%}")
+            ("variable_begin", "variable_end", "}}")
+            if kind == "{"
+            else ("block_begin", "block_end", "%}")
         )
         self.tokens.append(Token(self.lineno, begin, None))
         self.advance(start)

@@ -243,7 +243,9 @@ class Parser:
         if required and any(
             not (isinstance(node, nodes.Output) and _is_blank(node)) for node in body
         ):
-            raise self.stream.fail("Required blocks can only contain comments or whitespace", lineno)
+            raise self.stream.fail(
+                "Required blocks can only contain comments or whitespace", lineno
+            )
         if self.stream.current.type == "name":
             self.stream.expect("name", name)
         return nodes.Block(name, body, scoped, required, lineno=lineno)
@@ -501,7 +503,9 @@ class Parser:
             if items:
                 return items[0]
             if not explicit_parentheses:
-                raise self.stream.fail(f"Expected an expression, got {self.stream.current.describe()}")
+                raise self.stream.fail(
+                    f"Expected an expression, got {self.stream.current.describe()}"
+                )
         return nodes.Tuple(items, "load", lineno=lineno)
 
     def _tuple_ends(self, extra_end_names: tuple[str, ...]) -> bool:
@@ -550,7 +554,7 @@ class Parser:
         while True:
             current = self.stream.current
             if current.is_op("|"):
-                node = self.parse_filter(node)
+                node = self.parse_filter(node) or node
             elif current.is_name("is"):
                 node = self.parse_test(node)
             elif current.is_op("("):
@@ -566,7 +570,9 @@ class Parser:
                 return nodes.Getattr(node, str(attr.value), lineno=token.lineno)
             if attr.type != "integer":
                 raise self.stream.fail("expected name or number", attr.lineno)
-            return nodes.Getitem(node, nodes.Const(attr.value, lineno=attr.lineno), lineno=token.lineno)
+            return nodes.Getitem(
+                node, nodes.Const(attr.value, lineno=attr.lineno), lineno=token.lineno
+            )
         args: list[nodes.Expr] = []
         while not self.stream.current.is_op("]"):
             if args:
@@ -619,7 +625,9 @@ class Parser:
             elif stream.current.type == "name" and stream.look().is_op("="):
                 key = next(stream)
                 next(stream)
-                kwargs.append(nodes.Keyword(str(key.value), self.parse_expression(), lineno=key.lineno))
+                kwargs.append(
+                    nodes.Keyword(str(key.value), self.parse_expression(), lineno=key.lineno)
+                )
             else:
                 if kwargs or dyn_args or dyn_kwargs:
                     raise stream.fail("Invalid argument syntax")
@@ -640,7 +648,9 @@ class Parser:
             name += "." + str(self.stream.expect("name").value)
         return token, name
 
-    def parse_filter(self, node: nodes.Expr | None, start_inline: bool = False) -> nodes.Expr | None:
+    def parse_filter(
+        self, node: nodes.Expr | None, start_inline: bool = False
+    ) -> nodes.Expr | None:
         """Parse ``|name(args)`` filters (the first ``|`` optional when inline)."""
         while self.stream.current.is_op("|") or start_inline:
             if not start_inline:
@@ -672,14 +682,18 @@ class Parser:
             if current.is_name("is"):
                 raise stream.fail("You cannot chain multiple tests with is")
             args = [self.parse_postfix(self.parse_primary())]
-        result: nodes.Expr = nodes.Test(node, name, args, kwargs, dyn_args, dyn_kwargs, lineno=lineno)
+        result: nodes.Expr = nodes.Test(
+            node, name, args, kwargs, dyn_args, dyn_kwargs, lineno=lineno
+        )
         if negated:
             result = nodes.UnaryOp("not", result, lineno=lineno)
         return result
 
 
 def _is_blank(node: nodes.Output) -> bool:
-    return all(isinstance(item, nodes.TemplateData) and not item.data.strip() for item in node.nodes)
+    return all(
+        isinstance(item, nodes.TemplateData) and not item.data.strip() for item in node.nodes
+    )
 
 
 def _assignable(node: nodes.Expr) -> bool:

@@ -9,7 +9,7 @@ compiled template's globals.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fastcore._speedups.template_runtime import (
@@ -55,6 +55,8 @@ __all__ = [
     "escape",
     "escape_silent",
     "exported",
+    "lookup_attr",
+    "lookup_item",
     "missing",
     "object_type_repr",
     "soft_str",
@@ -238,41 +240,37 @@ def import_name(module: TemplateModule, name: str, lineno: int, undefined: type[
         )
 
 
-def _iterable_names(values: Iterable[str]) -> list[str]:
-    return sorted(values)
+# The names a compiled template's globals receive: its ABI with this runtime.
+_ABI: dict[str, Any] = {
+    "Context": Context,
+    "LoopContext": LoopContext,
+    "Macro": Macro,
+    "Markup": Markup,
+    "TemplateNotFound": TemplateNotFound,
+    "TemplateReference": TemplateReference,
+    "TemplateRuntimeError": TemplateRuntimeError,
+    "Undefined": Undefined,
+    "UndefinedError": UndefinedError,
+    "escape": escape,
+    "import_name": import_name,
+    "import_template": import_template,
+    "include_template": include_template,
+    "lookup_attr": lookup_attr,
+    "lookup_item": lookup_item,
+    "markup_if": markup_if,
+    "markup_join": markup_join,
+    "missing": missing,
+    "namespace_assign": namespace_assign,
+    "render_escaped": render_escaped,
+    "render_str": render_str,
+    "render_super": render_super,
+    "str_join": str_join,
+}
 
-
-#: The names a compiled template's globals receive (its ABI with this runtime).
-exported = _iterable_names(
-    [
-        "Context",
-        "LoopContext",
-        "Macro",
-        "Markup",
-        "TemplateNotFound",
-        "TemplateReference",
-        "TemplateRuntimeError",
-        "Undefined",
-        "UndefinedError",
-        "escape",
-        "import_name",
-        "import_template",
-        "include_template",
-        "lookup_attr",
-        "lookup_item",
-        "markup_if",
-        "markup_join",
-        "missing",
-        "namespace_assign",
-        "render_escaped",
-        "render_str",
-        "render_super",
-        "str_join",
-    ]
-)
+#: The sorted names of the runtime ABI (what generated code may reference).
+exported: list[str] = sorted(_ABI)
 
 
 def template_globals() -> dict[str, Any]:
-    """Build the base globals of a compiled template module from ``exported``."""
-    namespace = globals()
-    return {name: namespace[name] for name in exported}
+    """Build the base globals of a compiled template module."""
+    return dict(_ABI)

@@ -21,8 +21,6 @@ from cpython.unicode cimport (
     PyUnicode_WRITE,
 )
 
-from fastcore.templating.exceptions import UndefinedError
-
 
 cdef extern from "Python.h":
     Py_UCS4 PyUnicode_MAX_CHAR_VALUE(object o)
@@ -353,14 +351,28 @@ def object_type_repr(obj):
     return f"{cls.__module__}.{cls.__name__} object"
 
 
+cdef object _UNDEFINED_ERROR = None
+
+
+cdef object _undefined_error():
+    # NOTE: imported on first use, not at module init: importing
+    # fastcore.templating.exceptions runs fastcore/templating/__init__.py, which
+    # imports this module (a cycle when this module is imported first).
+    global _UNDEFINED_ERROR
+    if _UNDEFINED_ERROR is None:
+        from fastcore.templating.exceptions import UndefinedError
+        _UNDEFINED_ERROR = UndefinedError
+    return _UNDEFINED_ERROR
+
+
 cdef class Undefined:
     # Lenient: renders as "", is falsy and iterates as empty; any other use raises.
 
-    def __init__(self, hint=None, obj=missing, name=None, exc=UndefinedError):
+    def __init__(self, hint=None, obj=missing, name=None, exc=None):
         self._undefined_hint = hint
         self._undefined_obj = obj
         self._undefined_name = name
-        self._undefined_exception = exc
+        self._undefined_exception = exc if exc is not None else _undefined_error()
 
     cdef str _message(self):
         if self._undefined_hint:

@@ -50,7 +50,9 @@ def test_case_matches_jinja(
 @pytest.mark.parametrize(
     ("case_id", "name", "source", "extra"), FILE_CASES, ids=[case[0] for case in FILE_CASES]
 )
-def test_file_case_matches_jinja(case_id: str, name: str, source: str, extra: dict[str, Any]) -> None:
+def test_file_case_matches_jinja(
+    case_id: str, name: str, source: str, extra: dict[str, Any]
+) -> None:
     templates = dict(TEMPLATES)
     if source:
         templates[name] = source
@@ -64,4 +66,6 @@ def test_file_case_matches_jinja(case_id: str, name: str, source: str, extra: di
 def test_from_string_matches_jinja(case_id: str, source: str, extra: dict[str, Any]) -> None:
     ours, oracle = _environments({})
     context = {**CONTEXT, **extra}
-    assert ours.from_string(source).render(**context) == oracle.from_string(source).render(**context)
+    assert ours.from_string(source).render(**context) == oracle.from_string(source).render(
+        **context
+    )

@@ -1,0 +1,170 @@
+"""The compiled template runtime, through its Python surface."""
+
+from __future__ import annotations
+
+import markupsafe
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fastcore._speedups import template_runtime as rt
+from fastcore.templating import UndefinedError
+
+
+def test_runtime_is_compiled() -> None:
+    assert rt.__file__.endswith((".so", ".pyd"))
+    assert rt.LoopContext.__module__ == "fastcore._speedups.template_runtime"
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("", ""),
+        ("plain", "plain"),
+        ("&<>\"'", "&amp;&lt;&gt;&#34;&#39;"),
+        ("日本<語>", "日本&lt;語&gt;"),
+        ("emoji 😀 & more", "emoji 😀 &amp; more"),
+        ("é<", "é&lt;"),
+    ],
+)
+def test_escape_matches_markupsafe(raw: str, escaped: str) -> None:
+    assert rt.escape(raw) == escaped == markupsafe.escape(raw)
+    assert type(rt.escape(raw)) is rt.Markup
+
+
+@given(st.text())
+def test_escape_matches_markupsafe_on_any_text(text: str) -> None:
+    assert str(rt.escape(text)) == str(markupsafe.escape(text))
+    assert rt.render_escaped(text) == str(markupsafe.escape(text))
+
+
+def test_escape_str_returns_the_same_object_when_nothing_changes() -> None:
+    text = "nothing to escape here, 日本"
+    assert rt.escape_str(text) is text
+
+
+def test_escape_respects_html_protocol() -> None:
+    class Widget:
+        def __html__(self) -> str:
+            return "<b>ok</b>"
+
+    assert rt.escape(Widget()) == "<b>ok</b>"
+    assert rt.render_escaped(Widget()) == "<b>ok</b>"
+    assert rt.escape(rt.Markup("<i>")) == "<i>"
+
+
+def test_render_escaped_and_render_str_convert_values() -> None:
+    assert rt.render_escaped(5) == "5"
+    assert rt.render_escaped(None) == "None"
+    assert rt.render_escaped(rt.Undefined(name="x")) == ""
+    assert rt.render_str("<b>") == "<b>"
+    assert rt.render_str(1.5) == "1.5"
+
+
+def test_markup_operations_escape_the_plain_side() -> None:
+    markup = rt.Markup("<b>%s</b>")
+    assert markup % "<i>" == "<b>&lt;i&gt;</b>"
+    assert markup + "<" == "<b>%s</b>&lt;"
+    assert "<" + markup == "&lt;<b>%s</b>"
+    assert rt.Markup("<br>").join(["<a>", rt.Markup("<b>")]) == "&lt;a&gt;<br><b>"
+    assert rt.Markup("{0}<hr>{x}").format("<", x="&") == "&lt;<hr>&amp;"
+    assert rt.Markup("<p>a  <b>b</b></p>").striptags() == "a b"
+    assert rt.Markup("&lt;x&gt;").unescape() == "<x>"
+    assert isinstance(rt.Markup("abc").upper(), rt.Markup)
+
+
+def test_markup_join_and_str_join() -> None:
+    assert rt.markup_join(["<", 1]) == "<1"
+    joined = rt.markup_join(["<", rt.Markup("<b>")])
+    assert joined == "&lt;<b>" and isinstance(joined, rt.Markup)
+    assert rt.str_join(["a", 1, None]) == "a1None"
+
+
+def test_lookup_attr_prefers_attributes_then_items() -> None:
+    class Thing:
+        name = "attr"
+
+    assert rt.lookup_attr(Thing(), "name", rt.Undefined) == "attr"
+    assert rt.lookup_attr({"name": "item"}, "name", rt.Undefined) == "item"
+    assert callable(rt.lookup_attr({"items": 1}, "items", rt.Undefined))
+    missing = rt.lookup_attr({}, "nope", rt.Undefined)
+    assert isinstance(missing, rt.Undefined)
+    with pytest.raises(UndefinedError, match="'dict object' has no attribute 'nope'"):
+        missing.anything  # noqa: B018
+
+
+def test_lookup_item_prefers_items_then_attributes() -> None:
+    assert rt.lookup_item({"items": 1}, "items", rt.Undefined) == 1
+    assert rt.lookup_item([1, 2], 1, rt.Undefined) == 2
+    assert callable(rt.lookup_item({}, "items", rt.Undefined))
+    assert isinstance(rt.lookup_item([], 3, rt.Undefined), rt.Undefined)
+    assert isinstance(rt.lookup_item({}, [1], rt.Undefined), rt.Undefined)
+
+
+def test_lenient_undefined() -> None:
+    value = rt.Undefined(name="x")
+    assert str(value) == "" and not value and list(value) == [] and len(value) == 0
+    assert value == rt.Undefined()
+    with pytest.raises(UndefinedError, match="'x' is undefined"):
+        value + 1
+    with pytest.raises(UndefinedError):
+        value()
+    with pytest.raises(AttributeError):
+        value.__something__  # noqa: B018
+
+
+def test_strict_undefined_raises_on_every_use() -> None:
+    value = rt.StrictUndefined(name="user")
+    for use in (str, bool, list, len):
+        with pytest.raises(UndefinedError, match="'user' is undefined"):
+            use(value)
+
+
+def test_loop_context() -> None:
+    loop = rt.LoopContext(iter("abc"), rt.Undefined)
+    seen = []
+    for item in loop:
+        seen.append(
+            (item, loop.index, loop.index0, loop.revindex, loop.first, loop.last, loop.length)
+        )
+    assert seen == [
+        ("a", 1, 0, 3, True, False, 3),
+        ("b", 2, 1, 2, False, False, 3),
+        ("c", 3, 2, 1, False, True, 3),
+    ]
+    loop = rt.LoopContext([1, 2], rt.Undefined)
+    next(loop)
+    assert isinstance(loop.previtem, rt.Undefined) and loop.nextitem == 2
+    assert loop.cycle("odd", "even") == "odd"
+    assert loop.changed(1) and not loop.changed(1) and loop.changed(2)
+    with pytest.raises(TypeError, match="recursive"):
+        loop([1])
+
+
+def test_macro_binds_arguments_like_jinja() -> None:
+    calls = []
+
+    def body(a, b, caller, kwargs, varargs):  # type: ignore[no-untyped-def]
+        calls.append((a, b, caller, kwargs, varargs))
+        return "ok"
+
+    macro = rt.Macro(body, "m", ("a", "b"), True, True, True, rt.Undefined)
+    assert macro(1, 2, 3, caller="c", x=4) == "ok"
+    assert calls[-1] == (1, 2, "c", {"x": 4}, (3,))
+    macro(b=5)
+    assert calls[-1][0] is rt.missing and calls[-1][1] == 5
+    assert isinstance(calls[-1][2], rt.Undefined)
+    strict = rt.Macro(lambda a: a, "s", ("a",), False, False, False, rt.Undefined)
+    with pytest.raises(TypeError, match="takes no keyword argument 'x'"):
+        strict(x=1)
+    with pytest.raises(TypeError, match="takes not more than 1 argument"):
+        strict(1, 2)
+
+
+def test_context_resolution_order() -> None:
+    ctx = rt.Context(None, {"a": 1, "b": 2}, "t", {}, rt.Undefined, True)
+    ctx.vars["b"] = 3
+    assert ctx.resolve("a") == 1 and ctx.resolve("b") == 3
+    assert isinstance(ctx.resolve("c"), rt.Undefined)
+    assert ctx.get_all() == {"a": 1, "b": 3}
+    assert ctx.derived({"c": 4}).resolve("c") == 4
