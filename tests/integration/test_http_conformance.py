@@ -489,3 +489,40 @@ def test_streaming_response_may_read_the_request_body(serve: Serve) -> None:
         assert response.header("connection") is None
         sock.sendall(request("POST", "/up", b"again"))
         assert reader.read_response().body == b"AGAIN"
+
+
+def test_stalled_body_is_closed_by_the_body_timeout(serve: Serve) -> None:
+    outcome: list[str] = []
+
+    async def reading(req: Any) -> Response:
+        try:
+            await read_body(req)
+        except ClientDisconnect:
+            outcome.append("disconnect")
+            raise
+        return PlainTextResponse("complete")
+
+    server = serve(reading, body_timeout=0.3)
+    with server.connect() as sock:
+        started = time.monotonic()
+        sock.sendall(request("POST", "/stall", b"x" * 100)[:-60])
+        reader = HttpReader(sock)
+        response = reader.read_response()
+        assert response.status == 408
+        assert response.header("connection") == "close"
+        assert reader.wait_closed()
+        assert time.monotonic() - started < 2.0
+    assert outcome == ["disconnect"]
+
+
+def test_deep_pipeline_beyond_the_in_flight_limit(serve: Serve) -> None:
+    async def slow(req: Any) -> Response:
+        await asyncio.sleep(0.002)
+        return PlainTextResponse(req.path)
+
+    server = serve(slow, max_pipeline=2)
+    with server.connect() as sock:
+        sock.sendall(b"".join(get(f"/{index}") for index in range(12)))
+        reader = HttpReader(sock)
+        bodies = [reader.read_response().body for _ in range(12)]
+    assert bodies == [f"/{index}".encode() for index in range(12)]

@@ -578,7 +578,8 @@ cdef class HttpProtocol:
                 # The request itself was malformed (a bad chunk): its answer
                 # is the parser's status, whatever its handler was doing.
                 if exchange.task is not None:
-                    exchange.task.cancel()
+                    # ClientDisconnect first (the failed body), then cancel.
+                    self.loop.call_soon(exchange.task.cancel)
                     exchange.task = None
                 exchange.raw = data
                 exchange.done = True
@@ -863,7 +864,8 @@ cdef class HttpProtocol:
             return self._close()
         if exchange is not None and self.pipeline[0] is exchange and not exchange.sent:
             if exchange.task is not None:
-                exchange.task.cancel()
+                # ClientDisconnect first (the failed body), then cancel.
+                self.loop.call_soon(exchange.task.cancel)
                 exchange.task = None
             exchange.raw = data
             exchange.done = True
