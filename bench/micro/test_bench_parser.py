@@ -63,6 +63,17 @@ class PeerRequest:
         "keep_alive",
         "body",
     )
+    method: str
+    target: str
+    path: str
+    query_string: str
+    version_minor: int
+    headers: list[tuple[bytes, bytes]]
+    host: bytes | None
+    content_length: int
+    chunked: bool
+    keep_alive: bool
+    body: bytes
 
 
 class HttptoolsCollector:
@@ -128,7 +139,7 @@ def fastcore_parse(parser: HttpRequestParser, data: bytes) -> list[Any]:
         if event == HEAD:
             body = b""
         elif event == BODY:
-            body += parser.body_chunk
+            body += parser.body_chunk or b""
         elif event == END:
             requests.append((parser.head, body))
     return requests

@@ -21,7 +21,9 @@ the stream differently). Up to four empty lines before a request line are
 skipped.
 """
 
-from typing import Final
+from typing import Final, final
+
+from typing_extensions import disjoint_base
 
 NEED_DATA: Final[int]
 """Nothing more can be parsed until more bytes are fed."""
@@ -32,6 +34,7 @@ BODY: Final[int]
 END: Final[int]
 """The current request, head and body, is complete."""
 
+@disjoint_base
 class RequestHead:
     """The parsed request line and header section of one request.
 
@@ -76,6 +79,7 @@ class RequestHead:
     scheme: str
     """``"http"`` or ``"https"``; the parser sets ``"http"``."""
 
+@final
 class HttpRequestParser:
     """An incremental HTTP/1.1 request parser over one connection's bytes.
 

@@ -1,3 +1,4 @@
+# cython: autotestdict=False
 # The incremental, I/O-free HTTP/1.1 request parser (RFC 9112 framing, RFC 9110 fields).
 #
 # The connection protocol feeds bytes with feed() and pulls events with
@@ -405,6 +406,8 @@ cdef inline bint _valid_host(const char* p, Py_ssize_t n) noexcept:
 # ---------------------------------------------------------------------------
 
 
+# Heads and parsers hold per-connection state: they are never pickled.
+@cython.auto_pickle(False)
 @cython.freelist(32)
 cdef class RequestHead:
     # The fields are declared in http_parser.pxd; docstrings live in the .pyi.
@@ -420,6 +423,7 @@ cdef tuple _EMPTY_TUPLE = ()
 cdef newfunc _new_head = (<PyTypeObject*>RequestHead).tp_new
 
 
+@cython.auto_pickle(False)
 @cython.final
 cdef class HttpRequestParser:
     def __init__(
