@@ -531,6 +531,12 @@ class CodeGenerator:
             if flags[special]:
                 params.append(macro_frame.declare(special))
         first_default = len(node.args) - len(node.defaults)
+        if explicit_caller and argument_names.index("caller") < first_default:
+            raise self.fail(
+                'When defining macros or call blocks the special "caller" argument must be'
+                " omitted or be given a default.",
+                node.lineno,
+            )
         ident = f"macro_{function.ident}"
         saved = self.capture()
         saved_indent, self.indent = self.indent, 1
