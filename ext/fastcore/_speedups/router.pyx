@@ -15,6 +15,7 @@ from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
 from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.unicode cimport (
     PyUnicode_AsUTF8AndSize,
     PyUnicode_DATA,
@@ -23,8 +24,10 @@ from cpython.unicode cimport (
     PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
     PyUnicode_READ,
+    PyUnicode_Substring,
 )
 from libc.stdlib cimport free, malloc
+from libc.string cimport memcmp
 
 import uuid as _uuid_module
 
@@ -47,6 +50,21 @@ cdef dict _KINDS = {
     "str": KIND_STR, "int": KIND_INT, "float": KIND_FLOAT, "uuid": KIND_UUID,
     "slug": KIND_SLUG, "path": KIND_PATH, "custom": KIND_CUSTOM,
 }
+
+# A path segment seen in place: characters [start, end) of `text`, which is
+# the request path itself (no "%") or one decoded segment. `text` is borrowed:
+# the caller keeps it alive for the whole search.
+cdef struct Segment:
+    PyObject *text
+    Py_ssize_t start
+    Py_ssize_t end
+
+# Segment views live on the C stack up to this many; longer paths malloc.
+cdef enum:
+    STACK_SEGMENTS = 48
+    # Above this many static children a node hashes the segment (dict lookup);
+    # below, comparing lengths then bytes in place beats allocating a str.
+    LINEAR_STATIC_CHILDREN = 12
 
 # A unique sentinel: converters return it instead of raising on a mismatch,
 # because exceptions cost microseconds on a path that fails often.
@@ -122,6 +140,8 @@ cdef class _Edge:
 @cython.final
 cdef class _Node:
     cdef dict static            # decoded segment -> _Node, None while empty
+    cdef tuple static_keys      # finalize(): the keys of `static`, for in-place compares
+    cdef tuple static_nodes     # finalize(): the matching children
     cdef list params            # _Edge list (not path), sorted by finalize()
     cdef _Edge path_edge        # the `path` edge: it consumes the rest
     cdef _Leaf leaf
@@ -137,12 +157,16 @@ cdef class _Search:
     # The state of one lookup, kept out of RadixTree so match() is re-entrant
     # (a user converter may itself call match()).
     cdef str method
+    cdef str raw                # the request path when segments view it, else None
+    cdef list decoded           # the decoded segments when the path had a "%"
     cdef list values            # converted values on the current branch
     cdef _Target target         # the answer, once found
     cdef list matched           # leaves whose path matched but not the method
 
 
 # --- segment converters ------------------------------------------------------
+# Each one reads the segment in place and returns the value, or _NO_MATCH.
+# Only values that are strings allocate a str (a substring of the view).
 
 cdef inline bint _is_digit(Py_UCS4 c) noexcept:
     return c >= 48 and c <= 57   # '0'..'9'
@@ -158,55 +182,63 @@ cdef inline int _hex_value(Py_UCS4 c) noexcept:
     return -1
 
 
-cdef object _convert_int(str seg):
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(seg), i
-    cdef int kind = PyUnicode_KIND(seg)
-    cdef void *data = PyUnicode_DATA(seg)
+cdef inline str _text_of(Segment *seg):
+    # PyUnicode_Substring returns `text` itself when the view covers all of it.
+    return PyUnicode_Substring(<object>seg.text, seg.start, seg.end)
+
+
+cdef object _convert_int(Segment *seg):
+    cdef object text = <object>seg.text
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
     cdef long long value = 0
+    cdef Py_ssize_t i
     cdef Py_UCS4 c
-    for i in range(n):
+    for i in range(seg.start, seg.end):
         c = PyUnicode_READ(kind, data, i)
         if not _is_digit(c):
             return _NO_MATCH
         value = value * 10 + (<int>c - 48)
     # 18 digits always fit in a signed 64-bit integer; longer ones go to int().
-    if n <= 18:
+    if seg.end - seg.start <= 18:
         return PyLong_FromLongLong(value)
-    return int(seg)
+    return int(_text_of(seg))
 
 
-cdef object _convert_float(str seg):
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(seg), i, digits = 0, fraction = -1
-    cdef int kind = PyUnicode_KIND(seg)
-    cdef void *data = PyUnicode_DATA(seg)
+cdef object _convert_float(Segment *seg):
+    cdef object text = <object>seg.text
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef Py_ssize_t i, digits = 0, point = -1
     cdef Py_UCS4 c
     # Grammar: [0-9]+ ( "." [0-9]+ )?  -- no sign, exponent, inf or nan, so a
     # URL has one spelling per value family and never surprises a handler.
-    for i in range(n):
+    for i in range(seg.start, seg.end):
         c = PyUnicode_READ(kind, data, i)
         if _is_digit(c):
             digits += 1
-        elif c == 46 and fraction < 0 and digits > 0:   # '.'
-            fraction = i
+        elif c == 46 and point < 0 and digits > 0:   # '.'
+            point = i
         else:
             return _NO_MATCH
-    if digits == 0 or fraction == n - 1:
+    if digits == 0 or point == seg.end - 1:
         return _NO_MATCH
-    return float(seg)
+    return float(_text_of(seg))
 
 
-cdef object _convert_uuid(str seg):
-    cdef Py_ssize_t i
+cdef object _convert_uuid(Segment *seg):
+    cdef object text = <object>seg.text
     cdef int kind, nibble, taken = 0
     cdef void *data
+    cdef Py_ssize_t i
     cdef Py_UCS4 c
     cdef unsigned long long high = 0, low = 0
-    if PyUnicode_GET_LENGTH(seg) != 36:
+    if seg.end - seg.start != 36:
         return _NO_MATCH
-    kind = PyUnicode_KIND(seg)
-    data = PyUnicode_DATA(seg)
+    kind = PyUnicode_KIND(text)
+    data = PyUnicode_DATA(text)
     for i in range(36):
-        c = PyUnicode_READ(kind, data, i)
+        c = PyUnicode_READ(kind, data, seg.start + i)
         if i == 8 or i == 13 or i == 18 or i == 23:
             if c != 45:          # '-'
                 return _NO_MATCH
@@ -229,23 +261,24 @@ cdef object _convert_uuid(str seg):
     return result
 
 
-cdef object _convert_slug(str seg):
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(seg), i
-    cdef int kind = PyUnicode_KIND(seg)
-    cdef void *data = PyUnicode_DATA(seg)
+cdef object _convert_slug(Segment *seg):
+    cdef object text = <object>seg.text
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef Py_ssize_t i
     cdef Py_UCS4 c
-    for i in range(n):
+    for i in range(seg.start, seg.end):
         c = PyUnicode_READ(kind, data, i)
         if not (_is_digit(c) or (c >= 97 and c <= 122) or (c >= 65 and c <= 90)
                 or c == 45 or c == 95):     # '-' '_'
             return _NO_MATCH
-    return seg
+    return _text_of(seg)
 
 
-cdef object _convert(_Edge edge, str seg):
+cdef object _convert(_Edge edge, Segment *seg):
     # Every caller has already refused the empty segment.
     if edge.kind == KIND_STR:
-        return seg
+        return _text_of(seg)
     if edge.kind == KIND_INT:
         return _convert_int(seg)
     if edge.kind == KIND_FLOAT:
@@ -257,9 +290,45 @@ cdef object _convert(_Edge edge, str seg):
     # A user converter signals "no match" with ValueError (documented); any
     # other exception is a bug in it and propagates to the App's 500 handler.
     try:
-        return edge.convert(seg)
+        return edge.convert(_text_of(seg))
     except ValueError:
         return _NO_MATCH
+
+
+cdef bint _segment_equals(Segment *seg, str key):
+    cdef Py_ssize_t length = seg.end - seg.start, i
+    cdef object text = <object>seg.text
+    cdef int kind = PyUnicode_KIND(text), key_kind = PyUnicode_KIND(key)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef void *key_data = PyUnicode_DATA(key)
+    if PyUnicode_GET_LENGTH(key) != length:
+        return False
+    if kind == key_kind:
+        # Same storage width: compare the raw code-unit bytes.
+        return memcmp(<char *>data + seg.start * kind, key_data, length * kind) == 0
+    for i in range(length):
+        if PyUnicode_READ(kind, data, seg.start + i) != PyUnicode_READ(key_kind, key_data, i):
+            return False
+    return True
+
+
+cdef _Node _static_child(_Node node, Segment *seg):
+    cdef Py_ssize_t count, i, length
+    cdef PyObject *found
+    cdef PyObject *key
+    if node.static_keys is None:
+        return None
+    count = PyTuple_GET_SIZE(node.static_keys)
+    if count > LINEAR_STATIC_CHILDREN:
+        found = PyDict_GetItem(node.static, _text_of(seg))
+        return <_Node>found if found != NULL else None
+    length = seg.end - seg.start
+    for i in range(count):
+        key = PyTuple_GET_ITEM(node.static_keys, i)
+        # The length test rejects almost every sibling before any byte is read.
+        if PyUnicode_GET_LENGTH(<object>key) == length and _segment_equals(seg, <str>key):
+            return <_Node>PyTuple_GET_ITEM(node.static_nodes, i)
+    return None
 
 
 cdef bint _is_safe_relative(str value):
@@ -316,10 +385,11 @@ cdef str _unquote_segment(str seg):
 
 
 cdef list _split_decoded(str path):
-    # The raw path split on "/" with each segment percent-decoded.
-    cdef list segments = path.split("/")
+    # The raw path split on "/" with each segment percent-decoded (the empty
+    # text before the leading "/" is dropped).
+    cdef list segments = path[1:].split("/")
     cdef Py_ssize_t i
-    for i in range(1, len(segments)):
+    for i in range(len(segments)):
         seg = <str>segments[i]
         if PyUnicode_FindChar(seg, 37, 0, PyUnicode_GET_LENGTH(seg), 1) >= 0:
             segments[i] = _unquote_segment(seg)
@@ -465,6 +535,9 @@ cdef int _finalize_leaf(_Leaf leaf) except -1:
 cdef int _finalize_node(_Node node) except -1:
     # Registration order must not matter: order edges by weight, then name.
     node.params.sort(key=_edge_order)
+    if node.static is not None:
+        node.static_keys = tuple(node.static)
+        node.static_nodes = tuple(node.static.values())
     if node.leaf is not None:
         _finalize_leaf(node.leaf)
     if node.static is not None:
@@ -478,12 +551,17 @@ cdef int _finalize_node(_Node node) except -1:
 
 
 cdef RouteMatch _lookup(RadixTree tree, str method, str path):
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(path)
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(path), count = 0, i, start
+    cdef int kind = PyUnicode_KIND(path)
+    cdef void *data = PyUnicode_DATA(path)
     cdef PyObject *found
     cdef _Leaf static_leaf = None
     cdef _Target target
-    cdef list segments
-    if n == 0 or PyUnicode_READ(PyUnicode_KIND(path), PyUnicode_DATA(path), 0) != 47:
+    cdef list decoded = None
+    cdef str text
+    cdef Segment stack_segments[STACK_SEGMENTS]
+    cdef Segment *segments = stack_segments
+    if n == 0 or PyUnicode_READ(kind, data, 0) != 47:   # must start with '/'
         return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
     if PyUnicode_FindChar(path, 37, 0, n, 1) < 0:   # no '%': raw == decoded
         # PERF: one hash lookup for static routes (bench_router: static set).
@@ -494,43 +572,76 @@ cdef RouteMatch _lookup(RadixTree tree, str method, str path):
             if found != NULL:
                 target = <_Target>found
                 return _new_match(MATCH_FOUND, target.route, target.endpoint, {},
-                                      _EMPTY, None, False)
-        segments = path.split("/")
+                                  _EMPTY, None, False)
     else:
         try:
-            segments = _split_decoded(path)
+            decoded = _split_decoded(path)
         except UnicodeDecodeError:
             return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
         # A decoded "/" lives inside a segment, so it can never equal a
         # static route's text: only join when no segment holds one.
-        for seg in segments:
-            if PyUnicode_FindChar(<str>seg, 47, 0, PyUnicode_GET_LENGTH(<str>seg), 1) >= 0:
+        for item in decoded:
+            text = <str>item
+            if PyUnicode_FindChar(text, 47, 0, PyUnicode_GET_LENGTH(text), 1) >= 0:
                 break
         else:
-            found = PyDict_GetItem(tree._static, "/".join(segments))
+            found = PyDict_GetItem(tree._static, "/" + "/".join(decoded))
             if found != NULL:
                 static_leaf = <_Leaf>found
                 found = PyDict_GetItem(static_leaf.targets, method)
                 if found != NULL:
                     target = <_Target>found
                     return _new_match(MATCH_FOUND, target.route, target.endpoint, {},
-                                          _EMPTY, None, False)
-    return _search_tree(tree, method, segments, static_leaf)
+                                      _EMPTY, None, False)
+    if (<_Node>tree._root).static_keys is None and not (<_Node>tree._root).params \
+            and (<_Node>tree._root).path_edge is None and static_leaf is None:
+        return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
+    # A path has at most n segments (one per "/"); n is small for real paths.
+    if n > STACK_SEGMENTS:
+        segments = <Segment *>malloc(n * sizeof(Segment))
+        if segments == NULL:
+            raise MemoryError()
+    try:
+        if decoded is None:
+            # PERF: segments are views into the path; no str per segment
+            # (bench_router: github found).
+            start = 1
+            for i in range(1, n + 1):
+                if i == n or PyUnicode_READ(kind, data, i) == 47:
+                    segments[count].text = <PyObject *>path
+                    segments[count].start = start
+                    segments[count].end = i
+                    count += 1
+                    start = i + 1
+        else:
+            for item in decoded:
+                segments[count].text = <PyObject *>item
+                segments[count].start = 0
+                segments[count].end = PyUnicode_GET_LENGTH(<str>item)
+                count += 1
+        return _search_tree(tree, method, path if decoded is None else None, decoded,
+                            segments, count, static_leaf)
+    finally:
+        if segments != stack_segments:
+            free(segments)
 
 
-cdef RouteMatch _search_tree(RadixTree tree, str method, list segments, _Leaf static_leaf):
+cdef RouteMatch _search_tree(RadixTree tree, str method, str raw, list decoded,
+                             Segment *segments, Py_ssize_t count, _Leaf static_leaf):
     cdef _Search search = _Search.__new__(_Search)
     cdef _Target target
     cdef list leaves
     search.method = method
+    search.raw = raw
+    search.decoded = decoded
     search.values = []
     search.target = None
     search.matched = None
-    if _search(<_Node>tree._root, segments, 1, search):
+    if _search(<_Node>tree._root, segments, 0, count, search):
         target = search.target
         return _new_match(MATCH_FOUND, target.route, target.endpoint,
-                              _build_params(target.names, search.values),
-                              _EMPTY, None, False)
+                          _build_params(target.names, search.values),
+                          _EMPTY, None, False)
     leaves = search.matched if search.matched is not None else []
     if static_leaf is not None:
         leaves.append(static_leaf)
@@ -539,7 +650,7 @@ cdef RouteMatch _search_tree(RadixTree tree, str method, list segments, _Leaf st
     if method == "OPTIONS":
         return _new_match(MATCH_FOUND, None, None, {}, _union_allowed(leaves), None, True)
     return _new_match(MATCH_METHOD_NOT_ALLOWED, None, None, {},
-                          _union_allowed(leaves), None, False)
+                      _union_allowed(leaves), None, False)
 
 
 cdef str _toggle_trailing_slash(str path):
@@ -551,33 +662,37 @@ cdef str _toggle_trailing_slash(str path):
     return path + "/"
 
 
-cdef bint _search(_Node node, list segments, Py_ssize_t index, _Search search) except -1:
+cdef bint _search(_Node node, Segment *segments, Py_ssize_t index, Py_ssize_t count,
+                  _Search search) except -1:
     # Depth-first, in priority order: static child, typed and str parameters
     # by weight, then `path`. True as soon as a leaf has the method.
-    cdef Py_ssize_t count = PyList_GET_SIZE(segments)
-    cdef PyObject *found
+    cdef _Node child
     cdef _Edge edge
-    cdef str seg
+    cdef Segment *seg
     if index == count:
         return _arrive(node.leaf, search)
-    seg = <str>PyList_GET_ITEM(segments, index)
-    if node.static is not None:
-        found = PyDict_GetItem(node.static, seg)
-        if found != NULL and _search(<_Node>found, segments, index + 1, search):
-            return True
+    seg = &segments[index]
+    child = _static_child(node, seg)
+    if child is not None and _search(child, segments, index + 1, count, search):
+        return True
     # No parameter matches an empty segment ("//" or the trailing slash).
-    if PyUnicode_GET_LENGTH(seg) != 0:
+    if seg.end > seg.start:
         for item in node.params:
             edge = <_Edge>item
             value = _convert(edge, seg)
             if value is _NO_MATCH:
                 continue
             search.values.append(value)
-            if _search(edge.child, segments, index + 1, search):
+            if _search(edge.child, segments, index + 1, count, search):
                 return True
             search.values.pop()
     if node.path_edge is not None:
-        rest = "/".join(segments[index:])
+        if search.raw is not None:
+            # The rest of the raw path is exactly "/".join of its segments.
+            rest = PyUnicode_Substring(search.raw, seg.start,
+                                       PyUnicode_GET_LENGTH(search.raw))
+        else:
+            rest = "/".join(search.decoded[index:])
         if _is_safe_relative(rest):
             search.values.append(rest)
             if _arrive(node.path_edge.child.leaf, search):
