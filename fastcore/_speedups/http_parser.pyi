@@ -105,7 +105,7 @@ class HttpRequestParser:
         """The head of the request being parsed or just parsed."""
     @property
     def body_chunk(self) -> bytes | None:
-        """The body bytes of the last :data:`BODY` event."""
+        """The body bytes of the last :data:`BODY` event (``None`` after :data:`END`)."""
     @property
     def paused(self) -> bool:
         """Whether parsing stopped after an Upgrade or CONNECT request.

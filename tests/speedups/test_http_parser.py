@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from fastcore._speedups import http_parser
@@ -610,3 +612,17 @@ def test_trailer_section_limits() -> None:
     trailers = b"".join(b"T-%d: v\r\n" % i for i in range(5)) + b"\r\n"
     assert len(parse_all(head + trailers, max_headers=5)) == 1
     assert parse_error(head + trailers, max_headers=4).status_code == 431
+
+
+# -- memory held by an idle connection -------------------------------------------
+
+
+def test_idle_parser_releases_the_last_read() -> None:
+    data = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+    baseline = sys.getrefcount(data)
+    parser = HttpRequestParser()
+    parser.feed(data)
+    events = drain(parser)
+    assert [event for event, _ in events] == [HEAD, BODY, END]
+    assert parser.body_chunk is None
+    assert sys.getrefcount(data) == baseline

@@ -67,6 +67,7 @@ cdef class HttpRequestParser:
     cpdef int next_event(self) except -1
     # Private helpers (cdef methods of a class declared here must be listed here).
     cdef int _fail(self, int status, str detail, Py_ssize_t index) except -1
+    cdef int _release_consumed(self) except -1
     cdef int _advance(self) except -1
     cdef int _parse_request_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end) except -1
     cdef int _parse_field_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end,

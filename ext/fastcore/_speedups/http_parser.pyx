@@ -13,7 +13,11 @@
 # message boundaries than we do, which is exactly a smuggling vector.
 
 cimport cython
-from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
+from cpython.bytearray cimport (
+    PyByteArray_AS_STRING,
+    PyByteArray_FromStringAndSize,
+    PyByteArray_GET_SIZE,
+)
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.object cimport PyObject, PyTypeObject, newfunc
 from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_New
@@ -446,7 +450,7 @@ cdef class HttpRequestParser:
         self.max_body = max_body
         self.head = None
         self.body_chunk = None
-        self._buffer = bytearray()
+        self._buffer = None
         self._data = b""
         self._in_bytearray = False
         self._pos = 0
@@ -466,45 +470,56 @@ cdef class HttpRequestParser:
     # -- input ---------------------------------------------------------------
 
     cpdef feed(self, bytes data):
-        cdef Py_ssize_t size
         if self._busy:
             # NOTE: next_event holds raw pointers into the buffer; growing
             # it underneath would leave them dangling.
             raise RuntimeError("feed() called while next_event() is running")
         if PyBytes_GET_SIZE(data) == 0:
             return
+        self._release_consumed()
         if not self._in_bytearray:
-            size = PyBytes_GET_SIZE(self._data)
-            if self._pos == size:
+            if PyBytes_GET_SIZE(self._data) == 0:
                 # PERF: nothing pending, so keep a reference to the caller's
                 # bytes instead of copying them (the common case: each read
                 # holds whole requests).
                 # bench/micro/test_bench_parser.py::test_fastcore_pipeline.
-                self._base_offset += size
                 self._data = data
-                self._pos = 0
                 return
             # A request is split across reads: switch to the accumulation buffer.
+            self._buffer = PyByteArray_FromStringAndSize(
+                PyBytes_AS_STRING(self._data) + self._pos,
+                PyBytes_GET_SIZE(self._data) - self._pos,
+            )
             self._base_offset += self._pos
-            self._buffer[:] = self._data[self._pos:]
             self._data = b""
             self._pos = 0
             self._in_bytearray = True
-        else:
-            size = PyByteArray_GET_SIZE(self._buffer)
-            if self._pos == size:
-                self._base_offset += size
-                del self._buffer[:]
-                self._data = data
-                self._pos = 0
-                self._in_bytearray = False
-                return
+        elif self._pos:
             # Compact the consumed prefix (CPython deletes a bytearray prefix
             # by moving its start, without copying).
             self._base_offset += self._pos
             del self._buffer[:self._pos]
             self._pos = 0
         self._buffer += data
+
+    cdef int _release_consumed(self) except -1:
+        # Drop input that is fully parsed, so that an idle keep-alive
+        # connection holds neither the last read nor a grown buffer.
+        cdef Py_ssize_t size
+        if self._in_bytearray:
+            size = PyByteArray_GET_SIZE(self._buffer)
+            if self._pos < size:
+                return 0
+            self._buffer = None
+            self._in_bytearray = False
+        else:
+            size = PyBytes_GET_SIZE(self._data)
+            if self._pos < size or size == 0:
+                return 0
+        self._base_offset += size
+        self._data = b""
+        self._pos = 0
+        return 0
 
     def unconsumed(self):
         """Return the buffered bytes the parser has not consumed yet."""
@@ -530,6 +545,8 @@ cdef class HttpRequestParser:
         self._busy = True
         try:
             event = self._advance()
+            if event == EVENT_NEED_DATA:
+                self._release_consumed()
         finally:
             self._busy = False
         return event
@@ -619,6 +636,9 @@ cdef class HttpRequestParser:
                 return self._read_fixed_body(source, base, length)
 
             elif self._state == S_END_PENDING:
+                # The body was handed on with its BODY events; do not keep
+                # the last chunk alive on an idle connection.
+                self.body_chunk = None
                 if self.head.upgrade or self._flags & F_CONNECT:
                     # The bytes after an upgrade/CONNECT request belong to
                     # another protocol: stop until the protocol decides.
@@ -727,7 +747,8 @@ cdef class HttpRequestParser:
             while path_start < target_end and path_start[0] != b'/' and path_start[0] != b'?':
                 path_start += 1
             authority_end = path_start
-            if authority_end == q or not _valid_host(q, authority_end - q) or memchr(q, b'@', authority_end - q) != NULL:
+            # (_valid_host refuses "@": no userinfo in the authority.)
+            if authority_end == q or not _valid_host(q, authority_end - q):
                 self._fail(400, "invalid authority in request target", q - base)
             head.target = _ascii(target, target_end - target)
             head.host = PyBytes_FromStringAndSize(q, authority_end - q)
