@@ -626,3 +626,27 @@ def test_idle_parser_releases_the_last_read() -> None:
     assert [event for event, _ in events] == [HEAD, BODY, END]
     assert parser.body_chunk is None
     assert sys.getrefcount(data) == baseline
+
+
+def test_reused_head_objects_start_clean() -> None:
+    # Heads come from a freelist: a head recycled from a chunked, upgrading,
+    # 100-continue request must not leak those flags into the next one.
+    for _ in range(3):
+        parse_all(
+            b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n"
+            b"Connection: Upgrade\r\nUpgrade: h2c\r\n\r\n0\r\n\r\n"
+        )
+    [(head, _)] = parse_all(b"GET / HTTP/1.0\r\n\r\n")
+    assert (head.chunked, head.expect_continue, head.upgrade, head.keep_alive) == (
+        False,
+        False,
+        False,
+        False,
+    )
+    assert (head.content_length, head.host, head.scheme) == (-1, None, "http")
+
+
+def test_feed_accepts_only_bytes() -> None:
+    parser = HttpRequestParser()
+    with pytest.raises(TypeError):
+        parser.feed(bytearray(b"GET / HTTP/1.1\r\n"))  # type: ignore[arg-type]
