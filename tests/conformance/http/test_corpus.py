@@ -47,6 +47,13 @@ STRICTER_THAN_HTTPTOOLS = {
     # llhttp skips extra spaces, and reads a missing version as HTTP/0.9.
     "bad-double-space": "single SP separators",
     "bad-version-missing": "no HTTP/0.9 simple requests",
+    # Limits (default 8 KiB request line, 64 KiB / 100 header fields, 16 MiB
+    # body) are fastcore's; llhttp has none (the oversize body case simply
+    # waits for its bytes there).
+    "limit-request-line-too-long": "414 past max_request_line",
+    "limit-too-many-header-fields": "431 past max_headers",
+    "limit-header-section-too-large": "431 past max_header_bytes",
+    "limit-content-length-too-large": "413 past max_body, before the body",
     # RFC 9112 section 6.1: Transfer-Encoding in an HTTP/1.0 request must be
     # treated as faulty framing; llhttp applies it.
     "smuggle-te-http10": "Transfer-Encoding on HTTP/1.0",
