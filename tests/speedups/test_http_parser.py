@@ -650,3 +650,71 @@ def test_feed_accepts_only_bytes() -> None:
     parser = HttpRequestParser()
     with pytest.raises(TypeError):
         parser.feed(bytearray(b"GET / HTTP/1.1\r\n"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("length", [1, 7, 8, 9, 15, 16, 17, 23, 40])
+def test_every_byte_of_a_value_is_checked(length: int) -> None:
+    # Values are scanned a word at a time; a bad byte must be caught at every
+    # position of every word, including the overlapping last one.
+    for position in range(length):
+        for bad in (0x00, 0x0D, 0x1F, 0x7F):
+            value = bytearray(b"v" * length)
+            value[position] = bad
+            raw = b"GET / HTTP/1.1\r\nHost: a\r\nX-A: " + bytes(value) + b"\r\n\r\n"
+            error = parse_error(raw)
+            assert error.status_code == 400
+            assert error.offset == len(b"GET / HTTP/1.1\r\nHost: a\r\nX-A: ") + position
+        for good in (0x09, 0x20, 0x7E, 0x80, 0xFF):
+            value = bytearray(b"v" * length)
+            value[position] = good
+            raw = b"GET / HTTP/1.1\r\nHost: a\r\nX-A: " + bytes(value) + b"\r\n\r\n"
+            [(head, _)] = parse_all(raw)
+            assert head.headers[1] == (b"x-a", bytes(value).strip(b" \t"))
+
+
+@pytest.mark.parametrize("length", [1, 7, 8, 9, 16, 17, 30])
+def test_every_byte_of_a_target_is_checked(length: int) -> None:
+    for position in range(1, length):
+        for bad in (0x00, 0x09, 0x0D, 0x23, 0x7F, 0x80, 0xFF):
+            target = bytearray(b"/" + b"t" * (length - 1))
+            target[position] = bad
+            raw = b"GET " + bytes(target) + b" HTTP/1.1\r\nHost: a\r\n\r\n"
+            error = parse_error(raw)
+            assert error.status_code == 400
+            assert error.offset == 4 + position
+        target = bytearray(b"/" + b"t" * (length - 1))
+        target[position] = ord("~")
+        [(head, _)] = parse_all(b"GET " + bytes(target) + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert head.target == target.decode()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [b"Accept-Language", b"ACCEPT-LANGUAGE", b"accept-language", b"Upgrade-Insecure-Requests"],
+)
+def test_known_names_match_in_any_case(name: bytes) -> None:
+    [(head, _)] = parse_all(b"GET / HTTP/1.1\r\nHost: a\r\n" + name + b": v\r\n\r\n")
+    assert head.headers[1] == (name.lower(), b"v")
+
+
+@pytest.mark.parametrize(
+    "name",
+    # Same length as known names, one byte off (also where only the 0x20 bit
+    # differs on a non-letter: "-" vs CR, "_" vs DEL).
+    [
+        b"accept-languagx",
+        b"accept_language",
+        b"content-lengtx",
+        b"accept\rlanguage",
+        b"x-forwarded_for",
+        b"Hos\x7f",
+    ],
+)
+def test_near_miss_names_are_not_taken_for_known_ones(name: bytes) -> None:
+    raw = b"GET / HTTP/1.1\r\nHost: a\r\n" + name + b": 5\r\n\r\n"
+    if all(chr(c) in "!#$%&'*+-.^_`|~" or chr(c).isalnum() for c in name):
+        [(head, _)] = parse_all(raw)
+        assert head.headers[1] == (name.lower(), b"5")
+        assert head.content_length == -1
+    else:
+        assert parse_error(raw).status_code == 400
