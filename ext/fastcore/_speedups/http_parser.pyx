@@ -140,49 +140,17 @@ _KNOWN_NAMES = (
     (b"connection", H_CONNECTION),
     (b"expect", H_EXPECT),
     (b"upgrade", H_UPGRADE),
-    (b"accept", H_OTHER),
-    (b"accept-charset", H_OTHER),
-    (b"accept-encoding", H_OTHER),
-    (b"accept-language", H_OTHER),
-    (b"authorization", H_OTHER),
-    (b"cache-control", H_OTHER),
-    (b"content-encoding", H_OTHER),
-    (b"content-type", H_OTHER),
-    (b"cookie", H_OTHER),
-    (b"dnt", H_OTHER),
-    (b"forwarded", H_OTHER),
-    (b"if-match", H_OTHER),
-    (b"if-modified-since", H_OTHER),
-    (b"if-none-match", H_OTHER),
-    (b"if-range", H_OTHER),
-    (b"keep-alive", H_OTHER),
-    (b"origin", H_OTHER),
-    (b"pragma", H_OTHER),
-    (b"priority", H_OTHER),
-    (b"range", H_OTHER),
-    (b"referer", H_OTHER),
-    (b"sec-ch-ua", H_OTHER),
-    (b"sec-ch-ua-mobile", H_OTHER),
-    (b"sec-ch-ua-platform", H_OTHER),
-    (b"sec-fetch-dest", H_OTHER),
-    (b"sec-fetch-mode", H_OTHER),
-    (b"sec-fetch-site", H_OTHER),
-    (b"sec-fetch-user", H_OTHER),
-    (b"sec-websocket-extensions", H_OTHER),
-    (b"sec-websocket-key", H_OTHER),
-    (b"sec-websocket-protocol", H_OTHER),
-    (b"sec-websocket-version", H_OTHER),
-    (b"te", H_OTHER),
-    (b"upgrade-insecure-requests", H_OTHER),
-    (b"user-agent", H_OTHER),
-    (b"via", H_OTHER),
-    (b"x-forwarded-for", H_OTHER),
-    (b"x-forwarded-host", H_OTHER),
-    (b"x-forwarded-proto", H_OTHER),
-    (b"x-real-ip", H_OTHER),
-    (b"x-request-id", H_OTHER),
-    (b"x-requested-with", H_OTHER),
-)
+) + tuple((name, H_OTHER) for name in (
+    b"accept", b"accept-charset", b"accept-encoding", b"accept-language", b"authorization",
+    b"cache-control", b"content-encoding", b"content-type", b"cookie", b"dnt", b"forwarded",
+    b"if-match", b"if-modified-since", b"if-none-match", b"if-range", b"keep-alive", b"origin",
+    b"pragma", b"priority", b"range", b"referer", b"sec-ch-ua", b"sec-ch-ua-mobile",
+    b"sec-ch-ua-platform", b"sec-fetch-dest", b"sec-fetch-mode", b"sec-fetch-site",
+    b"sec-fetch-user", b"sec-websocket-extensions", b"sec-websocket-key",
+    b"sec-websocket-protocol", b"sec-websocket-version", b"te", b"upgrade-insecure-requests",
+    b"user-agent", b"via", b"x-forwarded-for", b"x-forwarded-host", b"x-forwarded-proto",
+    b"x-real-ip", b"x-request-id", b"x-requested-with",
+))
 
 # Word-at-a-time scans (8 bytes per step) for the long runs of a request: the
 # target and the field values. A word that may hold a byte of interest falls
@@ -245,6 +213,8 @@ cdef inline const char* _skip_target_bytes(const char* p, const char* e) noexcep
 
 
 _KNOWN_BY_LENGTH = sorted(_KNOWN_NAMES, key=lambda item: len(item[0]))
+if len(_KNOWN_NAMES) > MAX_KNOWN_COUNT or len(_KNOWN_BY_LENGTH[-1][0]) > MAX_KNOWN_NAME:
+    raise ImportError("http_parser: the known header name table outgrew its C arrays")
 
 
 cdef struct KnownName:
