@@ -53,6 +53,7 @@ cdef class HttpProtocol:
     cdef object dispatch
     cdef object loop
     cdef object transport
+    cdef object write               # transport.write, bound once
     cdef object peer
     cdef HttpRequestParser parser
     cdef object pipeline            # deque of _Exchange, in request order

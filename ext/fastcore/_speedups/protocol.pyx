@@ -311,6 +311,7 @@ cdef class HttpProtocol:
             head_type=request_class,
         )
         self.transport = None
+        self.write = None
         self.peer = None
         self.pipeline = _deque()
         self.body_exchange = None
@@ -331,6 +332,8 @@ cdef class HttpProtocol:
 
     def connection_made(self, transport):
         self.transport = transport
+        # PERF: the bound write method, looked up once per connection.
+        self.write = transport.write
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and len(peer) > 2:
             peer = peer[:2]  # IPv6: drop flowinfo and scope id
@@ -512,21 +515,23 @@ cdef class HttpProtocol:
             return 0
 
         if exchange is None:
-            if not self.pipeline and response is not _FAILED \
-                    and getattr(response, "body", None) is not None:
+            body = getattr(response, "body", None) if response is not _FAILED else None
+            if not self.pipeline and type(body) is bytes:
                 # PERF: the common case (no body, nothing pending, finished
-                # synchronously, a fixed response) skips the exchange object.
+                # synchronously, a fixed response) skips the exchange object
+                # and the Python-level serialize() wrapper.
                 try:
-                    data = self.writer.serialize(
-                        response, head.version_minor, keep_alive, head.method == "HEAD")
+                    data = self.writer._build(
+                        response.status_code, response.raw_headers, <bytes>body,
+                        head.version_minor, keep_alive, head.method == "HEAD",
+                        FRAMING_NONE, True)
                 except BaseException:
                     _log.exception("cannot serialize the response to %s %s",
                                    head.method, head.path)
                 else:
                     self._emit(data)
                     if started:
-                        self._log_access(head, response.status_code,
-                                         len(response.body), started)
+                        self._log_access(head, response.status_code, len(body), started)
                     if not keep_alive:
                         self._close()
                     return 0
@@ -779,7 +784,7 @@ cdef class HttpProtocol:
         if self.batching:
             self.out.append(data)
         elif not self.closed:
-            self.transport.write(data)
+            self.write(data)
         return 0
 
     cdef int _write_out(self) except -1:
@@ -790,9 +795,9 @@ cdef class HttpProtocol:
         if out:
             # PERF: one write per pass, pipelined responses merged.
             if len(out) == 1:
-                self.transport.write(out[0])
+                self.write(out[0])
             else:
-                self.transport.write(b"".join(out))
+                self.write(b"".join(out))
             out.clear()
         if self.close_pending:
             self.closed = True
