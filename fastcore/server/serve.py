@@ -109,9 +109,20 @@ class Server:
             self.app.server = (self.host, self.port)
         state.start()
 
+    @property
+    def shutdown_requested(self) -> bool:
+        """Whether :meth:`request_shutdown` was called."""
+        return self._stop.is_set()
+
     def request_shutdown(self) -> None:
         """Ask :meth:`serve_forever` to drain and return (signal-handler safe)."""
         self._stop.set()
+
+    def force_shutdown(self) -> None:
+        """Cut every open connection now instead of waiting for the drain."""
+        self._stop.set()
+        if self.state is not None:
+            self.state.abort_all()
 
     async def serve_forever(self) -> None:
         """Serve until :meth:`request_shutdown`, then shut down gracefully."""
@@ -160,6 +171,7 @@ async def serve(
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     install_signal_handlers: bool = True,
+    force_on_repeat: bool = True,
     on_ready: Callable[[Server], None] | None = None,
 ) -> None:
     """Serve ``app`` on the running loop until SIGTERM/SIGINT, then drain.
@@ -172,14 +184,25 @@ async def serve(
         reuse_port: Bind with ``SO_REUSEPORT`` (one socket per worker process).
         sock: A bound socket to use instead of binding ``host``/``port``.
         install_signal_handlers: Drain gracefully on SIGTERM and SIGINT.
+        force_on_repeat: A second signal cuts the connections still open
+            (a second Ctrl-C); worker processes keep draining instead, since
+            the supervisor forwards the signal the terminal already sent.
         on_ready: Called with the :class:`Server` once it listens.
     """
     server = Server(app, host, port, config=config, reuse_port=reuse_port, sock=sock)
     loop = asyncio.get_running_loop()
     await server.start()
+
+    def on_signal() -> None:
+        if server.shutdown_requested and force_on_repeat:
+            logger.warning("second signal: cutting the open connections")
+            server.force_shutdown()
+        else:
+            server.request_shutdown()
+
     if install_signal_handlers:
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, server.request_shutdown)
+            loop.add_signal_handler(signum, on_signal)
     logger.info("fastcore listening on http://%s:%d", host, server.port)
     if on_ready is not None:
         on_ready(server)
@@ -199,9 +222,19 @@ def run_single(
     *,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
+    force_on_repeat: bool = True,
     on_ready: Callable[[Server], None] | None = None,
 ) -> None:
     """Serve ``app`` in this process on a new uvloop event loop until signalled."""
     uvloop.run(
-        serve(app, host, port, config=config, reuse_port=reuse_port, sock=sock, on_ready=on_ready)
+        serve(
+            app,
+            host,
+            port,
+            config=config,
+            reuse_port=reuse_port,
+            sock=sock,
+            force_on_repeat=force_on_repeat,
+            on_ready=on_ready,
+        )
     )

@@ -33,7 +33,7 @@ def _worker_main(app: Any, host: str, port: int, config: ServerConfig) -> None:
     def ready(server: Server) -> None:
         logger.info("worker %d ready on port %d", os.getpid(), server.port)
 
-    run_single(app, host, port, config, reuse_port=True, on_ready=ready)
+    run_single(app, host, port, config, reuse_port=True, force_on_repeat=False, on_ready=ready)
 
 
 class Supervisor:
