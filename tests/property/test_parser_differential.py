@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httptools
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fastcore._speedups.http_parser import BODY, END, HEAD, NEED_DATA, HttpRequestParser
+from fastcore.exceptions import ParserError
 
 TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PCHAR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@"
@@ -296,3 +298,66 @@ def test_random_read_sizes_give_the_same_requests(
         position += size
         index += 1
     assert parse_fastcore(pieces) == expected_of(generated)
+
+
+# -- malformed input: split invariance of the refusals ----------------------------
+
+INTERESTING_BYTES = b'\x00\t\n\r "#+,-0:;=Faz\x7f\x80\xff'
+SMALL_LIMITS = {"max_request_line": 64, "max_header_bytes": 160, "max_headers": 5, "max_body": 40}
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    raw = bytearray(b"".join(request.raw for request in draw(streams())))
+    for _ in range(draw(st.integers(1, 3))):
+        index = draw(st.integers(0, len(raw) - 1))
+        kind = draw(st.sampled_from(["replace", "insert", "delete"]))
+        byte = draw(st.sampled_from(INTERESTING_BYTES))
+        if kind == "replace":
+            raw[index] = byte
+        elif kind == "insert":
+            raw.insert(index, byte)
+        elif len(raw) > 1:
+            del raw[index]
+    return bytes(raw)
+
+
+def outcome(pieces: list[bytes], limits: dict[str, int]) -> tuple[list[Any], Any]:
+    """Parse the pieces; return the completed requests and the refusal, if any."""
+    parser = HttpRequestParser(**limits)
+    parsed: list[Any] = []
+    body = b""
+    for piece in pieces:
+        parser.feed(piece)
+        try:
+            while (event := parser.next_event()) != NEED_DATA:
+                if event == HEAD:
+                    body = b""
+                elif event == BODY:
+                    assert parser.body_chunk
+                    body += parser.body_chunk
+                else:
+                    head = parser.head
+                    assert head is not None
+                    parsed.append((head.method, head.target, head.headers, body))
+        except ParserError as exc:
+            assert exc.status_code in (400, 413, 414, 431, 505)
+            # Dead for good: the same error again, whatever comes next.
+            parser.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            with pytest.raises(ParserError) as again:
+                parser.next_event()
+            assert again.value.args == exc.args
+            return parsed, exc.args
+    return parsed, None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated(), st.booleans(), st.integers(1, 1000))
+def test_malformed_input_gets_the_same_answer_however_it_is_split(
+    raw: bytes, small_limits: bool, split: int
+) -> None:
+    limits = SMALL_LIMITS if small_limits else {}
+    whole = outcome([raw], limits)
+    offset = split % len(raw)
+    assert outcome([raw[:offset], raw[offset:]], limits) == whole
+    assert outcome([raw[i : i + 1] for i in range(len(raw))], limits) == whole

@@ -556,6 +556,11 @@ cdef class HttpRequestParser:
                         self._fail(414, "request line too long", self._pos + self.max_request_line)
                     return EVENT_NEED_DATA
                 eol = lf - base
+                # NOTE: each limit is checked on the bytes before the LF first,
+                # exactly as while the line was incomplete, so the answer does
+                # not depend on how the stream was split into reads.
+                if eol - self._pos > self.max_request_line + 1:
+                    self._fail(414, "request line too long", self._pos + self.max_request_line)
                 if eol == self._pos or base[eol - 1] != b'\r':
                     self._fail(400, "bare LF line ending", eol)
                 if eol - 1 == self._pos:
@@ -564,8 +569,6 @@ cdef class HttpRequestParser:
                         self._fail(400, "too many empty lines before the request line", self._pos)
                     self._pos = eol + 1
                     continue
-                if eol - 1 - self._pos > self.max_request_line:
-                    self._fail(414, "request line too long", self._pos + self.max_request_line)
                 self._parse_request_line(base, self._pos, eol - 1)
                 self._pos = eol + 1
                 self._section_start = self._base_offset + self._pos
@@ -583,6 +586,9 @@ cdef class HttpRequestParser:
                                    self._section_start - self._base_offset + self.max_header_bytes)
                     return EVENT_NEED_DATA
                 eol = lf - base
+                if self._base_offset + eol - self._section_start > self.max_header_bytes + 2:
+                    self._fail(431, "header section too large",
+                               self._section_start - self._base_offset + self.max_header_bytes)
                 if eol == self._pos or base[eol - 1] != b'\r':
                     self._fail(400, "bare LF line ending", eol)
                 if self._base_offset + eol + 1 - self._section_start > self.max_header_bytes + 2:
@@ -937,6 +943,9 @@ cdef class HttpRequestParser:
                         self._fail(400, "chunk size line too long", self._pos + MAX_CHUNK_LINE)
                     break
                 eol = lf - base
+                # Same answer whether the line arrived whole or in pieces.
+                if eol - self._pos > MAX_CHUNK_LINE:
+                    self._fail(400, "chunk size line too long", self._pos + MAX_CHUNK_LINE)
                 if eol == self._pos or base[eol - 1] != b'\r':
                     self._fail(400, "bare LF line ending", eol)
                 self._parse_chunk_size(base, self._pos, eol - 1)
