@@ -85,8 +85,8 @@ class HttpRequestParser:
 
     Args:
         max_request_line: Longest request line in bytes (CRLF excluded); 414 past it.
-        max_header_bytes: Largest header (or trailer) section in bytes, field
-            lines with their CRLFs; 431 past it.
+        max_header_bytes: Largest header (or trailer) section in bytes: the
+            field lines with their CRLFs, not the empty line ending it; 431 past it.
         max_headers: Most header (or trailer) fields; 431 past it.
         max_body: Largest body, checked against Content-Length when the head
             completes and against the sum of chunk sizes; 413 past it.

@@ -718,3 +718,13 @@ def test_near_miss_names_are_not_taken_for_known_ones(name: bytes) -> None:
         assert head.content_length == -1
     else:
         assert parse_error(raw).status_code == 400
+
+
+def test_header_section_limit_boundary() -> None:
+    # The limit counts the field lines with their CRLFs, not the final empty line.
+    fields = b"X-A: " + b"v" * 93 + b"\r\n"
+    assert len(fields) == 100
+    raw = b"GET / HTTP/1.0\r\n" + fields + b"\r\n"
+    assert len(parse_all(raw, max_header_bytes=100)) == 1
+    error = parse_error(raw, max_header_bytes=99)
+    assert (error.status_code, error.offset) == (431, len(b"GET / HTTP/1.0\r\n") + 99)
