@@ -17,8 +17,15 @@ processors disagree on message boundaries (request smuggling) by raising
 414, 431 or 505) and the byte offset in the stream; the parser is then dead and
 the connection must be closed. Bare LF line endings are refused (RFC 9112
 section 2.2 allows accepting them, but a front-end that does not would frame
-the stream differently). Up to four empty lines before a request line are
-skipped.
+the stream differently), and so is whitespace inside chunk extensions (the
+RFC allows it, parsers disagree on it). Up to four empty lines before a
+request line are skipped.
+
+After a request with ``Connection: upgrade`` + ``Upgrade`` or a ``CONNECT``,
+the parser pauses (see :attr:`HttpRequestParser.paused`): the bytes after it
+belong to another protocol. The parser keeps parsing requests after one with
+``Connection: close``; not serving them is the protocol's job (RFC 9112
+section 9.6).
 """
 
 from typing import Final, final
