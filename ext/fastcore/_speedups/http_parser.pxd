@@ -19,7 +19,7 @@ cdef class RequestHead:
     # stay bytes and are decoded lazily by fastcore.requests.Request.
     cdef public str method           # interned for the common methods
     cdef public str target           # the raw request-target as sent
-    cdef public str path             # raw path, still percent-encoded ("*" for OPTIONS *, "/" for authority form)
+    cdef public str path             # raw, percent-encoded path ("*": OPTIONS *, "/": CONNECT)
     cdef public str query_string     # raw query after "?", "" when absent
     cdef public int version_minor    # 0 for HTTP/1.0, 1 for HTTP/1.1
     cdef public list headers         # [(lower-cased name bytes, value bytes), ...] in order
@@ -27,7 +27,7 @@ cdef class RequestHead:
     cdef public long long content_length  # -1 when the request has no Content-Length
     cdef public bint chunked         # Transfer-Encoding: chunked
     cdef public bint keep_alive      # per version + Connection header
-    cdef public bint expect_continue # Expect: 100-continue
+    cdef public bint expect_continue  # Expect: 100-continue
     cdef public bint upgrade         # Connection: upgrade with an Upgrade header
     # Fields set by the connection protocol (or the test client / ASGI adapter).
     cdef public object body_reader   # the request body channel (see fastcore.types.BodyReader)
@@ -69,7 +69,8 @@ cdef class HttpRequestParser:
     cdef int _fail(self, int status, str detail, Py_ssize_t index) except -1
     cdef int _release_consumed(self) except -1
     cdef int _advance(self) except -1
-    cdef int _parse_request_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end) except -1
+    cdef int _parse_request_line(self, const char* base, Py_ssize_t begin,
+                                 Py_ssize_t end) except -1
     cdef int _parse_field_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end,
                                bint trailer) except -1
     cdef int _apply_header(self, int hid, const char* v, Py_ssize_t n, bytes value,

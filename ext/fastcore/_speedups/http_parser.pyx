@@ -351,7 +351,8 @@ cdef inline str _method_name(const char* p, Py_ssize_t n):
     return _ascii(p, n)
 
 
-cdef inline bint _equals_lower(const char* p, Py_ssize_t n, const char* lower, Py_ssize_t m) noexcept:
+cdef inline bint _equals_lower(const char* p, Py_ssize_t n,
+                               const char* lower, Py_ssize_t m) noexcept:
     """Compare p[:n] case-insensitively with an already lower-cased literal."""
     cdef Py_ssize_t k
     if n != m:
@@ -636,7 +637,8 @@ cdef class HttpRequestParser:
 
     @cython.boundscheck(False)
     @cython.wraparound(False)
-    cdef int _parse_request_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end) except -1:
+    cdef int _parse_request_line(self, const char* base, Py_ssize_t begin,
+                                 Py_ssize_t end) except -1:
         cdef const char* p = base + begin
         cdef const char* e = base + end
         cdef const char* q = p
@@ -704,7 +706,8 @@ cdef class HttpRequestParser:
             head.query_string = ""
         elif method_len == 7 and memcmp(p, b"CONNECT", 7) == 0:
             # authority-form: host:port
-            if not _valid_host(target, target_end - target) or memchr(target, b':', target_end - target) == NULL:
+            if (not _valid_host(target, target_end - target)
+                    or memchr(target, b':', target_end - target) == NULL):
                 self._fail(400, "invalid CONNECT target", target - base)
             head.target = _ascii(target, target_end - target)
             head.path = "/"
