@@ -56,7 +56,7 @@ cdef class HttpProtocol:
     cdef object write               # transport.write, bound once
     cdef object peer
     cdef HttpRequestParser parser
-    cdef object pipeline            # deque of _Exchange, in request order
+    cdef list pipeline              # _Exchange objects, in request order
     cdef _Exchange body_exchange    # the exchange whose body is arriving
     cdef list out                   # buffers of one data_received pass
     cdef object drain_waiter
