@@ -312,8 +312,9 @@ class CodeGenerator:
         method(node, frame)
 
     def body(self, body: list[nodes.Stmt], frame: Frame) -> None:
-        if not body:
-            self.line("pass")
+        # NOTE: always a `pass`: a body whose output is all suppressed (after
+        # `extends`) would otherwise be an empty Python block.
+        self.line("pass")
         for node in body:
             self.visit(node, frame)
 
@@ -415,13 +416,17 @@ class CodeGenerator:
         self.indent += 1
         if iterated:
             self.line(f"{iterated} = True")
+        self.line("pass")
         self.scope_body(loop_frame, node.body)
-        if not node.body:
-            self.line("pass")
         self.indent -= 1
         if iterated:
             self.line(f"if not {iterated}:")
-            self.indented(node.else_, else_frame)
+            self.indent += 1
+            self.line("pass")
+            self.scope_body(
+                Frame(else_frame, else_frame.function, False, self.next_id()), node.else_
+            )
+            self.indent -= 1
 
     def _recursive_for(self, node: nodes.For, frame: Frame) -> None:
         function = _Function(self.next_id(), f"w_{self.counter}")
@@ -476,7 +481,7 @@ class CodeGenerator:
         namespace = self.load_name(target.name, frame)
         self.line(f"namespace_assign({namespace}, {target.attr!r}, {value})")
 
-    def captured(self, body: list[nodes.Stmt], frame: Frame, inner: bool = True) -> str:
+    def captured(self, body: list[nodes.Stmt], frame: Frame) -> str:
         """Render ``body`` into its own buffer; return the expression of its text."""
         ident = self.next_id()
         buffer, writer = f"_b_{ident}", f"w_{ident}"
@@ -484,16 +489,12 @@ class CodeGenerator:
         self.line(f"{writer} = {buffer}.append")
         saved_writer = frame.function.writer
         frame.function.writer = writer
-        if inner:
-            scope = Frame(frame, frame.function, False, self.next_id())
-            self.scope_body(scope, body)
-        else:
-            self.body(body, frame)
+        self.scope_body(Frame(frame, frame.function, False, self.next_id()), body)
         frame.function.writer = saved_writer
         return f"markup_if(ctx, ''.join({buffer}))"
 
     def visit_AssignBlock(self, node: nodes.AssignBlock, frame: Frame) -> None:
-        value = self.captured(node.body, frame, inner=False)
+        value = self.captured(node.body, frame)
         if node.filter is not None:
             value = self.filter_call(node.filter, value, frame)
         if isinstance(node.target, nodes.NSRef):
@@ -779,7 +780,12 @@ class CodeGenerator:
         ident, function = self.binding("tests", node.name, node.lineno)
         value = self.expr(node.node, frame)
         inline = _INLINE_TESTS.get(node.name)
-        if inline is not None and function is _builtin_test(node.name) and not node.args:
+        if (
+            inline is not None
+            and function is _builtin_test(node.name)
+            and not node.args
+            and not isinstance(node.node, nodes.Const)  # `1 is None` is a SyntaxWarning
+        ):
             return inline.format(value)
         args = [value, *self.arguments(node, frame)]
         passed = _pass_argument(function)

@@ -57,6 +57,7 @@ def test_statement_structure() -> None:
         ("{% from 'x' import _p %}", "underline"),
         ("{{ x is defined is defined }}", "cannot chain multiple tests"),
         ("{% block a %}{% endblock %}{% block a %}{% endblock %}", "defined twice"),
+        ("{% macro m(caller) %}{% endmacro %}", 'caller" argument must be omitted'),
     ],
 )
 def test_syntax_errors(source: str, message: str) -> None:
