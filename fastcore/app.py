@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from fastcore.concurrency import configure_threadpool
 from fastcore.config import Settings
 from fastcore.exceptions import ImproperlyConfigured, MethodNotAllowed, NotFound
 from fastcore.handlers import HandlerPlan, to_response
@@ -364,6 +365,7 @@ class App(_RouteDecorators):
         if self.lifespan is not None:
             await stack.enter_async_context(self.lifespan(self))
         self._lifespan_stack = stack
+        configure_threadpool(self.settings.threadpool_size)
         for hook in self.startup_hooks:
             await _maybe_await(hook())
         self.build_dispatch()
@@ -428,6 +430,7 @@ class App(_RouteDecorators):
             port=self.settings.port if port is None else port,
             workers=workers or self.settings.workers,
             access_log=access_log,
+            max_body=self.settings.max_body_size,
         )
 
     def build_dispatch(self) -> Dispatch:

@@ -24,6 +24,8 @@ def configure_threadpool(max_workers: int) -> None:
     global _executor, _max_workers
     if max_workers < 1:
         raise ValueError("the thread pool needs at least one worker")
+    if max_workers == _max_workers:
+        return
     _max_workers = max_workers
     if _executor is not None:
         _executor.shutdown(wait=False)

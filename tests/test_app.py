@@ -394,3 +394,41 @@ def test_redirect_slashes_option() -> None:
     strict = App()
     strict.add_route("/docs/", lambda: "docs", name="docs")
     assert TestClient(strict).get("/docs").status_code == 404
+
+
+def test_threadpool_size_setting_bounds_sync_handlers() -> None:
+    import time
+
+    from fastcore import Settings
+
+    app = App(settings=Settings(threadpool_size=2))
+    active: list[int] = []
+    peak: list[int] = []
+    lock = threading.Lock()
+
+    @app.get("/slow")
+    def slow():
+        with lock:
+            active.append(1)
+            peak.append(len(active))
+        time.sleep(0.05)
+        with lock:
+            active.pop()
+        return "done"
+
+    import asyncio
+
+    from fastcore.testing import AsyncTestClient
+
+    async def burst() -> list[int]:
+        async with AsyncTestClient(app) as client:
+            responses = await asyncio.gather(*(client.get("/slow") for _ in range(6)))
+        return [r.status_code for r in responses]
+
+    try:
+        assert asyncio.run(burst()) == [200] * 6
+        assert max(peak) == 2
+    finally:
+        from fastcore.concurrency import configure_threadpool
+
+        configure_threadpool(40)
