@@ -325,3 +325,33 @@ def test_access_log_line(caplog: pytest.LogCaptureFixture) -> None:
     message = record.getMessage()
     assert '"GET /logged?x=1 HTTP/1.1" 200 7 ' in message
     assert message.startswith("192.0.2.7:4242")
+
+
+def test_shutdown_during_a_stream_closes_after_it() -> None:
+    release = None
+
+    async def parts() -> AsyncIterator[bytes]:
+        assert release is not None
+        yield b"first"
+        await release
+        yield b"last"
+
+    async def stream(request: Any) -> Response:
+        return StreamingResponse(parts())
+
+    async def main() -> None:
+        nonlocal release
+        release = asyncio.get_running_loop().create_future()
+        state = ServerState(ServerConfig(), asyncio.get_running_loop())
+        protocol, transport = HttpProtocol(stream, state), RecordingTransport()
+        protocol.connection_made(transport)
+        protocol.data_received(get("/"))
+        await settle()
+        state.shutdown()
+        assert not transport.closed
+        release.set_result(None)
+        await settle()
+        assert transport.data.endswith(b"4\r\nlast\r\n0\r\n\r\n")
+        assert transport.closed
+
+    run(main)

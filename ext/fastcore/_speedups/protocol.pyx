@@ -57,6 +57,15 @@ cdef object _CancelledError = asyncio.CancelledError
 cdef object _FAILED = object()
 
 
+cdef inline bint _is_method(str method, str name):
+    # PERF: the parser interns the common methods, so identity usually
+    # decides; different lengths rule out the rest before a full compare
+    # (bench/micro/test_bench_protocol.py).
+    if method is name:
+        return True
+    return len(method) == len(name) and method == name
+
+
 @cython.final
 cdef class ServerState:
     # See protocol.pyi for the documented Python surface.
@@ -462,7 +471,7 @@ cdef class HttpProtocol:
 
         head.client = self.peer
         head.scheme = "http"
-        if head.upgrade or head.method == "CONNECT":
+        if head.upgrade or _is_method(head.method, "CONNECT"):
             # NOTE: no protocol switch is supported here: the request is
             # answered as plain HTTP and the connection closes, so bytes of
             # another protocol are never parsed as requests.
@@ -523,7 +532,7 @@ cdef class HttpProtocol:
                 try:
                     data = self.writer._build(
                         response.status_code, response.raw_headers, <bytes>body,
-                        head.version_minor, keep_alive, head.method == "HEAD",
+                        head.version_minor, keep_alive, _is_method(head.method, "HEAD"),
                         FRAMING_NONE, True)
                 except BaseException:
                     _log.exception("cannot serialize the response to %s %s",
@@ -628,6 +637,10 @@ cdef class HttpProtocol:
             self._resume(PAUSE_PIPELINE)
             self.loop.call_soon(self._continue_parsing)
         if not self.pipeline and self.body_exchange is None:
+            if self.no_more_requests:
+                # The last request was answered (a streamed one, say, when a
+                # shutdown began mid-stream): nothing will come after it.
+                return self._close()
             self._set_idle()
         return 0
 
@@ -646,7 +659,7 @@ cdef class HttpProtocol:
             self._emit(exchange.raw)
             self._close()
             return 0
-        head_request = head.method == "HEAD"
+        head_request = _is_method(head.method, "HEAD")
         response = exchange.response
         try:
             if response is _FAILED:
