@@ -193,7 +193,8 @@ def _saturation_warnings(
     """Name the runs whose raw req/s says more about the machine than the server."""
     warnings = []
     for server in servers:
-        found = []
+        contended: dict[str, float] = {}
+        unsaturated: dict[str, float] = {}
         for workload in workloads:
             runs = good_runs(results, server, workload)
             if not runs:
@@ -202,16 +203,23 @@ def _saturation_warnings(
             idle = statistics.median(run.server_core_idle for run in runs)
             wrk_cpu = statistics.median(run.wrk_cpu_seconds / run.seconds for run in runs)
             if others > 0.1:
-                found.append(
-                    f"{workload}: other processes used {others:.0%} of the server's core; "
-                    "raw req/s understates it, compare req/s per CPU-second"
-                )
+                contended[workload] = others
             elif idle > 0.1 and wrk_cpu < 0.8:
-                found.append(
-                    f"{workload}: not saturated (server core {idle:.0%} idle, wrk CPU "
-                    f"{wrk_cpu:.0%}); raw req/s is limited by the machine, compare "
-                    "req/s per CPU-second"
-                )
+                unsaturated[workload] = idle
+        found = []
+        if contended:
+            shares = ", ".join(f"{name} {share:.0%}" for name, share in contended.items())
+            found.append(
+                f"other processes used the server's core ({shares}); raw req/s "
+                "understates it, compare req/s per CPU-second"
+            )
+        if unsaturated:
+            shares = ", ".join(f"{name} {share:.0%}" for name, share in unsaturated.items())
+            found.append(
+                f"neither the server nor wrk saturated its core (server core idle: "
+                f"{shares}); raw req/s is limited by the machine, compare req/s per "
+                "CPU-second"
+            )
         if found:
             warnings.append((server, found))
     return warnings

@@ -419,11 +419,15 @@ def bench_server(
                 result.error = f"server exited with status {proc.returncode} during the run"
             results.append(result)
             if result.error:
-                problems[spec.name].add(f"{workload.name}: {result.error}")
+                problems[spec.name].add(f"round {round_index + 1} {workload.name}: {result.error}")
             if result.non_2xx:
-                problems[spec.name].add(f"{workload.name}: non-2xx responses")
+                problems[spec.name].add(
+                    f"round {round_index + 1} {workload.name}: {result.non_2xx} non-2xx responses"
+                )
             if result.socket_errors:
-                problems[spec.name].add(f"{workload.name}: socket errors {result.socket_errors}")
+                problems[spec.name].add(
+                    f"round {round_index + 1} {workload.name}: socket errors {result.socket_errors}"
+                )
             if proc.poll() is not None:
                 break
     except (ServerFailed, OSError, http.client.HTTPException) as exc:
