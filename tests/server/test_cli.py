@@ -98,7 +98,10 @@ def test_run_serves_the_app_with_access_log_and_stops_on_sigint(app_dir: Path) -
     )
     try:
         assert process.stderr is not None
-        line = process.stderr.readline()
+        seen = []
+        while "listening on" not in (line := process.stderr.readline()):
+            seen.append(line)
+            assert line, f"the server did not start: {''.join(seen)}"
         port = int(line.rsplit(":", 1)[1])
         import socket
 

@@ -615,7 +615,7 @@ cdef class HttpProtocol:
         cdef bint outer = not self.batching
         self.batching = True
         try:
-            while self.pipeline and not self.closed:
+            while self.pipeline and not self.closed and not self.close_pending:
                 exchange = <_Exchange>self.pipeline[0]
                 if exchange.streaming:
                     break
