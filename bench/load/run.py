@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import httptools
 import psutil
 
 LOAD_DIR = Path(__file__).resolve().parent
@@ -270,7 +271,67 @@ def validate(port: int) -> list[str]:
             count = len(headers.get(name, []))
             if count != 1:
                 problems.append(f"{where}: {count} {name.title()} headers")
+    problems.extend(check_pipelining(port))
     return problems
+
+
+class _BodyCollector:
+    """httptools callbacks that keep each response's status and body."""
+
+    def __init__(self) -> None:
+        self.responses: list[tuple[int, bytes]] = []
+        self.parser = httptools.HttpResponseParser(self)
+        self._body = b""
+
+    def on_message_begin(self) -> None:
+        self._body = b""
+
+    def on_body(self, body: bytes) -> None:
+        self._body += body
+
+    def on_message_complete(self) -> None:
+        self.responses.append((self.parser.get_status_code(), self._body))
+
+
+def check_pipelining(port: int, depth: int = PIPELINE_DEPTH, timeout: float = 3.0) -> list[str]:
+    """Send ``depth`` pipelined requests in one write; check every answer in order.
+
+    The pipelined column means something only if the server answers every
+    request of a batch, in order; alternating paths catches reordering.
+    """
+    plain = next(workload for workload in WORKLOADS if workload.path == "/plaintext")
+    as_json = next(workload for workload in WORKLOADS if workload.path == "/json")
+    expected = [(plain if index % 2 == 0 else as_json) for index in range(depth)]
+    batch = b"".join(
+        f"GET {workload.path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+        for workload in expected
+    )
+    collector = _BodyCollector()
+    deadline = time.monotonic() + timeout
+    with socket.create_connection((HOST, port), timeout=timeout) as sock:
+        sock.sendall(batch)
+        while len(collector.responses) < depth and time.monotonic() < deadline:
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not data:
+                break
+            try:
+                collector.parser.feed_data(data)
+            except httptools.HttpParserError as exc:
+                return [f"pipelining: unparsable response ({exc})"]
+    got = collector.responses
+    if len(got) < depth:
+        return [f"pipelining: {len(got)} of {depth} pipelined requests answered"]
+    wrong = [
+        index
+        for index, (workload, (status, body)) in enumerate(zip(expected, got, strict=True))
+        if status != 200 or body != workload.body
+    ]
+    if wrong:
+        return [f"pipelining: answers {wrong} wrong or out of order"]
+    return []
 
 
 # --- wrk ----------------------------------------------------------------------
