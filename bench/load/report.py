@@ -281,7 +281,7 @@ def render_markdown(
 
 
 def render_chart(
-    results: Sequence[Run], workloads: Sequence[str], servers: Sequence[str], path: Path
+    results: Sequence[Run], workloads: Sequence[str], kinds: Mapping[str, str], path: Path
 ) -> None:
     """Draw one horizontal bar panel per metric and workload into a PNG."""
     import matplotlib
@@ -289,6 +289,7 @@ def render_chart(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    servers = list(kinds)
     metrics = list(METRICS.values())
     figure, axes = plt.subplots(
         len(metrics),
@@ -296,7 +297,7 @@ def render_chart(
         figsize=(4.6 * len(workloads), 0.45 * len(servers) * len(metrics) + 2),
         squeeze=False,
     )
-    colors = {"fastcore": "#d62728"}
+    colors = {"fastcore": "#d62728", "peer": "#1f77b4", "baseline": "#8c8c8c"}
     for row, (label, metric) in enumerate(metrics):
         for column, workload in enumerate(workloads):
             axis = axes[row][column]
@@ -305,7 +306,7 @@ def render_chart(
             axis.barh(
                 positions,
                 values,
-                color=[colors.get(server, "#1f77b4") for server in servers],
+                color=[colors[kinds[server]] for server in servers],
             )
             axis.set_yticks(list(positions), servers if column == 0 else [""] * len(servers))
             axis.invert_yaxis()
@@ -322,7 +323,11 @@ def render_chart(
                         fontsize=7,
                     )
             axis.set_xlim(0, peak * 1.18 or 1)
-    figure.suptitle("Median over rounds; server on one core, wrk -t1 on the other", fontsize=10)
+    figure.suptitle(
+        "Median over rounds; server on one core, wrk -t1 on the other "
+        "(red: fastcore, blue: peers, grey: fixed-bytes baseline)",
+        fontsize=10,
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -32,10 +32,11 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import httptools
 import psutil
@@ -591,6 +592,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--results-dir", type=Path, default=LOAD_DIR / "results")
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="RESULTS.json",
+        help="run nothing: rewrite the .md and .png of an earlier run from its .json",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.duration, args.warmup = 1, 2.0, 0.5
@@ -600,6 +607,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the harness from the command line; return the exit status."""
     args = parse_args(argv)
+    if args.from_json is not None:
+        record = json.loads(args.from_json.read_text())
+        write_report(record, args.from_json.with_suffix(""), chart=not args.no_chart)
+        return 0
     if shutil.which("wrk") is None:
         print("wrk not found: apt-get install -y wrk", file=sys.stderr)
         return 2
@@ -638,43 +649,51 @@ def main(argv: list[str] | None = None) -> int:
         if name not in available:
             problems[name] = {"not run: " + ", ".join(SERVERS[name].missing_modules()) + " missing"}
     command = "python bench/load/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)
-    machine = machine_description()
-    chart_path = None if args.no_chart else results_dir / f"{stamp}.png"
+    record = {
+        "command": command.strip(),
+        "settings": asdict(settings),
+        "machine": machine_description(),
+        "problems": {name: sorted(found) for name, found in problems.items()},
+        "runs": [
+            {**asdict(run), "requests_per_cpu_second": run.requests_per_cpu_second}
+            for run in results
+        ],
+    }
+    (results_dir / f"{stamp}.json").write_text(json.dumps(record, indent=2))
+    write_report(record, results_dir / stamp, chart=not args.no_chart)
+    return 0
+
+
+def write_report(record: dict[str, Any], base: Path, chart: bool) -> None:
+    """Write ``base``.md (and .png) from a run record; print the Markdown."""
+    runs = [
+        RunResult(**{key: value for key, value in run.items() if key in _RUN_FIELDS})
+        for run in record["runs"]
+    ]
+    servers = [name for name in record["settings"]["servers"] if name in SERVERS]
+    kinds = {name: SERVERS[name].kind for name in servers}
+    workloads = [workload.name for workload in WORKLOADS]
+    chart_path = base.with_suffix(".png") if chart else None
     markdown = render_markdown(
-        results=results,
-        problems=problems,
-        settings=asdict(settings),
-        machine=machine,
-        command=command.strip(),
-        workloads=[workload.name for workload in WORKLOADS],
-        kinds={name: SERVERS[name].kind for name in settings.servers},
-        descriptions={name: SERVERS[name].description for name in settings.servers},
+        results=runs,
+        problems={name: set(found) for name, found in record["problems"].items()},
+        settings=record["settings"],
+        machine=record["machine"],
+        command=record["command"],
+        workloads=workloads,
+        kinds=kinds,
+        descriptions={name: SERVERS[name].description for name in servers},
         chart_name=chart_path.name if chart_path else None,
     )
-    (results_dir / f"{stamp}.md").write_text(markdown)
-    (results_dir / f"{stamp}.json").write_text(
-        json.dumps(
-            {
-                "command": command,
-                "settings": asdict(settings),
-                "machine": machine,
-                "problems": {name: sorted(found) for name, found in problems.items()},
-                "runs": [
-                    {**asdict(run), "requests_per_cpu_second": run.requests_per_cpu_second}
-                    for run in results
-                ],
-            },
-            indent=2,
-        )
-    )
+    base.with_suffix(".md").write_text(markdown)
     if chart_path is not None:
-        render_chart(
-            results, [workload.name for workload in WORKLOADS], settings.servers, chart_path
-        )
+        render_chart(runs, workloads, kinds, chart_path)
     print()
     print(markdown)
-    print(f"written: {results_dir / (stamp + '.md')}")
-    return 0
+    print(f"written: {base.with_suffix('.md')}")
+
+
+_RUN_FIELDS = {item.name for item in fields(RunResult)}
 
 
 if __name__ == "__main__":
