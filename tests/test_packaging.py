@@ -1,0 +1,64 @@
+"""The package builds as a wheel whose compiled kernels import, and they are in use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+import fastcore
+
+KERNELS = ["http_parser", "response_writer", "protocol", "router", "template_runtime"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_kernels_are_compiled_extension_modules(kernel: str) -> None:
+    module = __import__(f"fastcore._speedups.{kernel}", fromlist=["_"])
+    assert module.__file__ is not None
+    assert module.__file__.endswith(".so"), f"{kernel} is not a compiled module"
+
+
+def test_public_classes_come_from_the_compiled_kernels() -> None:
+    from fastcore._speedups.http_parser import RequestHead
+    from fastcore.requests import Request
+
+    assert Request.__mro__[1] is RequestHead
+    assert RequestHead.__module__ == "fastcore._speedups.http_parser"
+    app = fastcore.App()
+    app.add_route("/", lambda: "x")
+    app.build_dispatch()
+    tree = app.router._tree  # the frozen router's compiled tree
+    assert type(tree).__module__ == "fastcore._speedups.router"
+
+
+@pytest.mark.slow
+def test_wheel_builds_installs_and_imports_in_a_fresh_venv(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    wheels = list(dist.glob("fastcore_web-*.whl"))
+    assert len(wheels) == 1, wheels
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", str(wheels[0])],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    imports = "; ".join(f"import fastcore._speedups.{kernel}" for kernel in KERNELS)
+    check = f"{imports}; import fastcore; print(fastcore.__version__)"
+    result = subprocess.run(
+        [str(python), "-c", check], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == fastcore.__version__
