@@ -16,7 +16,7 @@ import orjson
 
 from fastcore._speedups.http_parser import RequestHead
 from fastcore.datastructures import URL, Headers, QueryParams, State, parse_cookie_header
-from fastcore.exceptions import BadRequest
+from fastcore.exceptions import BadRequest, ImproperlyConfigured
 
 if TYPE_CHECKING:
     from fastcore.app import App
@@ -53,6 +53,9 @@ class Request(RequestHead):
         "_body",
         "_json",
         "_stream_consumed",
+        "_session",
+        "_db",
+        "_user",
     )
 
     if TYPE_CHECKING:
@@ -80,6 +83,9 @@ class Request(RequestHead):
         _body: bytes
         _json: Any
         _stream_consumed: bool
+        _session: Any
+        _db: Any
+        _user: Any
 
     @classmethod
     def build(
@@ -202,6 +208,49 @@ class Request(RequestHead):
         except AttributeError:
             self._state = State()
             return self._state
+
+    # -- what the batteries attach (sessions, database, auth) -------------------
+
+    @property
+    def session(self) -> Any:
+        """The session (dict-like), attached by the session middleware."""
+        try:
+            return self._session
+        except AttributeError:
+            raise ImproperlyConfigured(
+                "request.session needs the session middleware: "
+                "app.add_middleware(SessionMiddleware, ...)"
+            ) from None
+
+    @session.setter
+    def session(self, value: Any) -> None:
+        self._session = value
+
+    @property
+    def db(self) -> Any:
+        """The request's database session, attached by the database integration."""
+        try:
+            return self._db
+        except AttributeError:
+            raise ImproperlyConfigured(
+                "request.db needs a database: Database(url).init_app(app)"
+            ) from None
+
+    @db.setter
+    def db(self, value: Any) -> None:
+        self._db = value
+
+    @property
+    def user(self) -> Any:
+        """The authenticated user, attached by the authentication middleware."""
+        try:
+            return self._user
+        except AttributeError:
+            raise ImproperlyConfigured("request.user needs the authentication middleware") from None
+
+    @user.setter
+    def user(self, value: Any) -> None:
+        self._user = value
 
     def url_for(self, name: str, /, **params: Any) -> str:
         """Build the path of a named route (see :meth:`fastcore.App.url_for`)."""
