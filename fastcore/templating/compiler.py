@@ -86,6 +86,16 @@ def _loads_name(body: list[nodes.Stmt] | list[nodes.Node], names: set[str]) -> s
     return found
 
 
+def _has_scoped_block(body: list[nodes.Stmt]) -> bool:
+    stack: list[nodes.Node] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nodes.Block) and node.scoped:
+            return True
+        stack.extend(child for child in iter_child_nodes(node) if isinstance(child, nodes.Stmt))
+    return False
+
+
 def _target_names(target: nodes.Expr) -> list[str]:
     if isinstance(target, nodes.Name):
         return [target.name]
@@ -133,6 +143,10 @@ class Frame:
         self.symbols: dict[str, str] = {}
         self.loop_symbols: set[str] = set()
         self.block: str | None = parent.block if parent is not None else None
+        # Whether output here is dropped once the template has extended another
+        # (Jinja's require_output_check): the root scope and the scopes in it,
+        # but not macros, blocks or set blocks.
+        self.output_check: bool = parent.output_check if parent is not None else toplevel
 
     def find(self, name: str) -> str | None:
         frame: Frame | None = self
@@ -325,8 +339,7 @@ class CodeGenerator:
 
     def suppressed(self, frame: Frame) -> bool:
         """Output after a top-level ``extends`` is never rendered (Jinja)."""
-        function = frame.function
-        return self.extends_seen and function is self.root_function and function.writer == "w"
+        return self.extends_seen and frame.output_check
 
     def write(self, code: str, frame: Frame) -> None:
         self.line(f"{frame.function.writer}({code})")
@@ -401,7 +414,11 @@ class CodeGenerator:
         if node.test is not None:
             test = self.expr(node.test, loop_frame)
             iterable = f"[{target} for {target} in {iterable} if {test}]"
-        uses_loop = bool(_loads_name(node.body, {"loop"})) or recurse != "None"
+        uses_loop = (
+            bool(_loads_name(node.body, {"loop"}))
+            or recurse != "None"
+            or _has_scoped_block(node.body)  # a scoped block sees `loop` too
+        )
         iterated = None
         if node.else_:
             iterated = f"_iterated_{loop_frame.ident}"
@@ -481,7 +498,7 @@ class CodeGenerator:
         namespace = self.load_name(target.name, frame)
         self.line(f"namespace_assign({namespace}, {target.attr!r}, {value})")
 
-    def captured(self, body: list[nodes.Stmt], frame: Frame) -> str:
+    def captured(self, body: list[nodes.Stmt], frame: Frame, output_check: bool = False) -> str:
         """Render ``body`` into its own buffer; return the expression of its text."""
         ident = self.next_id()
         buffer, writer = f"_b_{ident}", f"w_{ident}"
@@ -489,7 +506,9 @@ class CodeGenerator:
         self.line(f"{writer} = {buffer}.append")
         saved_writer = frame.function.writer
         frame.function.writer = writer
-        self.scope_body(Frame(frame, frame.function, False, self.next_id()), body)
+        scope = Frame(frame, frame.function, False, self.next_id())
+        scope.output_check = output_check
+        self.scope_body(scope, body)
         frame.function.writer = saved_writer
         return f"markup_if(ctx, ''.join({buffer}))"
 
@@ -504,9 +523,9 @@ class CodeGenerator:
         self.export(_target_names(node.target), frame)
 
     def visit_FilterBlock(self, node: nodes.FilterBlock, frame: Frame) -> None:
-        if self.suppressed(frame):
-            return
-        value = self.captured(node.body, frame)
+        # NOTE: as in Jinja, after `extends` the body's own output is dropped
+        # but the filtered result is still written.
+        value = self.captured(node.body, frame, output_check=frame.output_check)
         self.write(f"render_str({self.filter_call(node.filter, value, frame)})", frame)
 
     def visit_With(self, node: nodes.With, frame: Frame) -> None:
@@ -522,6 +541,7 @@ class CodeGenerator:
         """Emit the body function of a macro or call block; return (ident, arguments)."""
         function = _Function(self.next_id(), "w")
         macro_frame = Frame(frame, function, False, function.ident)
+        macro_frame.output_check = False
         specials = _loads_name(node.body, {"caller", "varargs", "kwargs"})
         argument_names = [arg.name for arg in node.args]
         explicit_caller = "caller" in argument_names
@@ -576,13 +596,12 @@ class CodeGenerator:
         _, spec = self.macro_function("caller", node, frame)
         caller = f"caller_{self.next_id()}"
         self.line(f"{caller} = Macro({spec})", node.lineno)
-        if self.suppressed(frame):
-            return
+        # NOTE: like Jinja, call blocks and includes still write after `extends`.
         call = self.call(node.call, frame, extra=f"caller={caller}")
         self.write(f"render_str({call})", frame)
 
     def visit_Block(self, node: nodes.Block, frame: Frame) -> None:
-        if self.suppressed(frame):
+        if frame.toplevel and self.suppressed(frame):
             return
         context = "ctx"
         if node.scoped:
@@ -608,8 +627,6 @@ class CodeGenerator:
         self.extends_seen = True
 
     def visit_Include(self, node: nodes.Include, frame: Frame) -> None:
-        if self.suppressed(frame):
-            return
         template = self.expr(node.template, frame)
         context = f"ctx, {self.locals_dict(frame)}" if node.with_context else "None, None"
         self.line(

@@ -76,6 +76,16 @@ def _statements() -> st.SearchStrategy[str]:
             st.tuples(body, body).map(
                 lambda p: "{% macro m(v, w=2) %}" + p[0] + "{% endmacro %}" + p[1] + "{{ m(s) }}"
             ),
+            st.tuples(EXPRESSIONS, body).map(
+                lambda p: "{% macro wrap(x) %}<{{ x }}>{{ caller(x) }}{% endmacro %}"
+                + "{% call(y) wrap(" + p[0] + ") %}" + p[1] + "{{ y }}{% endcall %}"
+            ),
+            st.tuples(NAMES, body).map(
+                lambda p: "{% for " + p[0] + " in xs %}{{ loop.index }}{{ loop.last }}"
+                + "{{ loop.cycle('a', 'b') }}{% include 'inc.html' %}" + p[1] + "{% endfor %}"
+            ),
+            body.map(lambda b: "{% filter upper %}" + b + "{% endfilter %}"),
+            body.map(lambda b: "{% set v %}" + b + "{% endset %}{{ v }}"),
             st.tuples(st.sampled_from(["-", ""]), body, st.sampled_from(["-", ""])).map(
                 lambda p: "{%" + p[0] + " if yes " + p[2] + "%}" + p[1] + "{% endif %}"
             ),
@@ -84,7 +94,16 @@ def _statements() -> st.SearchStrategy[str]:
     return st.lists(st.recursive(leaf, extend, max_leaves=6), max_size=5).map("".join)
 
 
-def _render(environment: Any, name: str, source: str) -> tuple[str, str]:
+INCLUDED = {
+    "inc.html": "[{{ n }}{{ v }}{{ loop.index }}]",
+    "base.html": (
+        "<b>{% block a %}A{{ n }}{% endblock %}|{% block b %}{% for i in xs %}"
+        "{% block c scoped %}{{ i }}{% endblock %}{% endfor %}{% endblock %}</b>"
+    ),
+}
+
+
+def _render(environment: Any, name: str) -> tuple[str, str]:
     try:
         template = environment.get_template(name)
         return ("ok", template.render(VALUES))
@@ -101,9 +120,33 @@ def _render(environment: Any, name: str, source: str) -> tuple[str, str]:
     options=st.fixed_dictionaries({"trim_blocks": st.booleans(), "lstrip_blocks": st.booleans()}),
 )
 def test_generated_template_matches_jinja(source: str, name: str, options: dict[str, bool]) -> None:
-    loader = {name: source}
+    loader = {**INCLUDED, name: source}
     oracle = jinja2.Environment(
         loader=jinja2.DictLoader(loader), autoescape=jinja2.select_autoescape(), **options
     )
     ours = templating.Environment(loader=templating.DictLoader(loader), **options)
-    assert _render(ours, name, source) == _render(oracle, name, source)
+    assert _render(ours, name) == _render(oracle, name)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    prelude=_statements(),
+    block_a=_statements(),
+    block_c=_statements(),
+    use_super=st.booleans(),
+    name=st.sampled_from(["child.html", "child.txt"]),
+)
+def test_generated_child_template_matches_jinja(
+    prelude: str, block_a: str, block_c: str, use_super: bool, name: str
+) -> None:
+    source = (
+        "{% extends 'base.html' %}" + prelude
+        + "{% block a %}" + block_a + ("{{ super() }}" if use_super else "") + "{% endblock %}"
+        + "{% block c %}" + block_c + "{{ i }}{% endblock %}"
+    )  # fmt: skip
+    loader = {**INCLUDED, name: source}
+    oracle = jinja2.Environment(
+        loader=jinja2.DictLoader(loader), autoescape=jinja2.select_autoescape()
+    )
+    ours = templating.Environment(loader=templating.DictLoader(loader))
+    assert _render(ours, name) == _render(oracle, name)
