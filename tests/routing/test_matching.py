@@ -289,3 +289,13 @@ def test_user_converter_from_functions() -> None:
     assert router.match("GET", "/color/red").endpoint == "named"
     assert router.url_for("color", c=255) == "/color/0000ff"
     assert converter.weight == 50
+
+
+def test_long_static_paths_and_unusual_methods() -> None:
+    long_path = "/" + "x" * 300
+    router = frozen((long_path, "long"), ("/a", "purge", ["PURGE"]), ("/a/{n:int}", "m", ["MKCOL"]))
+    assert router.match("GET", long_path).endpoint == "long"
+    assert router.match("PURGE", "/a").endpoint == "purge"
+    assert router.match("MKCOL", "/a/1").endpoint == "m"
+    assert router.match("get", "/a").status == 405  # methods are case-sensitive
+    assert router.match("GET", "/a").allowed == ("OPTIONS", "PURGE")

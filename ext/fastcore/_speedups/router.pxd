@@ -22,8 +22,13 @@ cdef class RouteMatch:
     cdef readonly bint auto_options     # OPTIONS with no OPTIONS route: answer 204 + Allow
 
 
+cdef enum:
+    STATIC_LENGTHS = 256                # path lengths tracked by RadixTree._static_lengths
+
+
 cdef class RadixTree:
     cdef dict _static                   # decoded path -> leaf (exact-match fast path)
+    cdef unsigned char _static_lengths[STATIC_LENGTHS]  # 1 where a static path has that length
     cdef object _root                   # the segment tree of dynamic routes
     cdef bint _finalized
     cdef readonly bint redirect_slashes

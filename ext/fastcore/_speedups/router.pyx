@@ -15,6 +15,7 @@ from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
 from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.unicode cimport (
     PyUnicode_AsUTF8AndSize,
@@ -27,7 +28,7 @@ from cpython.unicode cimport (
     PyUnicode_Substring,
 )
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcmp
+from libc.string cimport memchr, memcmp, memset
 
 import uuid as _uuid_module
 
@@ -62,9 +63,66 @@ cdef struct Segment:
 # Segment views live on the C stack up to this many; longer paths malloc.
 cdef enum:
     STACK_SEGMENTS = 48
-    # Above this many static children a node hashes the segment (dict lookup);
-    # below, comparing lengths then bytes in place beats allocating a str.
-    LINEAR_STATIC_CHILDREN = 12
+    # The most parameters a route may have (fastcore.routing checks it first):
+    # their values sit in a fixed array during the search.
+    MAX_PARAMS = 32
+
+
+# The state of one search, on the C stack so match() allocates nothing for it
+# and stays re-entrant (a user converter may itself call match()).
+cdef struct SearchState:
+    PyObject *method            # borrowed
+    int method_index            # _method_index(method)
+    PyObject *raw               # borrowed: the request path, or NULL once decoded
+    PyObject *decoded           # borrowed list of decoded segments, or NULL
+    PyObject *target            # borrowed _Target (the tree owns it), once found
+    PyObject *matched           # owned list of leaves matching the path but not the method
+    Py_ssize_t count            # values held
+    PyObject *values[MAX_PARAMS]    # owned: converted values on the current branch
+
+# The methods a leaf answers through a C array instead of a dict lookup.
+cdef enum:
+    COMMON_METHODS = 7
+cdef tuple _COMMON = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+
+
+cdef inline int _method_index(str method) noexcept:
+    # PERF: request methods are rarely the same str objects as the leaf's
+    # keys, so a dict lookup would hash and compare; comparing a few bytes to
+    # the common methods is cheaper (bench_router: github found).
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(method)
+    cdef const char *text
+    if PyUnicode_KIND(method) != 1 or n < 3 or n > 7:
+        return -1
+    text = <const char *>PyUnicode_DATA(method)
+    if n == 3:
+        if memcmp(text, b"GET", 3) == 0:
+            return 0
+        if memcmp(text, b"PUT", 3) == 0:
+            return 3
+    elif n == 4:
+        if memcmp(text, b"HEAD", 4) == 0:
+            return 1
+        if memcmp(text, b"POST", 4) == 0:
+            return 2
+    elif n == 6:
+        if memcmp(text, b"DELETE", 6) == 0:
+            return 4
+    elif n == 5:
+        if memcmp(text, b"PATCH", 5) == 0:
+            return 5
+    elif n == 7:
+        if memcmp(text, b"OPTIONS", 7) == 0:
+            return 6
+    return -1
+
+
+cdef inline PyObject *_target_for(_Leaf leaf, str method, int index):
+    # A borrowed _Target, or NULL.
+    if index >= 0:
+        return leaf.by_method[index]
+    return PyDict_GetItem(leaf.targets, method)
+
 
 # A unique sentinel: converters return it instead of raising on a mismatch,
 # because exceptions cost microseconds on a path that fails often.
@@ -120,10 +178,13 @@ cdef class _Target:
 cdef class _Leaf:
     # The routes that end at one node, by method (HEAD falls back to GET).
     cdef dict targets
+    cdef PyObject *by_method[COMMON_METHODS]    # borrowed from targets, by _method_index
     cdef tuple allowed          # sorted, computed by finalize()
 
     def __cinit__(self):
         self.targets = {}
+        for i in range(COMMON_METHODS):
+            self.by_method[i] = NULL
         self.allowed = _EMPTY
 
 
@@ -142,6 +203,7 @@ cdef class _Node:
     cdef dict static            # decoded segment -> _Node, None while empty
     cdef tuple static_keys      # finalize(): the keys of `static`, for in-place compares
     cdef tuple static_nodes     # finalize(): the matching children
+    cdef unsigned long long *static_signatures  # finalize(): length << 32 | first char
     cdef list params            # _Edge list (not path), sorted by finalize()
     cdef _Edge path_edge        # the `path` edge: it consumes the rest
     cdef _Leaf leaf
@@ -149,19 +211,10 @@ cdef class _Node:
     def __cinit__(self):
         self.static = None
         self.params = []
+        self.static_signatures = NULL
 
-
-@cython.final
-@cython.freelist(8)
-cdef class _Search:
-    # The state of one lookup, kept out of RadixTree so match() is re-entrant
-    # (a user converter may itself call match()).
-    cdef str method
-    cdef str raw                # the request path when segments view it, else None
-    cdef list decoded           # the decoded segments when the path had a "%"
-    cdef list values            # converted values on the current branch
-    cdef _Target target         # the answer, once found
-    cdef list matched           # leaves whose path matched but not the method
+    def __dealloc__(self):
+        free(self.static_signatures)
 
 
 # --- segment converters ------------------------------------------------------
@@ -312,21 +365,26 @@ cdef bint _segment_equals(Segment *seg, str key):
     return True
 
 
+cdef inline unsigned long long _signature(Py_ssize_t length, Py_UCS4 first) noexcept:
+    return (<unsigned long long>length << 32) | <unsigned long long>first
+
+
 cdef _Node _static_child(_Node node, Segment *seg):
-    cdef Py_ssize_t count, i, length
-    cdef PyObject *found
-    cdef PyObject *key
-    if node.static_keys is None:
+    cdef Py_ssize_t count, i, length = seg.end - seg.start
+    cdef unsigned long long wanted
+    cdef object text
+    if node.static_signatures == NULL:
         return None
+    text = <object>seg.text
+    wanted = _signature(length, PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text),
+                                               seg.start) if length else 0)
     count = PyTuple_GET_SIZE(node.static_keys)
-    if count > LINEAR_STATIC_CHILDREN:
-        found = PyDict_GetItem(node.static, _text_of(seg))
-        return <_Node>found if found != NULL else None
-    length = seg.end - seg.start
+    # PERF: a tight scan of (length, first character) signatures rejects
+    # siblings without touching their strings; no str is allocated for the
+    # segment and nothing is hashed (bench_router: github found).
     for i in range(count):
-        key = PyTuple_GET_ITEM(node.static_keys, i)
-        # The length test rejects almost every sibling before any byte is read.
-        if PyUnicode_GET_LENGTH(<object>key) == length and _segment_equals(seg, <str>key):
+        if node.static_signatures[i] == wanted and \
+                _segment_equals(seg, <str>PyTuple_GET_ITEM(node.static_keys, i)):
             return <_Node>PyTuple_GET_ITEM(node.static_nodes, i)
     return None
 
@@ -403,11 +461,15 @@ cdef tuple _union_allowed(list leaves):
     return tuple(sorted(methods))
 
 
-cdef dict _build_params(tuple names, list values):
-    cdef dict params = {}
+cdef dict _build_params(_Target target, SearchState *state):
     cdef Py_ssize_t i
-    for i in range(len(names)):
-        PyDict_SetItem(params, names[i], values[i])
+    cdef dict params
+    if state.count == 0:
+        return {}
+    params = {}
+    for i in range(state.count):
+        PyDict_SetItem(params, <object>PyTuple_GET_ITEM(target.names, i),
+                       <object>state.values[i])
     return params
 
 
@@ -418,6 +480,7 @@ cdef class RadixTree:
 
     def __cinit__(self):
         self._static = {}
+        memset(self._static_lengths, 0, STATIC_LENGTHS)
         self._root = _Node()
         self._finalized = False
         self.redirect_slashes = False
@@ -437,6 +500,8 @@ cdef class RadixTree:
                 break
         else:
             key = "/" + "/".join(segments)
+            if len(key) < STATIC_LENGTHS:
+                self._static_lengths[len(key)] = 1
             leaf = self._static.get(key)
             if leaf is None:
                 leaf = self._static[key] = _Leaf()
@@ -445,6 +510,8 @@ cdef class RadixTree:
         target = _Target.__new__(_Target)
         target.route = route
         target.endpoint = endpoint
+        if len(names) > MAX_PARAMS:
+            raise ValueError(f"{label}: more than {MAX_PARAMS} parameters")
         target.names = names
         target.label = label
         leaf.targets[method] = target
@@ -529,6 +596,9 @@ cdef int _finalize_leaf(_Leaf leaf) except -1:
         leaf.targets["HEAD"] = leaf.targets["GET"]
     # OPTIONS is always answered, by a route or automatically.
     leaf.allowed = tuple(sorted({*leaf.targets, "OPTIONS"}))
+    for i in range(COMMON_METHODS):
+        found = leaf.targets.get(_COMMON[i])
+        leaf.by_method[i] = <PyObject *>found if found is not None else NULL
     return 0
 
 
@@ -538,6 +608,12 @@ cdef int _finalize_node(_Node node) except -1:
     if node.static is not None:
         node.static_keys = tuple(node.static)
         node.static_nodes = tuple(node.static.values())
+        node.static_signatures = <unsigned long long *>malloc(
+            len(node.static_keys) * sizeof(unsigned long long))
+        if node.static_signatures == NULL:
+            raise MemoryError()
+        for i, key in enumerate(node.static_keys):
+            node.static_signatures[i] = _signature(len(key), ord(key[0]) if key else 0)
     if node.leaf is not None:
         _finalize_leaf(node.leaf)
     if node.static is not None:
@@ -561,14 +637,21 @@ cdef RouteMatch _lookup(RadixTree tree, str method, str path):
     cdef str text
     cdef Segment stack_segments[STACK_SEGMENTS]
     cdef Segment *segments = stack_segments
+    cdef const char *slash
+    cdef int method_index = _method_index(method)
     if n == 0 or PyUnicode_READ(kind, data, 0) != 47:   # must start with '/'
         return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
     if PyUnicode_FindChar(path, 37, 0, n, 1) < 0:   # no '%': raw == decoded
         # PERF: one hash lookup for static routes (bench_router: static set).
-        found = PyDict_GetItem(tree._static, path)
+        # PERF: skip hashing the path when no static route has its length
+        # (lengths from STATIC_LENGTHS up are not tracked: always looked up).
+        if n >= STATIC_LENGTHS or tree._static_lengths[n]:
+            found = PyDict_GetItem(tree._static, path)
+        else:
+            found = NULL
         if found != NULL:
             static_leaf = <_Leaf>found
-            found = PyDict_GetItem(static_leaf.targets, method)
+            found = _target_for(static_leaf, method, method_index)
             if found != NULL:
                 target = <_Target>found
                 return _new_match(MATCH_FOUND, target.route, target.endpoint, {},
@@ -588,7 +671,7 @@ cdef RouteMatch _lookup(RadixTree tree, str method, str path):
             found = PyDict_GetItem(tree._static, "/" + "/".join(decoded))
             if found != NULL:
                 static_leaf = <_Leaf>found
-                found = PyDict_GetItem(static_leaf.targets, method)
+                found = _target_for(static_leaf, method, method_index)
                 if found != NULL:
                     target = <_Target>found
                     return _new_match(MATCH_FOUND, target.route, target.endpoint, {},
@@ -606,43 +689,64 @@ cdef RouteMatch _lookup(RadixTree tree, str method, str path):
             # PERF: segments are views into the path; no str per segment
             # (bench_router: github found).
             start = 1
-            for i in range(1, n + 1):
-                if i == n or PyUnicode_READ(kind, data, i) == 47:
+            if kind == 1:
+                # Request paths are ASCII (1 byte per character): memchr scans.
+                while True:
+                    slash = <const char *>memchr(<const char *>data + start, 47, n - start)
+                    i = n if slash == NULL else slash - <const char *>data
                     segments[count].text = <PyObject *>path
                     segments[count].start = start
                     segments[count].end = i
                     count += 1
+                    if slash == NULL:
+                        break
                     start = i + 1
+            else:
+                for i in range(1, n + 1):
+                    if i == n or PyUnicode_READ(kind, data, i) == 47:
+                        segments[count].text = <PyObject *>path
+                        segments[count].start = start
+                        segments[count].end = i
+                        count += 1
+                        start = i + 1
         else:
             for item in decoded:
                 segments[count].text = <PyObject *>item
                 segments[count].start = 0
                 segments[count].end = PyUnicode_GET_LENGTH(<str>item)
                 count += 1
-        return _search_tree(tree, method, path if decoded is None else None, decoded,
-                            segments, count, static_leaf)
+        return _search_tree(tree, method, method_index, path if decoded is None else None,
+                            decoded, segments, count, static_leaf)
     finally:
         if segments != stack_segments:
             free(segments)
 
 
-cdef RouteMatch _search_tree(RadixTree tree, str method, str raw, list decoded,
+cdef RouteMatch _search_tree(RadixTree tree, str method, int method_index, str raw, list decoded,
                              Segment *segments, Py_ssize_t count, _Leaf static_leaf):
-    cdef _Search search = _Search.__new__(_Search)
+    cdef SearchState state
     cdef _Target target
     cdef list leaves
-    search.method = method
-    search.raw = raw
-    search.decoded = decoded
-    search.values = []
-    search.target = None
-    search.matched = None
-    if _search(<_Node>tree._root, segments, 0, count, search):
-        target = search.target
-        return _new_match(MATCH_FOUND, target.route, target.endpoint,
-                          _build_params(target.names, search.values),
-                          _EMPTY, None, False)
-    leaves = search.matched if search.matched is not None else []
+    cdef Py_ssize_t i
+    state.method = <PyObject *>method
+    state.method_index = method_index
+    state.raw = <PyObject *>raw if raw is not None else NULL
+    state.decoded = <PyObject *>decoded if decoded is not None else NULL
+    state.target = NULL
+    state.matched = NULL
+    state.count = 0
+    try:
+        if _search(<_Node>tree._root, segments, 0, count, &state):
+            target = <_Target>state.target
+            return _new_match(MATCH_FOUND, target.route, target.endpoint,
+                              _build_params(target, &state), _EMPTY, None, False)
+        leaves = <list>state.matched if state.matched != NULL else []
+    finally:
+        # The state owns its values and its list of leaves, also on errors
+        # raised by a user converter.
+        for i in range(state.count):
+            Py_XDECREF(state.values[i])
+        Py_XDECREF(state.matched)
     if static_leaf is not None:
         leaves.append(static_leaf)
     if not leaves:
@@ -662,18 +766,30 @@ cdef str _toggle_trailing_slash(str path):
     return path + "/"
 
 
+cdef inline void _push(SearchState *state, object value) noexcept:
+    Py_INCREF(value)
+    state.values[state.count] = <PyObject *>value
+    state.count += 1
+
+
+cdef inline void _pop(SearchState *state) noexcept:
+    state.count -= 1
+    Py_XDECREF(state.values[state.count])
+
+
 cdef bint _search(_Node node, Segment *segments, Py_ssize_t index, Py_ssize_t count,
-                  _Search search) except -1:
+                  SearchState *state) except -1:
     # Depth-first, in priority order: static child, typed and str parameters
     # by weight, then `path`. True as soon as a leaf has the method.
     cdef _Node child
     cdef _Edge edge
     cdef Segment *seg
+    cdef object raw
     if index == count:
-        return _arrive(node.leaf, search)
+        return _arrive(node.leaf, state)
     seg = &segments[index]
     child = _static_child(node, seg)
-    if child is not None and _search(child, segments, index + 1, count, search):
+    if child is not None and _search(child, segments, index + 1, count, state):
         return True
     # No parameter matches an empty segment ("//" or the trailing slash).
     if seg.end > seg.start:
@@ -682,35 +798,37 @@ cdef bint _search(_Node node, Segment *segments, Py_ssize_t index, Py_ssize_t co
             value = _convert(edge, seg)
             if value is _NO_MATCH:
                 continue
-            search.values.append(value)
-            if _search(edge.child, segments, index + 1, count, search):
+            _push(state, value)
+            if _search(edge.child, segments, index + 1, count, state):
                 return True
-            search.values.pop()
+            _pop(state)
     if node.path_edge is not None:
-        if search.raw is not None:
+        if state.raw != NULL:
             # The rest of the raw path is exactly "/".join of its segments.
-            rest = PyUnicode_Substring(search.raw, seg.start,
-                                       PyUnicode_GET_LENGTH(search.raw))
+            raw = <object>state.raw
+            rest = PyUnicode_Substring(raw, seg.start, PyUnicode_GET_LENGTH(raw))
         else:
-            rest = "/".join(search.decoded[index:])
+            rest = "/".join((<list>state.decoded)[index:])
         if _is_safe_relative(rest):
-            search.values.append(rest)
-            if _arrive(node.path_edge.child.leaf, search):
+            _push(state, rest)
+            if _arrive(node.path_edge.child.leaf, state):
                 return True
-            search.values.pop()
+            _pop(state)
     return False
 
 
-cdef inline bint _arrive(_Leaf leaf, _Search search) except -1:
+cdef inline bint _arrive(_Leaf leaf, SearchState *state) except -1:
     if leaf is None:
         return False
-    cdef PyObject *found = PyDict_GetItem(leaf.targets, search.method)
+    cdef PyObject *found = _target_for(leaf, <str>state.method, state.method_index)
     if found != NULL:
-        search.target = <_Target>found
+        state.target = found
         return True
-    if search.matched is None:
-        search.matched = []
-    search.matched.append(leaf)
+    if state.matched == NULL:
+        matched = []
+        Py_INCREF(matched)
+        state.matched = <PyObject *>matched
+    (<list>state.matched).append(leaf)
     return False
 
 
