@@ -251,7 +251,7 @@ def render_markdown(
         f"core {settings['wrk_core']}; {settings['rounds']} interleaved round(s), server "
         f"order rotated per round; {settings['warmup']:g} s warm-up per start; medians.",
         "- Ratios in parentheses are against the best peer in the same column (bold); "
-        "kind `baseline` (the fixed-bytes protocol) is a ceiling, not a peer.",
+        "kind `baseline` (the fixed-bytes protocol) is a reference point, never the best peer.",
         "",
     ]
     for label, metric in METRICS.values():

@@ -12,13 +12,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 APPS_DIR = Path(__file__).resolve().parent / "apps"
 
 #: What a server is, which decides what it is compared against.
 #: "fastcore" is the subject; "peer" a framework or server people deploy;
-#: "baseline" the fixed-bytes protocol, a ceiling rather than a competitor.
-KINDS = ("fastcore", "peer", "baseline")
+#: "baseline" the fixed-bytes protocol, a reference point rather than a
+#: competitor (ratios are never taken against it as "the best peer").
+Kind = Literal["fastcore", "peer", "baseline"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class ServerSpec:
     """A server under test: its name, start command and what it needs."""
 
     name: str
-    kind: str
+    kind: Kind
     description: str
     command: Callable[[str, int], list[str]]
     requires: tuple[str, ...]
