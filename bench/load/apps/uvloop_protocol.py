@@ -1,7 +1,7 @@
 """A minimal HTTP/1.1 server: uvloop, httptools and pre-built response bytes.
 
 The reference point for a Python server on this stack: no framework, no request
-object, no routing beyond a dict lookup. Every complete request in a read is
+object, no routing beyond comparing the path. Every complete request in a read is
 answered in that pass, in order, with one write per read, so keep-alive and
 pipelining behave as in a real server. ``Connection: close`` and HTTP/1.0
 without keep-alive close after the answer; a parse error answers 400 and
