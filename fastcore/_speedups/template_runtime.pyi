@@ -227,3 +227,6 @@ class Macro:
         explicit_caller: bool = False,
     ) -> None: ...
     def __call__(self, *args: Any, **kwargs: Any) -> str: ...
+
+def context_call(ctx: Context, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a global, passing the context/environment first when it is marked so."""

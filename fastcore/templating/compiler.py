@@ -528,6 +528,23 @@ class CodeGenerator:
         value = self.captured(node.body, frame, output_check=frame.output_check)
         self.write(f"render_str({self.filter_call(node.filter, value, frame)})", frame)
 
+    def visit_Autoescape(self, node: nodes.Autoescape, frame: Frame) -> None:
+        if not isinstance(node.value, nodes.Const):
+            raise self.fail("autoescape needs a constant true or false", node.lineno)
+        saved, self.autoescape = self.autoescape, bool(node.value.value)
+        # Filters and macros read the flag from the context at render time.
+        state = f"_autoescape_{self.next_id()}"
+        self.line(f"{state} = ctx.autoescape")
+        self.line(f"ctx.autoescape = {self.autoescape}")
+        self.line("try:")
+        self.indent += 1
+        self.line("pass")
+        self.scope_body(Frame(frame, frame.function, False, self.next_id()), node.body)
+        self.indent -= 1
+        self.line("finally:")
+        self.line(f"    ctx.autoescape = {state}")
+        self.autoescape = saved
+
     def visit_With(self, node: nodes.With, frame: Frame) -> None:
         values = [self.expr(value, frame) for value in node.values]
         inner = Frame(frame, frame.function, False, self.next_id())
@@ -766,7 +783,11 @@ class CodeGenerator:
         ):
             return f"render_super(ctx, {frame.block!r}, block_{frame.block})"
         function = self.expr(node.node, frame)
-        return f"{function}({', '.join(self.arguments(node, frame, extra))})"
+        arguments = self.arguments(node, frame, extra)
+        if isinstance(node.node, nodes.Name) and frame.find(node.node.name) is None:
+            # A global such as url_for may ask for the context (pass_context).
+            return f"context_call({', '.join(['ctx', function, *arguments])})"
+        return f"{function}({', '.join(arguments)})"
 
     def expr_Call(self, node: nodes.Call, frame: Frame) -> str:
         return self.call(node, frame)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
-    "Assign", "AssignBlock", "BinOp", "Block", "Call", "CallBlock", "Compare", "Concat",
-    "CondExpr", "Const", "Dict", "Expr", "Extends", "Filter", "FilterBlock", "For",
+    "Assign", "AssignBlock", "Autoescape", "BinOp", "Block", "Call", "CallBlock", "Compare",
+    "Concat", "CondExpr", "Const", "Dict", "Expr", "Extends", "Filter", "FilterBlock", "For",
     "FromImport", "Getattr", "Getitem", "If", "Import", "Include", "Keyword", "List",
     "Macro", "NSRef", "Name", "Node", "Output", "Slice", "Stmt", "Template",
     "TemplateData", "Test", "Tuple", "UnaryOp", "With",
@@ -278,6 +278,14 @@ class FilterBlock(Stmt):
 
     body: list[Stmt]
     filter: Filter
+
+
+@dataclass(slots=True)
+class Autoescape(Stmt):
+    """``autoescape value`` ... ``endautoescape``: switch escaping for the body."""
+
+    value: Expr
+    body: list[Stmt]
 
 
 @dataclass(slots=True)

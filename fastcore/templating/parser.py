@@ -41,6 +41,7 @@ class Parser:
             "include": self.parse_include,
             "import": self.parse_import,
             "from": self.parse_from,
+            "autoescape": self.parse_autoescape,
         }
 
     # --- template structure --------------------------------------------------
@@ -228,6 +229,13 @@ class Parser:
         assert isinstance(filter_node, nodes.Filter)
         body = self.parse_body("endfilter", drop_needle=True)
         return nodes.FilterBlock(body, filter_node, lineno=lineno)
+
+    def parse_autoescape(self) -> nodes.Autoescape:
+        """``autoescape true|false`` ... ``endautoescape``."""
+        lineno = next(self.stream).lineno
+        value = self.parse_expression()
+        body = self.parse_body("endautoescape", drop_needle=True)
+        return nodes.Autoescape(value, body, lineno=lineno)
 
     def parse_block(self) -> nodes.Block:
         """``block name [scoped] [required]`` ... ``endblock [name]``."""

@@ -214,3 +214,21 @@ def test_module_attributes_and_str() -> None:
     )
     module = env.get_template("m.html").module
     assert module.title == "T" and module.f() == "F" and str(module) == "body"
+
+
+def test_pass_context_global_receives_the_context() -> None:
+    env = Environment()
+
+    @pass_context
+    def current_user(context: object, suffix: str = "") -> str:
+        return f"{context['user']}{suffix}"  # type: ignore[index]
+
+    env.globals["current_user"] = current_user
+    assert env.from_string("{{ current_user('!') }}").render(user="ann") == "ann!"
+
+
+def test_autoescape_tag_switches_escaping_for_its_body() -> None:
+    template = Environment().from_string(
+        "{{ v }}{% autoescape false %}{{ v }}{% endautoescape %}{{ v }}"
+    )
+    assert template.render(v="<") == "&lt;<&lt;"

@@ -815,3 +815,24 @@ cdef class Macro:
 def markup_if(Context ctx, str rendered):
     # The text of a macro, call block or block set: Markup when the render autoescapes.
     return Markup(rendered) if ctx.autoescape else rendered
+
+
+def context_call(Context ctx, func, *args, **kwargs):
+    # Call a global (url_for, csrf_token...) the way Jinja's Context.call does:
+    # functions marked with pass_context / pass_environment get it first.
+    cdef PyObject *found = NULL
+    marker = None
+    if fastcore_lookup_attr(func, "fastcore_pass_arg", &found):
+        marker = <object>found
+        Py_DECREF(marker)  # drop the lookup's new reference; the variable owns one
+    elif fastcore_lookup_attr(func, "jinja_pass_arg", &found):
+        jinja_marker = <object>found
+        Py_DECREF(jinja_marker)  # drop the lookup's new reference; the variable owns one
+        marker = getattr(jinja_marker, "name", None)
+    if marker is None:
+        return func(*args, **kwargs)
+    if marker == "context" or marker == "eval_context":
+        return func(ctx, *args, **kwargs)
+    if marker == "environment":
+        return func(ctx.environment, *args, **kwargs)
+    return func(*args, **kwargs)

@@ -481,6 +481,11 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     # --- scoping, calls and odd corners
     (
+        "autoescape_tag",
+        "{{ html }}{% autoescape false %}{{ html }}{% macro m() %}<{{ html }}>{% endmacro %}{{ m() }}{{ html|replace('a', '<') }}{% endautoescape %}{% autoescape true %}{% set q = 1 %}{{ html ~ html }}{% endautoescape %}[{{ q }}]",
+        {},
+    ),
+    (
         "loop_else_loopvar",
         "{% for a in [1] %}{% for b in [] %}{% else %}{{ loop.index }}{% endfor %}{% endfor %}",
         {},

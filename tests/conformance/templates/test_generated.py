@@ -112,7 +112,7 @@ def _render(environment: Any, name: str) -> tuple[str, str]:
 
 
 @settings(
-    max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(
     source=_statements(),
@@ -128,7 +128,7 @@ def test_generated_template_matches_jinja(source: str, name: str, options: dict[
     assert _render(ours, name) == _render(oracle, name)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=80, deadline=None, derandomize=True)
 @given(
     prelude=_statements(),
     block_a=_statements(),
