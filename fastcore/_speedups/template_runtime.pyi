@@ -230,3 +230,6 @@ class Macro:
 
 def context_call(ctx: Context, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call a global, passing the context/environment first when it is marked so."""
+
+def title_ascii(s: str) -> str | None:
+    """Titlecase ASCII text like the ``title`` filter; None for non-ASCII text."""

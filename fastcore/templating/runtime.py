@@ -34,6 +34,7 @@ from fastcore._speedups.template_runtime import (
     render_super,
     soft_str,
     str_join,
+    title_ascii,
 )
 
 from .exceptions import TemplateNotFound, TemplateRuntimeError, UndefinedError
@@ -61,6 +62,7 @@ __all__ = [
     "missing",
     "object_type_repr",
     "soft_str",
+    "title_ascii",
 ]
 
 Writer = Callable[[str], object]

@@ -168,3 +168,14 @@ def test_context_resolution_order() -> None:
     assert isinstance(ctx.resolve("c"), rt.Undefined)
     assert ctx.get_all() == {"a": 1, "b": 3}
     assert ctx.derived({"c": 4}).resolve("c") == 4
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_title_ascii_matches_jinja_title(text: str) -> None:
+    import jinja2.filters
+
+    assert rt.title_ascii(text) == jinja2.filters.do_title(text)
+
+
+def test_title_ascii_declines_non_ascii() -> None:
+    assert rt.title_ascii("héllo") is None

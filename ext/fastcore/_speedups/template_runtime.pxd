@@ -50,7 +50,7 @@ cdef class Macro:
 
 cpdef str escape_str(str s)
 cpdef object escape(object s)
-cpdef str render_escaped(object value)
-cpdef str render_str(object value)
+cpdef object render_escaped(object value)
+cpdef object render_str(object value)
 cpdef object lookup_attr(object obj, str attribute, object undefined)
 cpdef object lookup_item(object obj, object key, object undefined)

@@ -122,27 +122,31 @@ def soft_str(object s):
     return str(s)
 
 
-cpdef str render_escaped(object value):
+cpdef object render_escaped(object value):
     # The text written for {{ value }} when autoescaping. Markup (and anything
     # with __html__) goes through untouched; everything else is escaped.
     if PyUnicode_CheckExact(value):
-        return <str>_escape_unicode(value)
+        return _escape_unicode(value)
+    if type(value) is Markup:
+        # PERF: macro and block results are Markup; no __html__ call needed
+        # (bench: blog_inheritance).
+        return value
     if PyLong_CheckExact(value):
         # PERF: ints never need escaping (bench: fortunes ids).
         return str(value)
     if isinstance(value, Undefined):
-        return <str>_escape_unicode(str(value))
+        return _escape_unicode(str(value))
     html = getattr(value, "__html__", None)
     if html is not None:
-        return str.__str__(html())
-    return <str>_escape_unicode(str(value))
+        return str(html())
+    return _escape_unicode(str(value))
 
 
-cpdef str render_str(object value):
+cpdef object render_str(object value):
     # The text written for {{ value }} without autoescaping: str(value).
     if PyUnicode_CheckExact(value):
-        return <str>value
-    return str.__str__(str(value))
+        return value
+    return str(value)
 
 
 def markup_join(seq):
@@ -814,7 +818,43 @@ cdef class Macro:
 
 def markup_if(Context ctx, str rendered):
     # The text of a macro, call block or block set: Markup when the render autoescapes.
-    return Markup(rendered) if ctx.autoescape else rendered
+    # PERF: str.__new__ skips Markup.__new__'s __html__ probe; `rendered` is a plain str.
+    return str.__new__(Markup, rendered) if ctx.autoescape else rendered
+
+
+# Which ASCII characters start a new word for the title filter: exactly the
+# characters Jinja's word-splitting pattern [-\s({\[<] matches.
+cdef unsigned char _TITLE_SEPARATOR[128]
+for _i in range(128):
+    _TITLE_SEPARATOR[_i] = 1 if _re.match(r"[-\s({\[<]", chr(_i)) else 0
+
+
+def title_ascii(str s):
+    # The title filter for ASCII text, in one pass: the first character of each
+    # word uppercased, the rest lowercased. None for non-ASCII text (the caller
+    # then uses the general algorithm).
+    # PERF: the regex split + per-word join dominates blog_inheritance.
+    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(s)
+    if PyUnicode_KIND(s) != PyUnicode_1BYTE_KIND or PyUnicode_MAX_CHAR_VALUE(s) >= 128:
+        return None
+    cdef const unsigned char *data = <const unsigned char *>PyUnicode_DATA(s)
+    out = PyUnicode_New(length, 127)
+    cdef unsigned char *target = <unsigned char *>PyUnicode_DATA(out)
+    cdef bint word_start = True
+    cdef unsigned char c
+    cdef Py_ssize_t i
+    for i in range(length):
+        c = data[i]
+        if _TITLE_SEPARATOR[c]:
+            word_start = True
+        elif word_start:
+            if 97 <= c <= 122:
+                c -= 32
+            word_start = False
+        elif 65 <= c <= 90:
+            c += 32
+        target[i] = c
+    return out
 
 
 def context_call(Context ctx, func, *args, **kwargs):
