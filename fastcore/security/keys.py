@@ -1,0 +1,131 @@
+"""The secret key: where it comes from, what counts as weak, and rotation.
+
+Production (``debug`` off): a missing or weak key is an
+:class:`~fastcore.exceptions.ImproperlyConfigured` error at startup, because a
+guessable key lets anyone forge sessions. Development (``debug`` on): a random
+key is generated once per process and a warning says so (sessions then do not
+survive a restart and are not shared between worker processes).
+
+Sources, first found wins: the ``secret_key`` argument, then the
+``FASTCORE_SECRET_KEY`` environment variable. Old keys that should still
+verify (key rotation) come from ``fallbacks`` or
+``FASTCORE_SECRET_KEY_FALLBACKS`` (comma-separated).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+
+from fastcore.config import Settings
+from fastcore.exceptions import ImproperlyConfigured
+
+__all__ = ["MIN_SECRET_KEY_LENGTH", "SecuritySettings", "resolve_secret_keys", "secret_key_problem"]
+
+logger = logging.getLogger("fastcore.security")
+
+#: The shortest key accepted in production (32 characters of a random token).
+MIN_SECRET_KEY_LENGTH = 32
+
+_PLACEHOLDERS = ("changeme", "change-me", "secret", "insecure", "password", "example", "xxxx")
+
+_generated_key: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True)
+class SecuritySettings(Settings):
+    """Settings with the security fields (``FASTCORE_SECRET_KEY`` and friends).
+
+    Attributes:
+        secret_key: Signs sessions and other values; generate one with
+            ``python -c "import secrets; print(secrets.token_urlsafe(48))"``.
+        secret_key_fallbacks: Older keys that still verify (rotation).
+        allowed_hosts: Host names the app answers (``*.example.com`` for subdomains).
+        trusted_proxies: Addresses (or networks) whose X-Forwarded-* headers are believed.
+        csrf_trusted_origins: Extra origins allowed to POST over https
+            (``https://admin.example.com``).
+        https: The app is served over https (redirect http, Secure cookies, HSTS).
+    """
+
+    secret_key: str = ""
+    secret_key_fallbacks: list[str] = dataclasses.field(default_factory=list)
+    allowed_hosts: list[str] = dataclasses.field(default_factory=list)
+    trusted_proxies: list[str] = dataclasses.field(default_factory=list)
+    csrf_trusted_origins: list[str] = dataclasses.field(default_factory=list)
+    https: bool = False
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Say why ``key`` is unfit for production, or return None when it is fine."""
+    if not key:
+        return "no secret key is set"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"the secret key is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    if len(set(key)) < 10:
+        return "the secret key uses fewer than 10 distinct characters"
+    lowered = key.lower()
+    if any(word in lowered for word in _PLACEHOLDERS):
+        return "the secret key looks like a placeholder"
+    return None
+
+
+def _env_debug(environ: Mapping[str, str]) -> bool:
+    return environ.get("FASTCORE_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def resolve_secret_keys(
+    secret_key: str | Sequence[str] | None = None,
+    *,
+    fallbacks: Sequence[str] = (),
+    debug: bool | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Return the keys to sign with (newest first), validated for the mode.
+
+    Args:
+        secret_key: The key, or a list of keys newest first; None reads
+            ``FASTCORE_SECRET_KEY``.
+        fallbacks: Older keys that still verify; empty reads
+            ``FASTCORE_SECRET_KEY_FALLBACKS``.
+        debug: Development mode; None reads ``FASTCORE_DEBUG``.
+        environ: The environment to read (``os.environ`` by default).
+
+    Raises:
+        ImproperlyConfigured: in production, when the key is missing or weak.
+    """
+    global _generated_key
+    environ = os.environ if environ is None else environ
+    if debug is None:
+        debug = _env_debug(environ)
+    if secret_key is None:
+        secret_key = environ.get("FASTCORE_SECRET_KEY", "")
+    keys = [secret_key] if isinstance(secret_key, str) else list(secret_key)
+    if not fallbacks:
+        raw = environ.get("FASTCORE_SECRET_KEY_FALLBACKS", "")
+        fallbacks = [item.strip() for item in raw.split(",") if item.strip()]
+    keys = [key for key in keys if key] + [key for key in fallbacks if key]
+    if not keys:
+        if not debug:
+            raise ImproperlyConfigured(
+                "no secret key is set: set FASTCORE_SECRET_KEY (or pass secret_key=...) to "
+                'the output of: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        if _generated_key is None:
+            _generated_key = secrets.token_urlsafe(48)
+            logger.warning(
+                "debug mode: no secret key set, generated a random one for this process; "
+                "sessions will not survive a restart or be shared between workers"
+            )
+        return [_generated_key]
+    problem = secret_key_problem(keys[0])
+    if problem is not None:
+        if not debug:
+            raise ImproperlyConfigured(
+                f"{problem}: set FASTCORE_SECRET_KEY to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters (secrets.token_urlsafe(48))"
+            )
+        logger.warning("debug mode: %s (refused in production)", problem)
+    return keys
