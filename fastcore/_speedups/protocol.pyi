@@ -10,12 +10,13 @@ open connections used by the graceful drain.
 """
 
 import asyncio
-from typing import Any
+from typing import Any, final
 
 from fastcore._speedups.http_parser import RequestHead
 from fastcore.server.config import ServerConfig
 from fastcore.types import Dispatch
 
+@final
 class ServerState:
     """The state shared by every connection of one listening server.
 
@@ -48,6 +49,7 @@ class ServerState:
     def abort_all(self) -> None:
         """Cut every connection that is still open."""
 
+@final
 class HttpProtocol:
     """The asyncio Protocol of one HTTP/1.1 connection.
 

@@ -8,7 +8,10 @@ with :func:`encode_chunk`.
 """
 
 from enum import IntEnum
-from typing import Protocol
+from typing import Any, Protocol, final
+
+# The C-API capsules through which other kernels cimport this module's functions.
+__pyx_capi__: dict[str, Any]
 
 class BodyFraming(IntEnum):
     """How a streaming response body is delimited on the wire."""
@@ -28,6 +31,7 @@ class _ResponseLike(Protocol):
     @property
     def body(self) -> bytes | None: ...
 
+@final
 class ResponseWriter:
     """A serializer of responses, holding the pre-encoded Server line.
 

@@ -1,3 +1,4 @@
+# cython: autotestdict=False
 # The asyncio Protocol of one HTTP/1.1 connection, on uvloop.
 #
 # Bytes go to the incremental parser; every complete request of a read is
@@ -67,6 +68,7 @@ cdef inline bint _is_method(str method, str name):
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class ServerState:
     # See protocol.pyi for the documented Python surface.
 
@@ -152,6 +154,7 @@ cdef class ServerState:
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class _EmptyBody:
     # The body channel of every request without a body (shared).
 
@@ -168,6 +171,7 @@ cdef _EmptyBody _EMPTY_BODY = _EmptyBody()
 
 
 @cython.final
+@cython.auto_pickle(False)
 @cython.freelist(16)
 cdef class _BodyChannel:
     # The request-body channel (fastcore.types.BodyReader) of one request.
@@ -259,6 +263,7 @@ cdef class _BodyChannel:
 
 
 @cython.final
+@cython.auto_pickle(False)
 @cython.freelist(64)
 cdef class _Exchange:
     # One request of a connection, from its head to its last response byte.
@@ -302,6 +307,7 @@ cdef class _Exchange:
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class HttpProtocol:
     # See protocol.pyi for the documented Python surface.
 

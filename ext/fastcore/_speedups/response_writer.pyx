@@ -1,3 +1,4 @@
+# cython: autotestdict=False
 # Serialize responses: status line, headers and body into one bytes buffer.
 #
 # The connection protocol calls ResponseWriter.serialize() once per fixed
@@ -101,6 +102,7 @@ cdef inline char* _put(char* out, bytes data) noexcept:
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class ResponseWriter:
     # See response_writer.pyi for the documented Python surface.
 
