@@ -1,0 +1,71 @@
+"""Host header validation: answer 400 to any host the app does not serve.
+
+Without it, a forged ``Host`` ends up in absolute URLs the app builds
+(password-reset links, redirects, cache keys) and poisons them. Patterns are
+exact names (``example.com``), subdomain wildcards (``*.example.com``, which
+matches ``a.example.com`` and ``a.b.example.com`` but not ``example.com``
+itself) or ``*`` (any host: validation off). Ports are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from fastcore.exceptions import ImproperlyConfigured
+from fastcore.middleware.base import Handler, Middleware
+from fastcore.middleware.errors import default_error_response
+
+if TYPE_CHECKING:
+    from fastcore.requests import Request
+    from fastcore.responses import Response
+
+__all__ = ["TrustedHostMiddleware", "host_without_port"]
+
+logger = logging.getLogger("fastcore.security")
+
+
+def host_without_port(host: str) -> str:
+    """Lower-case a Host value and strip its port (``[::1]:80`` → ``[::1]``)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        return host[: end + 1] if end != -1 else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class TrustedHostMiddleware(Middleware):
+    """Refuse requests whose Host is not one of ``allowed_hosts`` (400).
+
+    Args:
+        allowed_hosts: Host names, ``*.domain`` wildcards, or ``*``.
+    """
+
+    def __init__(self, next: Handler, *, allowed_hosts: Iterable[str]) -> None:
+        super().__init__(next)
+        hosts = [host.strip().lower() for host in allowed_hosts]
+        if not hosts:
+            raise ImproperlyConfigured(
+                "TrustedHostMiddleware needs allowed_hosts, e.g. ['example.com', '*.example.com']"
+            )
+        self.allow_any = "*" in hosts
+        self.exact = frozenset(host for host in hosts if not host.startswith("*."))
+        self.suffixes = tuple(host[1:] for host in hosts if host.startswith("*."))
+        for host in self.exact:
+            if host != "*" and ("*" in host or "/" in host or " " in host):
+                raise ImproperlyConfigured(f"invalid allowed host pattern {host!r}")
+
+    def is_allowed(self, host: str) -> bool:
+        """Tell whether a Host header value names a served host."""
+        name = host_without_port(host)
+        if not name:
+            return False
+        return name in self.exact or (bool(self.suffixes) and name.endswith(self.suffixes))
+
+    async def __call__(self, request: Request) -> Response:
+        """Answer 400 to a request for an unknown host, pass the others on."""
+        if not self.allow_any and not self.is_allowed(request.host):
+            logger.warning("refused request for untrusted host %r", request.host)
+            return default_error_response(request, 400, "Invalid Host header")
+        return await self.next(request)
