@@ -372,7 +372,7 @@ class Template:
         try:
             self.root(context, buffer.append)
         except Exception as exc:
-            raise rewrite_traceback(exc) from None
+            raise rewrite_traceback(exc)  # noqa: B904 - the same exception, relocated
         return "".join(buffer)
 
     def make_module(

@@ -4,6 +4,8 @@
 # loop object and macros. Compiled templates (fastcore/templating/compiler.py)
 # call these names directly; docstrings live in template_runtime.pyi.
 
+cimport cython
+
 import html as _html
 import re as _re
 import string as _string
@@ -369,6 +371,7 @@ cdef object _undefined_error():
     return _UNDEFINED_ERROR
 
 
+@cython.auto_pickle(False)
 cdef class Undefined:
     # Lenient: renders as "", is falsy and iterates as empty; any other use raises.
 
@@ -495,6 +498,7 @@ cdef class Undefined:
         self._fail()
 
 
+@cython.auto_pickle(False)
 cdef class StrictUndefined(Undefined):
     # Strict: anything but `is defined`, `default` and `is sameas` raises.
 
@@ -585,6 +589,7 @@ cpdef object lookup_item(object obj, object key, object undefined):
 
 # --- context -----------------------------------------------------------------
 
+@cython.auto_pickle(False)
 cdef class Context:
     # The variables of one render: `parent` (globals and render arguments) and
     # `vars` (top-level assignments), plus the block chains for inheritance.
@@ -676,6 +681,7 @@ def render_super(Context ctx, str name, current):
 
 # --- loops -------------------------------------------------------------------
 
+@cython.auto_pickle(False)
 cdef class LoopContext:
     # The `loop` variable. The sequence is materialized once so length, last,
     # revindex and nextitem are plain index arithmetic.
@@ -764,6 +770,7 @@ cdef class LoopContext:
 
 # --- macros ------------------------------------------------------------------
 
+@cython.auto_pickle(False)
 cdef class Macro:
     # A template macro: binds call arguments the way Jinja does, then calls the
     # compiled body with one positional argument per parameter (`missing` when
