@@ -57,6 +57,11 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--keep-alive-timeout", type=float, default=None, metavar="SECONDS")
     run.add_argument("--graceful-timeout", type=float, default=None, metavar="SECONDS")
     run.add_argument("--no-server-header", action="store_true", help="send no Server header")
+    run.add_argument(
+        "--no-eager-dispatch",
+        action="store_true",
+        help="run every handler in its own asyncio Task (for sniffio/anyio-based code)",
+    )
 
     routes = commands.add_parser("routes", help="print the route table of an app")
     routes.add_argument("app", help="the app, as module:attribute")
@@ -98,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         options["graceful_timeout"] = args.graceful_timeout
     if args.no_server_header:
         options["server_header"] = None
+    if args.no_eager_dispatch:
+        options["eager_dispatch"] = False
     try:
         run(
             app,

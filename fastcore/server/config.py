@@ -38,6 +38,12 @@ class ServerConfig:
             pauses beyond it.
         max_discard: Unread request-body bytes the server reads and drops to
             keep a connection alive after the response; beyond it, it closes.
+        eager_dispatch: Run each handler synchronously up to its first real
+            suspension, creating a Task only then (the fast default). Until
+            that suspension ``asyncio.current_task()`` is ``None``, which
+            libraries detecting the event loop through it (sniffio, so httpx
+            and anyio) and ``asyncio.timeout()`` refuse; set ``False`` to run
+            every handler in its own Task from the start.
     """
 
     max_request_line: int = 8 * 1024
@@ -54,6 +60,7 @@ class ServerConfig:
     body_high_water: int = 256 * 1024
     max_pipeline: int = 64
     max_discard: int = 64 * 1024
+    eager_dispatch: bool = True
 
     def __post_init__(self) -> None:
         for name in ("max_request_line", "max_header_bytes", "max_headers", "backlog"):

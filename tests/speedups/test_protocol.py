@@ -355,3 +355,25 @@ def test_shutdown_during_a_stream_closes_after_it() -> None:
         assert transport.closed
 
     run(main)
+
+
+@pytest.mark.parametrize("eager", [True, False])
+def test_eager_dispatch_and_the_current_task(eager: bool) -> None:
+    seen: list[bool] = []
+
+    async def check(request: Any) -> Response:
+        seen.append(asyncio.current_task() is not None)
+        await asyncio.sleep(0)
+        seen.append(asyncio.current_task() is not None)
+        return PlainTextResponse("ok")
+
+    async def main() -> None:
+        protocol, transport = connect(check, eager_dispatch=eager)
+        # As uvloop does: from a loop callback, outside any Task.
+        asyncio.get_running_loop().call_soon(protocol.data_received, get("/"))
+        await settle()
+        assert transport.data.endswith(b"ok")
+
+    run(main)
+    # Eagerly, the first step runs outside any Task; a Task takes over after.
+    assert seen == ([False, True] if eager else [True, True])

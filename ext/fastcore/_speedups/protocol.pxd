@@ -39,6 +39,7 @@ cdef class ServerState:
     cdef Py_ssize_t body_high_water
     cdef Py_ssize_t max_pipeline
     cdef long long max_discard
+    cdef bint eager_dispatch        # drive handlers synchronously first
     cdef object access_logger       # a logging.Logger, or None when disabled
     cdef object tick_handle
     cdef long long date_second

@@ -87,6 +87,7 @@ cdef class ServerState:
         self.body_high_water = config.body_high_water
         self.max_pipeline = config.max_pipeline
         self.max_discard = config.max_discard
+        self.eager_dispatch = config.eager_dispatch
         self.tick_interval = config.tick_interval
         self.access_logger = logging.getLogger("fastcore.access") if config.access_log else None
         self.now = self.loop.time()
@@ -505,27 +506,40 @@ cdef class HttpProtocol:
             head.body_reader = _EMPTY_BODY
             self.deadline_kind = DEADLINE_NONE
 
+        coro = None
         try:
             coro = self.dispatch(head)
             if type(coro) is not _CoroutineType:
                 coro = as_coroutine(coro)
-            # PERF: drive the handler synchronously; only a real suspension
-            # costs a Task (bench/load: plaintext and json endpoints).
-            status = PyIter_Send(coro, None, &result)
+            if state.eager_dispatch:
+                # PERF: drive the handler synchronously; only a real
+                # suspension costs a Task (bench/micro/test_bench_protocol.py).
+                # NOTE: until that first suspension asyncio.current_task()
+                # is None (Python 3.11 has no eager tasks), which code built
+                # on sniffio/anyio or asyncio.timeout() refuses; such apps
+                # set ServerConfig(eager_dispatch=False).
+                status = PyIter_Send(coro, None, &result)
+            else:
+                status = PYGEN_NEXT
         except BaseException:
             _log.exception("unhandled error while dispatching %s %s", head.method, head.path)
             status = PYGEN_ERROR
         if status == PYGEN_ERROR:
             response = _FAILED
-        else:
+        elif result != NULL:
             response = <object>result
             Py_XDECREF(result)
+        else:
+            response = None
 
         if status == PYGEN_NEXT:
             if exchange is None:
                 exchange = _Exchange.new(self, head, keep_alive, started)
                 self.pipeline.append(exchange)
-            exchange.task = self.loop.create_task(resume(coro, response))
+            if state.eager_dispatch:
+                exchange.task = self.loop.create_task(resume(coro, response))
+            else:
+                exchange.task = self.loop.create_task(coro)
             exchange.task.add_done_callback(exchange._task_done)
             return 0
 
