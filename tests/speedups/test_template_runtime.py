@@ -179,3 +179,40 @@ def test_title_ascii_matches_jinja_title(text: str) -> None:
 
 def test_title_ascii_declines_non_ascii() -> None:
     assert rt.title_ascii("héllo") is None
+
+
+def test_lookups_and_context_call_keep_reference_counts_stable() -> None:
+    import sys
+
+    class Thing:
+        value = object()
+
+    def marked(ctx: object, x: object) -> object:
+        return x
+
+    marked.fastcore_pass_arg = "context"  # type: ignore[attr-defined]
+    thing, payload = Thing(), object()
+    mapping = {"key": payload}
+    ctx = rt.Context(None, {}, "t", {}, rt.Undefined, True)
+    before = (sys.getrefcount(Thing.value), sys.getrefcount(payload), sys.getrefcount("context"))
+    for _ in range(1000):
+        rt.lookup_attr(thing, "value", rt.Undefined)
+        rt.lookup_attr(mapping, "key", rt.Undefined)
+        rt.lookup_item(mapping, "key", rt.Undefined)
+        rt.context_call(ctx, marked, payload)
+    after = (sys.getrefcount(Thing.value), sys.getrefcount(payload), sys.getrefcount("context"))
+    assert after == before
+
+
+def test_context_call_passes_what_the_function_asks_for() -> None:
+    ctx = rt.Context("env", {}, "t", {}, rt.Undefined, True)
+
+    def plain(x: int) -> int:
+        return x + 1
+
+    def wants_environment(env: str, x: int) -> str:
+        return f"{env}:{x}"
+
+    wants_environment.fastcore_pass_arg = "environment"  # type: ignore[attr-defined]
+    assert rt.context_call(ctx, plain, 1) == 2
+    assert rt.context_call(ctx, wants_environment, 1) == "env:1"
