@@ -1,0 +1,172 @@
+"""One database session per request: ``request.db``, committed or rolled back with it.
+
+The middleware that :meth:`Database.init_app` installs gives every request a
+fresh :class:`~sqlalchemy.ext.asyncio.AsyncSession` as ``request.db``:
+
+- the handler returns a response below 400: the session is committed;
+- the handler raises (the App answers 4xx/5xx) or returns a 4xx/5xx
+  response: the session is rolled back, so a failed request leaves no trace;
+- either way the session is closed and its connection returns to the pool.
+
+The session connects lazily: a request that never touches ``request.db``
+never takes a connection. Savepoints are SQLAlchemy's own::
+
+    async with request.db.begin_nested():   # SAVEPOINT ... RELEASE / ROLLBACK TO
+        ...
+
+Sync (``def``) handlers run in a worker thread, where the AsyncSession (bound
+to the event loop) must not be used. They call :func:`sync_session` instead,
+which returns a blocking facade over the same request session: every call is
+sent to the event loop and waited for, so the session is only ever touched by
+the loop's thread and commits and rolls back with the request like above.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fastcore.exceptions import ImproperlyConfigured
+from fastcore.middleware.base import Handler, Middleware
+
+if TYPE_CHECKING:
+    from fastcore.orm.database import Database
+    from fastcore.requests import Request
+    from fastcore.responses import Response
+
+__all__ = ["DatabaseSessionMiddleware", "SyncSession", "sync_session"]
+
+T = TypeVar("T")
+
+
+class DatabaseSessionMiddleware(Middleware):
+    """Attach a session to each request as ``request.db`` and end it with the request.
+
+    Installed by :meth:`fastcore.orm.Database.init_app`; takes the option
+    ``database``.
+    """
+
+    def __init__(self, next: Handler, *, database: Database) -> None:
+        super().__init__(next)
+        self.database = database
+
+    async def __call__(self, request: Request) -> Response:
+        """Run the request inside its own session."""
+        session = self.database.new_session()
+        request.db = session
+        try:
+            try:
+                response = await self.next(request)
+            except BaseException:
+                await session.rollback()
+                raise
+            # PERF: a request that never used the session skips the commit.
+            if session.in_transaction():
+                if response.status_code < 400:
+                    # A failed commit (a constraint, a lost connection) raises,
+                    # and the App answers 500: the client never sees success.
+                    await session.commit()
+                else:
+                    await session.rollback()
+            return response
+        finally:
+            await session.close()
+
+
+class SyncSession:
+    """A blocking view of a request's AsyncSession, for ``def`` handlers.
+
+    Each method runs the AsyncSession method of the same name on the event
+    loop and waits for it; results (ORM objects, ``Result``) are the same.
+    Lazy loading of relationships still cannot happen implicitly: load them
+    in the query (``selectinload``) as in async code.
+    """
+
+    def __init__(self, session: AsyncSession, loop: asyncio.AbstractEventLoop) -> None:
+        self.async_session = session
+        self._loop = loop
+
+    def _call(self, factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            # Blocking here would wait forever for the loop we are blocking.
+            raise RuntimeError("SyncSession is for def handlers; use request.db in async code")
+
+        async def call() -> T:
+            return await factory()
+
+        return asyncio.run_coroutine_threadsafe(call(), self._loop).result()
+
+    def execute(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        """Run a statement; returns a buffered ``Result``."""
+        return self._call(lambda: self.async_session.execute(statement, params, **kw))
+
+    def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        """Run a statement; its first column as a ``ScalarResult``."""
+        return self._call(lambda: self.async_session.scalars(statement, params, **kw))
+
+    def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        """Run a statement; the first column of its first row."""
+        return self._call(lambda: self.async_session.scalar(statement, params, **kw))
+
+    def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
+        """The instance with this primary key, or None."""
+        return self._call(lambda: self.async_session.get(entity, ident, **kw))
+
+    def add(self, instance: Any) -> None:
+        """Add an instance to the session (written on flush/commit)."""
+        self._call(_as_coroutine(self.async_session.add, instance))
+
+    def add_all(self, instances: Any) -> None:
+        """Add several instances."""
+        self._call(_as_coroutine(self.async_session.add_all, instances))
+
+    def delete(self, instance: Any) -> None:
+        """Mark an instance for deletion."""
+        self._call(lambda: self.async_session.delete(instance))
+
+    def flush(self) -> None:
+        """Write pending changes (inside the request's transaction)."""
+        self._call(self.async_session.flush)
+
+    def refresh(self, instance: Any, attribute_names: Any = None) -> None:
+        """Reload an instance's attributes from the database."""
+        self._call(lambda: self.async_session.refresh(instance, attribute_names))
+
+    def commit(self) -> None:
+        """Commit now (the request commits at the end anyway)."""
+        self._call(self.async_session.commit)
+
+    def rollback(self) -> None:
+        """Roll back now."""
+        self._call(self.async_session.rollback)
+
+
+def _as_coroutine(func: Callable[..., T], *args: Any) -> Callable[[], Coroutine[Any, Any, T]]:
+    async def call() -> T:
+        return func(*args)
+
+    return call
+
+
+def sync_session(request: Request) -> SyncSession:
+    """The request's session as a blocking :class:`SyncSession`, for ``def`` handlers::
+
+    @app.get("/count")
+    def count(request: Request):
+        db = sync_session(request)
+        return {"notes": db.scalar(select(func.count()).select_from(Note))}
+    """
+    session = request.db
+    if not isinstance(session, AsyncSession):
+        raise ImproperlyConfigured("sync_session(request) needs Database.init_app(app)")
+    loop = session.sync_session.info.get("fastcore.loop")
+    if loop is None:
+        raise ImproperlyConfigured("sync_session(request) needs a session made by Database")
+    return SyncSession(session, loop)

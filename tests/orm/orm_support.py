@@ -1,0 +1,86 @@
+"""Shared test models and the per-backend database targets for tests/orm."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import uuid
+from typing import Any
+
+from sqlalchemy import MetaData, String
+from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from fastcore.orm import Database, IdMixin, TimestampMixin
+from fastcore.orm.models import NAMING_CONVENTION
+
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    """The test models' own metadata, so tests never touch the app's tables."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Item(IdMixin, TimestampMixin, Base):
+    __tablename__ = "items"
+
+    name: Mapped[str] = mapped_column(String(200))
+    tag: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+@dataclasses.dataclass
+class Target:
+    """Where a test's database lives: a URL and the connect_args that isolate it."""
+
+    backend: str
+    url: str
+    connect_args: dict[str, Any]
+
+    def database(self, **options: Any) -> Database:
+        """A Database on this target for the test models."""
+        options.setdefault("metadata", Base.metadata)
+        return Database(self.url, engine_options={"connect_args": self.connect_args}, **options)
+
+
+@functools.cache
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used, or None when it answers."""
+    try:
+        import asyncpg
+    except ImportError:
+        return "asyncpg is not installed (pip install 'fastcore-web[postgres]')"
+
+    async def probe() -> None:
+        connection = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=3)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:  # any failure: refused, auth, missing database
+        return f"PostgreSQL unreachable at 127.0.0.1:5432/test ({type(exc).__name__}: {exc})"
+    return None
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_URL.replace("+asyncpg", ""), timeout=3)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def create_schema() -> str:
+    """A fresh, uniquely named schema (tests of parallel runs never collide)."""
+    schema = f"fastcore_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(f'CREATE SCHEMA "{schema}"'))
+    return schema
+
+
+def drop_schema(schema: str) -> None:
+    """Drop a test schema and everything in it."""
+    asyncio.run(_pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
