@@ -11,11 +11,20 @@ that reads them.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from . import nodes
 from .exceptions import TemplateAssertionError, TemplateSyntaxError
+from .scopes import (
+    Frame,
+    Function,
+    collect_stores,
+    frame_loop_symbols,
+    has_scoped_block,
+    iter_child_nodes,
+    loads_name,
+    target_names,
+)
 
 __all__ = ["CompiledSource", "compile_template"]
 
@@ -58,121 +67,6 @@ def compile_template(
     return generator.compile(template)
 
 
-def iter_child_nodes(node: nodes.Node) -> Iterator[nodes.Node]:
-    """Yield the direct child nodes of ``node``."""
-    for field in fields(node):
-        yield from _nodes_in(getattr(node, field.name))
-
-
-def _nodes_in(value: object) -> Iterator[nodes.Node]:
-    if isinstance(value, nodes.Node):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _nodes_in(item)
-
-
-def _loads_name(body: list[nodes.Stmt] | list[nodes.Node], names: set[str]) -> set[str]:
-    """Return which of ``names`` are read anywhere in ``body`` (blocks excluded)."""
-    found: set[str] = set()
-    stack: list[nodes.Node] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, nodes.Block):
-            continue
-        if isinstance(node, nodes.Name) and node.ctx == "load" and node.name in names:
-            found.add(node.name)
-        stack.extend(iter_child_nodes(node))
-    return found
-
-
-def _has_scoped_block(body: list[nodes.Stmt]) -> bool:
-    stack: list[nodes.Node] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, nodes.Block) and node.scoped:
-            return True
-        stack.extend(child for child in iter_child_nodes(node) if isinstance(child, nodes.Stmt))
-    return False
-
-
-def _target_names(target: nodes.Expr) -> list[str]:
-    if isinstance(target, nodes.Name):
-        return [target.name]
-    if isinstance(target, nodes.Tuple):
-        return [name for item in target.items for name in _target_names(item)]
-    return []
-
-
-def _collect_stores(body: list[nodes.Stmt]) -> list[str]:
-    """Names assigned in this scope (``if`` bodies share the scope; loops do not)."""
-    stores: dict[str, None] = {}
-    for node in body:
-        if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
-            stores.update(dict.fromkeys(_target_names(node.target)))
-        elif isinstance(node, nodes.Macro):
-            stores[node.name] = None
-        elif isinstance(node, nodes.Import):
-            stores[node.target] = None
-        elif isinstance(node, nodes.FromImport):
-            stores.update(dict.fromkeys(alias for _, alias in node.names))
-        elif isinstance(node, nodes.If):
-            for _, branch in node.branches:
-                stores.update(dict.fromkeys(_collect_stores(branch)))
-            stores.update(dict.fromkeys(_collect_stores(node.else_)))
-    return list(stores)
-
-
-class _Function:
-    """A Python function being generated: its head lines and context names."""
-
-    def __init__(self, ident: int, writer: str) -> None:
-        self.ident = ident
-        self.resolved: dict[str, str] = {}
-        self.writer = writer
-
-
-class Frame:
-    """A template scope: the Python identifiers of the names it assigns."""
-
-    def __init__(self, parent: Frame | None, function: _Function, toplevel: bool, ident: int):
-        self.parent = parent
-        self.function = function
-        self.toplevel = toplevel
-        self.ident = ident
-        self.symbols: dict[str, str] = {}
-        self.loop_symbols: set[str] = set()
-        self.block: str | None = parent.block if parent is not None else None
-        # Whether output here is dropped once the template has extended another
-        # (Jinja's require_output_check): the root scope and the scopes in it,
-        # but not macros, blocks or set blocks.
-        self.output_check: bool = parent.output_check if parent is not None else toplevel
-
-    def find(self, name: str) -> str | None:
-        frame: Frame | None = self
-        while frame is not None:
-            if name in frame.symbols:
-                return frame.symbols[name]
-            frame = frame.parent
-        return None
-
-    def declare(self, name: str) -> str:
-        ident = self.symbols.get(name)
-        if ident is None:
-            ident = self.symbols[name] = f"l_{self.ident}_{name}"
-        return ident
-
-    def visible(self) -> dict[str, str]:
-        """Every assigned name visible here, inner scopes first."""
-        result: dict[str, str] = {}
-        frame: Frame | None = self
-        while frame is not None:
-            for name, ident in frame.symbols.items():
-                result.setdefault(name, ident)
-            frame = frame.parent
-        return result
-
-
 class CodeGenerator:
     """Turns one template tree into Python source (see the module docstring)."""
 
@@ -192,7 +86,7 @@ class CodeGenerator:
         self.block_functions: list[list[tuple[int, str, int]]] = []
         self.extends_seen = False
         self.in_root = False
-        self.root_function: _Function | None = None
+        self.root_function: Function | None = None
 
     # --- output helpers ----------------------------------------------------
 
@@ -216,7 +110,7 @@ class CodeGenerator:
 
     def compile(self, template: nodes.Template) -> CompiledSource:
         self._collect_blocks(template.body)
-        function = _Function(self.next_id(), "w")
+        function = Function(self.next_id(), "w")
         frame = Frame(None, function, True, 0)
         self.root_function = function
         self.in_root = True
@@ -283,7 +177,7 @@ class CodeGenerator:
         return result
 
     def block_function(self, block: nodes.Block) -> list[tuple[int, str, int]]:
-        function = _Function(self.next_id(), "w")
+        function = Function(self.next_id(), "w")
         frame = Frame(None, function, False, function.ident)
         frame.block = block.name
         self.lineno = block.lineno
@@ -302,7 +196,7 @@ class CodeGenerator:
     def scope_body(self, frame: Frame, body: list[nodes.Stmt], init: bool = True) -> None:
         """Declare the scope's assigned names, initialize them, then visit ``body``."""
         if init:
-            for name in _collect_stores(body):
+            for name in collect_stores(body):
                 outer = frame.parent.find(name) if frame.parent is not None else None
                 if name in frame.symbols:
                     continue
@@ -407,7 +301,7 @@ class CodeGenerator:
         self, node: nodes.For, else_frame: Frame, loop_frame: Frame, iterable: str, recurse: str
     ) -> None:
         """Emit the loop over ``iterable`` (already compiled in the outer frame)."""
-        targets = _target_names(node.target)
+        targets = target_names(node.target)
         for name in targets:
             loop_frame.declare(name)
         target = self.assign_target(node.target, loop_frame)
@@ -415,9 +309,9 @@ class CodeGenerator:
             test = self.expr(node.test, loop_frame)
             iterable = f"[{target} for {target} in {iterable} if {test}]"
         uses_loop = (
-            bool(_loads_name(node.body, {"loop"}))
+            bool(loads_name(node.body, {"loop"}))
             or recurse != "None"
-            or _has_scoped_block(node.body)  # a scoped block sees `loop` too
+            or has_scoped_block(node.body)  # a scoped block sees `loop` too
         )
         iterated = None
         if node.else_:
@@ -446,7 +340,7 @@ class CodeGenerator:
             self.indent -= 1
 
     def _recursive_for(self, node: nodes.For, frame: Frame) -> None:
-        function = _Function(self.next_id(), f"w_{self.counter}")
+        function = Function(self.next_id(), f"w_{self.counter}")
         loop_frame = Frame(frame, function, False, function.ident)
         name = f"loop_{function.ident}"
         buffer = f"_b_{function.ident}"
@@ -492,7 +386,7 @@ class CodeGenerator:
             self._namespace_assign(node.target, value, frame)
             return
         self.line(f"{self.assign_target(node.target, frame)} = {value}")
-        self.export(_target_names(node.target), frame)
+        self.export(target_names(node.target), frame)
 
     def _namespace_assign(self, target: nodes.NSRef, value: str, frame: Frame) -> None:
         namespace = self.load_name(target.name, frame)
@@ -520,7 +414,7 @@ class CodeGenerator:
             self._namespace_assign(node.target, value, frame)
             return
         self.line(f"{self.assign_target(node.target, frame)} = {value}")
-        self.export(_target_names(node.target), frame)
+        self.export(target_names(node.target), frame)
 
     def visit_FilterBlock(self, node: nodes.FilterBlock, frame: Frame) -> None:
         # NOTE: as in Jinja, after `extends` the body's own output is dropped
@@ -556,10 +450,10 @@ class CodeGenerator:
         self, name: str, node: nodes.Macro | nodes.CallBlock, frame: Frame
     ) -> tuple[str, str]:
         """Emit the body function of a macro or call block; return (ident, arguments)."""
-        function = _Function(self.next_id(), "w")
+        function = Function(self.next_id(), "w")
         macro_frame = Frame(frame, function, False, function.ident)
         macro_frame.output_check = False
-        specials = _loads_name(node.body, {"caller", "varargs", "kwargs"})
+        specials = loads_name(node.body, {"caller", "varargs", "kwargs"})
         argument_names = [arg.name for arg in node.args]
         explicit_caller = "caller" in argument_names
         params = [macro_frame.declare(arg) for arg in argument_names]
@@ -830,16 +724,6 @@ class CodeGenerator:
         if passed is not None:
             args.insert(0, passed)
         return f"{ident}({', '.join(args)})"
-
-
-def frame_loop_symbols(frame: Frame) -> set[str]:
-    """The identifiers of every LoopContext visible from ``frame``."""
-    symbols: set[str] = set()
-    current: Frame | None = frame
-    while current is not None:
-        symbols |= current.loop_symbols
-        current = current.parent
-    return symbols
 
 
 def _builtin_test(name: str) -> object:

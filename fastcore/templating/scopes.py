@@ -1,0 +1,153 @@
+"""Scope analysis for the compiler: the names each template scope assigns and reads.
+
+A template scope (the template body, a loop body, a macro, a ``with``...)
+maps every name it assigns to its own Python identifier, so that an inner
+scope never leaks into an outer one, as in Jinja.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import fields
+
+from . import nodes
+
+__all__ = [
+    "Frame",
+    "Function",
+    "collect_stores",
+    "frame_loop_symbols",
+    "has_scoped_block",
+    "iter_child_nodes",
+    "loads_name",
+    "target_names",
+]
+
+
+def iter_child_nodes(node: nodes.Node) -> Iterator[nodes.Node]:
+    """Yield the direct child nodes of ``node``."""
+    for field in fields(node):
+        yield from _nodes_in(getattr(node, field.name))
+
+
+def _nodes_in(value: object) -> Iterator[nodes.Node]:
+    if isinstance(value, nodes.Node):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _nodes_in(item)
+
+
+def loads_name(body: list[nodes.Stmt] | list[nodes.Node], names: set[str]) -> set[str]:
+    """Return which of ``names`` are read anywhere in ``body`` (blocks excluded)."""
+    found: set[str] = set()
+    stack: list[nodes.Node] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nodes.Block):
+            continue
+        if isinstance(node, nodes.Name) and node.ctx == "load" and node.name in names:
+            found.add(node.name)
+        stack.extend(iter_child_nodes(node))
+    return found
+
+
+def has_scoped_block(body: list[nodes.Stmt]) -> bool:
+    """Tell whether ``body`` contains a ``scoped`` block (it needs the loop's locals)."""
+    stack: list[nodes.Node] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nodes.Block) and node.scoped:
+            return True
+        stack.extend(child for child in iter_child_nodes(node) if isinstance(child, nodes.Stmt))
+    return False
+
+
+def target_names(target: nodes.Expr) -> list[str]:
+    """Return the names an assignment target binds, in order."""
+    if isinstance(target, nodes.Name):
+        return [target.name]
+    if isinstance(target, nodes.Tuple):
+        return [name for item in target.items for name in target_names(item)]
+    return []
+
+
+def collect_stores(body: list[nodes.Stmt]) -> list[str]:
+    """Names assigned in this scope (``if`` bodies share the scope; loops do not)."""
+    stores: dict[str, None] = {}
+    for node in body:
+        if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            stores.update(dict.fromkeys(target_names(node.target)))
+        elif isinstance(node, nodes.Macro):
+            stores[node.name] = None
+        elif isinstance(node, nodes.Import):
+            stores[node.target] = None
+        elif isinstance(node, nodes.FromImport):
+            stores.update(dict.fromkeys(alias for _, alias in node.names))
+        elif isinstance(node, nodes.If):
+            for _, branch in node.branches:
+                stores.update(dict.fromkeys(collect_stores(branch)))
+            stores.update(dict.fromkeys(collect_stores(node.else_)))
+    return list(stores)
+
+
+class Function:
+    """A Python function being generated: its head lines and context names."""
+
+    def __init__(self, ident: int, writer: str) -> None:
+        self.ident = ident
+        self.resolved: dict[str, str] = {}
+        self.writer = writer
+
+
+class Frame:
+    """A template scope: the Python identifiers of the names it assigns."""
+
+    def __init__(self, parent: Frame | None, function: Function, toplevel: bool, ident: int):
+        self.parent = parent
+        self.function = function
+        self.toplevel = toplevel
+        self.ident = ident
+        self.symbols: dict[str, str] = {}
+        self.loop_symbols: set[str] = set()
+        self.block: str | None = parent.block if parent is not None else None
+        # Whether output here is dropped once the template has extended another
+        # (Jinja's require_output_check): the root scope and the scopes in it,
+        # but not macros, blocks or set blocks.
+        self.output_check: bool = parent.output_check if parent is not None else toplevel
+
+    def find(self, name: str) -> str | None:
+        """Return the identifier of an assigned name visible here, if any."""
+        frame: Frame | None = self
+        while frame is not None:
+            if name in frame.symbols:
+                return frame.symbols[name]
+            frame = frame.parent
+        return None
+
+    def declare(self, name: str) -> str:
+        """Assign ``name`` in this scope; return its Python identifier."""
+        ident = self.symbols.get(name)
+        if ident is None:
+            ident = self.symbols[name] = f"l_{self.ident}_{name}"
+        return ident
+
+    def visible(self) -> dict[str, str]:
+        """Every assigned name visible here, inner scopes first."""
+        result: dict[str, str] = {}
+        frame: Frame | None = self
+        while frame is not None:
+            for name, ident in frame.symbols.items():
+                result.setdefault(name, ident)
+            frame = frame.parent
+        return result
+
+
+def frame_loop_symbols(frame: Frame) -> set[str]:
+    """The identifiers of every LoopContext visible from ``frame``."""
+    symbols: set[str] = set()
+    current: Frame | None = frame
+    while current is not None:
+        symbols |= current.loop_symbols
+        current = current.parent
+    return symbols
