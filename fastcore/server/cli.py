@@ -117,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImproperlyConfigured as exc:
         print(f"fastcore: error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:
+        print(f"fastcore: error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

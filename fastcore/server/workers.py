@@ -20,8 +20,11 @@ __all__ = ["Supervisor"]
 logger = logging.getLogger("fastcore.server")
 
 # A worker that dies this soon after its start is failing at startup:
-# respawning it in a tight loop would only burn CPU.
+# respawning it in a tight loop would only burn CPU, so the supervisor waits
+# a little, and gives up after a few such deaths in a row.
 _MIN_WORKER_LIFETIME = 1.0
+_RESPAWN_BACKOFF = 0.5
+_MAX_QUICK_FAILURES = 3
 
 
 def _worker_main(app: Any, host: str, port: int, config: ServerConfig) -> None:
@@ -63,6 +66,8 @@ class Supervisor:
         self._processes: list[BaseProcess] = []
         self._started_at: dict[int, float] = {}
         self._stopping = False
+        self._quick_failures = 0
+        self.failed = False
         # NOTE: fork, not spawn: the app object (already imported) is inherited.
         self._context = multiprocessing.get_context("fork")
 
@@ -80,7 +85,12 @@ class Supervisor:
         self._stopping = True
 
     def run(self) -> None:
-        """Start the workers and supervise them until signalled, then drain."""
+        """Start the workers and supervise them until signalled, then drain.
+
+        Raises:
+            RuntimeError: Workers kept dying right after their start (the app
+                fails at startup); the error is in their log output.
+        """
         holder = bind_socket(self.host, self.port, reuse_port=True)
         self.port = holder.getsockname()[1]
         wake_read, wake_write = socket.socketpair()
@@ -102,6 +112,8 @@ class Supervisor:
             )
             self._supervise(wake_read)
             self._drain()
+            if self.failed:
+                raise RuntimeError("fastcore workers keep failing at startup (see the log)")
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -132,7 +144,15 @@ class Supervisor:
                     process.exitcode,
                 )
                 if lifetime < _MIN_WORKER_LIFETIME:
-                    time.sleep(_MIN_WORKER_LIFETIME)
+                    self._quick_failures += 1
+                    if self._quick_failures >= _MAX_QUICK_FAILURES:
+                        logger.error("workers keep failing at startup; stopping")
+                        self.failed = True
+                        self._stopping = True
+                        return
+                    time.sleep(_RESPAWN_BACKOFF)
+                else:
+                    self._quick_failures = 0
                 self._processes[index] = self._spawn()
 
     def _drain(self) -> None:

@@ -192,3 +192,44 @@ def test_a_killed_worker_is_replaced(tmp_path: Path) -> None:
         assert server.stop() == 0
     finally:
         server.kill()
+
+
+def test_workers_failing_at_startup_stop_the_supervisor(tmp_path: Path) -> None:
+    (tmp_path / "brokenapp.py").write_text(
+        textwrap.dedent(
+            """
+            class BrokenApp:
+                async def startup(self):
+                    raise RuntimeError("cannot reach the database")
+
+                async def shutdown(self):
+                    pass
+
+                def build_dispatch(self):
+                    raise AssertionError("never built")
+
+            app = BrokenApp()
+            """
+        )
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fastcore.server.cli",
+            "run",
+            "brokenapp:app",
+            "--port",
+            "0",
+            "--workers",
+            "2",
+        ],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "cannot reach the database" in result.stderr
+    assert "keep failing at startup" in result.stderr
