@@ -299,3 +299,16 @@ def test_long_static_paths_and_unusual_methods() -> None:
     assert router.match("MKCOL", "/a/1").endpoint == "m"
     assert router.match("get", "/a").status == 405  # methods are case-sensitive
     assert router.match("GET", "/a").allowed == ("OPTIONS", "PURGE")
+
+
+def test_many_static_siblings() -> None:
+    # Past a few dozen siblings a node switches from scanning to hashing.
+    router = Router()
+    for index in range(300):
+        router.add(f"/api/res{index}/{{item_id:int}}", index)
+    router.add("/api/res7x/{name}", "other")
+    router.freeze()
+    assert router.match("GET", "/api/res299/5").endpoint == 299
+    assert router.match("GET", "/api/res7/5").params == {"item_id": 5}
+    assert router.match("GET", "/api/res7x/5").endpoint == "other"
+    assert router.match("GET", "/api/res300/5").status == 404

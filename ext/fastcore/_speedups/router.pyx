@@ -63,6 +63,9 @@ cdef struct Segment:
 # Segment views live on the C stack up to this many; longer paths malloc.
 cdef enum:
     STACK_SEGMENTS = 48
+    # Up to this many static children a node scans signatures; above, it
+    # hashes the segment, so lookup cost never grows with the route count.
+    LINEAR_STATIC_CHILDREN = 64
     # The most parameters a route may have (fastcore.routing checks it first):
     # their values sit in a fixed array during the search.
     MAX_PARAMS = 32
@@ -373,12 +376,16 @@ cdef _Node _static_child(_Node node, Segment *seg):
     cdef Py_ssize_t count, i, length = seg.end - seg.start
     cdef unsigned long long wanted
     cdef object text
+    cdef PyObject *found
     if node.static_signatures == NULL:
         return None
     text = <object>seg.text
     wanted = _signature(length, PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text),
                                                seg.start) if length else 0)
     count = PyTuple_GET_SIZE(node.static_keys)
+    if count > LINEAR_STATIC_CHILDREN:
+        found = PyDict_GetItem(node.static, _text_of(seg))
+        return <_Node>found if found != NULL else None
     # PERF: a tight scan of (length, first character) signatures rejects
     # siblings without touching their strings; no str is allocated for the
     # segment and nothing is hashed (bench_router: github found).
@@ -455,7 +462,11 @@ cdef list _split_decoded(str path):
 
 
 cdef tuple _union_allowed(list leaves):
-    cdef set methods = set()
+    cdef set methods
+    # PERF: one matching leaf (the usual 405) already has its sorted tuple.
+    if len(leaves) == 1:
+        return (<_Leaf>leaves[0]).allowed
+    methods = set()
     for leaf in leaves:
         methods.update((<_Leaf>leaf).allowed)
     return tuple(sorted(methods))
