@@ -23,7 +23,13 @@ from collections.abc import Mapping, Sequence
 from fastcore.config import Settings
 from fastcore.exceptions import ImproperlyConfigured
 
-__all__ = ["MIN_SECRET_KEY_LENGTH", "SecuritySettings", "resolve_secret_keys", "secret_key_problem"]
+__all__ = [
+    "MIN_SECRET_KEY_LENGTH",
+    "SecuritySettings",
+    "debug_from_env",
+    "resolve_secret_keys",
+    "secret_key_problem",
+]
 
 logger = logging.getLogger("fastcore.security")
 
@@ -72,7 +78,8 @@ def secret_key_problem(key: str) -> str | None:
     return None
 
 
-def _env_debug(environ: Mapping[str, str]) -> bool:
+def debug_from_env(environ: Mapping[str, str]) -> bool:
+    """Read ``FASTCORE_DEBUG`` the way Settings does."""
     return environ.get("FASTCORE_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
@@ -99,7 +106,7 @@ def resolve_secret_keys(
     global _generated_key
     environ = os.environ if environ is None else environ
     if debug is None:
-        debug = _env_debug(environ)
+        debug = debug_from_env(environ)
     if secret_key is None:
         secret_key = environ.get("FASTCORE_SECRET_KEY", "")
     keys = [secret_key] if isinstance(secret_key, str) else list(secret_key)
