@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+import functools
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 import sqlalchemy.exc
@@ -94,11 +95,16 @@ class Compiled(NamedTuple):
     sql: str
     names: tuple[str, ...]
     defaults: dict[str, Any]
+    generated: dict[str, Callable[[], Any]]
 
     def args(self, params: Mapping[str, Any] | None) -> tuple[Any, ...]:
         """The positional driver arguments for ``params`` (values stay out of the SQL)."""
         if params is None:
             params = {}
+        if self.generated:
+            # Python-side column defaults (a timestamp, a UUID) of Core inserts
+            # and updates, computed per call as the ORM would.
+            params = {**{k: make() for k, make in self.generated.items()}, **params}
         try:
             return tuple(
                 params[name] if name in params else self.defaults[name] for name in self.names
@@ -136,7 +142,17 @@ class Compiler:
             )
         names = tuple(getattr(result, "positiontup", None) or ())
         defaults = {name: value for name, value in result.params.items() if value is not None}
-        return Compiled(sql, names, defaults)
+        generated: dict[str, Callable[[], Any]] = {}
+        prefetch = [(column, column.default) for column in getattr(result, "insert_prefetch", ())]
+        prefetch += [(column, column.onupdate) for column in getattr(result, "update_prefetch", ())]
+        for column, default in prefetch:
+            if default is None:
+                continue
+            if default.is_scalar:
+                defaults[column.key] = default.arg
+            elif default.is_callable:
+                generated[column.key] = functools.partial(default.arg, None)
+        return Compiled(sql, names, defaults, generated)
 
 
 class _Driver:
