@@ -457,11 +457,17 @@ cdef class HttpProtocol:
         return 0
 
     def _continue_parsing(self):
+        # Requests left in the parser when the in-flight limit was reached.
         if self.closed or self.parse_blocked:
             return
         self.batching = True
         try:
             self._process()
+        except BaseException:
+            _log.exception("unexpected error on an HTTP connection")
+            self.out.clear()
+            self.closed = True
+            self.transport.abort()
         finally:
             self.batching = False
         self._write_out()
