@@ -1,0 +1,126 @@
+"""Signing, constant-time comparison and secret-key handling, attacked directly."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from fastcore.exceptions import ImproperlyConfigured
+from fastcore.security import Signer, constant_time_compare, random_token, resolve_secret_keys
+from fastcore.security.keys import secret_key_problem
+from tests.security.helpers import OTHER_SECRET, SECRET
+
+
+def test_signed_value_round_trips_and_keeps_dots() -> None:
+    signer = Signer(SECRET, salt="test")
+    signed = signer.sign("user.42.admin")
+    assert signed.startswith("user.42.admin.")
+    assert signer.unsign(signed) == "user.42.admin"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda s: s.replace("user", "root", 1),  # changed value
+        lambda s: s[:-1] + ("A" if s[-1] != "A" else "B"),  # changed signature
+        lambda s: s.rsplit(".", 1)[0],  # signature dropped
+        lambda s: s.rsplit(".", 2)[0] + ".zzzzzz." + s.rsplit(".", 1)[1],  # changed time
+        lambda s: "",
+        lambda s: "...",
+    ],
+)
+def test_tampered_values_are_rejected(tamper) -> None:  # type: ignore[no-untyped-def]
+    signer = Signer(SECRET, salt="test")
+    assert signer.unsign(tamper(signer.sign("user"))) is None
+
+
+def test_a_signature_from_another_key_or_salt_is_rejected() -> None:
+    signed = Signer(OTHER_SECRET, salt="test").sign("user")
+    assert Signer(SECRET, salt="test").unsign(signed) is None
+    assert Signer(SECRET, salt="sessions").unsign(Signer(SECRET, salt="reset").sign("x")) is None
+
+
+def test_key_rotation_newest_signs_all_verify() -> None:
+    old = Signer(OTHER_SECRET, salt="test")
+    rotated = Signer([SECRET, OTHER_SECRET], salt="test")
+    assert rotated.unsign(old.sign("before")) == "before"
+    new_value = rotated.sign("after")
+    assert Signer(SECRET, salt="test").unsign(new_value) == "after"
+    assert old.unsign(new_value) is None  # the old key alone cannot verify new values
+
+
+def test_max_age_expires_values() -> None:
+    signer = Signer(SECRET, salt="test")
+    old = signer.sign("x", timestamp=time.time() - 120)
+    assert signer.unsign(old, max_age=60) is None
+    assert signer.unsign(old, max_age=300) == "x"
+    value, signed_at = signer.unsign_with_timestamp(old) or ("", 0)
+    assert value == "x" and abs(signed_at - (time.time() - 120)) < 2
+
+
+def test_objects_round_trip_and_reject_garbage() -> None:
+    signer = Signer(SECRET, salt="test")
+    assert signer.unsign_object(signer.sign_object({"a": [1, "b"]})) == {"a": [1, "b"]}
+    assert signer.unsign_object(signer.sign("not base64 json!")) is None
+
+
+def test_empty_keys_are_refused() -> None:
+    with pytest.raises(ValueError):
+        Signer("", salt="x")
+    with pytest.raises(ValueError):
+        Signer([], salt="x")
+
+
+def test_constant_time_compare_and_tokens() -> None:
+    assert constant_time_compare("abc", b"abc")
+    assert not constant_time_compare("abc", "abd")
+    assert not constant_time_compare("abc", "abcd")
+    tokens = {random_token() for _ in range(50)}
+    assert len(tokens) == 50 and all(len(token) >= 43 for token in tokens)
+    with pytest.raises(ValueError):
+        random_token(8)
+
+
+@pytest.mark.parametrize(
+    "key, weak",
+    [
+        ("", True),
+        ("short", True),
+        ("a" * 64, True),
+        ("changeme-" + "x1y2z3w4v5u6t7s8r9q0" * 2, True),
+        (SECRET, False),
+    ],
+)
+def test_weak_keys_are_named(key: str, weak: bool) -> None:
+    assert (secret_key_problem(key) is not None) is weak
+
+
+def test_production_refuses_a_missing_or_weak_key() -> None:
+    with pytest.raises(ImproperlyConfigured, match="FASTCORE_SECRET_KEY"):
+        resolve_secret_keys(None, debug=False, environ={})
+    with pytest.raises(ImproperlyConfigured, match="shorter"):
+        resolve_secret_keys("tiny", debug=False, environ={})
+
+
+def test_keys_come_from_the_environment_with_fallbacks() -> None:
+    environ = {"FASTCORE_SECRET_KEY": SECRET, "FASTCORE_SECRET_KEY_FALLBACKS": OTHER_SECRET}
+    assert resolve_secret_keys(environ=environ) == [SECRET, OTHER_SECRET]
+    assert resolve_secret_keys([SECRET], fallbacks=[OTHER_SECRET], environ={}) == [
+        SECRET,
+        OTHER_SECRET,
+    ]
+
+
+def test_debug_generates_a_key_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="fastcore.security"):
+        first = resolve_secret_keys(None, debug=True, environ={})
+        second = resolve_secret_keys(None, environ={"FASTCORE_DEBUG": "1"})
+    assert first == second and secret_key_problem(first[0]) is None
+    import fastcore.security.keys as keys
+
+    keys._generated_key = None
+    with caplog.at_level(logging.WARNING, logger="fastcore.security"):
+        resolve_secret_keys(None, debug=True, environ={})
+    assert "generated a random one" in caplog.text
