@@ -84,7 +84,11 @@ class CodeGenerator:
         self.bindings: dict[tuple[str, str], str] = {}
         self.blocks: dict[str, nodes.Block] = {}
         self.block_functions: list[list[tuple[int, str, int]]] = []
+        # An `extends` at the top level drops later output at compile time;
+        # one inside `if`/`for` guards later output at render time instead.
         self.extends_seen = False
+        self.dynamic_extends = 0
+        self.conditional_depth = 0
         self.in_root = False
         self.root_function: Function | None = None
 
@@ -162,9 +166,14 @@ class CodeGenerator:
         saved, saved_indent = self.capture(), self.indent
         self.indent = 1
         self.lines = list(prologue or ())
+        if parent_call and _has_extends(body):
+            self.line("parent_template = None")
         self.scope_body(frame, body)
         if parent_call and self.extends_seen:
             self.line("parent_template.root(ctx, w)")
+        elif parent_call and self.dynamic_extends:
+            self.line("if parent_template is not None:")
+            self.line("    parent_template.root(ctx, w)")
         generated = self.lines
         self.lines, self.indent = saved, saved_indent
         head = [(1, "resolve = ctx.resolve", self.lineno)] if frame.function.resolved else []
@@ -238,9 +247,24 @@ class CodeGenerator:
     def write(self, code: str, frame: Frame) -> None:
         self.line(f"{frame.function.writer}({code})")
 
+    def guarded(self, frame: Frame) -> bool:
+        """Open ``if parent_template is None:`` when output depends on a runtime extends."""
+        if self.dynamic_extends and frame.output_check:
+            self.line("if parent_template is None:")
+            self.indent += 1
+            return True
+        return False
+
     def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
         if self.suppressed(frame):
             return
+        if self.guarded(frame):
+            self._output(node, frame)
+            self.indent -= 1
+        else:
+            self._output(node, frame)
+
+    def _output(self, node: nodes.Output, frame: Frame) -> None:
         pieces: list[str] = []
         temporaries = 0
         for child in node.nodes:
@@ -281,6 +305,11 @@ class CodeGenerator:
         return None
 
     def visit_If(self, node: nodes.If, frame: Frame) -> None:
+        self.conditional_depth += 1
+        self._if(node, frame)
+        self.conditional_depth -= 1
+
+    def _if(self, node: nodes.If, frame: Frame) -> None:
         for index, (test, branch) in enumerate(node.branches):
             keyword_ = "if" if index == 0 else "elif"
             self.line(f"{keyword_} {self.expr(test, frame)}:", test.lineno)
@@ -517,7 +546,10 @@ class CodeGenerator:
         context = "ctx"
         if node.scoped:
             context = f"ctx.derived({self.locals_dict(frame)})"
+        guarded = frame.toplevel and self.guarded(frame)
         self.write_block_call(node.name, context, frame)
+        if guarded:
+            self.indent -= 1
 
     def write_block_call(self, name: str, context: str, frame: Frame) -> None:
         self.line(f"ctx.blocks[{name!r}][0]({context}, {frame.function.writer})")
@@ -527,15 +559,21 @@ class CodeGenerator:
         return "{" + items + "}"
 
     def visit_Extends(self, node: nodes.Extends, frame: Frame) -> None:
-        if not (frame.toplevel and self.in_root):
-            raise self.fail("extends is only supported at the top level of a template", node.lineno)
+        if frame.function is not self.root_function or not frame.toplevel:
+            raise self.fail("cannot use extend from a non top-level scope", node.lineno)
         if self.extends_seen:
             raise self.fail("extended multiple times", node.lineno)
+        if self.dynamic_extends:
+            self.line("if parent_template is not None:")
+            self.line("    raise TemplateRuntimeError('extended multiple times')")
         template = self.expr(node.template, frame)
         self.line(f"parent_template = environment.get_template({template}, {self.name!r})")
         self.line("for _name, _block in parent_template.blocks.items():")
         self.line("    ctx.blocks.setdefault(_name, []).append(_block)")
-        self.extends_seen = True
+        if frame.toplevel and not self.conditional_depth:
+            self.extends_seen = True
+        else:
+            self.dynamic_extends += 1
 
     def visit_Include(self, node: nodes.Include, frame: Frame) -> None:
         template = self.expr(node.template, frame)
@@ -724,6 +762,17 @@ class CodeGenerator:
         if passed is not None:
             args.insert(0, passed)
         return f"{ident}({', '.join(args)})"
+
+
+def _has_extends(body: list[nodes.Stmt]) -> bool:
+    stack: list[nodes.Node] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nodes.Extends):
+            return True
+        if not isinstance(node, (nodes.Macro, nodes.Block, nodes.CallBlock)):
+            stack.extend(child for child in iter_child_nodes(node) if isinstance(child, nodes.Stmt))
+    return False
 
 
 def _builtin_test(name: str) -> object:

@@ -57,6 +57,8 @@ def test_statement_structure() -> None:
         ("{% from 'x' import _p %}", "underline"),
         ("{{ x is defined is defined }}", "cannot chain multiple tests"),
         ("{% block a %}{% endblock %}{% block a %}{% endblock %}", "defined twice"),
+        ("{% for x in y %}{% extends 'a' %}{% endfor %}", "non top-level scope"),
+        ("{% extends 'a' %}{% extends 'b' %}", "extended multiple times"),
         ("{% macro m(caller) %}{% endmacro %}", 'caller" argument must be omitted'),
     ],
 )

@@ -637,4 +637,16 @@ FILE_CASES: list[tuple[str, str, str, dict[str, Any]]] = [
         "{% extends layout %}{% block content %}C{% endblock %}",
         {"layout": "base.html"},
     ),
+    (
+        "extends_conditional_on",
+        "ext_if.html",
+        "{% if flag %}{% extends 'base.html' %}{% endif %}pre{% block content %}X{% endblock %}post{% for i in items %}{{ i }}{% endfor %}{% include 'partial.html' %}",
+        {},
+    ),
+    (
+        "extends_conditional_off",
+        "ext_if2.html",
+        "{% if not flag %}{% extends 'base.html' %}{% endif %}pre{% block content %}X{% endblock %}post{% for i in items %}{{ i }}{% endfor %}",
+        {},
+    ),
 ]
