@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from fastcore.types import Message, Receive, Scope, Send
 from tests.integration.helpers import HttpReader, LiveServer, get, request
@@ -105,3 +109,56 @@ def test_asgi_app_without_lifespan_support(serve: Serve) -> None:
         response = HttpReader(sock).read_response()
     assert response.status == 204
     assert response.header("content-length") is None
+
+
+def test_receive_after_the_response_reports_disconnect(serve: Serve) -> None:
+    messages: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            raise RuntimeError("no lifespan here")
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+        messages.append((await asyncio.wait_for(receive(), 2))["type"])
+
+    server = serve(app, asgi=True)
+    with server.connect() as sock:
+        sock.sendall(get("/"))
+        assert HttpReader(sock).read_response().body == b"done"
+    for _ in range(200):
+        if messages:
+            break
+        time.sleep(0.01)
+    assert messages == ["http.disconnect"]
+
+
+def test_starlette_app_runs_on_the_fastcore_server(serve: Serve) -> None:
+    pytest.importorskip("starlette")
+    from starlette.applications import Starlette
+    from starlette.requests import Request as StarletteRequest
+    from starlette.responses import JSONResponse, StreamingResponse
+    from starlette.routing import Route
+
+    async def items(request: StarletteRequest) -> JSONResponse:
+        payload = await request.json()
+        return JSONResponse({"items": payload, "path": request.url.path})
+
+    async def stream(request: StarletteRequest) -> StreamingResponse:
+        async def parts() -> Any:
+            for part in (b"a", b"b", b"c"):
+                yield part
+
+        return StreamingResponse(parts(), media_type="text/plain")
+
+    app = Starlette(routes=[Route("/items", items, methods=["POST"]), Route("/s", stream)])
+    server = serve(app, asgi=True)
+    with server.connect() as sock:
+        reader = HttpReader(sock)
+        sock.sendall(request("POST", "/items", b"[1, 2]", "Content-Type: application/json"))
+        response = reader.read_response()
+        assert response.status == 200
+        assert response.body == b'{"items":[1,2],"path":"/items"}'
+        sock.sendall(get("/s") + get("/nope"))
+        assert reader.read_response().body == b"abc"
+        assert reader.read_response().status == 404
