@@ -72,9 +72,9 @@ def test_route_override_and_handler_headers_win() -> None:
         return csp_nonce()
 
     client = TestClient(app)
-    embed = client.get("/embed").headers
-    assert "x-frame-options" not in embed
-    assert embed["content-security-policy"] == "frame-ancestors https://partner.example"
+    embedded = client.get("/embed").headers
+    assert "x-frame-options" not in embedded
+    assert embedded["content-security-policy"] == "frame-ancestors https://partner.example"
     assert client.get("/own").headers.getlist("x-frame-options") == ["SAMEORIGIN"]
     assert client.get("/nonce").headers["content-security-policy"] == "default-src 'self'"
 
