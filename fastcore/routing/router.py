@@ -51,6 +51,10 @@ from fastcore.routing.urls import URLBuildError, build_path
 
 __all__ = ["Route", "RouteMatch", "Router"]
 
+#: The most parameters one pattern may have (the compiled search keeps them
+#: in a fixed-size array).
+MAX_PARAMS = 32
+
 # RFC 9110 section 9.1: a method is a token.
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
@@ -203,6 +207,8 @@ class Router:
     ) -> Route:
         if self._tree is not None:
             raise RouteError(f"cannot add {parsed.pattern!r}: the router is frozen")
+        if len(parsed.params) > MAX_PARAMS:
+            raise RouteError(f"route {parsed.pattern!r} has more than {MAX_PARAMS} parameters")
         route = Route(parsed, endpoint, _normalize_methods(methods, parsed.pattern), name)
         self._check_converters(route)
         self._check_name(route)

@@ -233,3 +233,13 @@ def test_dump_does_not_depend_on_registration_order() -> None:
         router.freeze()
         dumps.add(router.dump())
     assert len(dumps) == 1
+
+
+def test_too_many_parameters() -> None:
+    router = Router()
+    router.add("/" + "/".join(f"{{p{i}:int}}" for i in range(32)), "ok")
+    with pytest.raises(RouteError, match="more than 32 parameters"):
+        router.add("/x/" + "/".join(f"{{p{i}}}" for i in range(33)), "too many")
+    router.freeze()
+    path = "/" + "/".join(str(i) for i in range(32))
+    assert router.match("GET", path).params == {f"p{i}": i for i in range(32)}

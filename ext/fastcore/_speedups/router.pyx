@@ -8,11 +8,16 @@
 # branch still lets a parameter branch match; cost is bounded by the path's
 # segment count and the branching at each level, never by the route count.
 #
+# A lookup never splits the path into strs: segments are (start, end) views
+# into the request path, compared in place with static children and parsed in
+# place by the int/float/uuid/slug converters. Only a path holding "%" is
+# split and decoded first, one segment at a time, so "%2F" stays inside its
+# segment. Values are made into objects only for the route that matches.
+#
 # Docstrings live in fastcore/_speedups/router.pyi; comments here say why.
 
 cimport cython
 from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
-from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
@@ -80,8 +85,12 @@ cdef struct SearchState:
     PyObject *decoded           # borrowed list of decoded segments, or NULL
     PyObject *target            # borrowed _Target (the tree owns it), once found
     PyObject *matched           # owned list of leaves matching the path but not the method
+    Segment *segments           # the path's segment views
     Py_ssize_t count            # values held
-    PyObject *values[MAX_PARAMS]    # owned: converted values on the current branch
+    # Owned converted values on the current branch; NULL stands for the
+    # segment's own text, made into a str only on success.
+    PyObject *values[MAX_PARAMS]
+    Py_ssize_t sources[MAX_PARAMS]  # the segment index of each value
 
 # The methods a leaf answers through a C array instead of a dict lookup.
 cdef enum:
@@ -130,6 +139,10 @@ cdef inline PyObject *_target_for(_Leaf leaf, str method, int index):
 # A unique sentinel: converters return it instead of raising on a mismatch,
 # because exceptions cost microseconds on a path that fails often.
 cdef object _NO_MATCH = object()
+# Another: the value is the segment's text itself. PERF: the str is only made
+# once the whole route has matched, so misses and backtracking allocate
+# nothing (bench_router: github 404).
+cdef object _SEGMENT_TEXT = object()
 
 
 @cython.final
@@ -328,13 +341,13 @@ cdef object _convert_slug(Segment *seg):
         if not (_is_digit(c) or (c >= 97 and c <= 122) or (c >= 65 and c <= 90)
                 or c == 45 or c == 95):     # '-' '_'
             return _NO_MATCH
-    return _text_of(seg)
+    return _SEGMENT_TEXT
 
 
 cdef object _convert(_Edge edge, Segment *seg):
     # Every caller has already refused the empty segment.
     if edge.kind == KIND_STR:
-        return _text_of(seg)
+        return _SEGMENT_TEXT
     if edge.kind == KIND_INT:
         return _convert_int(seg)
     if edge.kind == KIND_FLOAT:
@@ -479,8 +492,11 @@ cdef dict _build_params(_Target target, SearchState *state):
         return {}
     params = {}
     for i in range(state.count):
-        PyDict_SetItem(params, <object>PyTuple_GET_ITEM(target.names, i),
-                       <object>state.values[i])
+        name = <object>PyTuple_GET_ITEM(target.names, i)
+        if state.values[i] == NULL:
+            PyDict_SetItem(params, name, _text_of(&state.segments[state.sources[i]]))
+        else:
+            PyDict_SetItem(params, name, <object>state.values[i])
     return params
 
 
@@ -746,6 +762,7 @@ cdef RouteMatch _search_tree(RadixTree tree, str method, int method_index, str r
     state.target = NULL
     state.matched = NULL
     state.count = 0
+    state.segments = segments
     try:
         if _search(<_Node>tree._root, segments, 0, count, &state):
             target = <_Target>state.target
@@ -777,9 +794,13 @@ cdef str _toggle_trailing_slash(str path):
     return path + "/"
 
 
-cdef inline void _push(SearchState *state, object value) noexcept:
-    Py_INCREF(value)
-    state.values[state.count] = <PyObject *>value
+cdef inline void _push(SearchState *state, object value, Py_ssize_t source) noexcept:
+    if value is _SEGMENT_TEXT:
+        state.values[state.count] = NULL
+    else:
+        Py_INCREF(value)
+        state.values[state.count] = <PyObject *>value
+    state.sources[state.count] = source
     state.count += 1
 
 
@@ -809,7 +830,7 @@ cdef bint _search(_Node node, Segment *segments, Py_ssize_t index, Py_ssize_t co
             value = _convert(edge, seg)
             if value is _NO_MATCH:
                 continue
-            _push(state, value)
+            _push(state, value, index)
             if _search(edge.child, segments, index + 1, count, state):
                 return True
             _pop(state)
@@ -821,7 +842,7 @@ cdef bint _search(_Node node, Segment *segments, Py_ssize_t index, Py_ssize_t co
         else:
             rest = "/".join((<list>state.decoded)[index:])
         if _is_safe_relative(rest):
-            _push(state, rest)
+            _push(state, rest, index)
             if _arrive(node.path_edge.child.leaf, state):
                 return True
             _pop(state)
