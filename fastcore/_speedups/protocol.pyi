@@ -28,7 +28,9 @@ class ServerState:
     config: ServerConfig
     shutting_down: bool
 
-    def __init__(self, config: ServerConfig, loop: asyncio.AbstractEventLoop | None = None) -> None: ...
+    def __init__(
+        self, config: ServerConfig, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None: ...
     @property
     def connection_count(self) -> int:
         """The number of open connections."""

@@ -13,7 +13,6 @@ from cpython.ref cimport PyObject, Py_XDECREF
 
 from fastcore._speedups.http_parser cimport (
     EVENT_BODY,
-    EVENT_END,
     EVENT_HEAD,
     EVENT_NEED_DATA,
     HttpRequestParser,
