@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware.base import Handler, Middleware
 from fastcore.middleware.errors import default_error_response
+from fastcore.security.aio import run_in_task
 from fastcore.security.routes import endpoint_for, get_option, routes_with_option, set_option
 
 if TYPE_CHECKING:
@@ -201,6 +202,9 @@ class RedisRateLimitStorage:
 
     async def hit(self, key: str, limit: Limit, strategy: Strategy) -> RateLimitResult:
         """Run the strategy's script on the key."""
+        return await run_in_task(self._hit(key, limit, strategy))
+
+    async def _hit(self, key: str, limit: Limit, strategy: Strategy) -> RateLimitResult:
         period_ms = limit.period * 1000
         if strategy == "fixed-window":
             count, ttl = await self._fixed(keys=[f"{self.prefix}fw:{key}"], args=[period_ms])

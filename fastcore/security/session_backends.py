@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, Protocol
 
 import orjson
 
+from fastcore.security.aio import run_in_task
 from fastcore.security.crypto import b64decode, b64encode
 from fastcore.security.signing import Signer
 
@@ -204,13 +205,13 @@ class RedisSessionStore:
 
     async def get(self, key: str) -> bytes | None:
         """GET the session's key."""
-        value = await self.client.get(self.prefix + key)
+        value = await run_in_task(self.client.get(self.prefix + key))
         return None if value is None else bytes(value)
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
         """SET the key with an expiry (EX)."""
-        await self.client.set(self.prefix + key, value, ex=max(1, ttl))
+        await run_in_task(self.client.set(self.prefix + key, value, ex=max(1, ttl)))
 
     async def delete(self, key: str) -> None:
         """DEL the key."""
-        await self.client.delete(self.prefix + key)
+        await run_in_task(self.client.delete(self.prefix + key))
