@@ -17,6 +17,7 @@ from fastcore.orm.fastpath import Row as Row
 from fastcore.orm.models import IdMixin as IdMixin
 from fastcore.orm.models import Model as Model
 from fastcore.orm.models import TimestampMixin as TimestampMixin
+from fastcore.orm.models import UTCDateTime as UTCDateTime
 from fastcore.orm.models import UUIDMixin as UUIDMixin
 from fastcore.orm.pagination import Page as Page
 from fastcore.orm.pagination import paginate as paginate
@@ -39,6 +40,7 @@ __all__ = [
     "Row",
     "SyncSession",
     "TimestampMixin",
+    "UTCDateTime",
     "UUIDMixin",
     "bulk_insert",
     "exists",

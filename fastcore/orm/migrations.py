@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from fastcore.exceptions import ImproperlyConfigured
+from fastcore.orm.models import UTCDateTime
 
 if TYPE_CHECKING:
     from fastcore.orm.database import Database
@@ -200,6 +201,13 @@ def _run_connected(database: Database, work: Callable[[Connection], Any]) -> Any
     raise RuntimeError("migration commands block: call them through asyncio.to_thread")
 
 
+def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+    # Scripts stay plain SQLAlchemy: they must not import fastcore to run.
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_environment() -> None:
     """The body of the generated ``env.py``: run Alembic against the Database."""
     from alembic import context
@@ -212,6 +220,7 @@ def run_environment() -> None:
         )
     options: dict[str, Any] = {
         "target_metadata": database.metadata,
+        "render_item": _render_item,
         "compare_type": True,
         # SQLite alters tables by copying them; batch mode does that for us.
         "render_as_batch": database.backend == "sqlite",

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, func
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["IdMixin", "Model", "TimestampMixin", "UUIDMixin", "NAMING_CONVENTION"]
+__all__ = ["NAMING_CONVENTION", "IdMixin", "Model", "TimestampMixin", "UTCDateTime", "UUIDMixin"]
 
 #: Constraint names that Alembic can diff and drop on every backend (SQLite
 #: and PostgreSQL name unnamed constraints differently, which breaks downgrades).
@@ -63,6 +64,34 @@ class UUIDMixin:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4, sort_order=-1)
 
 
+class UTCDateTime(TypeDecorator[datetime.datetime]):
+    """A timezone-aware datetime stored in UTC, read back aware on every backend.
+
+    SQLite has no time zones and hands back naive values, which then cannot be
+    compared with ``datetime.now(UTC)``; this type makes both backends agree.
+    A naive value given to it is taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: datetime.datetime | None, dialect: Dialect
+    ) -> datetime.datetime | None:
+        """Normalize to UTC before storing."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=datetime.UTC)
+        return value.astimezone(datetime.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime.datetime | None:
+        """Attach UTC to what SQLite returns naive."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=datetime.UTC)  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return]
+
+
 def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
@@ -75,8 +104,8 @@ class TimestampMixin:
     """
 
     created_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime(timezone=True), default=_utcnow, server_default=func.now()
+        UTCDateTime(), default=_utcnow, server_default=func.now()
     )
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime(timezone=True), default=_utcnow, onupdate=_utcnow, server_default=func.now()
+        UTCDateTime(), default=_utcnow, onupdate=_utcnow, server_default=func.now()
     )

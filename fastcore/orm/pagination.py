@@ -136,8 +136,9 @@ async def paginate(
     Raises:
         BadRequest: ``page`` or ``size`` in the query is not a positive integer.
     """
-    if default_size < 1 or max_size < default_size:
-        raise ImproperlyConfigured("paginate needs 1 <= default_size <= max_size")
+    if default_size < 1 or max_size < 1:
+        raise ImproperlyConfigured("paginate needs default_size >= 1 and max_size >= 1")
+    default_size = min(default_size, max_size)
     if page is None:
         page = _positive_int(request, "page", 1) if request is not None else 1
     if size is None:

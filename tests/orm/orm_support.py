@@ -9,18 +9,18 @@ import uuid
 from typing import Any
 
 from sqlalchemy import MetaData, String
-from sqlalchemy.ext.asyncio import AsyncAttrs
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from fastcore.orm import Database, IdMixin, TimestampMixin
+from fastcore.orm import Database, IdMixin, Model, TimestampMixin
 from fastcore.orm.models import NAMING_CONVENTION
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
-class Base(AsyncAttrs, DeclarativeBase):
-    """The test models' own metadata, so tests never touch the app's tables."""
+class Base(Model):
+    """fastcore's Model with its own metadata, so tests never touch the app's tables."""
 
+    __abstract__ = True
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
