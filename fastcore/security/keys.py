@@ -36,7 +36,7 @@ logger = logging.getLogger("fastcore.security")
 #: The shortest key accepted in production (32 characters of a random token).
 MIN_SECRET_KEY_LENGTH = 32
 
-_PLACEHOLDERS = ("changeme", "change-me", "secret", "insecure", "password", "example", "xxxx")
+_PLACEHOLDERS = ("changeme", "change-me", "change_me", "insecure", "placeholder", "xxxxxx")
 
 _generated_key: str | None = None
 
