@@ -1,19 +1,38 @@
-"""The demo app: an HTML page, a JSON endpoint and typed route parameters.
+"""The demo app: an HTML page, a JSON endpoint, typed route parameters and notes in a database.
 
 Run it with ``python -m examples.demo`` (or ``fastcore run examples.demo.app:app``).
+The notes live in a SQLite file in the system's temporary directory (or in
+``DATABASE_URL``), created at startup, so the demo needs no setup.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
+import tempfile
 import uuid
 from pathlib import Path
+from urllib.parse import parse_qs
 
-from fastcore import App, PlainTextResponse, Request, RouteGroup, Settings, abort
+from sqlalchemy import select
+
+from examples.demo.models import MAX_NOTE_LENGTH, Note
+from fastcore import App, PlainTextResponse, RedirectResponse, Request, RouteGroup, Settings, abort
+from fastcore.orm import Database, paginate
 
 HERE = Path(__file__).parent
+DEMO_DATABASE = Path(tempfile.gettempdir()) / "fastcore-demo.sqlite3"
 
 app = App(settings=Settings.from_env(template_folders=[str(HERE / "templates")]))
+database = Database(os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{DEMO_DATABASE}")
+database.init_app(app)
+
+
+@app.on_startup
+async def create_tables() -> None:
+    """Create the demo's tables on first start (a real app would use migrations)."""
+    await database.create_all()
+
 
 api = RouteGroup("/api", name="api")
 
@@ -65,6 +84,39 @@ def item(item_id: uuid.UUID):
 async def echo(request: Request):
     """Echo a JSON body back; malformed JSON answers 400."""
     return {"received": await request.json()}
+
+
+async def render_notes(request: Request, text: str = "", error: str = "", status: int = 200):
+    """The notes page: the form, then one page of notes, newest first."""
+    page = await paginate(
+        request.db, select(Note).order_by(Note.id.desc()), request=request, default_size=20
+    )
+    return app.render(
+        "notes.html",
+        status_code=status,
+        page=page,
+        text=text,
+        error=error,
+        max_length=MAX_NOTE_LENGTH,
+    )
+
+
+@app.get("/notes", name="notes")
+async def list_notes(request: Request):
+    """List the notes (paginated with ``?page=``) under a form to add one."""
+    return await render_notes(request)
+
+
+@app.post("/notes", name="create_note")
+async def create_note(request: Request):
+    """Add a note from the form, then redirect back to the list (303, post/redirect/get)."""
+    form = parse_qs(await request.text(), keep_blank_values=True)
+    text = form.get("text", [""])[0].strip()
+    if not text or len(text) > MAX_NOTE_LENGTH:
+        error = f"A note needs 1 to {MAX_NOTE_LENGTH} characters."
+        return await render_notes(request, text=text, error=error, status=422)
+    request.db.add(Note(text=text))
+    return RedirectResponse(app.url_for("notes"), status_code=303)
 
 
 app.include(api)

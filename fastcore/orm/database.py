@@ -164,6 +164,7 @@ class Database:
 
     async def disconnect(self) -> None:
         """Close every pooled connection (called at app shutdown)."""
+        self.loop = None
         if self._fast is not None:
             await self._fast.close()
             self._fast = None

@@ -55,7 +55,12 @@ class DatabaseSessionMiddleware(Middleware):
 
     async def __call__(self, request: Request) -> Response:
         """Run the request inside its own session."""
-        session = self.database.new_session()
+        database = self.database
+        if database.loop is None:
+            # Startup did not run (a test client used without "with"): the
+            # engine is created now; it opens connections only when used.
+            await database.connect()
+        session = database.new_session()
         request.db = session
         try:
             try:
