@@ -120,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as exc:
         print(f"fastcore: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        # Most often the address is in use or not local.
+        print(f"fastcore: error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -86,15 +86,24 @@ class Server:
         self._started = False
 
     async def start(self) -> None:
-        """Run the app's startup, then listen; :attr:`port` is the bound port."""
+        """Bind, run the app's startup, then listen; :attr:`port` is the bound port.
+
+        Raises:
+            OSError: The address cannot be bound (checked before the startup
+                hooks run, so they never run for nothing).
+        """
         loop = asyncio.get_running_loop()
-        await self.app.startup()
+        sock = self.sock or bind_socket(self.host, self.port, reuse_port=self.reuse_port)
+        try:
+            await self.app.startup()
+        except BaseException:
+            sock.close()
+            raise
         self._started = True
         dispatch = self.app.build_dispatch()
         request_class = getattr(self.app, "request_class", None)
         state = ServerState(self.config, loop)
         self.state = state
-        sock = self.sock or bind_socket(self.host, self.port, reuse_port=self.reuse_port)
         if request_class is None:
             factory: Callable[[], HttpProtocol] = lambda: HttpProtocol(dispatch, state)  # noqa: E731
         else:

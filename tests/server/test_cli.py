@@ -123,3 +123,16 @@ def test_run_serves_the_app_with_access_log_and_stops_on_sigint(app_dir: Path) -
             process.wait()
         assert process.stderr is not None
         process.stderr.close()
+
+
+def test_run_on_a_port_in_use_fails_cleanly(
+    app_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["run", "cliapp:app", "--port", str(port)]) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
