@@ -377,3 +377,36 @@ def test_eager_dispatch_and_the_current_task(eager: bool) -> None:
     run(main)
     # Eagerly, the first step runs outside any Task; a Task takes over after.
     assert seen == ([False, True] if eager else [True, True])
+
+
+@pytest.mark.parametrize("suspend", [False, True])
+def test_no_reference_leak_per_request(suspend: bool) -> None:
+    import gc
+    import sys
+
+    response = PlainTextResponse("shared")
+
+    async def shared(request: Any) -> Response:
+        if suspend:
+            await asyncio.sleep(0)
+        return response
+
+    async def main() -> None:
+        protocol, transport = connect(shared)
+        for _ in range(50):  # warm up caches and freelists
+            protocol.data_received(get("/"))
+        await settle()
+        gc.collect()
+        before = sys.getrefcount(response), len(gc.get_objects())
+        for _ in range(500):
+            protocol.data_received(get("/"))
+            if suspend:
+                await settle()
+        await settle()
+        transport.writes.clear()
+        gc.collect()
+        after = sys.getrefcount(response), len(gc.get_objects())
+        assert after[0] == before[0]
+        assert after[1] - before[1] < 50
+
+    run(main)
