@@ -576,7 +576,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up per start")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1 round of 2 s")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 1 round of 2 s, quiet wait 2 s at most"
+    )
     parser.add_argument("--server-core", type=int, default=0)
     parser.add_argument("--wrk-core", type=int, default=1)
     parser.add_argument("--startup-timeout", type=float, default=20.0)
@@ -601,6 +603,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.duration, args.warmup = 1, 2.0, 0.5
+        args.quiet_wait = min(args.quiet_wait, 2.0)
     return args
 
 
