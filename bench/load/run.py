@@ -572,16 +572,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=",".join(SERVERS),
         help=f"comma-separated, from: {', '.join(SERVERS)} (default: all)",
     )
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians)")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--connections", type=int, default=64, help="wrk -c")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up per start")
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 1 round of 2 s, quiet wait 2 s at most"
     )
-    parser.add_argument("--server-core", type=int, default=0)
-    parser.add_argument("--wrk-core", type=int, default=1)
-    parser.add_argument("--startup-timeout", type=float, default=20.0)
+    parser.add_argument("--server-core", type=int, default=0, help="CPU the server runs on")
+    parser.add_argument("--wrk-core", type=int, default=1, help="CPU wrk runs on")
+    parser.add_argument(
+        "--startup-timeout", type=float, default=20.0, help="seconds to wait for an answer"
+    )
     parser.add_argument(
         "--time-limit", type=float, default=30.0, help="minutes; later runs are skipped"
     )
