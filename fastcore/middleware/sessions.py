@@ -65,7 +65,7 @@ class Session(MutableMapping[str, Any]):
     set ``session.modified = True`` after doing so.
     """
 
-    __slots__ = ("_data", "id", "created", "saved_at", "modified", "new", "_stale_ids")
+    __slots__ = ("_data", "_id", "created", "saved_at", "modified", "new", "_stale_ids")
 
     def __init__(
         self,
@@ -76,12 +76,20 @@ class Session(MutableMapping[str, Any]):
         saved_at: float = 0.0,
     ) -> None:
         self._data: dict[str, Any] = data if data is not None else {}
-        self.id = session_id or _new_id()
+        # PERF: a new session's id is drawn only if it is ever saved or read.
+        self._id = session_id
         self.created = time.time() if created is None else created
         self.saved_at = saved_at
         self.new = session_id is None
         self.modified = False
         self._stale_ids: list[str] = []
+
+    @property
+    def id(self) -> str:
+        """The session's random id (drawn on first use for a new session)."""
+        if self._id is None:
+            self._id = _new_id()
+        return self._id
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -113,9 +121,9 @@ class Session(MutableMapping[str, Any]):
         An attacker who planted a session id before the login (session
         fixation) is left holding an id that no longer exists.
         """
-        if not self.new:
-            self._stale_ids.append(self.id)
-        self.id = _new_id()
+        if not self.new and self._id is not None:
+            self._stale_ids.append(self._id)
+        self._id = _new_id()
         self.new = True
         self.modified = True
 
@@ -207,7 +215,11 @@ class SessionMiddleware(Middleware):
 
     async def __call__(self, request: Request) -> Response:
         """Load the session, call the handler, then save or drop the session."""
-        cookie = request.cookies.get(self.cookie_name) if "cookie" in request.headers else None
+        cookie = None
+        for name, _ in request.raw_headers:
+            if name == b"cookie":
+                cookie = request.cookies.get(self.cookie_name)
+                break
         session = None
         if cookie:
             record = await self.backend.load(cookie, self.idle_timeout)
@@ -231,7 +243,6 @@ class SessionMiddleware(Middleware):
     ) -> None:
         for stale in session.stale_ids:
             await self.backend.delete(stale)
-        now = time.time()
         if not session:
             if had_cookie and (session.modified or session.new):
                 # Emptied, or the cookie was forged/expired: tell the browser to drop it.
@@ -244,6 +255,7 @@ class SessionMiddleware(Middleware):
                     samesite=self.samesite,
                 )
             return
+        now = time.time()
         refresh = self.idle_timeout is not None and now - session.saved_at > self.idle_timeout / 2
         if not (session.modified or session.new or refresh):
             return

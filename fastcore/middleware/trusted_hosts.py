@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
+from fastcore._speedups.http_parser import RequestHead
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware.base import Handler, Middleware
 from fastcore.middleware.errors import default_error_response
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 __all__ = ["TrustedHostMiddleware", "host_without_port"]
 
 logger = logging.getLogger("fastcore.security")
+
+_raw_host = cast(Any, RequestHead).host.__get__
+
+#: How many distinct Host values the verdict cache remembers.
+_CACHE_SIZE = 256
 
 
 def host_without_port(host: str) -> str:
@@ -55,6 +61,9 @@ class TrustedHostMiddleware(Middleware):
         for host in self.exact:
             if host != "*" and ("*" in host or "/" in host or " " in host):
                 raise ImproperlyConfigured(f"invalid allowed host pattern {host!r}")
+        # PERF: a verdict per raw Host value, so the common case is one dict
+        # lookup (bench/micro/test_bench_middleware.py).
+        self._verdicts: dict[bytes, bool] = {}
 
     def is_allowed(self, host: str) -> bool:
         """Tell whether a Host header value names a served host."""
@@ -65,7 +74,15 @@ class TrustedHostMiddleware(Middleware):
 
     async def __call__(self, request: Request) -> Response:
         """Answer 400 to a request for an unknown host, pass the others on."""
-        if not self.allow_any and not self.is_allowed(request.host):
+        if self.allow_any:
+            return await self.next(request)
+        raw: bytes = _raw_host(request)
+        allowed = self._verdicts.get(raw)
+        if allowed is None:
+            allowed = self.is_allowed(raw.decode("latin-1"))
+            if len(self._verdicts) < _CACHE_SIZE:
+                self._verdicts[raw] = allowed
+        if not allowed:
             logger.warning("refused request for untrusted host %r", request.host)
             return default_error_response(request, 400, "Invalid Host header")
         return await self.next(request)
