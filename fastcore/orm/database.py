@@ -25,7 +25,6 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 from sqlalchemy.pool import StaticPool
@@ -34,6 +33,7 @@ from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware.errors import default_error_response
 from fastcore.orm.fastpath import FastConnection, FastPath, Query, Row
 from fastcore.orm.models import Model
+from fastcore.orm.session import RequestSession
 
 if TYPE_CHECKING:
     from fastcore.app import App
@@ -119,7 +119,7 @@ class Database:
         self.retry_after = retry_after
         self.engine_options = dict(engine_options or {})
         self._engine: AsyncEngine | None = None
-        self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._engine_for_sessions: AsyncEngine | None = None
         self._fast: FastPath | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -158,9 +158,7 @@ class Database:
         # NOTE: expire_on_commit=False: after the request commits, reading an
         # attribute must not start implicit I/O, which asyncio cannot do.
         self.loop = asyncio.get_running_loop()
-        self._sessionmaker = async_sessionmaker(
-            engine, expire_on_commit=False, info={"fastcore.loop": self.loop}
-        )
+        self._engine_for_sessions = engine
 
     async def disconnect(self) -> None:
         """Close every pooled connection (called at app shutdown)."""
@@ -170,7 +168,7 @@ class Database:
             self._fast = None
         if self._engine is not None:
             engine, self._engine = self._engine, None
-            self._sessionmaker = None
+            self._engine_for_sessions = None
             await engine.dispose()
 
     async def __aenter__(self) -> Database:
@@ -211,12 +209,17 @@ class Database:
 
     # -- ORM sessions --------------------------------------------------------
 
-    def new_session(self) -> AsyncSession:
-        """A new :class:`AsyncSession` (the caller commits and closes it)."""
-        if self._sessionmaker is None:
-            self.engine  # noqa: B018 - raises the "not connected" error
-        assert self._sessionmaker is not None  # for mypy: set together with the engine
-        return self._sessionmaker()
+    def new_session(self) -> RequestSession:
+        """A new :class:`AsyncSession` (the caller commits and closes it).
+
+        It connects on first use, and builds its inner ORM session then too.
+        """
+        engine = self._engine_for_sessions
+        if engine is None:
+            engine = self.engine  # raises the "not connected" error
+        # PERF: built directly rather than through async_sessionmaker, whose
+        # option merging costs more than the (deferred) session itself.
+        return RequestSession(engine, expire_on_commit=False, info={"fastcore.loop": self.loop})
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

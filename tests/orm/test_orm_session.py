@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fastcore import App, Request, abort
 from fastcore.orm import Database, get_or_404, sync_session
@@ -143,12 +144,18 @@ def test_sync_session_refuses_the_event_loop_thread(target: Target) -> None:
 def test_requests_without_database_use_take_no_connection(target: Target) -> None:
     app, database = build_app(target, pool_size=1, max_overflow=0, pool_timeout=0.5)
 
+    sessions: list[Any] = []
+
     @app.get("/plain")
-    async def plain():
-        return {"ok": True}
+    async def plain(request: Request):
+        sessions.append(request.db)
+        return {"ok": isinstance(request.db, AsyncSession)}
 
     with TestClient(app) as client:
         assert client.get("/plain").json() == {"ok": True}
+        assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert not sessions[0].was_used  # the ORM session was never even built
+        assert client.get("/items/names").status_code == 200
         assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
