@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ class Run(Protocol):
     wrk_cpu_seconds: float
     other_load_on_server_core: float
     server_core_idle: float
+    top_others: list[str]
     latency_p50_ms: float | None
     latency_p99_ms: float | None
     non_2xx: int
@@ -209,9 +211,17 @@ def _saturation_warnings(
         found = []
         if contended:
             shares = ", ".join(f"{name} {share:.0%}" for name, share in contended.items())
+            culprits = Counter(
+                entry.rsplit(" ", 1)[0]
+                for workload in contended
+                for run in good_runs(results, server, workload)
+                for entry in run.top_others
+            )
+            named = ", ".join(label for label, _ in culprits.most_common(3))
             found.append(
-                f"other processes used the server's core ({shares}); raw req/s "
-                "understates it, compare req/s per CPU-second"
+                f"other processes used the server's core ({shares}"
+                + (f"; busiest: {named}" if named else "")
+                + "); raw req/s understates it, compare req/s per CPU-second"
             )
         if unsaturated:
             shares = ", ".join(f"{name} {share:.0%}" for name, share in unsaturated.items())

@@ -92,6 +92,8 @@ class RunResult:
     other_load_on_server_core: float = 0.0
     server_core_idle: float = 0.0
     quiet_wait_seconds: float = 0.0
+    #: The other processes that used the most CPU during the run (any core).
+    top_others: list[str] = field(default_factory=list)
     latency_p50_ms: float | None = None
     latency_p99_ms: float | None = None
     non_2xx: int = 0
@@ -193,6 +195,37 @@ def tree_cpu_seconds(pid: int) -> float:
             continue
         total += times.user + times.system + times.children_user + times.children_system
     return total
+
+
+def cpu_by_process(exclude: set[int]) -> dict[tuple[int, float], tuple[str, float]]:
+    """Return CPU seconds per live process, keyed by (pid, start time)."""
+    usage = {}
+    for proc in psutil.process_iter(["name", "cmdline", "cpu_times", "create_time"]):
+        info = proc.info
+        if proc.pid in exclude or info["cpu_times"] is None:
+            continue
+        name = info["name"] or "?"
+        # A short label: the interpreter and its script or module, else the name.
+        args = [arg for arg in (info["cmdline"] or [])[1:] if not arg.startswith("-")]
+        label = f"{name} {Path(args[0]).name}" if args else name
+        times = info["cpu_times"]
+        usage[(proc.pid, info["create_time"])] = (label, times.user + times.system)
+    return usage
+
+
+def top_cpu_users(
+    before: dict[tuple[int, float], tuple[str, float]],
+    after: dict[tuple[int, float], tuple[str, float]],
+    count: int = 3,
+) -> list[str]:
+    """Name the ``count`` processes that gained the most CPU time in between."""
+    gains = []
+    for key, (label, seconds) in after.items():
+        gained = seconds - before.get(key, (label, 0.0))[1]
+        if gained >= 0.05:
+            gains.append((gained, label))
+    gains.sort(reverse=True)
+    return [f"{label} {gained:.1f}s" for gained, label in gains[:count]]
 
 
 def core_busy_seconds(core: int) -> tuple[float, float]:
@@ -463,6 +496,12 @@ def bench_server(
             result.quiet_wait_seconds = wait_for_quiet_core(
                 settings.server_core, settings.quiet_wait
             )
+            ours = {
+                os.getpid(),
+                proc.pid,
+                *(child.pid for child in psutil.Process(proc.pid).children(True)),
+            }
+            others_before = cpu_by_process(ours)
             cpu_before = tree_cpu_seconds(proc.pid)
             busy_before, total_before = core_busy_seconds(settings.server_core)
             run_wrk(
@@ -470,6 +509,7 @@ def bench_server(
             )
             result.server_cpu_seconds = tree_cpu_seconds(proc.pid) - cpu_before
             busy_after, total_after = core_busy_seconds(settings.server_core)
+            result.top_others = top_cpu_users(others_before, cpu_by_process(ours))
             # NOTE: the other engineers' builds and tests share this machine;
             # whatever else ran on the server's core is recorded, not hidden.
             if total_after > total_before and result.seconds > 0:
