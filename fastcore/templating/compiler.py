@@ -388,8 +388,9 @@ class CodeGenerator:
             self.lines.append((self.indent + 1, f"{ident} = ctx.resolve({name_!r})", self.lineno))
         for indent, text, lineno in generated:
             self.lines.append((indent + self.indent, text, lineno))
-        if not self.suppressed(frame):
-            self.write(f"{name}({self.expr(node.iter, frame)}, 0)", frame)
+        # NOTE: written even after `extends`, as Jinja does: the body's own
+        # output is dropped, but call blocks and includes in it still show.
+        self.write(f"{name}({self.expr(node.iter, frame)}, 0)", frame)
 
     def assign_target(self, target: nodes.Expr, frame: Frame) -> str:
         if isinstance(target, nodes.Name):

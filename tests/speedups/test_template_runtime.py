@@ -216,3 +216,21 @@ def test_context_call_passes_what_the_function_asks_for() -> None:
     wants_environment.fastcore_pass_arg = "environment"  # type: ignore[attr-defined]
     assert rt.context_call(ctx, plain, 1) == 2
     assert rt.context_call(ctx, wants_environment, 1) == "env:1"
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("ab<>&\"' %s{}0")), max_size=12)
+
+
+@given(TEXT, TEXT, TEXT)
+def test_markup_operations_match_markupsafe(base: str, other: str, arg: str) -> None:
+    ours, theirs = rt.Markup(base), markupsafe.Markup(base)
+    assert ours + other == theirs + other
+    assert other + ours == other + theirs
+    assert ours.join([other, arg]) == theirs.join([other, arg])
+    assert ours.replace("a", arg) == theirs.replace("a", arg)
+    assert ours.striptags() == theirs.striptags()
+    assert ours.unescape() == theirs.unescape()
+    template = "%s|" + base.replace("%", "%%")
+    assert rt.Markup(template) % other == markupsafe.Markup(template) % other
+    fields = "{0}-{x}" + base.replace("{", "{{").replace("}", "}}")
+    assert rt.Markup(fields).format(other, x=arg) == markupsafe.Markup(fields).format(other, x=arg)

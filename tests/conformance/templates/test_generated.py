@@ -50,6 +50,7 @@ def _expressions() -> st.SearchStrategy[str]:
 
 EXPRESSIONS = _expressions()
 NAMES = st.sampled_from(["n", "s", "v", "w"])
+SIGNS = st.sampled_from(["-", "", "+"])
 ITERABLES = st.sampled_from(["xs", "t", "d", "missing", "range(3)"])
 
 
@@ -86,7 +87,15 @@ def _statements() -> st.SearchStrategy[str]:
             ),
             body.map(lambda b: "{% filter upper %}" + b + "{% endfilter %}"),
             body.map(lambda b: "{% set v %}" + b + "{% endset %}{{ v }}"),
-            st.tuples(st.sampled_from(["-", ""]), body, st.sampled_from(["-", ""])).map(
+            st.tuples(EXPRESSIONS, body).map(
+                lambda p: "{% import 'lib.html' as lib %}{{ lib.hi(" + p[0] + ") }}{{ lib.top }}"
+                + "{% from 'lib.html' import hi %}" + p[1] + "{{ hi(n) }}"
+            ),
+            body.map(
+                lambda b: "{% for x in [[1, [2]], 3] recursive %}{% if x is iterable %}"
+                + "{{ loop(x) }}{% else %}" + b + "{{ x }}{{ loop.depth }}{% endif %}{% endfor %}"
+            ),
+            st.tuples(SIGNS, body, SIGNS).map(
                 lambda p: "{%" + p[0] + " if yes " + p[2] + "%}" + p[1] + "{% endif %}"
             ),
         )  # fmt: skip
@@ -96,6 +105,7 @@ def _statements() -> st.SearchStrategy[str]:
 
 INCLUDED = {
     "inc.html": "[{{ n }}{{ v }}{{ loop.index }}]",
+    "lib.html": "{% macro hi(x) %}<{{ x }}>{% endmacro %}{% set top = 'T' %}",
     "base.html": (
         "<b>{% block a %}A{{ n }}{% endblock %}|{% block b %}{% for i in xs %}"
         "{% block c scoped %}{{ i }}{% endblock %}{% endfor %}{% endblock %}</b>"
