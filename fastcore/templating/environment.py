@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -113,6 +114,7 @@ class Environment:
         self.tests: dict[str, Callable[..., Any]] = dict(DEFAULT_TESTS)
         self.globals: dict[str, Any] = _default_globals()
         self._cache: OrderedDict[str, Template] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # --- compiling ---------------------------------------------------------
 
@@ -180,15 +182,20 @@ class Environment:
             name = self.join_path(name, parent)
         cached = self._cache.get(name)
         if cached is not None and (not self.auto_reload or cached.is_up_to_date):
-            self._cache.move_to_end(name)
+            try:
+                self._cache.move_to_end(name)
+            except KeyError:  # evicted by another thread meanwhile; still valid
+                pass
             return cached
         if self.loader is None:
             raise TypeError("no loader for this environment specified")
         source, filename, uptodate = self.loader.get_source(self, name)
         template = Template(self, source, name, filename, uptodate, globals)
-        self._cache[name] = template
-        if len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        # NOTE: sync handlers render from a thread pool, so the cache is shared.
+        with self._cache_lock:
+            self._cache[name] = template
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
         return template
 
     def select_template(

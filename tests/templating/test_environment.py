@@ -232,3 +232,17 @@ def test_autoescape_tag_switches_escaping_for_its_body() -> None:
         "{{ v }}{% autoescape false %}{{ v }}{% endautoescape %}{{ v }}"
     )
     assert template.render(v="<") == "&lt;<&lt;"
+
+
+def test_concurrent_renders_share_the_cache_safely() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    templates = {f"t{i}.html": f"{{{{ x }}}}-{i}" for i in range(20)}
+    env = Environment(loader=DictLoader(templates), cache_size=5)
+
+    def render(i: int) -> str:
+        return env.get_template(f"t{i % 20}.html").render(x="<")
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(render, range(400)))
+    assert results == [f"&lt;-{i % 20}" for i in range(400)]
