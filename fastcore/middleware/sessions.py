@@ -72,17 +72,17 @@ class Session(MutableMapping[str, Any]):
         data: dict[str, Any] | None = None,
         *,
         session_id: str | None = None,
-        created: float | None = None,
+        created: float = 0.0,
         saved_at: float = 0.0,
     ) -> None:
         self._data: dict[str, Any] = data if data is not None else {}
         # PERF: a new session's id is drawn only if it is ever saved or read.
         self._id = session_id
-        self.created = time.time() if created is None else created
+        self.created = created
         self.saved_at = saved_at
         self.new = session_id is None
         self.modified = False
-        self._stale_ids: list[str] = []
+        self._stale_ids: list[str] | None = None
 
     @property
     def id(self) -> str:
@@ -122,6 +122,8 @@ class Session(MutableMapping[str, Any]):
         fixation) is left holding an id that no longer exists.
         """
         if not self.new and self._id is not None:
+            if self._stale_ids is None:
+                self._stale_ids = []
             self._stale_ids.append(self._id)
         self._id = _new_id()
         self.new = True
@@ -135,7 +137,7 @@ class Session(MutableMapping[str, Any]):
     @property
     def stale_ids(self) -> list[str]:
         """Ids given up by :meth:`rotate` or :meth:`clear`, deleted when the response goes out."""
-        return self._stale_ids
+        return self._stale_ids or []
 
     def to_dict(self) -> dict[str, Any]:
         """The session data (the live dict, not a copy)."""
@@ -235,7 +237,8 @@ class SessionMiddleware(Middleware):
             session = Session()
         request.session = session
         response = await self.next(request)
-        await self._commit(request, session, response, had_cookie=bool(cookie))
+        if cookie or session.modified or session._data:
+            await self._commit(request, session, response, had_cookie=bool(cookie))
         return response
 
     async def _commit(
@@ -256,6 +259,8 @@ class SessionMiddleware(Middleware):
                 )
             return
         now = time.time()
+        if not session.created:
+            session.created = now  # a new session starts its life when first saved
         refresh = self.idle_timeout is not None and now - session.saved_at > self.idle_timeout / 2
         if not (session.modified or session.new or refresh):
             return

@@ -52,6 +52,31 @@ def _decode_time(text: str) -> int | None:
     return total
 
 
+class _HmacSha256:
+    """HMAC-SHA256 (RFC 2104) under one key, with the padded-key states precomputed.
+
+    PERF: copying two prepared hash states costs a fraction of setting up an
+    HMAC per call (``hmac.digest`` re-derives the pads every time);
+    tests/security check it against ``hmac.digest``.
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > 64:  # the SHA-256 block size
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
 def _as_bytes(secret: str | bytes) -> bytes:
     return secret.encode("utf-8") if isinstance(secret, str) else secret
 
@@ -84,11 +109,11 @@ class Signer:
         # as an HMAC key directly.
         purpose = b"fastcore.signing:" + salt.encode()
         self._keys = [
-            hmac.new(_as_bytes(secret), purpose, hashlib.sha256).digest() for secret in secret_keys
+            _HmacSha256(hmac.digest(_as_bytes(secret), purpose, "sha256")) for secret in secret_keys
         ]
 
-    def _signature(self, key: bytes, message: bytes) -> str:
-        return b64encode(hmac.new(key, message, hashlib.sha256).digest())
+    def _signature(self, key: _HmacSha256, message: bytes) -> str:
+        return b64encode(key.digest(message))
 
     def sign(self, value: str, *, timestamp: float | None = None) -> str:
         """Return ``value`` signed with the newest key and the current time."""

@@ -124,3 +124,13 @@ def test_debug_generates_a_key_and_says_so(caplog: pytest.LogCaptureFixture) -> 
     with caplog.at_level(logging.WARNING, logger="fastcore.security"):
         resolve_secret_keys(None, debug=True, environ={})
     assert "generated a random one" in caplog.text
+
+
+@pytest.mark.parametrize("key", [b"", b"k", b"k" * 64, b"k" * 65, bytes(range(200))])
+def test_the_precomputed_hmac_matches_the_standard_library(key: bytes) -> None:
+    import hmac
+
+    from fastcore.security.signing import _HmacSha256
+
+    for message in (b"", b"m", b"x" * 1000):
+        assert _HmacSha256(key).digest(message) == hmac.digest(key, message, "sha256")
