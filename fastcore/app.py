@@ -420,8 +420,13 @@ class App(_RouteDecorators):
         *,
         workers: int | None = None,
         access_log: bool = False,
+        **server_options: Any,
     ) -> None:
-        """Serve the app on the bundled server (blocks until stopped)."""
+        """Serve the app on the bundled server (blocks until stopped).
+
+        ``server_options`` are :class:`fastcore.server.ServerConfig` fields,
+        such as ``keep_alive_timeout=10`` or ``eager_dispatch=False``.
+        """
         from fastcore.server import run
 
         run(
@@ -430,7 +435,7 @@ class App(_RouteDecorators):
             port=self.settings.port if port is None else port,
             workers=workers or self.settings.workers,
             access_log=access_log,
-            max_body=self.settings.max_body_size,
+            **{"max_body": self.settings.max_body_size, **server_options},
         )
 
     def build_dispatch(self) -> Dispatch:

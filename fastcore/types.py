@@ -57,6 +57,9 @@ class BodyReader(Protocol):
 class NativeApp(Protocol):
     """What the bundled server needs from a fastcore application."""
 
+    #: The class the server instantiates for each request (a RequestHead subclass).
+    request_class: type[Request]
+
     async def startup(self) -> None: ...
 
     async def shutdown(self) -> None: ...
