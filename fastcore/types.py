@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from fastcore._speedups.http_parser import RequestHead
     from fastcore.requests import Request
     from fastcore.responses import Response
 
@@ -57,8 +58,8 @@ class BodyReader(Protocol):
 class NativeApp(Protocol):
     """What the bundled server needs from a fastcore application."""
 
-    #: The class the server instantiates for each request (a RequestHead subclass).
-    request_class: type[Request]
+    #: The class the server instantiates for each request (RequestHead or a subclass).
+    request_class: type[RequestHead]
 
     async def startup(self) -> None: ...
 
