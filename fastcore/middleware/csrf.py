@@ -169,7 +169,11 @@ class CSRFMiddleware(Middleware):
                     "CSRF check failed for %s %s: %s", request.method, request.raw_path, refusal
                 )
                 return default_error_response(request, 403, f"CSRF check failed: {refusal}")
-        return await self.next(request)
+        try:
+            return await self.next(request)
+        finally:
+            # Requests handled without a Task share one context: leave no stale request.
+            current_request.set(None)
 
     def _install(self, request: Request) -> None:
         try:

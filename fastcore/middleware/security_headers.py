@@ -210,7 +210,11 @@ class SecurityHeadersMiddleware(Middleware):
             self._globals_installed = True
         holder: list[str | None] = [None]
         _nonce_holder.set(holder)
-        response = await self.next(request)
+        try:
+            response = await self.next(request)
+        finally:
+            # Requests handled without a Task share one context: leave no stale request.
+            current_request.set(None)
         self._headers_for(request).apply(request, response, holder[0])
         return response
 
