@@ -31,7 +31,7 @@ from sqlalchemy.pool import StaticPool
 
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware.errors import default_error_response
-from fastcore.orm.fastpath import FastConnection, FastPath, Query, Row
+from fastcore.orm.fastpath import FastConnection, FastPath, Query, Row, connect_in_task
 from fastcore.orm.models import Model
 from fastcore.orm.session import RequestSession
 
@@ -145,6 +145,14 @@ class Database:
                 pool_timeout=self.pool_timeout,
             )
         options.update(self.engine_options)
+        if self.backend == "postgresql":
+            import asyncpg  # type: ignore[import-untyped]
+
+            connect_args = dict(options.get("connect_args") or {})
+            creator = connect_args.get("async_creator_fn", asyncpg.connect)
+            # SQLAlchemy's asyncpg dialect calls this instead of asyncpg.connect.
+            connect_args["async_creator_fn"] = connect_in_task(creator)
+            options["connect_args"] = connect_args
         return options
 
     async def connect(self) -> None:

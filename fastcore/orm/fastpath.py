@@ -29,8 +29,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, NamedTuple
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import sqlalchemy.exc
 from sqlalchemy import text
@@ -43,6 +43,7 @@ __all__ = ["FastConnection", "FastPath", "Query", "Row"]
 Query = str | ClauseElement
 
 _CACHE_LIMIT = 1024
+T = TypeVar("T")
 
 
 class Row(tuple[Any, ...]):
@@ -309,19 +310,43 @@ class _SqliteDriver(_Driver):
         await self.connection.close()
 
 
+async def in_task(awaitable: Awaitable[T]) -> T:
+    """Await ``awaitable`` inside an asyncio Task, making one only when there is none.
+
+    NOTE: the server runs a handler outside any Task until its first real
+    suspension (eager dispatch), and ``asyncio.timeout()`` (asyncpg's connect,
+    ``wait_for`` on Python 3.12+) refuses to run there. Only the rare calls
+    that need it (opening a connection, waiting for a free one) pay for a Task.
+    """
+    if asyncio.current_task() is None:
+        return await asyncio.ensure_future(awaitable)
+    return await awaitable
+
+
+def connect_in_task(connect: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Wrap a driver's ``connect`` so it always runs inside a Task (see :func:`in_task`)."""
+
+    async def connect_within_task(*args: Any, **kwargs: Any) -> T:
+        return await in_task(connect(*args, **kwargs))
+
+    return connect_within_task
+
+
 async def _connect(url: URL, connect_args: Mapping[str, Any]) -> _Driver:
     if url.get_backend_name() == "postgresql":
         import asyncpg  # type: ignore[import-untyped]
 
-        connection = await asyncpg.connect(
-            host=url.host,
-            port=url.port,
-            user=url.username,
-            password=url.password,
-            database=url.database,
-            # Our own per-connection cache replaces asyncpg's.
-            statement_cache_size=0,
-            server_settings=connect_args.get("server_settings"),
+        connection = await in_task(
+            asyncpg.connect(
+                host=url.host,
+                port=url.port,
+                user=url.username,
+                password=url.password,
+                database=url.database,
+                # Our own per-connection cache replaces asyncpg's.
+                statement_cache_size=0,
+                server_settings=connect_args.get("server_settings"),
+            )
         )
         return _AsyncpgDriver(connection)
     import aiosqlite
@@ -393,7 +418,7 @@ class _Pool:
         # wait_for (a Task per call) is only paid when the pool is exhausted.
         if self._slots.locked():
             try:
-                await asyncio.wait_for(self._slots.acquire(), self.timeout)
+                await in_task(asyncio.wait_for(self._slots.acquire(), self.timeout))
             except TimeoutError:
                 raise sqlalchemy.exc.TimeoutError(
                     f"no fast-path connection free after {self.timeout:g}s (pool size {self.size})"

@@ -229,3 +229,22 @@ def test_pool_exhaustion_answers_503_with_retry_after(target: Target) -> None:
         assert probe.headers["retry-after"] == "1"
         assert "busy" in probe.json()["detail"]
         assert held.json() == {"held": True}
+
+
+def test_real_server_opens_connections_inside_eagerly_run_handlers(target: Target) -> None:
+    # The server runs a handler outside any Task until its first suspension;
+    # opening a driver connection there must still work (asyncio.timeout).
+    import urllib.request
+
+    from fastcore.testing import LiveServer
+
+    app, database = build_app(target)
+
+    @app.get("/fast/count")
+    async def fast_count():
+        return {"count": await database.fetch_val("SELECT count(*) FROM items")}
+
+    with LiveServer(app) as server:
+        for path in ("/items/names", "/fast/count", "/items/names", "/fast/count"):
+            with urllib.request.urlopen(server.url + path, timeout=10) as response:
+                assert response.status == 200, path
