@@ -71,6 +71,10 @@ class Row(tuple[Any, ...]):
         """The row as ``{column: value}`` (for JSON responses)."""
         return dict(zip(self._index, self, strict=False))
 
+    def __json__(self) -> dict[str, Any]:
+        """JSON responses serialize a row as an object (fastcore's JSON hook)."""
+        return self.as_dict()
+
     def __repr__(self) -> str:
         return f"Row({', '.join(f'{k}={v!r}' for k, v in zip(self._index, self, strict=False))})"
 

@@ -116,3 +116,11 @@ def test_fast_path_needs_a_started_database(target: Target) -> None:
 
     with pytest.raises(ImproperlyConfigured, match="not connected"):
         _ = target.database().fast
+
+
+def test_rows_serialize_as_json_objects() -> None:
+    from fastcore.orm.fastpath import row_class
+    from fastcore.responses import JSONResponse
+
+    row = row_class(["id", "name"])((1, "a"))
+    assert JSONResponse([row]).body == b'[{"id":1,"name":"a"}]'
