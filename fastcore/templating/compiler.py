@@ -646,7 +646,8 @@ class CodeGenerator:
                 f"the inline if-expression on {where} evaluated to false and no else"
                 " section was defined."
             )
-            otherwise = f"undefined({message!r})"
+            # NOTE: always the lenient Undefined, whatever the environment's (Jinja).
+            otherwise = f"Undefined({message!r})"
         else:
             otherwise = self.expr(node.expr2, frame)
         return f"({self.expr(node.expr1, frame)} if {self.expr(node.test, frame)} else {otherwise})"

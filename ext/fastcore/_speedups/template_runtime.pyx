@@ -386,9 +386,10 @@ cdef class Undefined:
             return self._undefined_hint
         if self._undefined_obj is missing:
             return f"{self._undefined_name!r} is undefined"
+        owner = object_type_repr(self._undefined_obj)
         if not isinstance(self._undefined_name, str):
-            return f"{object_type_repr(self._undefined_obj)} has no element {self._undefined_name!r}"
-        return f"{object_type_repr(self._undefined_obj)!r} has no attribute {self._undefined_name!r}"
+            return f"{owner} has no element {self._undefined_name!r}"
+        return f"{owner!r} has no attribute {self._undefined_name!r}"
 
     cdef object _fail(self):
         raise self._undefined_exception(self._message())

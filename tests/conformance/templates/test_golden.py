@@ -69,3 +69,48 @@ def test_from_string_matches_jinja(case_id: str, source: str, extra: dict[str, A
     assert ours.from_string(source).render(**context) == oracle.from_string(source).render(
         **context
     )
+
+
+UNDEFINED_ERRORS = [
+    ("{{ x[3].y }}", "lenient"),
+    ("{{ x.nope.y }}", "lenient"),
+    ("{{ none.a.b }}", "lenient"),
+    ("{{ missing.attr }}", "lenient"),
+    ("{{ missing + 1 }}", "lenient"),
+    ("{{ missing() }}", "lenient"),
+    ("{{ missing }}", "strict"),
+    ("{% for i in missing %}{% endfor %}", "strict"),
+    ("{% if missing %}{% endif %}", "strict"),
+    ("{{ x.nope }}", "strict"),
+    ("{{ ('a' if false).x }}", "strict"),
+]
+
+
+@pytest.mark.parametrize(("source", "mode"), UNDEFINED_ERRORS)
+def test_undefined_errors_have_jinjas_message(source: str, mode: str) -> None:
+    oracle = jinja2.Environment(
+        undefined=jinja2.StrictUndefined if mode == "strict" else jinja2.Undefined
+    )
+    ours = templating.Environment(undefined=mode)
+    with pytest.raises(jinja2.UndefinedError) as expected:
+        oracle.from_string(source).render(x={})
+    with pytest.raises(templating.UndefinedError) as actual:
+        ours.from_string(source).render(x={})
+    assert str(actual.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(("case_id", "source", "extra"), CASES, ids=[case[0] for case in CASES])
+def test_case_matches_jinja_with_strict_undefined(
+    case_id: str, source: str, extra: dict[str, Any]
+) -> None:
+    name = case_id + ".html"
+    templates = {**TEMPLATES, name: source}
+    ours = templating.Environment(loader=templating.DictLoader(templates), undefined="strict")
+    oracle = jinja2.Environment(
+        loader=jinja2.DictLoader(templates),
+        autoescape=jinja2.select_autoescape(),
+        undefined=jinja2.StrictUndefined,
+    )
+    context = {**CONTEXT, **extra}
+    expected = _outcome(lambda: oracle.get_template(name).render(context))
+    assert _outcome(lambda: ours.get_template(name).render(context)) == expected
