@@ -110,6 +110,16 @@ CONTENDERS = {
         ),
         "",
     ),
+    "starlette-orm": Contender(
+        ServerSpec(
+            "starlette-orm",
+            "orm-peer",
+            "Starlette + SQLAlchemy async ORM (session per request) on uvicorn",
+            _uvicorn("bench.db.apps.starlette_orm:app"),
+            ("starlette", "uvicorn", "asyncpg", "sqlalchemy"),
+        ),
+        "",
+    ),
     "blacksheep": Contender(
         ServerSpec(
             "blacksheep",
@@ -265,15 +275,19 @@ def render(
             value = median_rps(results, name, workload)
             cells.append("—" if value is None else f"{value:,.0f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    for name in names:
-        if CONTENDERS[name].spec.kind != "fastcore" or not peers:
+    # The fast path is compared with the raw-driver peers, the ORM with the ORM peer.
+    comparisons = [("fastcore-fast", peers, "best raw peer")]
+    comparisons.append(("fastcore-orm", ["starlette-orm"], "starlette-orm"))
+    for name, against, label in comparisons:
+        against = [n for n in against if n in names]
+        if name not in names or not against:
             continue
         cells = []
         for workload, _ in WORKLOADS:
             ours = median_rps(results, name, workload)
-            best = max((median_rps(results, p, workload) or 0.0) for p in peers)
+            best = max((median_rps(results, p, workload) or 0.0) for p in against)
             cells.append("—" if not ours or not best else f"{ours / best:.2f}x")
-        lines.append(f"| {name} / best peer | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} / {label} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append(
         "Median requests per second over rounds (wrk -t1, server and wrk on separate cores)."

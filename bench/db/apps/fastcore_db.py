@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from operator import attrgetter, itemgetter
 
-from sqlalchemy import String, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import select
 
 from bench.db.apps.common import (
     ADDED_FORTUNE,
@@ -21,28 +20,10 @@ from bench.db.apps.common import (
     query_count,
     random_id,
 )
+from bench.db.apps.models import Base, Fortune, World
 from fastcore import App, PlainTextResponse, Request, Settings
 from fastcore.orm import Database
 from fastcore.orm.fastpath import row_class
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class World(Base):
-    __tablename__ = "world"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    randomnumber: Mapped[int]
-
-
-class Fortune(Base):
-    __tablename__ = "fortune"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    message: Mapped[str] = mapped_column(String(2048))
-
 
 app = App(settings=Settings(template_folders=[TEMPLATES]))
 database = Database(
