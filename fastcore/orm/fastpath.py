@@ -111,9 +111,11 @@ class Compiled(NamedTuple):
             # and updates, computed per call as the ORM would.
             params = {**{k: make() for k, make in self.generated.items()}, **params}
         try:
-            return tuple(
-                params[name] if name in params else self.defaults[name] for name in self.names
-            )
+            if not self.defaults:
+                # PERF: the common case (text SQL) is one list comprehension.
+                return tuple([params[name] for name in self.names])
+            defaults = self.defaults
+            return tuple([params[n] if n in params else defaults[n] for n in self.names])
         except KeyError as exc:
             raise sqlalchemy.exc.ArgumentError(
                 f"missing value for query parameter {exc.args[0]!r}"
