@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import pprint
+import random
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -318,6 +319,35 @@ def do_tojson(eval_ctx: Context, value: Any, indent: int | None = None) -> Marku
         .replace("&", "\\u0026")
         .replace("'", "\\u0027")
     )
+
+
+_ATTRIBUTE_KEY_RE = re.compile(r"[\s/>=]", flags=re.ASCII)
+
+
+@pass_eval_context
+def do_xmlattr(eval_ctx: Context, d: Mapping[str, Any], autospace: bool = True) -> str:
+    """Render a dict as escaped HTML/XML attributes, skipping None and undefined."""
+    items = []
+    for key, value in d.items():
+        if value is None or isinstance(value, Undefined):
+            continue
+        # SECURITY: a key with a space, "/", ">" or "=" could inject markup.
+        if _ATTRIBUTE_KEY_RE.search(key) is not None:
+            raise ValueError(f"Invalid character in attribute name: {key!r}")
+        items.append(f'{escape(key)}="{escape(value)}"')
+    rendered = " ".join(items)
+    if autospace and rendered:
+        rendered = " " + rendered
+    return Markup(rendered) if eval_ctx.autoescape else rendered
+
+
+@pass_context
+def do_random(context: Context, seq: Any) -> Any:
+    """Return a random item of the sequence."""
+    try:
+        return random.choice(seq)
+    except IndexError:
+        return context.environment.undefined("No random item, sequence was empty.")
 
 
 # --- values ------------------------------------------------------------------
@@ -701,6 +731,7 @@ DEFAULT_FILTERS: dict[str, Callable[..., Any]] = {
     "max": do_max,
     "min": do_min,
     "pprint": do_pprint,
+    "random": do_random,
     "reject": do_reject,
     "rejectattr": do_rejectattr,
     "replace": do_replace,
@@ -723,4 +754,5 @@ DEFAULT_FILTERS: dict[str, Callable[..., Any]] = {
     "urlencode": do_urlencode,
     "wordcount": do_wordcount,
     "wordwrap": do_wordwrap,
+    "xmlattr": do_xmlattr,
 }

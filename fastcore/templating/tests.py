@@ -6,9 +6,13 @@ import operator
 from collections import abc
 from collections.abc import Callable
 from numbers import Number
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .filters import pass_environment
 from .runtime import Undefined
+
+if TYPE_CHECKING:
+    from .environment import Environment
 
 __all__ = ["DEFAULT_TESTS"]
 
@@ -127,6 +131,18 @@ def test_escaped(value: Any) -> bool:
     return hasattr(value, "__html__")
 
 
+@pass_environment
+def test_filter(environment: Environment, value: str) -> bool:
+    """Tell whether a filter of this name exists."""
+    return value in environment.filters
+
+
+@pass_environment
+def test_test(environment: Environment, value: str) -> bool:
+    """Tell whether a test of this name exists."""
+    return value in environment.tests
+
+
 def test_in(value: Any, seq: Any) -> bool:
     """Tell whether the value is in ``seq``."""
     return value in seq
@@ -156,6 +172,8 @@ DEFAULT_TESTS: dict[str, Callable[..., bool]] = {
     "sameas": test_sameas,
     "escaped": test_escaped,
     "in": test_in,
+    "filter": test_filter,
+    "test": test_test,
     "==": operator.eq,
     "eq": operator.eq,
     "equalto": operator.eq,

@@ -479,6 +479,17 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         "{{ payload ~ '!' }}{{ [payload, payload]|join }}{{ '%s'|format(payload) }}",
         {"payload": "<script>"},
     ),
+    (
+        "f_xmlattr",
+        "<ul{{ {'class': 'my <list>', 'missing': none, 'id': 'list-' ~ num}|xmlattr }}></ul><p{{ {}|xmlattr }}>",
+        {},
+    ),
+    (
+        "t_filter_test",
+        "{{ 'upper' is filter }} {{ 'nope' is filter }} {{ 'odd' is test }} {{ 'x' is test }}",
+        {},
+    ),
+    ("f_random_single", "{{ [7]|random }}", {}),
     # --- scoping, calls and odd corners
     (
         "autoescape_tag",
