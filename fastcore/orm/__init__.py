@@ -26,6 +26,7 @@ from fastcore.orm.queries import exists as exists
 from fastcore.orm.queries import first_or_404 as first_or_404
 from fastcore.orm.queries import get_or_404 as get_or_404
 from fastcore.orm.session import DatabaseSessionMiddleware as DatabaseSessionMiddleware
+from fastcore.orm.session import RequestSession as RequestSession
 from fastcore.orm.session import SyncSession as SyncSession
 from fastcore.orm.session import sync_session as sync_session
 
@@ -37,6 +38,7 @@ __all__ = [
     "IdMixin",
     "Model",
     "Page",
+    "RequestSession",
     "Row",
     "SyncSession",
     "TimestampMixin",

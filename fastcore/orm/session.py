@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from fastcore.requests import Request
     from fastcore.responses import Response
 
-__all__ = ["DatabaseSessionMiddleware", "SyncSession", "sync_session"]
+__all__ = ["DatabaseSessionMiddleware", "RequestSession", "SyncSession", "sync_session"]
 
 T = TypeVar("T")
 
