@@ -227,7 +227,7 @@ class Database:
             engine = self.engine  # raises the "not connected" error
         # PERF: built directly rather than through async_sessionmaker, whose
         # option merging costs more than the (deferred) session itself.
-        return RequestSession(engine, expire_on_commit=False, info={"fastcore.loop": self.loop})
+        return RequestSession(engine, loop=self.loop, expire_on_commit=False)
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

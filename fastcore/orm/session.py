@@ -50,10 +50,14 @@ class RequestSession(AsyncSession):
     database, so a request pays that only when it does.
     """
 
-    def __init__(self, bind: Any = None, **options: Any) -> None:
+    def __init__(
+        self, bind: Any = None, *, loop: asyncio.AbstractEventLoop | None = None, **options: Any
+    ) -> None:
         self._async_bind = bind
         self._async_binds = {}
         self._deferred_options = options
+        #: The event loop the session belongs to (for :func:`sync_session`).
+        self.loop = loop
 
     def __getattr__(self, name: str) -> Any:
         # Only called for attributes not set yet: the inner Session and its alias.
@@ -204,9 +208,6 @@ def sync_session(request: Request) -> SyncSession:
         return {"notes": db.scalar(select(func.count()).select_from(Note))}
     """
     session = request.db
-    if not isinstance(session, AsyncSession):
+    if not isinstance(session, RequestSession) or session.loop is None:
         raise ImproperlyConfigured("sync_session(request) needs Database.init_app(app)")
-    loop = session.sync_session.info.get("fastcore.loop")
-    if loop is None:
-        raise ImproperlyConfigured("sync_session(request) needs a session made by Database")
-    return SyncSession(session, loop)
+    return SyncSession(session, session.loop)
