@@ -119,7 +119,6 @@ class Database:
         self.retry_after = retry_after
         self.engine_options = dict(engine_options or {})
         self._engine: AsyncEngine | None = None
-        self._engine_for_sessions: AsyncEngine | None = None
         self._fast: FastPath | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -163,10 +162,7 @@ class Database:
         if self.backend == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         self._engine = engine
-        # NOTE: expire_on_commit=False: after the request commits, reading an
-        # attribute must not start implicit I/O, which asyncio cannot do.
         self.loop = asyncio.get_running_loop()
-        self._engine_for_sessions = engine
 
     async def disconnect(self) -> None:
         """Close every pooled connection (called at app shutdown)."""
@@ -176,7 +172,6 @@ class Database:
             self._fast = None
         if self._engine is not None:
             engine, self._engine = self._engine, None
-            self._engine_for_sessions = None
             await engine.dispose()
 
     async def __aenter__(self) -> Database:
@@ -222,9 +217,11 @@ class Database:
 
         It connects on first use, and builds its inner ORM session then too.
         """
-        engine = self._engine_for_sessions
+        engine = self._engine
         if engine is None:
             engine = self.engine  # raises the "not connected" error
+        # NOTE: expire_on_commit=False: after the request commits, reading an
+        # attribute must not start implicit I/O, which asyncio cannot do.
         # PERF: built directly rather than through async_sessionmaker, whose
         # option merging costs more than the (deferred) session itself.
         return RequestSession(engine, loop=self.loop, expire_on_commit=False)
