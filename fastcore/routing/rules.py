@@ -131,6 +131,9 @@ def parse_pattern(pattern: str, converters: Mapping[str, Converter] | None = Non
                 "unbalanced brace, or a parameter that does not fill its whole segment",
             )
         else:
+            if text in (".", ".."):
+                # Clients remove dot segments before sending (RFC 3986 5.2.4).
+                raise _fail(pattern, column, f"a {text!r} segment can never be requested")
             bad = [c for c in text if c in _FORBIDDEN_STATIC or not c.isprintable()]
             if bad:
                 raise _fail(

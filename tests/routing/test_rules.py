@@ -58,6 +58,8 @@ def test_path_parameter_last() -> None:
         ("/caf%C3%A9", "character '%'"),
         ("/a?b", "character '?'"),
         ("/a#b", "character '#'"),
+        ("/a/../b", "can never be requested"),
+        ("/./b", "can never be requested"),
         ("/a\x00b", "character '\\x00'"),
     ],
 )

@@ -1,3 +1,4 @@
+# cython: autotestdict=False
 # The radix-tree router kernel: insert routes, then match (method, raw path).
 #
 # Layout: exact static paths live in one dict (a single hash lookup on the
@@ -146,6 +147,7 @@ cdef object _SEGMENT_TEXT = object()
 
 
 @cython.final
+@cython.auto_pickle(False)
 @cython.freelist(32)
 cdef class RouteMatch:
 
@@ -182,6 +184,7 @@ cdef RouteMatch _new_match(int status, object route, object endpoint, dict param
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class _Target:
     # One route at a leaf, for one method.
     cdef object route
@@ -191,6 +194,7 @@ cdef class _Target:
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class _Leaf:
     # The routes that end at one node, by method (HEAD falls back to GET).
     cdef dict targets
@@ -205,6 +209,7 @@ cdef class _Leaf:
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class _Edge:
     # A parameter edge: one converter at one place in the tree.
     cdef int kind
@@ -215,6 +220,7 @@ cdef class _Edge:
 
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class _Node:
     cdef dict static            # decoded segment -> _Node, None while empty
     cdef tuple static_keys      # finalize(): the keys of `static`, for in-place compares
@@ -503,6 +509,7 @@ cdef dict _build_params(_Target target, SearchState *state):
 # --- the tree ------------------------------------------------------------------
 
 @cython.final
+@cython.auto_pickle(False)
 cdef class RadixTree:
 
     def __cinit__(self):
