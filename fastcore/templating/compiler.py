@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from . import nodes
 from .exceptions import TemplateAssertionError, TemplateSyntaxError
 from .scopes import (
+    FirstUse,
     Frame,
     Function,
     collect_stores,
@@ -89,6 +90,8 @@ class CodeGenerator:
         self.extends_seen = False
         self.dynamic_extends = 0
         self.conditional_depth = 0
+        # Locals that start as `missing` (assigned before any read, as in Jinja).
+        self.missing_idents: set[str] = set()
         self.in_root = False
         self.root_function: Function | None = None
 
@@ -205,12 +208,26 @@ class CodeGenerator:
     def scope_body(self, frame: Frame, body: list[nodes.Stmt], init: bool = True) -> None:
         """Declare the scope's assigned names, initialize them, then visit ``body``."""
         if init:
+            parent = frame.parent
+            uses = FirstUse(parent.known if parent is not None else lambda name: False)
+            uses.statements(body)
+            frame.refs.update(uses.kinds)
             for name in collect_stores(body):
-                outer = frame.parent.find(name) if frame.parent is not None else None
                 if name in frame.symbols:
                     continue
-                value = outer if outer is not None else self.resolve_name(frame, name)
-                self.line(f"{frame.declare(name)} = {value}")
+                kind = uses.kinds.get(name, "resolve")
+                outer = parent.find(name) if parent is not None else None
+                if kind == "undefined":
+                    # `missing`, not an undefined: include/scoped-block locals skip it.
+                    value = "missing"
+                elif kind == "alias" and outer is not None:
+                    value = outer
+                else:
+                    value = self.resolve_name(frame, name)
+                ident = frame.declare(name)
+                if kind == "undefined":
+                    self.missing_idents.add(ident)
+                self.line(f"{ident} = {value}")
         for node in body:
             self.visit(node, frame)
 
@@ -613,6 +630,8 @@ class CodeGenerator:
     def load_name(self, name: str, frame: Frame) -> str:
         ident = frame.find(name)
         if ident is not None:
+            if ident in self.missing_idents:
+                return f"(undefined(name={name!r}) if {ident} is missing else {ident})"
             return ident
         return self.resolve_name(frame, name)
 

@@ -7,12 +7,13 @@ scope never leaks into an outer one, as in Jinja.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 
 from . import nodes
 
 __all__ = [
+    "FirstUse",
     "Frame",
     "Function",
     "collect_stores",
@@ -109,12 +110,23 @@ class Frame:
         self.toplevel = toplevel
         self.ident = ident
         self.symbols: dict[str, str] = {}
+        #: Names this scope reads or assigns (Jinja's symbol references).
+        self.refs: set[str] = set()
         self.loop_symbols: set[str] = set()
         self.block: str | None = parent.block if parent is not None else None
         # Whether output here is dropped once the template has extended another
         # (Jinja's require_output_check): the root scope and the scopes in it,
         # but not macros, blocks or set blocks.
         self.output_check: bool = parent.output_check if parent is not None else toplevel
+
+    def known(self, name: str) -> bool:
+        """Tell whether this scope or an enclosing one reads or assigns ``name``."""
+        frame: Frame | None = self
+        while frame is not None:
+            if name in frame.refs or name in frame.symbols:
+                return True
+            frame = frame.parent
+        return False
 
     def find(self, name: str) -> str | None:
         """Return the identifier of an assigned name visible here, if any."""
@@ -151,3 +163,118 @@ def frame_loop_symbols(frame: Frame) -> set[str]:
         symbols |= current.loop_symbols
         current = current.parent
     return symbols
+
+
+class FirstUse:
+    """Jinja's rule for the starting value of a name a scope assigns.
+
+    Walking the scope's own statements in order (inner scopes excluded, ``if``
+    branches included): a name first *read* here starts as the context value;
+    a name first *assigned* starts as the enclosing scope's value if an
+    enclosing scope knows it, else undefined. A name assigned in only some
+    branches of an ``if`` starts as the outer or context value.
+
+    Args:
+        known_outside: Tells whether an enclosing scope reads or assigns a name.
+    """
+
+    def __init__(self, known_outside: Callable[[str], bool]) -> None:
+        self.known_outside = known_outside
+        #: name -> "resolve" (context), "alias" (enclosing scope) or "undefined"
+        self.kinds: dict[str, str] = {}
+        self.stores: set[str] = set()
+
+    def load(self, name: str) -> None:
+        """Record a read of ``name``."""
+        if name not in self.kinds and not self.known_outside(name):
+            self.kinds[name] = "resolve"
+
+    def store(self, name: str) -> None:
+        """Record an assignment of ``name``."""
+        self.stores.add(name)
+        if name not in self.kinds:
+            self.kinds[name] = "alias" if self.known_outside(name) else "undefined"
+
+    def expression(self, node: nodes.Node | None) -> None:
+        """Record the reads of an expression."""
+        if node is None:
+            return
+        stack: list[nodes.Node] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, nodes.Name) and current.ctx == "load":
+                self.load(current.name)
+            stack.extend(iter_child_nodes(current))
+
+    def statements(self, body: list[nodes.Stmt]) -> None:
+        """Record the reads and assignments of a scope's statements, in order."""
+        for node in body:
+            self.statement(node)
+
+    def statement(self, node: nodes.Stmt) -> None:  # noqa: C901 - one branch per tag
+        """Record one statement (only the parts evaluated in this scope)."""
+        if isinstance(node, nodes.Output):
+            for child in node.nodes:
+                self.expression(child)
+        elif isinstance(node, nodes.Assign):
+            self.expression(node.node)
+            self.target(node.target)
+        elif isinstance(node, nodes.AssignBlock):
+            self.target(node.target)
+        elif isinstance(node, nodes.If):
+            self.branches(node.branches, node.else_)
+        elif isinstance(node, nodes.For):
+            self.expression(node.iter)
+        elif isinstance(node, nodes.With):
+            for value in node.values:
+                self.expression(value)
+        elif isinstance(node, nodes.Macro):
+            self.store(node.name)
+        elif isinstance(node, nodes.CallBlock):
+            self.expression(node.call)
+        elif isinstance(node, nodes.FilterBlock):
+            for arg in node.filter.args:
+                self.expression(arg)
+        elif isinstance(node, (nodes.Include, nodes.Extends)):
+            self.expression(node.template)
+        elif isinstance(node, nodes.Import):
+            self.expression(node.template)
+            self.store(node.target)
+        elif isinstance(node, nodes.FromImport):
+            self.expression(node.template)
+            for _, alias in node.names:
+                self.store(alias)
+
+    def target(self, target: nodes.Expr) -> None:
+        if isinstance(target, nodes.NSRef):
+            self.load(target.name)
+        for name in target_names(target):
+            self.store(name)
+
+    def branches(
+        self, branches: list[tuple[nodes.Expr, list[nodes.Stmt]]], else_: list[nodes.Stmt]
+    ) -> None:
+        """Record an ``if``: body, the ``elif`` chain and ``else`` as three branches."""
+        self.expression(branches[0][0])
+        outer_kinds, outer_stores = self.kinds, self.stores
+        results: list[tuple[dict[str, str], set[str]]] = []
+        for part in ("body", "elif", "else"):
+            self.kinds, self.stores = dict(outer_kinds), set(outer_stores)
+            if part == "body":
+                self.statements(branches[0][1])
+            elif part == "elif" and len(branches) > 1:
+                self.branches(branches[1:], else_)
+            elif part == "else" and len(branches) == 1:
+                self.statements(else_)
+            results.append((self.kinds, self.stores))
+        self.kinds, self.stores = outer_kinds, outer_stores
+        counts: dict[str, int] = {}
+        for _, stores in results:
+            for name in stores - outer_stores:
+                counts[name] = counts.get(name, 0) + 1
+        for kinds, stores in results:
+            self.kinds.update(kinds)
+            self.stores.update(stores)
+        for name, count in counts.items():
+            if count != len(results):
+                self.kinds[name] = "alias" if self.known_outside(name) else "resolve"

@@ -631,7 +631,9 @@ cdef class Context:
     def derived(self, locals=None):
         data = dict(self.get_all())
         if locals:
-            data.update(locals)
+            for key, value in locals.items():
+                if value is not missing:  # a local not assigned yet
+                    data[key] = value
         ctx = Context(self.environment, data, self.name, None, self.undefined, self.autoescape)
         ctx.blocks = {key: list(value) for key, value in self.blocks.items()}
         return ctx

@@ -492,6 +492,26 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("f_random_single", "{{ [7]|random }}", {}),
     # --- scoping, calls and odd corners
     (
+        "first_use_filter_block",
+        "{% filter upper %}[{{ c }}]{% endfilter %}{% set c = 'x' %}{{ c }}",
+        {"c": "ctx"},
+    ),
+    (
+        "first_use_macro",
+        "{% macro m() %}[{{ c }}]{% endmacro %}{{ m() }}{% set c = 'x' %}{{ m() }}",
+        {"c": "ctx"},
+    ),
+    (
+        "first_use_loop_include",
+        "{% for i in items %}{% include 'partial.html' %}{% set name = i %}{{ name }}{% endfor %}",
+        {},
+    ),
+    (
+        "first_use_if_branches",
+        "{% for i in [1] %}{% if flag %}{% set c = 1 %}{% else %}{% set c = 2 %}{% endif %}{{ c }}{% endfor %}{% if flag %}{% set d = 1 %}{% endif %}{{ d }}",
+        {"c": 9, "d": 8},
+    ),
+    (
         "autoescape_tag",
         "{{ html }}{% autoescape false %}{{ html }}{% macro m() %}<{{ html }}>{% endmacro %}{{ m() }}{{ html|replace('a', '<') }}{% endautoescape %}{% autoescape true %}{% set q = 1 %}{{ html ~ html }}{% endautoescape %}[{{ q }}]",
         {},

@@ -55,7 +55,10 @@ ITERABLES = st.sampled_from(["xs", "t", "d", "missing", "range(3)"])
 
 
 def _statements() -> st.SearchStrategy[str]:
-    text = st.sampled_from(["x", " ", "\n", "  \n  ", "<p>", "&"])
+    text = st.sampled_from(
+        ["x", " ", "\n", "  \n  ", "\t", "<p>", "&", "{# c #}", "{#- c -#}", "  {#+ c +#}\n",
+         "{% raw %}{{ x }}{% endraw %}", "  {%- raw -%} {{ y }} {% endraw %}\n"]
+    )  # fmt: skip
     output = EXPRESSIONS.map(lambda e: "{{ " + e + " }}")
     trimmed = EXPRESSIONS.map(lambda e: "{{- " + e + " -}}")
     assign = st.tuples(NAMES, EXPRESSIONS).map(lambda p: "{% set " + p[0] + " = " + p[1] + " %}")
