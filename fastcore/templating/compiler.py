@@ -225,7 +225,7 @@ class CodeGenerator:
                 else:
                     value = self.resolve_name(frame, name)
                 ident = frame.declare(name)
-                if kind == "undefined":
+                if kind == "undefined" or value in self.missing_idents:
                     self.missing_idents.add(ident)
                 self.line(f"{ident} = {value}")
         for node in body:

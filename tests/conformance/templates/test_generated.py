@@ -131,13 +131,21 @@ def _render(environment: Any, name: str) -> tuple[str, str]:
     source=_statements(),
     name=st.sampled_from(["g.html", "g.txt"]),
     options=st.fixed_dictionaries({"trim_blocks": st.booleans(), "lstrip_blocks": st.booleans()}),
+    strict=st.booleans(),
 )
-def test_generated_template_matches_jinja(source: str, name: str, options: dict[str, bool]) -> None:
+def test_generated_template_matches_jinja(
+    source: str, name: str, options: dict[str, bool], strict: bool
+) -> None:
     loader = {**INCLUDED, name: source}
     oracle = jinja2.Environment(
-        loader=jinja2.DictLoader(loader), autoescape=jinja2.select_autoescape(), **options
+        loader=jinja2.DictLoader(loader),
+        autoescape=jinja2.select_autoescape(),
+        undefined=jinja2.StrictUndefined if strict else jinja2.Undefined,
+        **options,
     )
-    ours = templating.Environment(loader=templating.DictLoader(loader), **options)
+    ours = templating.Environment(
+        loader=templating.DictLoader(loader), undefined="strict" if strict else "lenient", **options
+    )
     assert _render(ours, name) == _render(oracle, name)
 
 
