@@ -27,6 +27,7 @@ engine's ``connect_args``, asyncpg's ``server_settings`` (``search_path``,
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -203,32 +204,30 @@ class _AsyncpgDriver(_Driver):
         # own LRU lookup and the row-class lookup.
         self.statements: dict[str, tuple[Any, type[Row]]] = {}
 
-    async def _prepared(self, sql: str) -> tuple[Any, type[Row]]:
-        entry = self.statements.get(sql)
-        if entry is None:
-            statement = await self.connection.prepare(sql)
-            names = [attribute.name for attribute in statement.get_attributes()]
-            entry = (statement, row_class(names))
-            if len(self.statements) >= _CACHE_LIMIT:
-                self.statements.clear()
-            self.statements[sql] = entry
+    async def _prepare(self, sql: str) -> tuple[Any, type[Row]]:
+        statement = await self.connection.prepare(sql)
+        names = [attribute.name for attribute in statement.get_attributes()]
+        entry = (statement, row_class(names))
+        if len(self.statements) >= _CACHE_LIMIT:
+            self.statements.clear()
+        self.statements[sql] = entry
         return entry
 
     async def fetch(self, compiled: Compiled, args: tuple[Any, ...]) -> list[Row]:
-        statement, cls = await self._prepared(compiled.sql)
+        statement, cls = self.statements.get(compiled.sql) or await self._prepare(compiled.sql)
         return [cls(record) for record in await statement.fetch(*args)]
 
     async def fetch_first(self, compiled: Compiled, args: tuple[Any, ...]) -> Row | None:
-        statement, cls = await self._prepared(compiled.sql)
+        statement, cls = self.statements.get(compiled.sql) or await self._prepare(compiled.sql)
         record = await statement.fetchrow(*args)
         return None if record is None else cls(record)
 
     async def fetch_val(self, compiled: Compiled, args: tuple[Any, ...]) -> Any:
-        statement, _ = await self._prepared(compiled.sql)
+        statement, _ = self.statements.get(compiled.sql) or await self._prepare(compiled.sql)
         return await statement.fetchval(*args)
 
     async def execute(self, compiled: Compiled, args: tuple[Any, ...]) -> int:
-        statement, _ = await self._prepared(compiled.sql)
+        statement, _ = self.statements.get(compiled.sql) or await self._prepare(compiled.sql)
         await statement.fetch(*args)
         # The status is like "UPDATE 3" or "INSERT 0 1": the count comes last.
         status = statement.get_statusmsg() or ""
@@ -236,7 +235,7 @@ class _AsyncpgDriver(_Driver):
         return int(tail) if tail.isdigit() else -1
 
     async def execute_many(self, compiled: Compiled, args: list[tuple[Any, ...]]) -> None:
-        statement, _ = await self._prepared(compiled.sql)
+        statement, _ = self.statements.get(compiled.sql) or await self._prepare(compiled.sql)
         await statement.executemany(args)
 
     async def begin(self) -> None:
@@ -349,8 +348,9 @@ async def _connect(url: URL, connect_args: Mapping[str, Any]) -> _Driver:
                 user=url.username,
                 password=url.password,
                 database=url.database,
-                # Our own per-connection cache replaces asyncpg's.
-                statement_cache_size=0,
+                # NOTE: asyncpg's own statement cache stays on: with it off
+                # (statement_cache_size=0) every prepared execution measured
+                # ~2x slower (bench/db/overhead.py).
                 server_settings=connect_args.get("server_settings"),
             )
         )
@@ -415,22 +415,28 @@ class _Pool:
         self.connect_args = connect_args
         self.size = size
         self.timeout = timeout
+        self._free = size  # slots not held by a caller
         self._idle: list[_Driver] = []
-        self._slots = asyncio.Semaphore(size)
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._all: set[_Driver] = set()
 
+    def take(self) -> _Driver | None:
+        """An idle connection right away, or None (then ``await acquire()``)."""
+        # PERF: the common case under load costs no coroutine at all.
+        if self._free > 0 and self._idle:
+            driver = self._idle.pop()
+            if not driver.is_closed():
+                self._free -= 1
+                return driver
+            self._all.discard(driver)
+        return None
+
     async def acquire(self) -> _Driver:
-        # PERF: with a free slot, acquire() returns without suspending, and
-        # wait_for (a Task per call) is only paid when the pool is exhausted.
-        if self._slots.locked():
-            try:
-                await in_task(asyncio.wait_for(self._slots.acquire(), self.timeout))
-            except TimeoutError:
-                raise sqlalchemy.exc.TimeoutError(
-                    f"no fast-path connection free after {self.timeout:g}s (pool size {self.size})"
-                ) from None
+        """A connection: idle, newly opened, or the next one released."""
+        if self._free > 0:
+            self._free -= 1
         else:
-            await self._slots.acquire()
+            await self._wait_for_slot()
         try:
             while self._idle:
                 driver = self._idle.pop()
@@ -441,19 +447,44 @@ class _Pool:
             self._all.add(driver)
             return driver
         except BaseException:
-            self._slots.release()
+            self._give_back_slot()
             raise
+
+    async def _wait_for_slot(self) -> None:
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await in_task(asyncio.wait_for(waiter, self.timeout))
+        except TimeoutError:
+            if waiter.done() and not waiter.cancelled():
+                return  # handed a slot just as the timeout fired
+            raise sqlalchemy.exc.TimeoutError(
+                f"no fast-path connection free after {self.timeout:g}s (pool size {self.size})"
+            ) from None
+        finally:
+            if not waiter.done() or waiter.cancelled():
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+
+    def _give_back_slot(self) -> None:
+        # A slot goes straight to the longest waiter, or back to the free count.
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
 
     def release(self, driver: _Driver) -> None:
         if driver.is_closed():
             self._all.discard(driver)
         else:
             self._idle.append(driver)
-        self._slots.release()
+        self._give_back_slot()
 
     async def discard(self, driver: _Driver) -> None:
         self._all.discard(driver)
-        self._slots.release()
+        self._give_back_slot()
         with contextlib.suppress(Exception):
             await driver.close()
 
@@ -481,7 +512,7 @@ class FastPath(FastConnection):
     async def _run(self, method: str, query: Query, params: Any) -> Any:
         compiled = self._compile(query)
         pool = self._pool
-        driver = await pool.acquire()
+        driver = pool.take() or await pool.acquire()
         try:
             if method == "execute_many":
                 await driver.execute_many(compiled, [compiled.args(p) for p in params])

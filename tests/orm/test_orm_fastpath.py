@@ -124,3 +124,18 @@ def test_rows_serialize_as_json_objects() -> None:
 
     row = row_class(["id", "name"])((1, "a"))
     assert JSONResponse([row]).body == b'[{"id":1,"name":"a"}]'
+
+
+def test_callers_queue_for_a_small_pool_and_all_finish(target: Target) -> None:
+    async def body(db: Database) -> None:
+        # pool_size=2 (see run()): 40 concurrent calls wait their turn in order.
+        values = await asyncio.wait_for(
+            asyncio.gather(
+                *(db.fetch_val("SELECT CAST(:n AS INTEGER)", {"n": n}) for n in range(40))
+            ),
+            20,
+        )
+        assert [int(v) for v in values] == list(range(40))
+        assert len(db.fast._pool._all) <= 2
+
+    run(target, body)
