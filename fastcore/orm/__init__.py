@@ -10,44 +10,70 @@
 See docs/database.md.
 """
 
-from fastcore.orm.database import DEFAULT_URL as DEFAULT_URL
-from fastcore.orm.database import Database as Database
-from fastcore.orm.fastpath import FastConnection as FastConnection
-from fastcore.orm.fastpath import Row as Row
-from fastcore.orm.models import IdMixin as IdMixin
-from fastcore.orm.models import Model as Model
-from fastcore.orm.models import TimestampMixin as TimestampMixin
-from fastcore.orm.models import UTCDateTime as UTCDateTime
-from fastcore.orm.models import UUIDMixin as UUIDMixin
-from fastcore.orm.pagination import Page as Page
-from fastcore.orm.pagination import paginate as paginate
-from fastcore.orm.queries import bulk_insert as bulk_insert
-from fastcore.orm.queries import exists as exists
-from fastcore.orm.queries import first_or_404 as first_or_404
-from fastcore.orm.queries import get_or_404 as get_or_404
-from fastcore.orm.session import DatabaseSessionMiddleware as DatabaseSessionMiddleware
-from fastcore.orm.session import RequestSession as RequestSession
-from fastcore.orm.session import SyncSession as SyncSession
-from fastcore.orm.session import sync_session as sync_session
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_URL",
-    "Database",
-    "DatabaseSessionMiddleware",
-    "FastConnection",
-    "IdMixin",
-    "Model",
-    "Page",
-    "RequestSession",
-    "Row",
-    "SyncSession",
-    "TimestampMixin",
-    "UTCDateTime",
-    "UUIDMixin",
-    "bulk_insert",
-    "exists",
-    "first_or_404",
-    "get_or_404",
-    "paginate",
-    "sync_session",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastcore.orm.database import DEFAULT_URL as DEFAULT_URL
+    from fastcore.orm.database import Database as Database
+    from fastcore.orm.fastpath import FastConnection as FastConnection
+    from fastcore.orm.fastpath import Row as Row
+    from fastcore.orm.models import IdMixin as IdMixin
+    from fastcore.orm.models import Model as Model
+    from fastcore.orm.models import TimestampMixin as TimestampMixin
+    from fastcore.orm.models import UTCDateTime as UTCDateTime
+    from fastcore.orm.models import UUIDMixin as UUIDMixin
+    from fastcore.orm.pagination import Page as Page
+    from fastcore.orm.pagination import paginate as paginate
+    from fastcore.orm.queries import bulk_insert as bulk_insert
+    from fastcore.orm.queries import exists as exists
+    from fastcore.orm.queries import first_or_404 as first_or_404
+    from fastcore.orm.queries import get_or_404 as get_or_404
+    from fastcore.orm.session import DatabaseSessionMiddleware as DatabaseSessionMiddleware
+    from fastcore.orm.session import RequestSession as RequestSession
+    from fastcore.orm.session import SyncSession as SyncSession
+    from fastcore.orm.session import get_db as get_db
+    from fastcore.orm.session import sync_session as sync_session
+
+# PERF: the names load on first use, so `fastcore run` / `fastcore routes`
+# (whose parser registers `fastcore db` from fastcore.orm.cli) do not pay for
+# importing SQLAlchemy (~0.4 s) when the app has no database.
+_EXPORTS = {
+    "DEFAULT_URL": "database",
+    "Database": "database",
+    "FastConnection": "fastpath",
+    "Row": "fastpath",
+    "IdMixin": "models",
+    "Model": "models",
+    "TimestampMixin": "models",
+    "UTCDateTime": "models",
+    "UUIDMixin": "models",
+    "Page": "pagination",
+    "paginate": "pagination",
+    "bulk_insert": "queries",
+    "exists": "queries",
+    "first_or_404": "queries",
+    "get_or_404": "queries",
+    "DatabaseSessionMiddleware": "session",
+    "RequestSession": "session",
+    "SyncSession": "session",
+    "get_db": "session",
+    "sync_session": "session",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fastcore.orm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"fastcore.orm.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -37,7 +37,13 @@ if TYPE_CHECKING:
     from fastcore.requests import Request
     from fastcore.responses import Response
 
-__all__ = ["DatabaseSessionMiddleware", "RequestSession", "SyncSession", "sync_session"]
+__all__ = [
+    "DatabaseSessionMiddleware",
+    "RequestSession",
+    "SyncSession",
+    "get_db",
+    "sync_session",
+]
 
 T = TypeVar("T")
 
@@ -197,6 +203,23 @@ def _as_coroutine(func: Callable[..., T], *args: Any) -> Callable[[], Coroutine[
         return func(*args)
 
     return call
+
+
+def get_db(request: Request) -> AsyncSession:
+    """The request's session: a provider for handler parameters (``Depends(get_db)``)::
+
+        @app.post("/notes")
+        async def create(text: str, db: AsyncSession = Depends(get_db)):
+            db.add(Note(text=text))
+
+    It is ``request.db``, so it commits or rolls back with the request.
+    ``def`` handlers use :func:`sync_session` the same way.
+
+    Raises:
+        ImproperlyConfigured: No :meth:`Database.init_app` on the app.
+    """
+    session: AsyncSession = request.db
+    return session
 
 
 def sync_session(request: Request) -> SyncSession:

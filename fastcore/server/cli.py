@@ -1,4 +1,4 @@
-"""The ``fastcore`` command line: ``fastcore run module:app`` and ``fastcore routes``."""
+"""The ``fastcore`` command line: ``run`` (serve an app), ``routes`` and ``db`` (migrations)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastcore.exceptions import ImproperlyConfigured
+from fastcore.orm import cli as db_cli
 
 __all__ = ["import_app", "main"]
 
@@ -65,12 +66,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     routes = commands.add_parser("routes", help="print the route table of an app")
     routes.add_argument("app", help="the app, as module:attribute")
+    db_cli.register(commands)  # fastcore db ... (migrations; fastcore.orm.cli)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``fastcore`` command line; return the process exit status."""
     args = _build_parser().parse_args(argv)
+    if args.command == "db":
+        return db_cli.run(args)
     try:
         app = import_app(args.app)
     except ImproperlyConfigured as exc:
