@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["URL", "Headers", "MutableHeaders", "QueryParams", "State", "parse_cookie_header"]
+if TYPE_CHECKING:
+    from fastcore.uploads import UploadFile
+
+__all__ = [
+    "URL",
+    "FormData",
+    "Headers",
+    "ImmutableMultiDict",
+    "MutableHeaders",
+    "QueryParams",
+    "State",
+    "parse_cookie_header",
+]
+
+V = TypeVar("V")
 
 
 class Headers(Mapping[str, str]):
@@ -114,10 +128,51 @@ class MutableHeaders(Headers):
         return self[name]
 
 
-class QueryParams(Mapping[str, str]):
-    """The query string as an immutable multi-dict; ``params["k"]`` is the last value."""
+class ImmutableMultiDict(Mapping[str, V]):
+    """A read-only multi-dict: ``d[key]`` is the last value, :meth:`getlist` all of them.
+
+    The base of :class:`QueryParams` and :class:`FormData`; pairs keep the
+    order they arrived in.
+    """
 
     __slots__ = ("_items", "_last")
+
+    def __init__(self, items: Iterable[tuple[str, V]] = ()) -> None:
+        self._items: list[tuple[str, V]] = list(items)
+        self._last: dict[str, V] = dict(self._items)
+
+    def __getitem__(self, key: str) -> V:
+        return self._last[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._last)
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+    def getlist(self, key: str) -> list[V]:
+        """Return every value given for ``key``, in order."""
+        return [value for name, value in self._items if name == key]
+
+    def multi_items(self) -> list[tuple[str, V]]:
+        """Return every (key, value) pair, repeated keys included."""
+        return list(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ImmutableMultiDict) or type(other) is not type(self):
+            return NotImplemented
+        return sorted(self._items, key=repr) == sorted(other._items, key=repr)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._items!r})"
+
+
+class QueryParams(ImmutableMultiDict[str]):
+    """The query string as an immutable multi-dict; ``params["k"]`` is the last value."""
+
+    __slots__ = ()
 
     def __init__(
         self, query: str | Mapping[str, str] | Iterable[tuple[str, str]] | None = None
@@ -130,38 +185,39 @@ class QueryParams(Mapping[str, str]):
             items = [(str(k), str(v)) for k, v in query.items()]
         else:
             items = [(str(k), str(v)) for k, v in query]
-        self._items = items
-        self._last = dict(items)
-
-    def __getitem__(self, key: str) -> str:
-        return self._last[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._last)
-
-    def __len__(self) -> int:
-        return len(self._last)
-
-    def getlist(self, key: str) -> list[str]:
-        """Return every value given for ``key``, in order."""
-        return [value for name, value in self._items if name == key]
-
-    def multi_items(self) -> list[tuple[str, str]]:
-        """Return every (key, value) pair, repeated keys included."""
-        return list(self._items)
+        super().__init__(items)
 
     def __str__(self) -> str:
         return urlencode(self._items)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, QueryParams):
-            return NotImplemented
-        return sorted(self._items) == sorted(other._items)
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
+
+
+class FormData(ImmutableMultiDict["str | UploadFile"]):
+    """A parsed form body: field names to text values and uploaded files.
+
+    Returned by :meth:`Request.form() <fastcore.requests.Request.form>`.
+    ``form["k"]`` is the last value sent for ``k``, :meth:`getlist` every
+    value (``<select multiple>``, repeated checkboxes).
+    """
+
+    __slots__ = ()
+
+    def files(self) -> list[UploadFile]:
+        """Return every uploaded file, in the order received."""
+        from fastcore.uploads import UploadFile
+
+        return [value for _, value in self._items if isinstance(value, UploadFile)]
+
+    def close_files(self) -> None:
+        """Close every uploaded file (their temporary storage is freed)."""
+        for upload in self.files():
+            upload.file.close()
+
+    async def close(self) -> None:
+        """Close every uploaded file (done for you when the request ends)."""
+        self.close_files()
 
 
 class URL(NamedTuple):

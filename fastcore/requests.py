@@ -8,6 +8,7 @@ and cached in a slot.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote
@@ -15,11 +16,19 @@ from urllib.parse import unquote
 import orjson
 
 from fastcore._speedups.http_parser import RequestHead
-from fastcore.datastructures import URL, Headers, QueryParams, State, parse_cookie_header
+from fastcore.datastructures import (
+    URL,
+    FormData,
+    Headers,
+    QueryParams,
+    State,
+    parse_cookie_header,
+)
 from fastcore.exceptions import BadRequest, ImproperlyConfigured
 
 if TYPE_CHECKING:
     from fastcore.app import App
+    from fastcore.forms.parsers import FormLimits
     from fastcore.routing import Route
 
 __all__ = ["Request"]
@@ -52,10 +61,12 @@ class Request(RequestHead):
         "_path",
         "_body",
         "_json",
+        "_form",
         "_stream_consumed",
         "_session",
         "_db",
         "_user",
+        "__weakref__",  # the finalizer that closes uploaded files
     )
 
     if TYPE_CHECKING:
@@ -82,6 +93,7 @@ class Request(RequestHead):
         _path: str
         _body: bytes
         _json: Any
+        _form: FormData
         _stream_consumed: bool
         _session: Any
         _db: Any
@@ -332,6 +344,31 @@ class Request(RequestHead):
         except orjson.JSONDecodeError as exc:
             raise BadRequest(f"Malformed JSON body: {exc}") from exc
         return self._json
+
+    async def form(self, limits: FormLimits | None = None) -> FormData:
+        """Return the form body (urlencoded or multipart), parsed once and cached.
+
+        Text fields are ``str``; file parts are
+        :class:`~fastcore.uploads.UploadFile` objects, spooled to disk above a
+        size and closed when the request ends. ``limits`` (a
+        :class:`~fastcore.forms.FormLimits`) defaults to the route's
+        ``@form_limits(...)`` or the built-in limits; the first parse wins.
+
+        Raises:
+            HTTPException: 400 for a malformed body, 413 over a limit, 415
+                when the body is not a form.
+        """
+        try:
+            return self._form
+        except AttributeError:
+            pass
+        from fastcore.forms.parsers import limits_for, parse_form
+
+        form = await parse_form(self, limits or limits_for(self))
+        self._form = form
+        if form.files():
+            weakref.finalize(self, form.close_files)
+        return form
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.raw_path}>"

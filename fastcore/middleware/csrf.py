@@ -3,8 +3,8 @@
 A cross-site page can make a browser POST to this app with the user's
 cookies, but cannot read the token the app put in its own pages. Every POST,
 PUT, PATCH and DELETE must therefore carry the session's token, either as the
-``csrf_token`` form field (urlencoded forms) or as the ``X-CSRF-Token`` header
-(JavaScript, multipart forms)::
+``csrf_token`` form field (urlencoded and multipart forms) or as the
+``X-CSRF-Token`` header (JavaScript)::
 
     <form method="post">{{ csrf_input() }} ... </form>
 
@@ -28,9 +28,10 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from fastcore.exceptions import ImproperlyConfigured
+from fastcore.forms.parsers import FORM_CONTENT_TYPES
 from fastcore.middleware.base import Handler, Middleware
 from fastcore.middleware.errors import default_error_response
 from fastcore.security.context import current_request, get_current_request
@@ -222,12 +223,11 @@ class CSRFMiddleware(Middleware):
         if secret is None:
             return "the session has no CSRF token (no session cookie, or it expired)"
         token = headers.get(self.header_name)
-        if token is None and request.content_type == "application/x-www-form-urlencoded":
-            body = await request.body()
-            for name, value in parse_qsl(body.decode("latin-1")):
-                if name == self.field_name:
-                    token = value
-                    break
+        if token is None and request.content_type in FORM_CONTENT_TYPES:
+            # The form is parsed once and cached: the handler's request.form()
+            # (and request.body() for urlencoded) reuse this read.
+            value = (await request.form()).get(self.field_name)
+            token = value if isinstance(value, str) else None
         if not token:
             return f"the {self.field_name} form field or {self.header_name} header is missing"
         given = _unmask(token)
