@@ -1,4 +1,8 @@
-"""TechEmpower database tests on PostgreSQL: fastcore (fast path, ORM) vs Starlette and BlackSheep.
+"""TechEmpower database tests on PostgreSQL: fastcore (fast path, ORM) against its peers.
+
+The fast path is measured against BlackSheep and Starlette on raw asyncpg (as
+their TechEmpower entries are written), the ORM path against Starlette and
+FastAPI with the SQLAlchemy async ORM.
 
 Workloads (TechEmpower rules): single query (``/db``), 20 queries
 (``/queries?queries=20``), 20 updates (``/updates?queries=20``) and fortunes
@@ -17,7 +21,8 @@ Usage::
     python bench/db/run.py --rounds 3 --duration 5
     python bench/db/run.py --quick                    # 1 round of 2 s per workload
 
-Writes ``bench/load/results/db-<timestamp>.md`` and ``.json`` (also printed).
+Writes ``bench/db/results/db-<timestamp>.md`` and ``.json`` (also printed);
+server logs go to ``bench/db/results/logs/`` (not committed).
 """
 
 from __future__ import annotations
@@ -117,6 +122,16 @@ CONTENDERS = {
             "Starlette + SQLAlchemy async ORM (session per request) on uvicorn",
             _uvicorn("bench.db.apps.starlette_orm:app"),
             ("starlette", "uvicorn", "asyncpg", "sqlalchemy"),
+        ),
+        "",
+    ),
+    "fastapi-orm": Contender(
+        ServerSpec(
+            "fastapi-orm",
+            "orm-peer",
+            "FastAPI + SQLAlchemy async ORM (session from Depends) on uvicorn",
+            _uvicorn("bench.db.apps.fastapi_orm:app"),
+            ("fastapi", "uvicorn", "asyncpg", "sqlalchemy"),
         ),
         "",
     ),
@@ -277,7 +292,8 @@ def render(
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     # The fast path is compared with the raw-driver peers, the ORM with the ORM peer.
     comparisons = [("fastcore-fast", peers, "best raw peer")]
-    comparisons.append(("fastcore-orm", ["starlette-orm"], "starlette-orm"))
+    orm_peers = [n for n in names if CONTENDERS[n].spec.kind == "orm-peer"]
+    comparisons.append(("fastcore-orm", orm_peers, "best ORM peer"))
     for name, against, label in comparisons:
         against = [n for n in against if n in names]
         if name not in names or not against:
@@ -330,8 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(
         BENCH_DB_DSN=args.dsn, BENCH_DB_SCHEMA=args.schema, BENCH_DB_POOL=str(args.pool)
     )
-    results_dir = REPO_ROOT / "bench" / "load" / "results"
-    results_dir.mkdir(parents=True, exist_ok=True)
+    results_dir = DB_DIR / "results"
+    (results_dir / "logs").mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     results: list[Any] = []
     problems: dict[str, set[str]] = {name: set() for name in names}
@@ -342,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             if time.monotonic() - started > args.time_limit * 60:
                 problems[name].add(f"round {round_index + 1}: skipped, time limit reached")
                 continue
-            log_path = results_dir / f"db-{stamp}-{name}.log"
+            log_path = results_dir / "logs" / f"db-{stamp}-{name}.log"
             runs, found = bench_contender(name, round_index, args, log_path)
             results += runs
             problems[name].update(f"round {round_index + 1}: {p}" for p in found)

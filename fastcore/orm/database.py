@@ -33,6 +33,7 @@ from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware.errors import default_error_response
 from fastcore.orm.fastpath import FastConnection, FastPath, Query, Row, connect_in_task
 from fastcore.orm.models import Model
+from fastcore.orm.pooling import TaskSafeQueuePool
 from fastcore.orm.session import RequestSession
 
 if TYPE_CHECKING:
@@ -139,6 +140,7 @@ class Database:
             options["poolclass"] = StaticPool
         else:
             options.update(
+                poolclass=TaskSafeQueuePool,
                 pool_size=self.pool_size,
                 max_overflow=self.max_overflow,
                 pool_timeout=self.pool_timeout,

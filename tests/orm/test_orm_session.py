@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 from sqlalchemy import func, select
@@ -248,3 +249,68 @@ def test_real_server_opens_connections_inside_eagerly_run_handlers(target: Targe
         for path in ("/items/names", "/fast/count", "/items/names", "/fast/count"):
             with urllib.request.urlopen(server.url + path, timeout=10) as response:
                 assert response.status == 200, path
+
+
+def test_real_server_requests_queue_for_a_busy_pool(target: Target) -> None:
+    # Under eager dispatch a request that waits for a pooled connection is not
+    # yet in a Task; the wait (asyncio.timeout inside) must still work.
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastcore.testing import LiveServer
+
+    app, database = build_app(target, pool_size=1, max_overflow=0, pool_timeout=10)
+
+    @app.get("/slow/orm")
+    async def slow_orm(request: Request):
+        await request.db.execute(select(1))
+        await asyncio.sleep(0.05)
+        return {"ok": True}
+
+    @app.get("/slow/fast")
+    async def slow_fast():
+        async with database.connection() as connection:
+            await connection.fetch_val("SELECT 1")
+            await asyncio.sleep(0.05)
+        return {"ok": True}
+
+    def get(url: str) -> int:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            status: int = response.status
+            return status
+
+    with LiveServer(app) as server, ThreadPoolExecutor(6) as pool:
+        for path in ("/slow/orm", "/slow/fast"):
+            statuses = list(pool.map(get, [server.url + path] * 6))
+            assert statuses == [200] * 6, path
+
+
+def test_real_server_answers_503_when_the_pool_stays_busy(target: Target) -> None:
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastcore.testing import LiveServer
+
+    app, _ = build_app(target, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    holding = threading.Event()  # set on the server's loop thread, read here
+
+    @app.get("/hold")
+    async def hold(request: Request):
+        await request.db.execute(select(1))
+        holding.set()
+        await asyncio.sleep(1.5)
+        return {"held": True}
+
+    def get(url: str) -> tuple[int, str | None]:
+        try:
+            with urllib.request.urlopen(url, timeout=20) as response:
+                return response.status, None
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers["retry-after"]
+
+    with LiveServer(app) as server, ThreadPoolExecutor(1) as pool:
+        held = pool.submit(get, server.url + "/hold")
+        assert holding.wait(10)
+        assert get(server.url + "/items/names") == (503, "1")
+        assert held.result(timeout=20) == (200, None)
