@@ -12,13 +12,25 @@ from typing import NoReturn
 from fastcore._version import __version__ as __version__
 from fastcore.app import App as App
 from fastcore.app import RouteGroup as RouteGroup
+from fastcore.background import BackgroundTasks as BackgroundTasks
+from fastcore.binding import RequestValidationError as RequestValidationError
 from fastcore.config import Settings as Settings
 from fastcore.datastructures import URL as URL
 from fastcore.datastructures import Headers as Headers
 from fastcore.datastructures import QueryParams as QueryParams
 from fastcore.exceptions import HTTPException as HTTPException
 from fastcore.exceptions import ImproperlyConfigured as ImproperlyConfigured
+from fastcore.handlers import RouteOptions as RouteOptions
 from fastcore.middleware.base import Middleware as Middleware
+from fastcore.openapi import OpenAPIConfig as OpenAPIConfig
+from fastcore.params import Body as Body
+from fastcore.params import Cookie as Cookie
+from fastcore.params import CurrentUser as CurrentUser
+from fastcore.params import Depends as Depends
+from fastcore.params import Form as Form
+from fastcore.params import Header as Header
+from fastcore.params import Path as Path
+from fastcore.params import Query as Query
 from fastcore.requests import Request as Request
 from fastcore.responses import HTMLResponse as HTMLResponse
 from fastcore.responses import JSONResponse as JSONResponse
@@ -30,18 +42,30 @@ from fastcore.responses import StreamingResponse as StreamingResponse
 __all__ = [
     "URL",
     "App",
+    "BackgroundTasks",
+    "Body",
+    "Cookie",
+    "CurrentUser",
+    "Depends",
+    "Form",
+    "Header",
     "HTMLResponse",
     "HTTPException",
     "Headers",
     "ImproperlyConfigured",
     "JSONResponse",
     "Middleware",
+    "OpenAPIConfig",
+    "Path",
     "PlainTextResponse",
+    "Query",
     "QueryParams",
     "RedirectResponse",
     "Request",
+    "RequestValidationError",
     "Response",
     "RouteGroup",
+    "RouteOptions",
     "Settings",
     "StreamingResponse",
     "__version__",

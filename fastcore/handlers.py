@@ -1,120 +1,156 @@
-"""Handler adaptation: sync/async endpoints, argument plans and return values.
+"""Handler adaptation: argument plans, sync/async calls and return values.
 
 Everything about a handler's signature is worked out once, when the route is
-registered, into a :class:`HandlerPlan`; per request the plan only calls the
-endpoint with the request and the router's already-typed path parameters.
+registered, into a :class:`HandlerPlan`. A handler that takes only the
+request and path parameters is called directly with them; any other handler
+gets its arguments from the binders of its :class:`~fastcore.binding.CallPlan`
+(query, headers, cookies, body, form, dependencies). What the handler returns
+becomes a Response here, through the route's response model if it has one.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, get_type_hints
+from typing import Any
 
+import pydantic
+import pydantic_core
+
+from fastcore.background import BackgroundTasks
+from fastcore.binding import CallPlan, analyze, describe, is_async_callable
 from fastcore.concurrency import run_in_threadpool
+from fastcore.dependencies import DependencyPlans, Resolver, bind_arguments
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.requests import Request
-from fastcore.responses import HTMLResponse, JSONResponse, Response
+from fastcore.responses import HTMLResponse, JSONResponse, Response, _encode_headers
 
-__all__ = ["HandlerPlan", "is_async_callable", "to_response"]
+__all__ = ["HandlerPlan", "RouteOptions", "is_async_callable", "to_response"]
 
 Invoker = Callable[[Request, dict[str, Any]], Awaitable[Any]]
 
-
-def is_async_callable(obj: Any) -> bool:
-    """Tell whether calling ``obj`` returns an awaitable (functions, partials, __call__)."""
-    while isinstance(obj, functools.partial):
-        obj = obj.func
-    return inspect.iscoroutinefunction(obj) or (
-        callable(obj) and inspect.iscoroutinefunction(getattr(obj, "__call__", None))  # noqa: B004
-    )
+_NO_OVERRIDES: dict[Any, Any] = {}
 
 
-def _describe(endpoint: Callable[..., Any]) -> str:
-    name = getattr(endpoint, "__qualname__", repr(endpoint))
-    module = getattr(endpoint, "__module__", None)
-    return f"{module}.{name}" if module else name
+@dataclasses.dataclass(frozen=True, slots=True)
+class RouteOptions:
+    """What a route declares beyond its handler (response shape and documentation).
+
+    Attributes:
+        response_model: The type the return value is validated and filtered
+            through, and documented as (a pydantic model, dataclass, TypedDict
+            or ``list[...]`` of them).
+        status_code: The status of a successful response that is not a Response.
+        headers: Headers added to every such response.
+        tags: OpenAPI tags.
+        summary: The OpenAPI summary (default: the docstring's first line).
+        description: The OpenAPI description (default: the rest of the docstring).
+        include_in_schema: Whether the route appears in the OpenAPI document.
+        deprecated: Mark the operation deprecated in the document.
+        operation_id: The OpenAPI operationId (default: the route name).
+        responses: Extra OpenAPI response objects, by status code.
+        security: OpenAPI security requirements (``[{"cookieAuth": []}]``).
+    """
+
+    response_model: Any = None
+    status_code: int | None = None
+    headers: Mapping[str, str] | None = None
+    tags: tuple[str, ...] = ()
+    summary: str | None = None
+    description: str | None = None
+    include_in_schema: bool = True
+    deprecated: bool = False
+    operation_id: str | None = None
+    responses: Mapping[int | str, Any] | None = None
+    security: list[dict[str, list[str]]] | None = None
+
+    @property
+    def shapes_response(self) -> bool:
+        """Whether return values need more than :func:`to_response`."""
+        return bool(self.response_model or self.status_code or self.headers)
 
 
 class HandlerPlan:
-    """How to call one endpoint: which arguments it takes and whether it is async.
+    """How to call one endpoint: its argument plan, its response rules, sync or async.
 
     Args:
         endpoint: The handler, ``async def`` or ``def`` (run in the thread pool).
-        path_params: The names of the route's path parameters.
+        path_params: The route's path parameters and their converted types.
+        options: The route's response and documentation options.
     """
 
-    __slots__ = ("endpoint", "invoke", "name")
+    __slots__ = ("call_plan", "dependencies", "endpoint", "invoke", "name", "options", "render")
 
-    def __init__(self, endpoint: Callable[..., Any], path_params: Mapping[str, type]) -> None:
+    def __init__(
+        self,
+        endpoint: Callable[..., Any],
+        path_params: Mapping[str, type],
+        options: RouteOptions | None = None,
+    ) -> None:
         if not callable(endpoint):
             raise ImproperlyConfigured(f"route handler {endpoint!r} is not callable")
         self.endpoint = endpoint
-        self.name = _describe(endpoint)
-        self.invoke: Invoker = self._plan(endpoint, path_params)
+        self.name = describe(endpoint)
+        self.options = options or RouteOptions()
+        self.call_plan: CallPlan = analyze(endpoint, path_params)
+        self.dependencies = DependencyPlans(path_params)
+        for _, dep in self.call_plan.dependencies:
+            self.dependencies.for_marker(dep)
+        self.render: Callable[[Any], Response] = _renderer(self.options)
+        self.invoke: Invoker = self._plan(path_params)
 
-    def _plan(self, endpoint: Callable[..., Any], path_params: Mapping[str, type]) -> Invoker:
-        signature = inspect.signature(endpoint)
-        try:
-            hints = get_type_hints(endpoint)
-        except Exception:  # unresolvable forward references: fall back to names
-            hints = {}
-        request_arg: str | None = None
-        wanted: list[str] = []
-        for name, param in signature.parameters.items():
-            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-                continue
-            annotation = hints.get(name)
-            is_request = isinstance(annotation, type) and issubclass(annotation, Request)
-            if is_request or (name == "request" and name not in path_params):
-                request_arg = name
-            elif name in path_params:
-                wanted.append(name)
-            elif param.default is param.empty:
-                known = ", ".join(path_params) or "none"
-                raise ImproperlyConfigured(
-                    f"handler {self.name} takes a parameter {name!r} that is neither the "
-                    f"request nor a path parameter of its route ({known})"
-                )
+    def _plan(self, path_params: Mapping[str, type]) -> Invoker:
+        plan = self.call_plan
+        wanted = [p.name for p in plan.params if p.source == "path"]
+        accepts_kwargs = _accepts_kwargs(self.endpoint)
         missing = [name for name in path_params if name not in wanted]
-        accepts_kwargs = any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values())
         if missing and not accepts_kwargs:
             raise ImproperlyConfigured(
                 f"handler {self.name} does not take the path parameter(s) {', '.join(missing)}"
             )
-        if is_async_callable(endpoint):
-            return self._async_invoker(endpoint, request_arg, wanted, accepts_kwargs)
-        return self._sync_invoker(endpoint, request_arg, wanted, accepts_kwargs)
+        if plan.only_path_and_request:
+            request_arg = next((p.name for p in plan.params if p.source == "request"), None)
+            invoke = _direct_invoker(plan, request_arg, wanted, accepts_kwargs)
+            if not self.options.shapes_response:
+                return invoke
+            render = self.render
 
-    @staticmethod
-    def _async_invoker(
-        endpoint: Callable[..., Any], request_arg: str | None, wanted: list[str], all_params: bool
-    ) -> Invoker:
-        # PERF: the common shapes get a direct call with no keyword dict to build.
-        if request_arg is not None and not wanted and not all_params:
-            return lambda request, params: endpoint(request)
-        if request_arg is None and not wanted and not all_params:
-            return lambda request, params: endpoint()
+            async def shaped(request: Request, params: dict[str, Any]) -> Response:
+                return render(await invoke(request, params))
 
-        def invoke(request: Request, params: dict[str, Any]) -> Awaitable[Any]:
-            kwargs = dict(params) if all_params else {name: params[name] for name in wanted}
-            if request_arg is not None:
-                kwargs[request_arg] = request
-            return endpoint(**kwargs)  # type: ignore[no-any-return]
+            return shaped
+        return self._bound_invoker(accepts_kwargs)
 
-        return invoke
+    def _bound_invoker(self, accepts_kwargs: bool) -> Invoker:
+        plan, endpoint, render = self.call_plan, self.endpoint, self.render
+        dependencies = self.dependencies
+        has_dependencies = bool(plan.dependencies)
+        has_background = any(p.source == "background" for p in plan.params)
 
-    @staticmethod
-    def _sync_invoker(
-        endpoint: Callable[..., Any], request_arg: str | None, wanted: list[str], all_params: bool
-    ) -> Invoker:
-        def invoke(request: Request, params: dict[str, Any]) -> Awaitable[Any]:
-            kwargs = dict(params) if all_params else {name: params[name] for name in wanted}
-            if request_arg is not None:
-                kwargs[request_arg] = request
-            return run_in_threadpool(endpoint, **kwargs)
+        async def call(kwargs: dict[str, Any]) -> Any:
+            if plan.is_async:
+                return await endpoint(**kwargs)
+            return await run_in_threadpool(endpoint, **kwargs)
+
+        async def invoke(request: Request, params: dict[str, Any]) -> Response:
+            resolver = None
+            if has_dependencies:
+                overrides = getattr(request.app, "_dependency_overrides", _NO_OVERRIDES)
+                resolver = Resolver(dependencies, overrides)
+            try:
+                kwargs = await bind_arguments(plan, request, params, resolver)
+                if accepts_kwargs:
+                    kwargs = {**params, **kwargs}
+                response = render(await call(kwargs))
+            except BaseException as exc:
+                if resolver is not None:
+                    await resolver.close(exc)
+                raise
+            if resolver is not None:
+                await resolver.close(None)
+            if has_background:
+                BackgroundTasks.of(request).start()
+            return response
 
         return invoke
 
@@ -122,12 +158,79 @@ class HandlerPlan:
         return f"<HandlerPlan {self.name}>"
 
 
+def _accepts_kwargs(endpoint: Callable[..., Any]) -> bool:
+    import inspect
+
+    try:
+        parameters = inspect.signature(endpoint).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind == p.VAR_KEYWORD for p in parameters)
+
+
+def _direct_invoker(
+    plan: CallPlan, request_arg: str | None, wanted: list[str], all_params: bool
+) -> Invoker:
+    endpoint = plan.call
+    if plan.is_async:
+        # PERF: the common shapes get a direct call with no keyword dict to build.
+        if request_arg is not None and not wanted and not all_params:
+            return lambda request, params: endpoint(request)
+        if request_arg is None and not wanted and not all_params:
+            return lambda request, params: endpoint()
+
+    def invoke(request: Request, params: dict[str, Any]) -> Awaitable[Any]:
+        kwargs = dict(params) if all_params else {name: params[name] for name in wanted}
+        if request_arg is not None:
+            kwargs[request_arg] = request
+        if plan.is_async:
+            return endpoint(**kwargs)  # type: ignore[no-any-return]
+        return run_in_threadpool(endpoint, **kwargs)
+
+    return invoke
+
+
+def _renderer(options: RouteOptions) -> Callable[[Any], Response]:
+    """The function that turns a handler's return value into the route's Response."""
+    if not options.shapes_response:
+        return to_response
+    model = options.response_model
+    adapter: pydantic.TypeAdapter[Any] | None = (
+        pydantic.TypeAdapter(model) if model is not None else None
+    )
+    exact = model if isinstance(model, type) else None
+    status_code = options.status_code
+    extra_headers = _encode_headers(options.headers) if options.headers else []
+
+    def render(value: Any) -> Response:
+        if isinstance(value, Response):
+            return value
+        if adapter is not None and not isinstance(value, tuple):
+            # No double validation: an instance of the declared model is
+            # trusted; anything else is validated once, which also filters it.
+            if exact is None or type(value) is not exact:
+                value = adapter.validate_python(value, from_attributes=True)
+            response = Response(adapter.dump_json(value), media_type="application/json")
+        else:
+            response = to_response(value)
+            if isinstance(value, tuple):
+                return response
+        if status_code is not None:
+            response.status_code = status_code
+        if extra_headers:
+            response.raw_headers.extend(extra_headers)
+        return response
+
+    return render
+
+
 def to_response(value: Any) -> Response:
     """Turn what a handler returned into a Response.
 
     ``str`` is HTML (as in Flask), ``bytes`` is an octet stream, ``dict``,
-    ``list`` and dataclasses are JSON, ``None`` is 204, and a tuple is
-    ``(body, status)`` or ``(body, status, headers)``.
+    ``list`` and dataclasses are JSON (orjson), pydantic models are JSON
+    (their own serializer, without validating again), ``None`` is 204, and a
+    tuple is ``(body, status)`` or ``(body, status, headers)``.
     """
     if isinstance(value, Response):
         return value
@@ -146,9 +249,11 @@ def to_response(value: Any) -> Response:
             for name, header_value in dict(value[2]).items():
                 response.headers[name] = header_value
         return response
+    if isinstance(value, pydantic.BaseModel):
+        return Response(pydantic_core.to_json(value), media_type="application/json")
     if hasattr(value, "model_dump"):
         return JSONResponse(value)
     raise TypeError(
         f"a handler returned {type(value).__name__}; return a Response, str, bytes, "
-        "dict, list, dataclass, None or a (body, status[, headers]) tuple"
+        "dict, list, dataclass, pydantic model, None or a (body, status[, headers]) tuple"
     )

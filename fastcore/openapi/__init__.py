@@ -1,0 +1,15 @@
+"""OpenAPI 3.1: the document built from the routes, and the docs pages that show it.
+
+``app.openapi`` holds an :class:`OpenAPIConfig`; by default the app serves
+``/openapi.json``, Swagger UI at ``/docs`` and ReDoc at ``/redoc``. Set
+``app.openapi = OpenAPIConfig(enabled=False)`` (before the app starts) to
+serve none of them.
+"""
+
+from __future__ import annotations
+
+from fastcore.openapi.config import OpenAPIConfig as OpenAPIConfig
+from fastcore.openapi.config import validation_error_response as validation_error_response
+from fastcore.openapi.document import build_document as build_document
+
+__all__ = ["OpenAPIConfig", "build_document", "validation_error_response"]

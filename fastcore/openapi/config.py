@@ -1,0 +1,108 @@
+"""The OpenAPI settings of an App, and the routes that serve the document and docs."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from fastcore.binding import RequestValidationError
+from fastcore.responses import JSONResponse, Response
+
+if TYPE_CHECKING:
+    from fastcore.app import App
+    from fastcore.requests import Request
+
+__all__ = ["OpenAPIConfig", "validation_error_response"]
+
+
+def validation_error_response(request: Request, exc: RequestValidationError) -> Response:
+    """Answer a :class:`~fastcore.binding.RequestValidationError`: 422 with its error list."""
+    return JSONResponse(
+        {"detail": exc.detail, "status": 422, "errors": exc.errors}, status_code=422
+    )
+
+
+@dataclasses.dataclass
+class OpenAPIConfig:
+    """What the app's OpenAPI document says, and where it and the docs are served.
+
+    Attributes:
+        enabled: Serve the document and the docs pages at all.
+        title: The API title (``info.title``).
+        version: The API version (``info.version``).
+        description: The API description (Markdown).
+        openapi_url: Where the JSON document is served (None: not served,
+            and then neither are the docs pages).
+        docs_url: Where Swagger UI is served (None: not served).
+        redoc_url: Where ReDoc is served (None: not served).
+        cdn_url: The base URL the docs pages load their scripts and styles
+            from (``{cdn_url}/swagger-ui-dist@5/swagger-ui-bundle.js``, ...).
+        servers: The ``servers`` list of the document.
+        security_schemes: ``components.securitySchemes`` (name to scheme object).
+        security: The document-wide security requirements.
+        tags: Tag objects (``{"name": ..., "description": ...}``), in display order.
+    """
+
+    enabled: bool = True
+    title: str = "fastcore API"
+    version: str = "0.1.0"
+    description: str | None = None
+    openapi_url: str | None = "/openapi.json"
+    docs_url: str | None = "/docs"
+    redoc_url: str | None = "/redoc"
+    cdn_url: str = "https://cdn.jsdelivr.net/npm"
+    servers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    security_schemes: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    security: list[dict[str, list[str]]] | None = None
+    tags: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    _cache: dict[int, bytes] = dataclasses.field(default_factory=dict, repr=False)
+
+    def document(self, app: App) -> dict[str, Any]:
+        """Build the app's OpenAPI 3.1 document."""
+        from fastcore.openapi.document import build_document
+
+        return build_document(app, self)
+
+    def document_bytes(self, app: App) -> bytes:
+        """The document as JSON, built on first use (the routes are frozen by then)."""
+        cached = self._cache.get(id(app))
+        if cached is None:
+            cached = self._cache[id(app)] = orjson.dumps(self.document(app))
+        return cached
+
+    def install(self, app: App) -> None:
+        """Add the document and docs routes to ``app`` (called once, before freezing)."""
+        if not self.enabled or self.openapi_url is None:
+            return
+        from fastcore.openapi.pages import redoc_page, swagger_page
+
+        config = self
+        hidden: dict[str, Any] = {"include_in_schema": False}
+        # An app's own route at one of these paths wins (the docs step aside).
+        taken = {route.pattern.rstrip("/") for route in app.router.routes}
+
+        def free(path: str) -> bool:
+            return path.rstrip("/") not in taken
+
+        async def openapi_document(request: Request) -> Response:
+            return Response(config.document_bytes(request.app), media_type="application/json")
+
+        document_url, docs_url, redoc_url = self.openapi_url, self.docs_url, self.redoc_url
+        if document_url is None or not free(document_url):
+            return
+        app.add_route(document_url, openapi_document, name="openapi.document", **hidden)
+        if docs_url is not None and free(docs_url):
+
+            async def swagger_ui(request: Request) -> Response:
+                return swagger_page(request, config)
+
+            app.add_route(docs_url, swagger_ui, name="openapi.docs", **hidden)
+        if redoc_url is not None and free(redoc_url):
+
+            async def redoc(request: Request) -> Response:
+                return redoc_page(request, config)
+
+            app.add_route(redoc_url, redoc, name="openapi.redoc", **hidden)
