@@ -143,7 +143,11 @@ def _guard(check: Check) -> Callable[[F], F]:
         @functools.wraps(endpoint)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
             if request_name is None:
-                request = kwargs.pop("request")
+                # Passed by keyword, or alone and positionally by the fast call path.
+                if "request" in kwargs:
+                    request = kwargs.pop("request")
+                else:
+                    request, args = args[-1], args[:-1]
             else:
                 request = next(
                     value for value in (*args, *kwargs.values()) if isinstance(value, Request)

@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fastcore import App, Request, Settings
 from fastcore.auth import (
+    APIToken,
     Auth,
     add_permission,
     auth_routes,
@@ -48,7 +49,9 @@ def build_app(target: Target, outbox: Path, **auth_options: Any) -> tuple[App, A
     """The app every auth test drives (through the TestClient or a LiveServer)."""
     app = App(
         settings=Settings(debug=False),
-        middleware=default_middleware(secret_key=SECRET, debug=False, allowed_hosts=["*"]),
+        middleware=default_middleware(
+            secret_key=SECRET, debug=False, allowed_hosts=["testserver", "127.0.0.1"]
+        ),
     )
     database = target.database(metadata=Model.metadata)
     database.init_app(app)
@@ -63,6 +66,14 @@ def build_app(target: Target, outbox: Path, **auth_options: Any) -> tuple[App, A
         async with database.session() as session:
             await create_permissions(session, [Memo])
 
+    _add_setup_routes(app, auth)
+    _add_guarded_pages(app)
+    return app, auth
+
+
+def _add_setup_routes(app: App, auth: Auth) -> None:
+    """Routes the tests use to set up and inspect state (not part of what is tested)."""
+
     @app.post("/test/users")
     @csrf_exempt
     async def make_user(request: Request) -> dict[str, Any]:
@@ -75,12 +86,40 @@ def build_app(target: Target, outbox: Path, **auth_options: Any) -> tuple[App, A
             is_superuser=data.get("is_superuser", False),
             is_active=data.get("is_active", True),
         )
-        await set_password(auth, user, data.get("password", PASSWORD))
+        if "password_hash" in data:
+            user.password = data["password_hash"]
+        else:
+            await set_password(auth, user, data.get("password", PASSWORD))
         request.db.add(user)
         await request.db.flush()
         for permission in data.get("permissions", ()):
             await add_permission(request.db, user, permission)
         return {"id": user.id}
+
+    @app.post("/test/deactivate")
+    @csrf_exempt
+    async def deactivate(request: Request) -> None:
+        """Test setup: deactivate a user."""
+        data = await request.json()
+        model = auth.user_model
+        user = await request.db.scalar(select(model).where(model.username == data["username"]))
+        user.is_active = False
+
+    @app.get("/test/token-digests")
+    async def token_digests(request: Request) -> list[str]:
+        """Test inspection: what the token table holds."""
+        return list(await request.db.scalars(select(APIToken.digest)))
+
+    @app.get("/test/hash/{username}")
+    async def password_hash(request: Request, username: str) -> dict[str, str]:
+        """Test inspection: a user's stored hash."""
+        model = auth.user_model
+        user = await request.db.scalar(select(model).where(model.username == username))
+        return {"hash": user.password}
+
+
+def _add_guarded_pages(app: App) -> None:
+    """Pages behind the decorators and providers under test."""
 
     @app.get("/whoami")
     async def whoami(request: Request) -> dict[str, Any]:
@@ -125,8 +164,6 @@ def build_app(target: Target, outbox: Path, **auth_options: Any) -> tuple[App, A
     @scopes_required("memos:write")
     async def write_memo(request: Request) -> tuple[dict[str, Any], int]:
         return {"saved": True, "user": request.user.username}, 201
-
-    return app, auth
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
