@@ -290,6 +290,15 @@ class Database:
         """Run one query per parameter set on one connection; the first row of each."""
         return await self.fast.fetch_each(query, params_list)
 
+    async def fetch_many(self, query: Query, params_list: Iterable[Mapping[str, Any]]) -> list[Row]:
+        """Run a query once per parameter set, pipelined; every row of every run, in order.
+
+        PostgreSQL sends the whole batch in one round trip (one implicit
+        transaction). A run that matches no row adds none: use
+        :meth:`fetch_each` when each run must map to one result.
+        """
+        return await self.fast.fetch_many(query, params_list)
+
     async def execute(self, query: Query, params: Mapping[str, Any] | None = None) -> int:
         """Run a statement on the fast path; return the affected row count."""
         return await self.fast.execute(query, params)

@@ -11,8 +11,9 @@ work dominate the page, the fast path skips them::
   for SQLite) and cached; values always travel separately, as driver
   parameters, so they never become SQL text.
 - PostgreSQL: each pooled asyncpg connection keeps its prepared statements,
-  so a hot query is parsed and planned once per connection; ``execute_many``
-  uses asyncpg's pipelined ``executemany``.
+  so a hot query is parsed and planned once per connection; ``fetch_many``
+  and ``execute_many`` pipeline every parameter set in one round trip
+  (asyncpg's ``fetchmany`` / ``executemany``), for N-query pages.
 - SQLite: the sqlite3 module's per-connection statement cache plays the same
   role; each call is one hop to aiosqlite's thread.
 - Rows are light tuples that also answer ``row.name`` and ``row["name"]``.
@@ -178,6 +179,9 @@ class _Driver:
     async def execute(self, compiled: Compiled, args: tuple[Any, ...]) -> int:
         raise NotImplementedError
 
+    async def fetch_many(self, compiled: Compiled, args: list[tuple[Any, ...]]) -> list[Row]:
+        raise NotImplementedError
+
     async def execute_many(self, compiled: Compiled, args: list[tuple[Any, ...]]) -> None:
         raise NotImplementedError
 
@@ -234,6 +238,12 @@ class _AsyncpgDriver(_Driver):
         tail = status.rpartition(" ")[2]
         return int(tail) if tail.isdigit() else -1
 
+    async def fetch_many(self, compiled: Compiled, args: list[tuple[Any, ...]]) -> list[Row]:
+        statement, cls = self.statements.get(compiled.sql) or await self._prepare(compiled.sql)
+        # PERF: every Bind/Execute goes out before one Sync: one round trip for
+        # the batch (bench/db/run.py, queries-20 and updates-20).
+        return [cls(record) for record in await statement.fetchmany(args)]
+
     async def execute_many(self, compiled: Compiled, args: list[tuple[Any, ...]]) -> None:
         statement, _ = self.statements.get(compiled.sql) or await self._prepare(compiled.sql)
         await statement.executemany(args)
@@ -284,6 +294,13 @@ class _SqliteDriver(_Driver):
         count = int(cursor.rowcount)
         await cursor.close()
         return count
+
+    async def fetch_many(self, compiled: Compiled, args: list[tuple[Any, ...]]) -> list[Row]:
+        # SQLite runs in-process: there is no round trip to save, so one call each.
+        rows: list[Row] = []
+        for one in args:
+            rows += await self.fetch(compiled, one)
+        return rows
 
     async def execute_many(self, compiled: Compiled, args: list[tuple[Any, ...]]) -> None:
         # One transaction for the batch, as asyncpg's executemany is atomic too.
@@ -393,6 +410,11 @@ class FastConnection:
         compiled = self._compile(query)
         fetch_first = self._driver.fetch_first
         return [await fetch_first(compiled, compiled.args(params)) for params in params_list]
+
+    async def fetch_many(self, query: Query, params_list: Iterable[Mapping[str, Any]]) -> list[Row]:
+        """Every row of ``query`` run once per parameter set, in order, pipelined."""
+        compiled = self._compile(query)
+        return await self._driver.fetch_many(compiled, [compiled.args(p) for p in params_list])
 
     async def execute(self, query: Query, params: Mapping[str, Any] | None = None) -> int:
         """Run a statement; the number of rows it affected (-1 when unknown)."""
@@ -509,16 +531,15 @@ class FastPath(FastConnection):
         self._pool = _Pool(url, pool_size, pool_timeout, connect_args or {})
         self._compile = Compiler(dialect)
 
-    async def _run(self, method: str, query: Query, params: Any) -> Any:
+    async def _run(self, method: str, query: Query, params: Any, many: bool = False) -> Any:
         compiled = self._compile(query)
+        # Arguments are built before a connection is taken: a missing value
+        # fails without touching the pool.
+        args = [compiled.args(p) for p in params] if many else compiled.args(params)
         pool = self._pool
         driver = pool.take() or await pool.acquire()
         try:
-            if method == "execute_many":
-                await driver.execute_many(compiled, [compiled.args(p) for p in params])
-                result = None
-            else:
-                result = await getattr(driver, method)(compiled, compiled.args(params))
+            result = await getattr(driver, method)(compiled, args)
         except Exception:
             pool.release(driver)
             raise
@@ -550,6 +571,11 @@ class FastPath(FastConnection):
         async with self.connection() as connection:
             return await connection.fetch_each(query, params_list)
 
+    async def fetch_many(self, query: Query, params_list: Iterable[Mapping[str, Any]]) -> list[Row]:
+        """Every row of ``query`` run once per parameter set, in order, pipelined."""
+        result: list[Row] = await self._run("fetch_many", query, params_list, many=True)
+        return result
+
     async def execute(self, query: Query, params: Mapping[str, Any] | None = None) -> int:
         """Run a statement; the number of rows it affected (-1 when unknown)."""
         result: int = await self._run("execute", query, params)
@@ -557,7 +583,7 @@ class FastPath(FastConnection):
 
     async def execute_many(self, query: Query, params_list: Sequence[Mapping[str, Any]]) -> None:
         """Run a statement for every parameter set, in one batch, atomically."""
-        await self._run("execute_many", query, params_list)
+        await self._run("execute_many", query, params_list, many=True)
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[FastConnection]:

@@ -78,7 +78,7 @@ def test_core_statements_compiled_once_with_bound_defaults(target: Target) -> No
     run(target, body)
 
 
-def test_fetch_each_returns_one_row_per_parameter_set_in_order(target: Target) -> None:
+def test_fetch_each_and_fetch_many_run_once_per_parameter_set_in_order(target: Target) -> None:
     async def body(db: Database) -> None:
         await db.execute_many(
             "INSERT INTO items (id, name) VALUES (:id, :name)",
@@ -87,6 +87,17 @@ def test_fetch_each_returns_one_row_per_parameter_set_in_order(target: Target) -
         wanted = [{"id": i} for i in (20, 3, 3, 999, 7)]
         rows = await db.fetch_each("SELECT id, name FROM items WHERE id = :id", wanted)
         assert [row.name if row else None for row in rows] == ["w20", "w3", "w3", None, "w7"]
+        # fetch_many pipelines the runs and keeps every row, in order (none for 999).
+        rows = await db.fetch_many("SELECT id, name FROM items WHERE id = :id", wanted)
+        assert [row.name for row in rows] == ["w20", "w3", "w3", "w7"]
+        async with db.connection() as connection:
+            rows = await connection.fetch_many(
+                "SELECT name FROM items WHERE id <= :n ORDER BY id", [{"n": 2}, {"n": 1}]
+            )
+        assert [row.name for row in rows] == ["w1", "w2", "w1"]
+        assert await db.fetch_many("SELECT id FROM items WHERE id = :id", []) == []
+        with pytest.raises(sqlalchemy.exc.ArgumentError, match="missing value"):
+            await db.fetch_many("SELECT id FROM items WHERE id = :id", [{"id": 1}, {}])
 
     run(target, body)
 
