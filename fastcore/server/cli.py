@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from fastcore.auth import cli as auth_cli
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.orm import cli as db_cli
 
@@ -67,14 +68,17 @@ def _build_parser() -> argparse.ArgumentParser:
     routes = commands.add_parser("routes", help="print the route table of an app")
     routes.add_argument("app", help="the app, as module:attribute")
     db_cli.register(commands)  # fastcore db ... (migrations; fastcore.orm.cli)
+    auth_cli.register(commands)  # createsuperuser, changepassword, auth ... (fastcore.auth.cli)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``fastcore`` command line; return the process exit status."""
     args = _build_parser().parse_args(argv)
-    if args.command == "db":
-        return db_cli.run(args)
+    # Commands that find the app themselves (db, createsuperuser, ...).
+    delegated = {"db": db_cli.run, **dict.fromkeys(auth_cli.COMMANDS, auth_cli.run)}
+    if args.command in delegated:
+        return delegated[args.command](args)
     try:
         app = import_app(args.app)
     except ImproperlyConfigured as exc:
