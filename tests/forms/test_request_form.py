@@ -246,7 +246,8 @@ def disposition(name: str = "a") -> bytes:
             "Content-Disposition",
         ),
         (
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nv\r\n--{BOUNDARY}--\r\n".encode(),
+            f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nv\r\n"
+            f"--{BOUNDARY}--\r\n".encode(),
             multipart_headers(),
             400,
             "no field name",
