@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 from sqlalchemy import select
 
+from examples.demo.contact import contact
 from examples.demo.models import MAX_NOTE_LENGTH, Note
 from fastcore import App, PlainTextResponse, RedirectResponse, Request, RouteGroup, Settings, abort
 from fastcore.orm import Database, paginate
@@ -120,3 +121,4 @@ async def create_note(request: Request):
 
 
 app.include(api)
+app.include(contact)
