@@ -205,7 +205,7 @@ def _as_coroutine(func: Callable[..., T], *args: Any) -> Callable[[], Coroutine[
     return call
 
 
-def get_db(request: Request) -> AsyncSession:
+async def get_db(request: Request) -> AsyncSession:
     """The request's session: a provider for handler parameters (``Depends(get_db)``)::
 
         @app.post("/notes")
@@ -213,7 +213,8 @@ def get_db(request: Request) -> AsyncSession:
             db.add(Note(text=text))
 
     It is ``request.db``, so it commits or rolls back with the request.
-    ``def`` handlers use :func:`sync_session` the same way.
+    ``def`` handlers use :func:`sync_session` the same way. (``async`` so the
+    injector calls it in place, with no thread-pool hop.)
 
     Raises:
         ImproperlyConfigured: No :meth:`Database.init_app` on the app.
