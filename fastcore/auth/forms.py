@@ -1,50 +1,24 @@
-"""Reading the auth pages' urlencoded forms.
+"""Reading the auth pages' forms: the first text value of each field.
 
-Uses ``Request.form()`` when the framework provides it; otherwise parses the
-``application/x-www-form-urlencoded`` body here. Only the first value of each
-field counts, and the number of fields is capped.
+``Request.form()`` parses the body (urlencoded or multipart, with its size
+and count limits, 400 for malformed bodies and 415 for non-forms); file parts
+are ignored here.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
-
-from fastcore.exceptions import HTTPException
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fastcore.requests import Request
 
 __all__ = ["read_form"]
 
-MAX_FIELDS = 50
-
 
 async def read_form(request: Request) -> dict[str, str]:
-    """The submitted fields as ``{name: first value}`` (strings only)."""
-    form_method: Any = getattr(request, "form", None)
-    if form_method is not None:
-        form = await form_method()
-        items = form.multi_items() if hasattr(form, "multi_items") else form.items()
-        return _first_strings(items)
-    if request.content_type != "application/x-www-form-urlencoded":
-        raise HTTPException(415, "Send the form as application/x-www-form-urlencoded.")
-    body = await request.body()
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8"),
-            keep_blank_values=True,
-            strict_parsing=False,
-            max_num_fields=MAX_FIELDS,
-        )
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise HTTPException(400, f"The form could not be read: {exc}") from None
-    return _first_strings(pairs)
-
-
-def _first_strings(items: Any) -> dict[str, str]:
+    """The submitted text fields as ``{name: first value}``."""
     fields: dict[str, str] = {}
-    for name, value in items:
+    for name, value in (await request.form()).multi_items():
         if isinstance(value, str) and name not in fields:
             fields[name] = value
     return fields

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fastcore import App, Request, Settings
+from fastcore import App, Depends, Request, Settings
 from fastcore.auth import (
     APIToken,
     Auth,
+    User,
     add_permission,
     auth_routes,
     create_permissions,
@@ -20,7 +21,9 @@ from fastcore.auth import (
     current_user,
     login_required,
     permission_required,
+    require_permission,
     require_scopes,
+    require_user,
     revoke_token,
     scopes_required,
     set_password,
@@ -125,6 +128,16 @@ def _add_guarded_pages(app: App) -> None:
     async def whoami(request: Request) -> dict[str, Any]:
         user = await current_user(request)
         return {"username": user.username, "authenticated": user.is_authenticated}
+
+    @app.get("/depends/me")
+    async def me_by_depends(user: Annotated[User, Depends(require_user)]) -> dict[str, str]:
+        return {"username": user.username}
+
+    @app.get("/depends/memos")
+    async def memos_by_depends(
+        user: Annotated[User, Depends(require_permission("notes.change_memo"))],
+    ) -> dict[str, str]:
+        return {"editor": user.username}
 
     @app.get("/private")
     @login_required

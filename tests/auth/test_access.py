@@ -108,3 +108,18 @@ def test_a_deactivated_user_is_logged_out(site: Site) -> None:
     assert site.client.get("/whoami").json()["authenticated"] is True
     site.client.post("/test/deactivate", json={"username": "sam"})
     assert site.client.get("/whoami").json()["authenticated"] is False
+
+
+def test_providers_work_with_depends(site: Site) -> None:
+    assert site.client.get("/depends/me").status_code == 401
+    redirect = site.client.get("/depends/me", headers=HTML, follow_redirects=False)
+    assert redirect.status_code == 303
+    assert redirect.headers["location"] == "/accounts/login?next=%2Fdepends%2Fme"
+    site.make_user("uri")
+    site.make_user("val", permissions=["notes.change_memo"])
+    site.log_in("uri")
+    assert site.client.get("/depends/me").json() == {"username": "uri"}
+    assert site.client.get("/depends/memos").status_code == 403
+    site.client.cookies.clear()
+    site.log_in("val")
+    assert site.client.get("/depends/memos").json() == {"editor": "val"}
