@@ -16,6 +16,7 @@ from fastcore.background import BackgroundTasks as BackgroundTasks
 from fastcore.binding import RequestValidationError as RequestValidationError
 from fastcore.config import Settings as Settings
 from fastcore.datastructures import URL as URL
+from fastcore.datastructures import FormData as FormData
 from fastcore.datastructures import Headers as Headers
 from fastcore.datastructures import QueryParams as QueryParams
 from fastcore.exceptions import HTTPException as HTTPException
@@ -38,6 +39,7 @@ from fastcore.responses import PlainTextResponse as PlainTextResponse
 from fastcore.responses import RedirectResponse as RedirectResponse
 from fastcore.responses import Response as Response
 from fastcore.responses import StreamingResponse as StreamingResponse
+from fastcore.uploads import UploadFile as UploadFile
 
 __all__ = [
     "URL",
@@ -48,6 +50,7 @@ __all__ = [
     "CurrentUser",
     "Depends",
     "Form",
+    "FormData",
     "Header",
     "HTMLResponse",
     "HTTPException",
@@ -68,6 +71,7 @@ __all__ = [
     "RouteOptions",
     "Settings",
     "StreamingResponse",
+    "UploadFile",
     "__version__",
     "abort",
 ]
