@@ -46,8 +46,8 @@ class Auth:
             :class:`~fastcore.auth.models.User` otherwise.
         hasher: The password hasher (argon2id with argon2-cffi's defaults).
         validators: Password validators for sign-up, changes and resets.
-        secret_key: Signs password-reset tokens; None reads
-            ``FASTCORE_SECRET_KEY`` (or the app's SecuritySettings).
+        secret_key: Signs password-reset tokens; None uses the app's
+            ``settings.secret_key`` (``FASTCORE_SECRET_KEY``).
         login_url: Where ``@login_required`` sends anonymous visitors.
         login_redirect_url: Where a login goes when no safe ``next`` is given.
         logout_redirect_url: Where a logout goes.
@@ -93,7 +93,7 @@ class Auth:
         self.signup = signup
         self.site_name = site_name
         self._dummy_hash: str | None = None
-        self._debug: bool | None = None
+        self._app: App | None = None
 
     @property
     def user_model(self) -> type[AbstractUser]:
@@ -108,7 +108,15 @@ class Auth:
     def throttle(self) -> LoginThrottle:
         """The login throttle (memory counters unless set up otherwise)."""
         if self._throttle is None:
-            self._throttle = LoginThrottle()
+            from fastcore.middleware.rate_limit import RateLimitMiddleware
+
+            # Read when first needed: the app's default security stack (with
+            # its rate limiter) is only put in place when the app starts.
+            storage = None
+            for spec in self._app.middleware if self._app is not None else ():
+                if spec.cls is RateLimitMiddleware:
+                    storage = spec.options.get("storage")
+            self._throttle = LoginThrottle(storage=storage)
         return self._throttle
 
     @property
@@ -122,7 +130,12 @@ class Auth:
         """A signer for ``purpose`` (its own salt) with the app's secret keys."""
         signer = self._signers.get(purpose)
         if signer is None:
-            keys = resolve_secret_keys(self._secret_key, debug=self._debug)
+            settings = self._app.settings if self._app is not None else None
+            keys = resolve_secret_keys(
+                self._secret_key or getattr(settings, "secret_key", None) or None,
+                fallbacks=getattr(settings, "secret_key_fallbacks", ()),
+                debug=getattr(settings, "debug", None),
+            )
             signer = self._signers[purpose] = Signer(keys, salt=purpose)
         return signer
 
@@ -132,16 +145,11 @@ class Auth:
         Call it after the session middleware and ``Database.init_app(app)``.
         """
         from fastcore.auth.middleware import AuthenticationMiddleware
-        from fastcore.middleware.rate_limit import RateLimitMiddleware
         from fastcore.templating import ChoiceLoader, PackageLoader
 
-        if self._secret_key is None:
-            self._secret_key = getattr(app.settings, "secret_key", None) or None
-        self._debug = app.settings.debug
-        if self._throttle is None:
-            for spec in app.middleware:
-                if spec.cls is RateLimitMiddleware and spec.options.get("storage") is not None:
-                    self._throttle = LoginThrottle(storage=spec.options["storage"])
+        # The secret key and the rate limiter are read from the app when first
+        # needed, so settings changed after this call still count.
+        self._app = app
         app.add_middleware(AuthenticationMiddleware, auth=self)
         templates = app.templates
         if templates.loader is None:
