@@ -8,7 +8,7 @@ import functools
 import uuid
 from typing import Any
 
-from sqlalchemy import MetaData, String
+from sqlalchemy import MetaData, String, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fastcore.orm import Database, IdMixin, Model, TimestampMixin
@@ -84,3 +84,14 @@ def create_schema() -> str:
 def drop_schema(schema: str) -> None:
     """Drop a test schema and everything in it."""
     asyncio.run(_pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+def table_names(database: Database) -> set[str]:
+    """The tables that exist in ``database`` now (connects and disconnects)."""
+
+    async def read() -> set[str]:
+        async with database:
+            async with database.engine.connect() as connection:
+                return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+
+    return asyncio.run(read())

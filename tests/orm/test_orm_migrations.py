@@ -11,16 +11,7 @@ from sqlalchemy import inspect
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.orm import Database, migrations
 from fastcore.orm.models import NAMING_CONVENTION
-from tests.orm.orm_support import Target
-
-
-def table_names(database: Database) -> set[str]:
-    async def read() -> set[str]:
-        async with database:
-            async with database.engine.connect() as connection:
-                return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
-
-    return asyncio.run(read())
+from tests.orm.orm_support import Target, table_names
 
 
 def test_migrations_up_and_down(target: Target, tmp_path: Path) -> None:
