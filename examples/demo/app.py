@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 from sqlalchemy import select
 
+from examples.demo.accounts import install_accounts
 from examples.demo.contact import contact
 from examples.demo.models import MAX_NOTE_LENGTH, Note
 from fastcore import App, PlainTextResponse, RedirectResponse, Request, RouteGroup, Settings, abort
@@ -122,3 +123,4 @@ async def create_note(request: Request):
 
 app.include(api)
 app.include(contact)
+install_accounts(app)  # sign-up, login, logout (examples/demo/accounts.py)
