@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime
 import email.utils
-import functools
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
 import orjson
 
+from fastcore._speedups.response_writer import ResponseBase, encode_headers, register_json_render
 from fastcore.datastructures import MutableHeaders
 
 __all__ = [
@@ -30,31 +30,15 @@ __all__ = [
 
 HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]] | None
 
-
-def _encode_headers(headers: HeaderInput) -> list[tuple[bytes, bytes]]:
-    if not headers:
-        return []
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    raw = []
-    for name, value in items:
-        # SECURITY: a CR or LF in a header would let user data split the
-        # response (RFC 9112 section 2.2); refuse it where it enters.
-        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
-            raise ValueError(f"header {name!r} contains a line break")
-        raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
-    return raw
+# Raw (bytes) header pairs from str pairs; a CR or LF raises ValueError.
+_encode_headers = encode_headers
 
 
-@functools.lru_cache(maxsize=64)
-def _content_type(media_type: str, charset: str) -> bytes:
-    """The Content-Type value for a media type, with a charset for text types."""
-    if media_type.startswith("text/") and "charset=" not in media_type:
-        media_type += f"; charset={charset}"
-    return media_type.encode("latin-1")
-
-
-class Response:
+class Response(ResponseBase):
     """A complete HTTP response with a bytes body.
+
+    The constructor and ``render`` are compiled (``ResponseBase``): a class
+    that only sets ``media_type`` or ``charset`` builds its responses in C.
 
     Args:
         content: The body; ``str`` is encoded with the response charset.
@@ -63,48 +47,10 @@ class Response:
         media_type: The Content-Type (the class default when omitted).
     """
 
-    __slots__ = ("status_code", "raw_headers", "body")
+    __slots__ = ()
 
     media_type: ClassVar[str | None] = None
     charset: ClassVar[str] = "utf-8"
-
-    def __init__(
-        self,
-        content: Any = None,
-        status_code: int = 200,
-        headers: HeaderInput = None,
-        media_type: str | None = None,
-    ) -> None:
-        self.status_code = status_code
-        self.body: bytes | None = self.render(content)
-        media_type = media_type or self.media_type
-        if headers is None:
-            # PERF: the common case (no extra headers) skips encoding and the
-            # duplicate Content-Type scan (bench/micro/test_bench_dispatch.py).
-            self.raw_headers = (
-                [(b"content-type", _content_type(media_type, self.charset))] if media_type else []
-            )
-            return
-        self.raw_headers = raw = _encode_headers(headers)
-        if media_type is not None and not any(key == b"content-type" for key, _ in raw):
-            raw.append((b"content-type", _content_type(media_type, self.charset)))
-
-    def render(self, content: Any) -> bytes:
-        """Turn the content given to the constructor into body bytes."""
-        kind = type(content)
-        if kind is str:
-            return content.encode(self.charset)  # type: ignore[no-any-return]
-        if kind is bytes:
-            return content  # type: ignore[no-any-return]
-        if content is None:
-            return b""
-        if isinstance(content, bytes):
-            return content
-        if isinstance(content, str):
-            return content.encode(self.charset)
-        if isinstance(content, bytearray | memoryview):
-            return bytes(content)
-        raise TypeError(f"{type(self).__name__} content must be str or bytes, not {type(content)}")
 
     @property
     def headers(self) -> MutableHeaders:
@@ -255,9 +201,12 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+_JSON_OPTION = orjson.OPT_NON_STR_KEYS
+
+
 def dumps_json(content: Any) -> bytes:
     """Serialize content to JSON bytes with orjson (dataclasses, datetimes, UUIDs)."""
-    return orjson.dumps(content, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+    return orjson.dumps(content, default=_json_default, option=_JSON_OPTION)
 
 
 class JSONResponse(Response):
@@ -269,6 +218,11 @@ class JSONResponse(Response):
     def render(self, content: Any) -> bytes:
         """Serialize the content to JSON bytes."""
         return dumps_json(content)
+
+
+# PERF: JSONResponse (and subclasses keeping its render) call orjson straight
+# from the compiled constructor; the registration states what render does.
+register_json_render(JSONResponse.render, orjson.dumps, _json_default, _JSON_OPTION)
 
 
 class RedirectResponse(Response):

@@ -17,6 +17,7 @@ from fastcore import (
     Response,
     StreamingResponse,
 )
+from fastcore._speedups.response_writer import ResponseWriter
 from fastcore.testing import TestClient
 
 
@@ -138,3 +139,52 @@ def test_streaming_from_async_and_sync_iterators() -> None:
     assert response.text == "0,1,2,"
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert client.get("/sync").text == "abc"
+
+
+def test_subclasses_choose_their_charset_media_type_and_render() -> None:
+    class Latin1Text(PlainTextResponse):
+        charset = "latin-1"
+
+    class Upper(PlainTextResponse):
+        def render(self, content: object) -> bytes:
+            return str(content).upper().encode()
+
+    class Wrapped(JSONResponse):
+        def render(self, content: object) -> bytes:
+            return b'{"data":' + super().render(content) + b"}"
+
+    latin = Latin1Text("café")
+    assert latin.body == "café".encode("latin-1")
+    assert latin.headers["content-type"] == "text/plain; charset=latin-1"
+    assert Upper("shout").body == b"SHOUT"
+    assert Wrapped([1]).body == b'{"data":[1]}'
+    assert Response("x", media_type="text/csv").headers["content-type"] == "text/csv; charset=utf-8"
+    with pytest.raises(TypeError, match="content must be str or bytes"):
+        PlainTextResponse(12)
+
+
+def test_header_changes_after_construction_reach_the_wire() -> None:
+    app = App()
+
+    @app.get("/added")
+    async def added() -> PlainTextResponse:
+        response = PlainTextResponse("hi")
+        response.raw_headers.append((b"x-extra", b"1"))
+        return response
+
+    @app.get("/replaced")
+    async def replaced() -> PlainTextResponse:
+        response = PlainTextResponse("hi")
+        response.raw_headers = [(b"content-type", b"text/csv")]
+        return response
+
+    client = TestClient(app)
+    added_response = client.get("/added")
+    assert added_response.headers["x-extra"] == "1"
+    assert added_response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert client.get("/replaced").headers["content-type"] == "text/csv"
+    # SECURITY: a line break smuggled through the media type never reaches the wire.
+    with pytest.raises(ValueError, match="line break"):
+        ResponseWriter().serialize(
+            Response("hi", media_type="text/plain\r\nx-evil: 1"), 1, True, False
+        )

@@ -7,8 +7,11 @@ head from :meth:`ResponseWriter.serialize_stream_head` and their body framed
 with :func:`encode_chunk`.
 """
 
+from collections.abc import Callable, Iterable, Mapping
 from enum import IntEnum
 from typing import Any, Protocol, final
+
+from typing_extensions import disjoint_base
 
 # The C-API capsules through which other kernels cimport this module's functions.
 __pyx_capi__: dict[str, Any]
@@ -22,6 +25,70 @@ class BodyFraming(IntEnum):
     """``Transfer-Encoding: chunked`` (HTTP/1.1)."""
     FRAMING_CLOSE = 2
     """The body ends when the connection closes (HTTP/1.0)."""
+
+@disjoint_base
+class ResponseBase:
+    """The data of a fixed or streaming response (``fastcore.responses.Response`` extends it).
+
+    The constructor renders ``content`` with :meth:`render` (in C unless a
+    subclass overrides it), takes the Content-Type from ``media_type`` or the
+    class attribute of that name (with ``; charset=...`` from the class's
+    ``charset`` for ``text/`` types) and encodes ``headers``.
+
+    Args:
+        content: The body: ``str`` (encoded with the class charset), bytes-like, or None.
+        status_code: The HTTP status.
+        headers: Extra headers, as a mapping or a list of ``(name, value)`` str pairs.
+        media_type: The Content-Type (the class default when omitted).
+
+    Raises:
+        ValueError: A header name or value contains CR or LF.
+        TypeError: The content is of a type ``render`` does not take.
+    """
+
+    status_code: int
+    body: bytes | None
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        media_type: str | None = None,
+    ) -> None: ...
+    def render(self, content: Any) -> bytes:
+        """Turn the content given to the constructor into body bytes."""
+
+    @property
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers as lower-cased ``bytes`` pairs (a list, mutable in place).
+
+        Never ``Content-Length``, ``Date`` or ``Server``: the writer adds them.
+        """
+
+    @raw_headers.setter
+    def raw_headers(self, value: list[tuple[bytes, bytes]]) -> None: ...
+
+def encode_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+) -> list[tuple[bytes, bytes]]:
+    """Encode ``(name, value)`` str pairs as lower-cased latin-1 ``bytes`` pairs.
+
+    Raises:
+        ValueError: A name or value contains CR or LF (response splitting).
+    """
+
+def register_json_render(
+    render: Callable[[Any, Any], bytes],
+    dumps: Callable[..., bytes],
+    default: Callable[[Any], Any],
+    option: int,
+) -> None:
+    """Declare that ``render(self, content)`` is ``dumps(content, default=default, option=option)``.
+
+    A response class whose ``render`` is that method then renders through a
+    direct call of ``dumps``, without the Python frame.
+    """
 
 class _ResponseLike(Protocol):
     @property

@@ -20,6 +20,7 @@ from fastcore._speedups.http_parser cimport (
 )
 from fastcore._speedups.response_writer cimport (
     FRAMING_CHUNKED,
+    ResponseBase,
     FRAMING_CLOSE,
     FRAMING_NONE,
     ResponseWriter,
@@ -479,6 +480,7 @@ cdef class HttpProtocol:
         cdef double started = 0.0
         cdef PyObject* result = NULL
         cdef PySendResult status
+        cdef ResponseBase fixed
         cdef bytes data
 
         head.client = self.peer
@@ -549,23 +551,24 @@ cdef class HttpProtocol:
             return 0
 
         if exchange is None:
-            body = getattr(response, "body", None) if response is not _FAILED else None
-            if not self.pipeline and type(body) is bytes:
+            if not self.pipeline and isinstance(response, ResponseBase) \
+                    and type((<ResponseBase>response).body) is bytes:
                 # PERF: the common case (no body, nothing pending, finished
                 # synchronously, a fixed response) skips the exchange object
                 # and the Python-level serialize() wrapper.
+                fixed = <ResponseBase>response
                 try:
                     data = self.writer._build(
-                        response.status_code, response.raw_headers, <bytes>body,
-                        head.version_minor, keep_alive, _is_method(head.method, "HEAD"),
-                        FRAMING_NONE, True)
+                        fixed.status_code, fixed._raw_headers, fixed._content_type,
+                        <bytes>fixed.body, head.version_minor, keep_alive,
+                        _is_method(head.method, "HEAD"), FRAMING_NONE, True)
                 except BaseException:
                     _log.exception("cannot serialize the response to %s %s",
                                    head.method, head.path)
                 else:
                     self._emit(data)
                     if started:
-                        self._log_access(head, response.status_code, len(body), started)
+                        self._log_access(head, fixed.status_code, len(fixed.body), started)
                     if not keep_alive:
                         self._close()
                     return 0

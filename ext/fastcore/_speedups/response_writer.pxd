@@ -10,6 +10,16 @@ cpdef enum BodyFraming:
     FRAMING_CLOSE = 2     # the body ends when the connection closes (HTTP/1.0)
 
 
+cdef class ResponseBase:
+    # The data of a response; fastcore.responses.Response extends it.
+    cdef public object status_code
+    cdef public object body         # bytes, or None for a streaming response
+    # The raw header pairs, built on first access of `raw_headers`; until then
+    # None, with the whole header section being `_content_type` (or nothing).
+    cdef object _raw_headers
+    cdef bytes _content_type
+
+
 cdef class ResponseWriter:
     cdef bytes server_line    # b"server: fastcore\r\n", or b"" when disabled
 
@@ -18,10 +28,13 @@ cdef class ResponseWriter:
     cpdef bytes serialize_stream_head(self, object response, int version_minor,
                                       bint keep_alive, bint head_request)
     cpdef bytes error(self, int status_code, str detail, bint keep_alive=*)
-    cdef bytes _build(self, int status_code, list headers, bytes body, int version_minor,
-                      bint keep_alive, bint head_request, int framing, bint fixed)
+    cdef bytes _build(self, int status_code, object headers, bytes content_type, bytes body,
+                      int version_minor, bint keep_alive, bint head_request, int framing,
+                      bint fixed)
 
 
 cpdef int stream_framing(int status_code, int version_minor, bint head_request)
 cpdef bytes encode_chunk(bytes data)
 cpdef str refresh_date()
+cpdef list encode_headers(object headers)
+cpdef register_json_render(object render, object dumps, object default, object option)

@@ -1,15 +1,28 @@
 # cython: autotestdict=False
-# Serialize responses: status line, headers and body into one bytes buffer.
+# Responses as data, and their serialization into one bytes buffer.
 #
-# The connection protocol calls ResponseWriter.serialize() once per fixed
-# response and writes the result with a single transport.write(). Every piece
-# that does not depend on the response (status lines, the Date and Server
-# lines, connection headers) is encoded once, ahead of time.
+# ResponseBase holds what a fixed response is (status, headers, body); the
+# Python classes of fastcore.responses extend it. The connection protocol calls
+# ResponseWriter once per fixed response and writes the result with a single
+# transport.write(). Every piece that does not depend on the response (status
+# lines, the Date and Server lines, connection headers) is encoded once, ahead
+# of time.
 
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
+from cpython.unicode cimport PyUnicode_AsUTF8String
 from libc.string cimport memchr, memcpy
+
+from collections.abc import Mapping
+
+# NOTE: the MRO lookup behind attribute access on a type, with CPython's
+# per-type method cache; it returns a borrowed reference and sets no error.
+cdef extern from "Python.h":
+    PyObject* _PyType_Lookup(PyTypeObject* type, object name)
+    object PyObject_Vectorcall(object callable, PyObject** args, size_t nargsf,
+                               PyObject* kwnames)
 
 import email.utils
 from http import HTTPStatus
@@ -20,6 +33,9 @@ cdef bytes _CONNECTION_KEEP_ALIVE = b"connection: keep-alive\r\n"
 cdef bytes _TRANSFER_CHUNKED = b"transfer-encoding: chunked\r\n"
 cdef bytes _CONTENT_LENGTH = b"content-length: "
 cdef bytes _TEXT_PLAIN = b"text/plain; charset=utf-8"
+cdef bytes _CONTENT_TYPE = b"content-type"
+cdef bytes _CONTENT_TYPE_PREFIX = b"content-type: "
+cdef str _UTF8 = "utf-8"
 
 # PERF: one pre-encoded status line per registered code (bench/micro/
 # test_bench_response_writer.py); unregistered codes are encoded on first use
@@ -101,6 +117,150 @@ cdef inline char* _put(char* out, bytes data) noexcept:
     return out + n
 
 
+cpdef list encode_headers(object headers):
+    """Encode header pairs (a mapping or an iterable of pairs) as raw latin-1 pairs."""
+    cdef list raw = []
+    if not headers:
+        return raw
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    for name, value in items:
+        # SECURITY: a CR or LF in a header would let user data split the
+        # response (RFC 9112 section 2.2); refuse it where it enters.
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+            raise ValueError(f"header {name!r} contains a line break")
+        raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    return raw
+
+
+# media type -> Content-Type value, for the utf-8 charset (nearly every class).
+cdef dict _utf8_content_types = {}
+
+
+cdef bytes _content_type(str media_type, str charset):
+    # The Content-Type value for a media type, with a charset for text types.
+    cdef bytes value
+    if charset is _UTF8 or charset == _UTF8:
+        found = _utf8_content_types.get(media_type)
+        if found is not None:
+            return <bytes>found
+    if media_type.startswith("text/") and "charset=" not in media_type:
+        value = f"{media_type}; charset={charset}".encode("latin-1")
+    else:
+        value = media_type.encode("latin-1")
+    if (charset is _UTF8 or charset == _UTF8) and len(_utf8_content_types) < 256:
+        _utf8_content_types[media_type] = value
+    return value
+
+
+cdef inline object _class_attribute(object instance, str name, object default):
+    cdef PyObject* found = _PyType_Lookup(Py_TYPE(instance), name)
+    return <object>found if found != NULL else default
+
+
+cdef bytes _render_content(object response, object content, str charset):
+    kind = type(content)
+    if kind is str:
+        if charset is _UTF8:
+            return PyUnicode_AsUTF8String(content)
+        return content.encode(charset)
+    if kind is bytes:
+        return content
+    if content is None:
+        return b""
+    if isinstance(content, bytes):
+        return content
+    if isinstance(content, str):
+        return content.encode(charset)
+    if isinstance(content, (bytearray, memoryview)):
+        return bytes(content)
+    raise TypeError(
+        f"{type(response).__name__} content must be str or bytes, not {type(content)}")
+
+
+# The JSON render method registered by register_json_render(), and what it
+# calls: dumps(content, default=default, option=option).
+cdef object _json_render = None
+cdef object _json_dumps = None
+cdef object _json_default = None
+cdef object _json_option = None
+cdef tuple _JSON_KEYWORDS = ("default", "option")
+
+
+cpdef register_json_render(object render, object dumps, object default, object option):
+    """Declare that ``render(self, content)`` returns ``dumps(content, default=..., option=...)``."""
+    global _json_render, _json_dumps, _json_default, _json_option
+    _json_render = render
+    _json_dumps = dumps
+    _json_default = default
+    _json_option = option
+
+
+cdef object _render_json(object content):
+    # PERF: the registered call through vectorcall, with no Python frame and
+    # no keyword dict (bench/load/callgrind_request.py, /json).
+    cdef PyObject* argv[3]
+    argv[0] = <PyObject*>content
+    argv[1] = <PyObject*>_json_default
+    argv[2] = <PyObject*>_json_option
+    return PyObject_Vectorcall(_json_dumps, argv, 1, <PyObject*>_JSON_KEYWORDS)
+
+
+@cython.auto_pickle(False)
+cdef class ResponseBase:
+    # See response_writer.pyi for the documented Python surface.
+
+    def __init__(self, content=None, status_code=200, headers=None, media_type=None):
+        cdef str charset = _class_attribute(self, "charset", _UTF8)
+        cdef list raw
+        cdef PyObject* render
+        if charset is not _UTF8 and charset == _UTF8:
+            charset = _UTF8  # the fast encoder below checks identity
+        self.status_code = status_code
+        # PERF: the common classes render in C; only a class that overrides
+        # render() pays for a Python call (bench/load/callgrind_request.py).
+        render = _PyType_Lookup(Py_TYPE(self), "render")
+        if render == <PyObject*>_base_render:
+            self.body = _render_content(self, content, charset)
+        elif render == <PyObject*>_json_render:
+            self.body = _render_json(content)
+        else:
+            self.body = self.render(content)
+        if not media_type:
+            media_type = _class_attribute(self, "media_type", None)
+        if headers is None:
+            # PERF: no list of header pairs until someone asks for one; the
+            # writer emits the Content-Type line from the encoded value.
+            self._raw_headers = None
+            self._content_type = _content_type(media_type, charset) if media_type else None
+            return
+        self._content_type = None
+        self._raw_headers = raw = encode_headers(headers)
+        if media_type is not None:
+            for item in raw:
+                if (<tuple>item)[0] == _CONTENT_TYPE:
+                    return
+            raw.append((_CONTENT_TYPE, _content_type(media_type, charset)))
+
+    def render(self, content):
+        return _render_content(self, content, _class_attribute(self, "charset", _UTF8))
+
+    @property
+    def raw_headers(self):
+        if self._raw_headers is None:
+            self._raw_headers = (
+                [(_CONTENT_TYPE, self._content_type)] if self._content_type is not None else [])
+            self._content_type = None
+        return self._raw_headers
+
+    @raw_headers.setter
+    def raw_headers(self, value):
+        self._raw_headers = value
+        self._content_type = None
+
+
+cdef object _base_render = ResponseBase.__dict__["render"]
+
+
 @cython.final
 @cython.auto_pickle(False)
 cdef class ResponseWriter:
@@ -117,12 +277,21 @@ cdef class ResponseWriter:
 
     cpdef bytes serialize(self, object response, int version_minor, bint keep_alive,
                           bint head_request):
-        body = response.body
+        cdef ResponseBase fixed
+        if isinstance(response, ResponseBase):
+            fixed = <ResponseBase>response
+            body = fixed.body
+            headers = fixed._raw_headers
+            content_type = fixed._content_type
+        else:
+            body = response.body
+            headers = response.raw_headers
+            content_type = None
         if type(body) is not bytes:
             if body is None:
                 raise TypeError("a streaming response has no body buffer to serialize")
             body = bytes(body)
-        return self._build(response.status_code, response.raw_headers, <bytes>body,
+        return self._build(response.status_code, headers, content_type, <bytes>body,
                            version_minor, keep_alive, head_request, FRAMING_NONE, True)
 
     cpdef bytes serialize_stream_head(self, object response, int version_minor,
@@ -131,26 +300,29 @@ cdef class ResponseWriter:
         cdef int framing = stream_framing(status_code, version_minor, head_request)
         if framing == FRAMING_CLOSE:
             keep_alive = False
-        return self._build(status_code, response.raw_headers, b"", version_minor,
+        return self._build(status_code, response.raw_headers, None, b"", version_minor,
                            keep_alive, head_request, framing, False)
 
     cpdef bytes error(self, int status_code, str detail, bint keep_alive=False):
-        return self._build(status_code, [(b"content-type", _TEXT_PLAIN)],
-                           detail.encode("utf-8"), 1, keep_alive, False, FRAMING_NONE, True)
+        return self._build(status_code, None, _TEXT_PLAIN, detail.encode("utf-8"), 1,
+                           keep_alive, False, FRAMING_NONE, True)
 
-    cdef bytes _build(self, int status_code, list headers, bytes body, int version_minor,
-                      bint keep_alive, bint head_request, int framing, bint fixed):
+    cdef bytes _build(self, int status_code, object headers, bytes content_type, bytes body,
+                      int version_minor, bint keep_alive, bint head_request, int framing,
+                      bint fixed):
+        # `headers` is the list of raw pairs, or None for a response that has
+        # only its Content-Type (`content_type`, or None for none at all).
         cdef bytes status_line = _status_line(status_code)
         cdef bytes date_line = _date_line
         cdef bint has_length = False
-        cdef Py_ssize_t headers_size = _headers_size(headers, &has_length)
+        cdef Py_ssize_t headers_size = 0
         # RFC 9110 sections 8.6 and 15: no body, and no Content-Length, for
         # 1xx and 204; a 304 keeps the (absent) length of the selected entity.
         cdef bint bodiless_status = status_code < 200 or status_code == 204 or status_code == 304
         cdef Py_ssize_t body_size = PyBytes_GET_SIZE(body)
         # A HEAD answer may state the length of the GET representation itself
         # (hosted ASGI apps do); otherwise the length of the body we skip.
-        cdef bint send_length = fixed and not bodiless_status and not (head_request and has_length)
+        cdef bint send_length
         cdef bint send_body = fixed and not bodiless_status and not head_request
         cdef bytes connection_line
         cdef Py_ssize_t total
@@ -159,6 +331,16 @@ cdef class ResponseWriter:
         cdef char* out
         cdef char* end
 
+        if headers is not None:
+            if type(headers) is not list:
+                raise TypeError("raw_headers must be a list of (name, value) bytes pairs")
+            headers_size = _headers_size(<list>headers, &has_length)
+            content_type = None
+        elif content_type is not None:
+            if _has_line_break(content_type):
+                raise ValueError("the response's content-type contains a line break")
+            headers_size = PyBytes_GET_SIZE(_CONTENT_TYPE_PREFIX) + PyBytes_GET_SIZE(content_type) + 2
+        send_length = fixed and not bodiless_status and not (head_request and has_length)
         if not keep_alive:
             connection_line = _CONNECTION_CLOSE
         elif version_minor == 0:
@@ -202,11 +384,18 @@ cdef class ResponseWriter:
         if framing == FRAMING_CHUNKED:
             out = _put(out, _TRANSFER_CHUNKED)
         out = _put(out, connection_line)
-        for item in headers:
-            out = _put(out, <bytes>PyTuple_GET_ITEM(item, 0))
-            out[0] = b":"
-            out[1] = b" "
-            out = _put(out + 2, <bytes>PyTuple_GET_ITEM(item, 1))
+        if headers is not None:
+            for item in <list>headers:
+                out = _put(out, <bytes>PyTuple_GET_ITEM(item, 0))
+                out[0] = b":"
+                out[1] = b" "
+                out = _put(out + 2, <bytes>PyTuple_GET_ITEM(item, 1))
+                out[0] = b"\r"
+                out[1] = b"\n"
+                out += 2
+        elif content_type is not None:
+            out = _put(out, _CONTENT_TYPE_PREFIX)
+            out = _put(out, content_type)
             out[0] = b"\r"
             out[1] = b"\n"
             out += 2
