@@ -70,6 +70,20 @@ _INTEGER = re.compile(r"[+-]?[0-9]{1,100}", re.ASCII)
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,100}(?:\.[0-9]{0,100})?|\.[0-9]{1,100})", re.ASCII)
 
 
+def _matching(pattern: re.Pattern[str], raw: str, message: str) -> str:
+    """The stripped text when the whole of it matches ``pattern``, else ``message``."""
+    text = raw.strip()
+    if not pattern.fullmatch(text):
+        raise ValidationError(message)
+    return text
+
+
+def _not_text(raw: Any) -> str:
+    if isinstance(raw, UploadFile):
+        return "Expected text, not a file."
+    return "Expected a single text value."
+
+
 class Field(Generic[T]):
     """The base of form fields.
 
@@ -147,7 +161,7 @@ class Field(Generic[T]):
                 raise ValidationError(self.required_message)
             return self.empty_value()
         if not isinstance(raw, str):
-            raise ValidationError("Expected text, not a file.")
+            raise ValidationError(_not_text(raw))
         value = self.to_python(raw)
         self.run_validators(value)
         return value
@@ -269,10 +283,7 @@ class IntegerField(_RangeField[int]):
 
     def to_python(self, raw: str) -> int:
         """Parse ``[+-]digits``."""
-        text = raw.strip()
-        if not _INTEGER.fullmatch(text):
-            raise ValidationError("Enter a whole number.")
-        return int(text)
+        return int(_matching(_INTEGER, raw, "Enter a whole number."))
 
 
 class DecimalField(_RangeField[decimal.Decimal]):
@@ -294,10 +305,7 @@ class DecimalField(_RangeField[decimal.Decimal]):
 
     def to_python(self, raw: str) -> decimal.Decimal:
         """Parse a plain decimal (no exponent, NaN or infinity) and check its digits."""
-        text = raw.strip()
-        if not _DECIMAL.fullmatch(text):
-            raise ValidationError("Enter a number.")
-        value = decimal.Decimal(text)
+        value = decimal.Decimal(_matching(_DECIMAL, raw, "Enter a number."))
         _, digits, exponent = value.as_tuple()
         places = max(0, -int(exponent))
         whole = max(len(digits) - places, 0)
@@ -333,10 +341,7 @@ class FloatField(_RangeField[float]):
 
     def to_python(self, raw: str) -> float:
         """Parse a plain decimal into a float."""
-        text = raw.strip()
-        if not _DECIMAL.fullmatch(text):
-            raise ValidationError("Enter a number.")
-        return float(text)
+        return float(_matching(_DECIMAL, raw, "Enter a number."))
 
     def widget_attrs(self) -> dict[str, Any]:
         """Any step."""
@@ -480,8 +485,9 @@ class MultipleChoiceField(ChoiceField):
             if self.required:
                 raise ValidationError(self.required_message)
             return self.empty_value()
-        if not all(isinstance(item, str) for item in raw):
-            raise ValidationError("Expected text, not a file.")
+        for item in raw:
+            if not isinstance(item, str):
+                raise ValidationError(_not_text(item))
         values = [self.lookup(item) for item in raw]
         self.run_validators(values)
         return values

@@ -9,6 +9,7 @@ common ones, with messages a user can act on::
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sized
 from typing import Any
 
@@ -119,6 +120,11 @@ class EmailValidator:
     def __call__(self, value: str) -> None:
         local, at, domain = value.rpartition("@")
         if not at or len(value) > 254 or len(local) > 64 or not _LOCAL_PART.fullmatch(local):
+            raise ValidationError(self.message)
+        # SECURITY: the IDNA codec silently drops invisible characters (zero-width
+        # space, soft hyphen), so "exa\u200bmple.com" would pass as example.com
+        # while the stored text differs; only visible characters are accepted.
+        if any(unicodedata.category(ch)[0] in "CZ" for ch in domain):
             raise ValidationError(self.message)
         try:
             ascii_domain = domain.encode("idna").decode("ascii")

@@ -80,6 +80,17 @@ VALID = {
 }
 
 
+def test_internationalized_domains_are_accepted() -> None:
+    form = SignupForm({**VALID, "email": "ada@Exämple.COM"})
+    assert form.is_valid() and form.cleaned_data["email"] == "ada@exämple.com"
+
+
+def test_a_list_where_one_value_is_expected() -> None:
+    assert SignupForm({**VALID, "username": ["a", "b"]}).errors == {
+        "username": ["Expected a single text value."]
+    }
+
+
 def test_valid_data_gives_typed_values() -> None:
     form = SignupForm(FormData([*VALID.items(), ("colors", "red"), ("colors", "blue")]))
     assert form.is_valid(), form.errors
@@ -115,6 +126,10 @@ def test_optional_empty_fields_get_empty_values() -> None:
         ("email", "a@b", "Enter a valid e-mail address."),
         ("email", "a@-bad-.com", "Enter a valid e-mail address."),
         ("email", "a..b@example.com", "Enter a valid e-mail address."),
+        ("email", "ada@exa\u200bmple.com", "Enter a valid e-mail address."),  # zero-width space
+        ("email", "ada@exa\u00admple.com", "Enter a valid e-mail address."),  # soft hyphen
+        ("email", "ad\u0430@example.com", "Enter a valid e-mail address."),  # Cyrillic a
+        ("email", "ada@exam\nple.com", "Enter a valid e-mail address."),
         ("age", "twelve", "Enter a whole number."),
         ("age", "12", "Enter a value of at least 13."),
         ("age", "1e3", "Enter a whole number."),
