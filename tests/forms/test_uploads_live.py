@@ -100,3 +100,29 @@ def test_a_broken_boundary_over_a_socket_is_400(server: LiveServer) -> None:
     body, _ = encode_multipart(fields=[("a", "b")], boundary="one")
     status, raw = post(server, body, {"content-type": "multipart/form-data; boundary=two"})
     assert status == 400 and b"Malformed multipart body" in raw
+
+
+def test_uploads_under_uvicorn_are_parsed_and_closed_after_the_request() -> None:
+    pytest.importorskip("uvicorn", reason="uvicorn is a test dependency (ASGI interop)")
+    from tests.test_asgi import serve_with_uvicorn
+
+    app = App()
+    kept: list[UploadFile] = []
+
+    @app.post("/upload")
+    async def upload(request: Request):
+        file = (await request.form())["file"]
+        assert isinstance(file, UploadFile)
+        kept.append(file)
+        return {"size": file.size, "name": file.filename}
+
+    content = b"y" * 2_000_000  # past the in-memory spool: a real temporary file
+    body, headers = encode_multipart(files=[("file", "..\\up.bin", content, "x/y")])
+    with serve_with_uvicorn(app) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("POST", "/upload", body=body, headers=headers)
+        response = connection.getresponse()
+        assert response.status == 200
+        assert response.read() == b'{"size":2000000,"name":"up.bin"}'
+        connection.close()
+    assert kept and kept[0].file.closed
