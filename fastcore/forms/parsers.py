@@ -113,7 +113,7 @@ async def parse_form(request: Request, limits: FormLimits) -> FormData:
     if media_type == URLENCODED:
         return await _parse_urlencoded(request, limits)
     if media_type == MULTIPART:
-        return await MultipartReader(request, options.get(b"boundary"), limits).read()
+        return await MultipartReader(options.get(b"boundary"), limits).read(request)
     if not media_type and request.content_length <= 0 and not request.chunked:
         return FormData()  # no body at all: an empty form
     raise HTTPException(
@@ -162,7 +162,7 @@ async def _parse_urlencoded(request: Request, limits: FormLimits) -> FormData:
 class _Part:
     """The part being read: its headers, then its text or its file."""
 
-    __slots__ = ("header_name", "header_value", "headers", "name", "upload", "data")
+    __slots__ = ("header_name", "header_value", "headers", "name", "upload", "data", "received")
 
     def __init__(self) -> None:
         self.header_name = b""
@@ -171,63 +171,54 @@ class _Part:
         self.name = ""
         self.upload: UploadFile | None = None
         self.data = bytearray()
+        self.received = 0
 
 
 class MultipartReader:
     """Streams a ``multipart/form-data`` body through python-multipart into FormData.
 
-    The parser's callbacks are synchronous and only record events; each chunk's
-    events are then applied here, where writing to a spooled file may await.
+    The parser's callbacks are synchronous: they collect headers and text and
+    check every limit as the bytes arrive. Only file data is handed back, to be
+    written after each chunk, where writing to a spool on disk may await.
     """
 
-    def __init__(self, request: Request, boundary: bytes | None, limits: FormLimits) -> None:
+    def __init__(self, boundary: bytes | None, limits: FormLimits) -> None:
         if not boundary:
             raise BadRequest("The multipart body has no boundary parameter.")
         if len(boundary) > MAX_BOUNDARY_LENGTH:
             raise BadRequest(
                 f"The multipart boundary is longer than {MAX_BOUNDARY_LENGTH} characters."
             )
-        self.request = request
         self.limits = limits
-        self.events: list[tuple[str, bytes]] = []
         self.items: list[tuple[str, str | UploadFile]] = []
+        self.uploads: list[UploadFile] = []
+        self.pending: list[tuple[UploadFile, bytes]] = []
         self.part = _Part()
         self.fields = 0
-        self.files = 0
         self.ended = False
+        callbacks: Any = {
+            "on_part_begin": self._on_part_begin,
+            "on_header_field": self._on_header_field,
+            "on_header_value": self._on_header_value,
+            "on_header_end": self._on_header_end,
+            "on_headers_finished": self._on_headers_finished,
+            "on_part_data": self._on_part_data,
+            "on_part_end": self._on_part_end,
+            "on_end": self._on_end,
+        }
         try:
-            self.parser = MultipartParser(boundary, self._callbacks())
+            self.parser = MultipartParser(boundary, callbacks)
         except FormParserError as exc:
             raise BadRequest(f"Malformed multipart boundary: {exc}") from exc
 
-    def _callbacks(self) -> Any:
-        events = self.events
-
-        def data(kind: str) -> Callable[[bytes, int, int], None]:
-            return lambda buffer, start, end: events.append((kind, buffer[start:end]))
-
-        def event(kind: str) -> Callable[[], None]:
-            return lambda: events.append((kind, b""))
-
-        return {
-            "on_part_begin": event("part_begin"),
-            "on_header_field": data("header_field"),
-            "on_header_value": data("header_value"),
-            "on_header_end": event("header_end"),
-            "on_headers_finished": event("headers_finished"),
-            "on_part_data": data("part_data"),
-            "on_part_end": event("part_end"),
-            "on_end": event("end"),
-        }
-
-    async def read(self) -> FormData:
-        """Parse the whole body; on any failure close the files opened so far."""
+    async def read(self, request: Request) -> FormData:
+        """Parse the request's body; on any failure close the files opened so far."""
         limit = self.limits.max_total_size
         try:
-            if self.request.content_length > limit:
+            if request.content_length > limit:
                 raise _too_large(f"The form body is larger than {limit} bytes.")
             received = 0
-            async for chunk in self.request.stream():
+            async for chunk in request.stream():
                 received += len(chunk)
                 if received > limit:
                     raise _too_large(f"The form body is larger than {limit} bytes.")
@@ -235,42 +226,41 @@ class MultipartReader:
                     self.parser.write(chunk)
                 except FormParserError as exc:
                     raise BadRequest(f"Malformed multipart body: {exc}") from exc
-                await self._apply_events()
+                for upload, data in self.pending:
+                    await upload.write(data)
+                self.pending.clear()
             if not self.ended or self.parser.state != MultipartState.END:
                 raise BadRequest("The multipart body ended before its closing boundary.")
+            for upload in self.uploads:
+                await upload.seek(0)
         except BaseException:
-            for _, value in self.items:
-                if isinstance(value, UploadFile):
-                    value.file.close()
-            if self.part.upload is not None:
-                self.part.upload.file.close()
+            for upload in self.uploads:
+                upload.file.close()
             raise
+        finally:
+            # The parser holds this reader's bound methods: break the cycle, so
+            # nothing waits for the garbage collector (the request's uploads are
+            # closed when it is released).
+            self.parser.callbacks = {}
         return FormData(self.items)
 
-    async def _apply_events(self) -> None:
-        events = self.events[:]
-        self.events.clear()
-        for kind, data in events:
-            if kind == "part_data":
-                await self._part_data(data)
-            elif kind == "header_field":
-                self.part.header_name += data
-            elif kind == "header_value":
-                self.part.header_value += data
-            elif kind == "header_end":
-                part = self.part
-                part.headers.append((part.header_name.lower(), part.header_value))
-                part.header_name = part.header_value = b""
-            elif kind == "headers_finished":
-                self._start_part()
-            elif kind == "part_end":
-                await self._end_part()
-            elif kind == "part_begin":
-                self.part = _Part()
-            else:  # "end"
-                self.ended = True
+    # -- parser callbacks (synchronous) -------------------------------------
 
-    def _start_part(self) -> None:
+    def _on_part_begin(self) -> None:
+        self.part = _Part()
+
+    def _on_header_field(self, buffer: bytes, start: int, end: int) -> None:
+        self.part.header_name += buffer[start:end]
+
+    def _on_header_value(self, buffer: bytes, start: int, end: int) -> None:
+        self.part.header_value += buffer[start:end]
+
+    def _on_header_end(self) -> None:
+        part = self.part
+        part.headers.append((part.header_name.lower(), part.header_value))
+        part.header_name = part.header_value = b""
+
+    def _on_headers_finished(self) -> None:
         part = self.part
         headers = Headers(raw=part.headers)
         disposition = headers.get("content-disposition")
@@ -292,8 +282,7 @@ class MultipartReader:
             if self.fields > self.limits.max_fields:
                 raise _too_large(f"The form has more than {self.limits.max_fields} fields.")
             return
-        self.files += 1
-        if self.files > self.limits.max_files:
+        if len(self.uploads) >= self.limits.max_files:
             raise _too_large(f"The form has more than {self.limits.max_files} files.")
         part.upload = UploadFile(
             part.name,
@@ -302,33 +291,37 @@ class MultipartReader:
             spool_max_size=self.limits.spool_max_size,
             directory=self.limits.upload_dir,
         )
+        self.uploads.append(part.upload)
 
-    async def _part_data(self, data: bytes) -> None:
+    def _on_part_data(self, buffer: bytes, start: int, end: int) -> None:
         part = self.part
         upload = part.upload
         if upload is not None:
-            if upload.size + len(data) > self.limits.max_file_size:
+            # Counted here, written after the chunk: the limit holds before any write.
+            part.received += end - start
+            if part.received > self.limits.max_file_size:
                 raise _too_large(
                     f"The uploaded file {upload.filename!r} is larger than "
                     f"{self.limits.max_file_size} bytes."
                 )
-            await upload.write(data)
+            self.pending.append((upload, buffer[start:end]))
             return
-        if len(part.data) + len(data) > self.limits.max_field_size:
+        if len(part.data) + end - start > self.limits.max_field_size:
             raise _too_large(
                 f"The form field {part.name!r} is larger than {self.limits.max_field_size} bytes."
             )
-        part.data += data
+        part.data += buffer[start:end]
 
-    async def _end_part(self) -> None:
+    def _on_part_end(self) -> None:
         part = self.part
         if part.upload is not None:
-            await part.upload.seek(0)
             self.items.append((part.name, part.upload))
-            part.upload = None
             return
         try:
             value = part.data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise BadRequest(f"The form field {part.name!r} is not valid UTF-8.") from exc
         self.items.append((part.name, value))
+
+    def _on_end(self) -> None:
+        self.ended = True
