@@ -5,7 +5,6 @@ from __future__ import annotations
 from operator import itemgetter
 
 import asyncpg
-import jinja2
 import orjson
 from blacksheep import Application, Content, Request, Response, text
 
@@ -16,14 +15,13 @@ from bench.db.apps.common import (
     READ_FORTUNES,
     READ_WORLD,
     SERVER_SETTINGS,
-    TEMPLATES,
     WRITE_WORLD,
+    jinja_fortunes_template,
     query_count,
     random_id,
 )
 
-templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-fortunes_template = templates.get_template("fortunes.html")
+fortunes_template = jinja_fortunes_template()
 app = Application()
 state: dict[str, asyncpg.Pool] = {}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+from typing import Any
 
 #: The PostgreSQL server (asyncpg DSN form, without SQLAlchemy's "+asyncpg").
 DSN = os.environ.get("BENCH_DB_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -39,3 +40,11 @@ def query_count(raw: str | None) -> int:
     except ValueError:
         return 1
     return min(max(count, 1), 500)
+
+
+def jinja_fortunes_template() -> Any:
+    """The fortunes template compiled by Jinja2 with autoescape, as the peers render it."""
+    import jinja2
+
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    return environment.get_template("fortunes.html")

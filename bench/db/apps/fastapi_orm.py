@@ -11,25 +11,20 @@ from collections.abc import AsyncIterator
 from operator import attrgetter
 from typing import Annotated
 
-import jinja2
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse, ORJSONResponse, PlainTextResponse
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.db.apps.common import (
     ADDED_FORTUNE,
-    DSN,
-    POOL_SIZE,
-    SERVER_SETTINGS,
-    TEMPLATES,
+    jinja_fortunes_template,
     query_count,
     random_id,
 )
-from bench.db.apps.models import Fortune, World
+from bench.db.apps.models import Fortune, World, peer_sessions
 
-templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-fortunes_template = templates.get_template("fortunes.html")
+fortunes_template = jinja_fortunes_template()
 state: dict[str, async_sessionmaker[AsyncSession]] = {}
 
 
@@ -43,13 +38,7 @@ Session = Annotated[AsyncSession, Depends(get_session)]
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    engine = create_async_engine(
-        DSN.replace("postgresql://", "postgresql+asyncpg://", 1),
-        pool_size=POOL_SIZE,
-        max_overflow=0,
-        connect_args={"server_settings": SERVER_SETTINGS},
-    )
-    state["sessions"] = async_sessionmaker(engine, expire_on_commit=False)
+    engine, state["sessions"] = peer_sessions()
     yield
     await engine.dispose()
 

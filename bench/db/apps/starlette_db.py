@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from operator import itemgetter
 
 import asyncpg
-import jinja2
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,14 +20,13 @@ from bench.db.apps.common import (
     READ_FORTUNES,
     READ_WORLD,
     SERVER_SETTINGS,
-    TEMPLATES,
     WRITE_WORLD,
+    jinja_fortunes_template,
     query_count,
     random_id,
 )
 
-templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-fortunes_template = templates.get_template("fortunes.html")
+fortunes_template = jinja_fortunes_template()
 pool: asyncpg.Pool | None = None
 
 

@@ -9,10 +9,9 @@ import contextlib
 from collections.abc import AsyncIterator
 from operator import attrgetter
 
-import jinja2
 import orjson
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
@@ -20,17 +19,13 @@ from starlette.routing import Route
 
 from bench.db.apps.common import (
     ADDED_FORTUNE,
-    DSN,
-    POOL_SIZE,
-    SERVER_SETTINGS,
-    TEMPLATES,
+    jinja_fortunes_template,
     query_count,
     random_id,
 )
-from bench.db.apps.models import Fortune, World
+from bench.db.apps.models import Fortune, World, peer_sessions
 
-templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-fortunes_template = templates.get_template("fortunes.html")
+fortunes_template = jinja_fortunes_template()
 state: dict[str, async_sessionmaker] = {}
 
 
@@ -74,13 +69,7 @@ async def fortunes(request: Request) -> Response:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    engine: AsyncEngine = create_async_engine(
-        DSN.replace("postgresql://", "postgresql+asyncpg://", 1),
-        pool_size=POOL_SIZE,
-        max_overflow=0,
-        connect_args={"server_settings": SERVER_SETTINGS},
-    )
-    state["sessions"] = async_sessionmaker(engine, expire_on_commit=False)
+    engine, state["sessions"] = peer_sessions()
     yield
     await engine.dispose()
 
