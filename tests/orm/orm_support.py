@@ -6,12 +6,14 @@ import asyncio
 import dataclasses
 import functools
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import MetaData, String, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fastcore.orm import Database, IdMixin, Model, TimestampMixin
+from fastcore import App
+from fastcore.orm import Database, IdMixin, Model, TimestampMixin, bulk_insert
 from fastcore.orm.models import NAMING_CONVENTION
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -43,6 +45,22 @@ class Target:
         """A Database on this target for the test models."""
         options.setdefault("metadata", Base.metadata)
         return Database(self.url, engine_options={"connect_args": self.connect_args}, **options)
+
+    def app(self, *rows: Mapping[str, Any], **options: Any) -> tuple[App, Database]:
+        """An App with a Database on this target whose startup creates the tables
+        and inserts ``rows`` into ``items``."""
+        app = App()
+        database = self.database(**options)
+        database.init_app(app)
+
+        @app.on_startup
+        async def create_tables() -> None:
+            await database.create_all()
+            if rows:
+                async with database.session() as session:
+                    await bulk_insert(session, Item, rows)
+
+        return app, database
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import fastcore
-from fastcore import App, Request, abort
+from fastcore import Request, abort
 from fastcore.orm import SyncSession, get_db, sync_session
 from fastcore.testing import TestClient
 from tests.orm.orm_support import Item, Target
@@ -24,13 +24,7 @@ if Depends is not None:
 
 
 def test_get_db_and_sync_session_as_dependencies(target: Target) -> None:
-    app = App()
-    database = target.database()
-    database.init_app(app)
-
-    @app.on_startup
-    async def create_tables() -> None:
-        await database.create_all()
+    app, _ = target.app()
 
     @app.post("/items/{name}")
     async def create(name: str, db: DB, request: Request):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fastcore import App, Request
+from fastcore import Request
 from fastcore.exceptions import ImproperlyConfigured, NotFound
 from fastcore.orm import (
     DEFAULT_URL,
@@ -62,15 +62,7 @@ def test_helpers(target: Target) -> None:
 
 
 def test_pagination_in_json_with_links(target: Target) -> None:
-    app = App()
-    database = target.database()
-    database.init_app(app)
-
-    @app.on_startup
-    async def seed() -> None:
-        await database.create_all()
-        async with database.session() as session:
-            await bulk_insert(session, Item, [{"name": f"n{n:02}"} for n in range(25)])
+    app, _ = target.app(*({"name": f"n{n:02}"} for n in range(25)))
 
     @app.get("/items")
     async def items(request: Request):

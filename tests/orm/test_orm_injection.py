@@ -39,15 +39,7 @@ SEED = ["alpha", "beta", "gamma"]
 
 
 def build_app(target: Target) -> tuple[App, Database]:
-    app = App()
-    database = target.database()
-    database.init_app(app)
-
-    @app.on_startup
-    async def seed() -> None:
-        await database.create_all()
-        async with database.session() as session:
-            session.add_all([Item(name=name) for name in SEED])
+    app, database = target.app(*({"name": name} for name in SEED))
 
     @app.get("/orm/search")
     async def orm_search(request: Request):

@@ -16,13 +16,7 @@ from tests.orm.orm_support import Item, Target
 
 
 def build_app(target: Target, **options: Any) -> tuple[App, Database]:
-    app = App()
-    database = target.database(**options)
-    database.init_app(app)
-
-    @app.on_startup
-    async def create_tables() -> None:
-        await database.create_all()
+    app, database = target.app(**options)
 
     @app.post("/items")
     async def create(request: Request):
