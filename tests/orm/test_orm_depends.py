@@ -1,26 +1,20 @@
-"""The request's session as an injected handler parameter: ``Depends(get_db)``."""
+"""The request's session as a handler parameter: an ``AsyncSession`` hint, or ``Depends``."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import fastcore
-from fastcore import Request, abort
+from fastcore import Depends, Request, abort
 from fastcore.orm import SyncSession, get_db, sync_session
 from fastcore.testing import TestClient
 from tests.orm.orm_support import Item, Target
 
-Depends = getattr(fastcore, "Depends", None)
-pytestmark = pytest.mark.skipif(Depends is None, reason="fastcore.Depends is not available")
-
-if Depends is not None:
-    # Module level: handler hints are resolved in the module's namespace.
-    DB = Annotated[AsyncSession, Depends(get_db)]
-    Sync = Annotated[SyncSession, Depends(sync_session)]
+# Module level: handler hints are resolved in the module's namespace.
+DB = Annotated[AsyncSession, Depends(get_db)]
+Sync = Annotated[SyncSession, Depends(sync_session)]
 
 
 def test_get_db_and_sync_session_as_dependencies(target: Target) -> None:
@@ -41,7 +35,7 @@ def test_get_db_and_sync_session_as_dependencies(target: Target) -> None:
         return {"count": db.scalar(select(func.count()).select_from(Item))}
 
     @app.get("/names")
-    async def names(db: DB):
+    async def names(db: AsyncSession):  # the hint alone injects request.db
         return {"names": list(await db.scalars(select(Item.name).order_by(Item.id)))}
 
     with TestClient(app) as client:
