@@ -7,39 +7,14 @@ form here carries its CSRF token the way a browser sends it.
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
 
-import pytest
+# The demo server and the browser are the demo browser test's fixtures.
+from tests.browser.test_demo_in_chromium import browser as browser
+from tests.browser.test_demo_in_chromium import demo_url as demo_url
+from tests.browser.test_demo_in_chromium import pytestmark as pytestmark
 
-from fastcore.testing import LiveServer
-from tests.demo_support import demo_app
-
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
-
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
 PASSWORD = "violet kettle ninety"
-
-
-@pytest.fixture(scope="module")
-def demo_url() -> Iterator[str]:
-    with LiveServer(demo_app()) as server:
-        yield server.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_sign_up_log_out_log_in_and_post_a_note(browser, demo_url: str) -> None:  # type: ignore[no-untyped-def]
