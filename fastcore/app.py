@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from fastcore._speedups.protocol import RoutedDispatch
 from fastcore.concurrency import configure_threadpool
 from fastcore.config import Settings
 from fastcore.exceptions import ImproperlyConfigured, MethodNotAllowed, NotFound
@@ -445,8 +446,8 @@ class App(_RouteDecorators):
         self.router.freeze()
         routed = self._routed_handler()
         if not self.middleware:
-            self._dispatch = routed
-            return routed
+            self._dispatch = self._open_dispatch(routed)
+            return self._dispatch
         chain: Handler = routed
         for spec in reversed(self.middleware):
             chain = spec.build(chain)
@@ -493,6 +494,27 @@ class App(_RouteDecorators):
                 return await respond(request, exc)
 
         return routed
+
+    def _open_dispatch(self, routed: Dispatch) -> Dispatch:
+        """``routed`` with its routing open to the connection protocol.
+
+        The protocol then matches the route and calls the handler itself
+        (no coroutine of ours around the handler's); requests that are not a
+        plain match, and every other caller, go through ``routed``.
+        """
+        respond = self.errors.respond
+
+        async def finish(request: Request, pending: Awaitable[Any]) -> Response:
+            # The end of `routed`, for a handler that suspended in its first step.
+            try:
+                result = await pending
+                return result if isinstance(result, Response) else to_response(result)
+            except Exception as exc:
+                return await respond(request, exc)
+
+        return RoutedDispatch(
+            routed, self.router.match, self, finish, respond, to_response, Response
+        )
 
     # -- ASGI ----------------------------------------------------------------
 

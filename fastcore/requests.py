@@ -49,10 +49,9 @@ class Request(RequestHead):
     ``raw_path`` and ``raw_headers`` give the bytes as received.
     """
 
+    # NOTE: app, route and path_params are compiled RequestHead fields (set
+    # by the App's dispatch without attribute lookups).
     __slots__ = (
-        "app",
-        "route",
-        "path_params",
         "_state",
         "_headers",
         "_query",

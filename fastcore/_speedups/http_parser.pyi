@@ -28,7 +28,7 @@ belong to another protocol. The parser keeps parsing requests after one with
 section 9.6).
 """
 
-from typing import Final, final
+from typing import Any, Final, final
 
 from typing_extensions import disjoint_base
 
@@ -85,6 +85,12 @@ class RequestHead:
     """The peer address, set by the connection protocol."""
     scheme: str
     """``"http"`` or ``"https"``; the parser sets ``"http"``."""
+    app: Any
+    """The application serving the request, set by its dispatch (``None`` before)."""
+    route: Any
+    """The matched route, set by the App's dispatch (``None`` before)."""
+    path_params: Any
+    """The converted path parameters, set by the App's dispatch (``None`` before)."""
 
 @final
 class HttpRequestParser:

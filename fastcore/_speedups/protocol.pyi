@@ -10,11 +10,48 @@ open connections used by the graceful drain.
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, final
 
 from fastcore._speedups.http_parser import RequestHead
 from fastcore.server.config import ServerConfig
 from fastcore.types import Dispatch
+
+@final
+class RoutedDispatch:
+    """An App's dispatch whose routing the connection protocol may run itself.
+
+    Calling it is calling ``dispatch``. Under eager dispatch the protocol
+    instead matches the route (``match``), sets ``app``, ``route`` and
+    ``path_params`` on the request, calls the endpoint's ``invoke(request,
+    params)`` and drives the handler's coroutine directly; a return value that
+    is not a ``response_class`` goes through ``convert``, an exception through
+    ``fail(request, exc)``, and a handler that suspends finishes in a Task
+    running ``finish(request, awaitable)``. Requests that are not a plain match
+    (404, 405, redirects, automatic OPTIONS) go to ``dispatch``.
+
+    Args:
+        dispatch: The complete dispatch, ``async (request) -> Response``.
+        match: ``(method, raw path) -> RouteMatch`` (a frozen Router's match).
+        app: The application set on each request.
+        finish: ``async (request, awaitable) -> Response``.
+        fail: ``async (request, exception) -> Response``.
+        convert: ``(value) -> Response`` for other return values.
+        response_class: The class whose instances need no conversion.
+    """
+
+    def __init__(
+        self,
+        dispatch: Dispatch,
+        match: Callable[[str, str], Any],
+        app: Any,
+        finish: Callable[[Any, Awaitable[Any]], Awaitable[Any]],
+        fail: Callable[[Any, Exception], Awaitable[Any]],
+        convert: Callable[[Any], Any],
+        response_class: type,
+    ) -> None: ...
+    def __call__(self, request: RequestHead) -> Awaitable[Any]:
+        """Run the complete dispatch for ``request``."""
 
 @final
 class ServerState:

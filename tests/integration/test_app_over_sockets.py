@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from fastcore import App, Request, StreamingResponse
+from fastcore import App, PlainTextResponse, Request, StreamingResponse
 from tests.integration.helpers import HttpReader, LiveServer, get, request
 
 Serve = Callable[..., LiveServer]
@@ -66,3 +66,77 @@ def test_app_streaming_errors_and_not_found(serve: Serve) -> None:
         assert reader.read_response().status == 500
         assert reader.read_response().status == 404
         assert reader.read_response().body == b"0;1;2;"
+
+
+def routed_app() -> App:
+    """Handlers covering every way the protocol's routed fast path can end."""
+    app = App()
+
+    @app.exception_handler(KeyError)
+    async def missing_key(request: Request, exc: Exception) -> Any:
+        await asyncio.sleep(0)  # an error handler that suspends
+        return PlainTextResponse(f"no {exc} on {request.route.pattern}", status_code=410)
+
+    @app.get("/items/{item_id:int}")
+    async def item(request: Request, item_id: int) -> Any:
+        assert request.app is app and request.path_params == {"item_id": item_id}
+        return {"id": item_id}  # converted (not a Response)
+
+    @app.get("/later")
+    async def later() -> Any:
+        await asyncio.sleep(0)
+        return ("created", 201)  # converted after a suspension
+
+    @app.get("/raises-now")
+    async def raises_now() -> Any:
+        raise KeyError("now")
+
+    @app.get("/raises-later")
+    async def raises_later() -> Any:
+        await asyncio.sleep(0)
+        raise KeyError("later")
+
+    @app.get("/bad-return")
+    async def bad_return() -> Any:
+        return object()  # to_response refuses it: 500
+
+    return app
+
+
+def test_routed_fast_path_answers_like_the_python_dispatch(serve: Serve) -> None:
+    expected = [
+        (200, b'{"id":7}'),
+        (201, b"created"),
+        (410, b"no 'now' on /raises-now"),
+        (410, b"no 'later' on /raises-later"),
+        (500, None),
+        (404, None),
+        (405, None),
+        (200, b'{"id":8}'),
+    ]
+    paths = [
+        "/items/7",
+        "/later",
+        "/raises-now",
+        "/raises-later",
+        "/bad-return",
+        "/nowhere",
+        "/items/7",
+        "/items/8",
+    ]
+    for eager in (True, False):
+        server = serve(routed_app(), eager_dispatch=eager)
+        with server.connect() as sock:
+            reader = HttpReader(sock)
+            # Pipelined: the answers come back in order whatever suspended.
+            sock.sendall(
+                b"".join(
+                    request("POST", path) if index == 6 else get(path)
+                    for index, path in enumerate(paths)
+                )
+            )
+            for status, body in expected:
+                response = reader.read_response()
+                assert response.status == status, (eager, status)
+                if body is not None:
+                    assert response.body == body

@@ -33,6 +33,11 @@ cdef class RequestHead:
     cdef public object body_reader   # the request body channel (see fastcore.types.BodyReader)
     cdef public object client        # (host, port) of the peer, or None
     cdef public str scheme           # "http" or "https"
+    # Fields set by the App's dispatch (documented on fastcore.requests.Request);
+    # C fields so that the compiled dispatch sets them without attribute lookups.
+    cdef public object app
+    cdef public object route
+    cdef public object path_params
 
 
 cdef class HttpRequestParser:

@@ -6,6 +6,7 @@
 
 from fastcore._speedups.http_parser cimport HttpRequestParser, RequestHead
 from fastcore._speedups.response_writer cimport ResponseWriter
+from fastcore._speedups.router cimport RadixTree
 
 
 cdef enum DeadlineKind:
@@ -20,6 +21,20 @@ cdef enum ReadPause:
     PAUSE_WRITE = 2       # the transport's write buffer is full
     PAUSE_PIPELINE = 4    # too many requests of this connection in flight
     PAUSE_STOPPED = 8     # no more requests will be read on this connection
+
+
+cdef class RoutedDispatch:
+    # An App's dispatch with its routing open to the protocol (see protocol.pyi).
+    cdef object dispatch            # the Python dispatch: async (request) -> Response
+    cdef RadixTree tree             # the compiled tree behind `match`, or None
+    cdef object match               # (method, raw path) -> RouteMatch
+    cdef object app
+    cdef object finish              # async (request, awaitable) -> Response
+    cdef object fail                # async (request, exception) -> Response
+    cdef object convert             # handler return value -> Response
+    cdef object response_class      # what needs no conversion
+
+    cdef object begin(self, RequestHead head)
 
 
 cdef class ServerState:
@@ -52,6 +67,8 @@ cdef class HttpProtocol:
     cdef ServerState state
     cdef ResponseWriter writer
     cdef object dispatch
+    cdef RoutedDispatch routed      # `dispatch` when it is one and dispatch is eager, else None
+    cdef object suspended           # _start: the coroutine a Task must finish
     cdef object loop
     cdef object transport
     cdef object write               # transport.write, bound once
@@ -74,6 +91,8 @@ cdef class HttpProtocol:
 
     cdef int _process(self) except -1
     cdef int _on_head(self, RequestHead head) except -1
+    cdef object _start(self, RequestHead head)
+    cdef object _start_error(self, RoutedDispatch routed, RequestHead head, object exc)
     cdef int _on_body(self, bytes chunk) except -1
     cdef int _on_end(self) except -1
     cdef int _on_parser_error(self, object exc) except -1

@@ -18,6 +18,7 @@ from fastcore._speedups.http_parser cimport (
     HttpRequestParser,
     RequestHead,
 )
+from fastcore._speedups.router cimport MATCH_FOUND, RadixTree, RouteMatch
 from fastcore._speedups.response_writer cimport (
     FRAMING_CHUNKED,
     ResponseBase,
@@ -56,6 +57,8 @@ cdef object _perf_counter = time.perf_counter
 cdef object _CancelledError = asyncio.CancelledError
 # Marks an exchange whose handler failed: it is answered 500.
 cdef object _FAILED = object()
+# Returned by HttpProtocol._start when the handler suspended.
+cdef object _SUSPENDED = object()
 
 
 cdef inline bint _is_method(str method, str name):
@@ -65,6 +68,44 @@ cdef inline bint _is_method(str method, str name):
     if method is name:
         return True
     return len(method) == len(name) and method == name
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class RoutedDispatch:
+    # See protocol.pyi for the documented Python surface.
+
+    def __init__(self, dispatch, match, app, finish, fail, convert, response_class):
+        self.dispatch = dispatch
+        # PERF: the compiled tree behind a frozen Router's match, called at C
+        # speed; any other matcher is called as a Python callable.
+        tree = getattr(match, "__self__", None)
+        self.tree = tree if isinstance(tree, RadixTree) else None
+        self.match = match
+        self.app = app
+        self.finish = finish
+        self.fail = fail
+        self.convert = convert
+        self.response_class = response_class
+
+    def __call__(self, request):
+        return self.dispatch(request)
+
+    cdef object begin(self, RequestHead head):
+        # Route the request and call its handler; None when the request is
+        # not a plain match (404, 405, redirect, automatic OPTIONS), which the
+        # Python dispatch then answers from the start.
+        cdef RouteMatch found
+        head.app = self.app
+        if self.tree is not None:
+            found = self.tree.match(head.method, head.path)
+        else:
+            found = self.match(head.method, head.path)
+        if found.status != MATCH_FOUND or found.endpoint is None:
+            return None
+        head.route = found.route
+        head.path_params = found.params
+        return found.endpoint.invoke(head, found.params)
 
 
 @cython.final
@@ -316,6 +357,9 @@ cdef class HttpProtocol:
         self.state = state
         self.writer = state.writer
         self.dispatch = dispatch
+        # The handler-calling fast path needs the synchronous first step.
+        self.routed = dispatch if type(dispatch) is RoutedDispatch and state.eager_dispatch else None
+        self.suspended = None
         self.loop = state.loop
         self.parser = HttpRequestParser(
             max_request_line=state.max_request_line,
@@ -478,8 +522,6 @@ cdef class HttpProtocol:
         cdef bint has_body = head.chunked or head.content_length > 0
         cdef bint keep_alive = head.keep_alive and not state.shutting_down
         cdef double started = 0.0
-        cdef PyObject* result = NULL
-        cdef PySendResult status
         cdef ResponseBase fixed
         cdef bytes data
 
@@ -513,40 +555,13 @@ cdef class HttpProtocol:
             head.body_reader = _EMPTY_BODY
             self.deadline_kind = DEADLINE_NONE
 
-        coro = None
-        try:
-            coro = self.dispatch(head)
-            if type(coro) is not _CoroutineType:
-                coro = as_coroutine(coro)
-            if state.eager_dispatch:
-                # PERF: drive the handler synchronously; only a real
-                # suspension costs a Task (bench/micro/test_bench_protocol.py).
-                # NOTE: until that first suspension asyncio.current_task()
-                # is None (Python 3.11 has no eager tasks), which code built
-                # on sniffio/anyio or asyncio.timeout() refuses; such apps
-                # set ServerConfig(eager_dispatch=False).
-                status = PyIter_Send(coro, None, &result)
-            else:
-                status = PYGEN_NEXT
-        except BaseException:
-            _log.exception("unhandled error while dispatching %s %s", head.method, head.path)
-            status = PYGEN_ERROR
-        if status == PYGEN_ERROR:
-            response = _FAILED
-        elif result != NULL:
-            response = <object>result
-            Py_XDECREF(result)
-        else:
-            response = None
-
-        if status == PYGEN_NEXT:
+        response = self._start(head)
+        if response is _SUSPENDED:
             if exchange is None:
                 exchange = _Exchange.new(self, head, keep_alive, started)
                 self.pipeline.append(exchange)
-            if state.eager_dispatch:
-                exchange.task = self.loop.create_task(resume(coro, response))
-            else:
-                exchange.task = self.loop.create_task(coro)
+            exchange.task = self.loop.create_task(self.suspended)
+            self.suspended = None
             exchange.task.add_done_callback(exchange._task_done)
             return 0
 
@@ -578,6 +593,80 @@ cdef class HttpProtocol:
         exchange.response = response
         exchange.done = True
         return self._flush()
+
+    cdef object _start(self, RequestHead head):
+        # Run the request's handler up to its first real suspension. Returns
+        # the response (_FAILED when dispatch failed), or _SUSPENDED with the
+        # coroutine a Task must run to the end in self.suspended.
+        cdef RoutedDispatch routed = self.routed
+        cdef PyObject* result = NULL
+        cdef PySendResult status
+        coro = None
+        if routed is not None:
+            try:
+                coro = routed.begin(head)
+            except Exception as exc:
+                return self._start_error(routed, head, exc)
+        if coro is None:
+            routed = None
+            try:
+                coro = self.dispatch(head)
+                if type(coro) is not _CoroutineType:
+                    coro = as_coroutine(coro)
+            except BaseException:
+                _log.exception("unhandled error while dispatching %s %s", head.method, head.path)
+                return _FAILED
+            if not self.state.eager_dispatch:
+                self.suspended = coro
+                return _SUSPENDED
+        try:
+            # PERF: drive the handler synchronously; only a real suspension
+            # costs a Task (bench/micro/test_bench_protocol.py).
+            # NOTE: until that first suspension asyncio.current_task() is None
+            # (Python 3.11 has no eager tasks), which code built on
+            # sniffio/anyio or asyncio.timeout() refuses; such apps set
+            # ServerConfig(eager_dispatch=False).
+            status = PyIter_Send(coro, None, &result)
+        except Exception as exc:
+            if routed is not None:
+                return self._start_error(routed, head, exc)
+            _log.exception("unhandled error while dispatching %s %s", head.method, head.path)
+            return _FAILED
+        except BaseException:
+            _log.exception("unhandled error while dispatching %s %s", head.method, head.path)
+            return _FAILED
+        response = <object>result
+        Py_XDECREF(result)
+        if status == PYGEN_NEXT:
+            # `response` is what the coroutine yielded: the Task waits on it.
+            pending = resume(coro, response)
+            self.suspended = routed.finish(head, pending) if routed is not None else pending
+            return _SUSPENDED
+        if routed is not None and not isinstance(response, routed.response_class):
+            try:
+                response = routed.convert(response)
+            except Exception as exc:
+                return self._start_error(routed, head, exc)
+        return response
+
+    cdef object _start_error(self, RoutedDispatch routed, RequestHead head, object exc):
+        # The App's error handlers answer what the handler raised, exactly as
+        # its Python dispatch would (called inside the except clause, so the
+        # exception context is the same).
+        cdef PyObject* result = NULL
+        cdef PySendResult status
+        try:
+            coro = routed.fail(head, exc)
+            status = PyIter_Send(coro, None, &result)
+        except BaseException:
+            _log.exception("unhandled error while dispatching %s %s", head.method, head.path)
+            return _FAILED
+        response = <object>result
+        Py_XDECREF(result)
+        if status == PYGEN_NEXT:
+            self.suspended = resume(coro, response)
+            return _SUSPENDED
+        return response
 
     cdef int _on_body(self, bytes chunk) except -1:
         cdef _Exchange exchange = self.body_exchange
