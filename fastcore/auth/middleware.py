@@ -51,11 +51,15 @@ class AuthenticationMiddleware(Middleware):
         state.auth = self.auth
         user = await self._user(request)
         request.user = user
-        token = current_user_var.set(user)
+        current_user_var.set(user)
         try:
             return await self.next(request)
         finally:
-            current_user_var.reset(token)
+            # NOTE: not reset(token): under eager dispatch a handler that
+            # suspends finishes in a Task, whose context is a copy where the
+            # token is invalid (ValueError, a 500). Requests handled without a
+            # Task share one context, so leave no stale user behind.
+            current_user_var.set(None)
 
     async def _user(self, request: Request) -> AbstractUser | AnonymousUser:
         raw = bearer_token(request.headers.get("authorization"))
