@@ -13,8 +13,10 @@ from fastcore import App, Depends, Request, Settings
 from fastcore.auth import (
     APIToken,
     Auth,
+    Group,
     User,
     add_permission,
+    add_to_group,
     auth_routes,
     create_permissions,
     create_token,
@@ -97,6 +99,15 @@ def _add_setup_routes(app: App, auth: Auth) -> None:
         await request.db.flush()
         for permission in data.get("permissions", ()):
             await add_permission(request.db, user, permission)
+        for group_name, permissions in data.get("groups", {}).items():
+            group = await request.db.scalar(select(Group).where(Group.name == group_name))
+            if group is None:
+                group = Group(name=group_name)
+                request.db.add(group)
+                await request.db.flush()
+                for permission in permissions:
+                    await add_permission(request.db, group, permission)
+            await add_to_group(request.db, user, group)
         return {"id": user.id}
 
     @app.post("/test/deactivate")

@@ -123,3 +123,13 @@ def test_providers_work_with_depends(site: Site) -> None:
     site.client.cookies.clear()
     site.log_in("val")
     assert site.client.get("/depends/memos").json() == {"editor": "val"}
+
+
+def test_permission_through_a_group(site: Site) -> None:
+    site.make_user("wes", groups={"editors": ["notes.change_memo"]})
+    site.make_user("xavi", groups={"readers": ["notes.view_memo"]})
+    site.log_in("wes")
+    assert site.client.get("/memos/edit").status_code == 200
+    site.client.cookies.clear()
+    site.log_in("xavi")
+    assert site.client.get("/memos/edit").status_code == 403
