@@ -18,6 +18,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from fastcore.app import RouteGroup
 from fastcore.auth.backends import authenticate, find_user, login, logout, set_password
@@ -125,8 +126,13 @@ async def signup_page(request: Request) -> HTMLResponse | RedirectResponse:
         return _render(request, "signup", 400, username=username, email=email, errors=errors)
     user = model(username=username, email=email or None)
     await set_password(auth, user, fields["new_password1"])
-    request.db.add(user)
-    await request.db.flush()
+    try:
+        async with request.db.begin_nested():
+            request.db.add(user)
+    except IntegrityError:
+        # Taken between the check above and this insert (a concurrent sign-up).
+        errors = ["That username is taken."]
+        return _render(request, "signup", 400, username=username, email=email, errors=errors)
     await login(request, user)
     return RedirectResponse(auth.login_redirect_url, status_code=303)
 

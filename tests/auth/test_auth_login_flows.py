@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+from fastcore.testing import AsyncTestClient
 from tests.auth.conftest import Site
-from tests.auth.support import PASSWORD
+from tests.auth.support import PASSWORD, build_app, csrf_token_in
+from tests.orm.orm_support import Target
 
 HTML = {"accept": "text/html"}
 
@@ -152,3 +157,22 @@ def test_malformed_login_posts_get_4xx(site: Site) -> None:
         "/accounts/login", json={"username": "a"}, headers={"x-csrf-token": token}
     )
     assert as_json.status_code == 415
+
+
+def test_concurrent_signups_never_fail_with_500(target: Target, tmp_path: Path) -> None:
+    app, _ = build_app(target, tmp_path / "outbox")
+
+    async def sign_up(client: AsyncTestClient) -> int:
+        token = csrf_token_in((await client.get("/accounts/signup")).text)
+        fields = {"username": "twin", "new_password1": PASSWORD, "new_password2": PASSWORD}
+        response = await client.post(
+            "/accounts/signup", data={"csrf_token": token, **fields}, follow_redirects=False
+        )
+        return response.status_code
+
+    async def scenario() -> list[int]:
+        first, second = AsyncTestClient(app), AsyncTestClient(app)
+        async with first:
+            return sorted(await asyncio.gather(sign_up(first), sign_up(second)))
+
+    assert asyncio.run(scenario()) == [303, 400]
