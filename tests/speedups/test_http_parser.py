@@ -728,3 +728,50 @@ def test_header_section_limit_boundary() -> None:
     assert len(parse_all(raw, max_header_bytes=100)) == 1
     error = parse_error(raw, max_header_bytes=99)
     assert (error.status_code, error.offset) == (431, len(b"GET / HTTP/1.0\r\n") + 99)
+
+
+# -- header lines kept as offsets until read -------------------------------------
+
+
+def _many_headers(count: int) -> list[tuple[bytes, bytes]]:
+    return [(b"x-h%d" % index, b"v%d" % index) for index in range(count)]
+
+
+def _request_with(headers: list[tuple[bytes, bytes]], name_case: bytes = b"X-H") -> bytes:
+    lines = b"".join(
+        name.replace(b"x-h", name_case) + b":  " + value + b" \r\n" for name, value in headers
+    )
+    return b"GET / HTTP/1.1\r\nHost: a\r\n" + lines + b"\r\n"
+
+
+@pytest.mark.parametrize("count", [0, 15, 16, 40])
+def test_headers_come_back_in_order_however_many(count: int) -> None:
+    expected = [(b"host", b"a"), *_many_headers(count)]
+    [(head, _)] = parse_all(_request_with(_many_headers(count)))
+    assert head.headers == expected
+    assert head.headers is head.headers  # built once, then the same list
+
+
+def test_headers_split_across_reads_and_in_large_reads() -> None:
+    expected = [(b"host", b"a"), *_many_headers(10)]
+    data = _request_with(_many_headers(10))
+    for split in (30, 60, len(data) - 3):
+        parser = HttpRequestParser()
+        parser.feed(data[:split])
+        assert parser.next_event() == NEED_DATA
+        parser.feed(data[split:])
+        assert parser.next_event() == HEAD
+        assert parser.head.headers == expected
+    # A read past the offset range: the pairs are built while parsing.
+    padded = data + b"GET /next HTTP/1.1\r\nHost: b\r\nX-Pad: " + b"p" * 5000 + b"\r\n\r\n"
+    [(first, _), (second, _)] = parse_all(padded)
+    assert first.headers == expected
+    assert second.headers == [(b"host", b"b"), (b"x-pad", b"p" * 5000)]
+
+
+def test_headers_can_be_replaced_and_edited() -> None:
+    [(head, _)] = parse_all(_request_with(_many_headers(2)))
+    head.headers.append((b"x-added", b"1"))
+    assert head.headers[-1] == (b"x-added", b"1")
+    head.headers = [(b"host", b"b")]
+    assert head.headers == [(b"host", b"b")]

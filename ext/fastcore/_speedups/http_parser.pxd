@@ -13,6 +13,11 @@ cdef enum ParseEvent:
     EVENT_END = 3         # the current request (head + body) is complete
 
 
+cdef enum:
+    LAZY_HEADERS = 16                # header lines a head can keep as spans
+    LAZY_SOURCE_LIMIT = 4096         # largest read whose header lines are kept as spans
+
+
 cdef class RequestHead:
     # Fields set by the parser. Strings from the request line are ASCII
     # (the parser refuses anything else in a target); header names and values
@@ -22,7 +27,12 @@ cdef class RequestHead:
     cdef public str path             # raw, percent-encoded path ("*": OPTIONS *, "/": CONNECT)
     cdef public str query_string     # raw query after "?", "" when absent
     cdef public int version_minor    # 0 for HTTP/1.0, 1 for HTTP/1.1
-    cdef public list headers         # [(lower-cased name bytes, value bytes), ...] in order
+    # `headers` ([(lower-cased name bytes, value bytes), ...] in order) is a
+    # property: the pairs are built on first access from the spans below.
+    cdef list _headers               # the built pairs; None while they are spans
+    cdef bytes _span_source          # the read (immutable bytes) the spans point into
+    cdef int _span_count             # header lines recorded as spans
+    cdef unsigned short _spans[4 * LAZY_HEADERS]  # name start/end, value start/end
     cdef public bytes host           # the Host header value (or the absolute-form authority)
     cdef public long long content_length  # -1 when the request has no Content-Length
     cdef public bint chunked         # Transfer-Encoding: chunked
@@ -38,6 +48,9 @@ cdef class RequestHead:
     cdef public object app
     cdef public object route
     cdef public object path_params
+
+    cdef list _build_headers(self)
+    cdef int _own_spans(self) except -1
 
 
 cdef class HttpRequestParser:

@@ -387,6 +387,57 @@ cdef inline bint _valid_host(const char* p, Py_ssize_t n) noexcept:
 cdef class RequestHead:
     # The fields are declared in http_parser.pxd; docstrings live in the .pyi.
 
+    @property
+    def headers(self):
+        if self._headers is None:
+            return self._build_headers()
+        return self._headers
+
+    @headers.setter
+    def headers(self, value):
+        self._headers = value
+        self._span_source = None
+        self._span_count = 0
+
+    cdef list _build_headers(self):
+        # PERF: the parser records where each header line's name and value
+        # are in the (immutable) read and builds the pairs only when asked:
+        # most handlers never look at most headers (bench/load/callgrind_request.py).
+        cdef list headers = []
+        cdef const char* base
+        cdef PyObject* known
+        cdef int i, hid
+        cdef unsigned short* span
+        if self._span_count:
+            base = PyBytes_AS_STRING(self._span_source)
+            for i in range(self._span_count):
+                span = &self._spans[4 * i]
+                known = _known_name(base + span[0], span[1] - span[0], &hid)
+                name = <object>known if known != NULL else _lowered_name(
+                    base + span[0], span[1] - span[0])
+                headers.append((name, PyBytes_FromStringAndSize(base + span[2], span[3] - span[2])))
+        self._headers = headers
+        self._span_source = None
+        self._span_count = 0
+        return headers
+
+    cdef int _own_spans(self) except -1:
+        # Replace the read the spans point into by a copy of just the header
+        # lines (they are in order, so the first and last offsets bound them).
+        cdef unsigned short first, last
+        cdef int i
+        if self._span_count == 0:
+            return 0
+        first = self._spans[0]
+        last = self._spans[4 * self._span_count - 1]
+        if first == 0 and last == PyBytes_GET_SIZE(self._span_source):
+            return 0  # a copy already
+        self._span_source = PyBytes_FromStringAndSize(
+            PyBytes_AS_STRING(self._span_source) + first, last - first)
+        for i in range(4 * self._span_count):
+            self._spans[i] -= first
+        return 0
+
     def __repr__(self):
         return (
             f"<{type(self).__name__} {self.method} {self.target!r} "
@@ -622,6 +673,10 @@ cdef class HttpRequestParser:
                     self._state = S_PAUSED
                 else:
                     self._state = S_REQUEST_LINE
+                if self.head._span_count:
+                    # An idle connection must not keep a read alive through
+                    # the last head's header spans.
+                    self.head._own_spans()
                 self._empty_lines = 0
                 return EVENT_END
 
@@ -682,7 +737,7 @@ cdef class HttpRequestParser:
         head = <RequestHead>_new_head(<type>self.head_type, <PyObject*>_EMPTY_TUPLE, NULL)
         head.method = _method_name(p, method_len)
         head.version_minor = minor
-        head.headers = []
+        # (Header lines are kept as spans until `headers` is read.)
         head.content_length = -1
         head.scheme = "http"
         self._flags = 0
@@ -757,6 +812,7 @@ cdef class HttpRequestParser:
         cdef RequestHead head
         cdef object name
         cdef bytes value
+        cdef unsigned short* span
 
         # SECURITY: obs-fold (a line starting with SP/HTAB) is refused; it
         # also covers whitespace between the start line and the first field
@@ -799,12 +855,34 @@ cdef class HttpRequestParser:
             # authentication fields must never come from a trailer
             # (RFC 9110 section 6.5.1).
             return 0
-        if name is None:
-            name = _lowered_name(p, q - p)
-        value = PyBytes_FromStringAndSize(v, ve - v)
         head = self.head
-        head.headers.append((name, value))
+        value = None
+        if (head._headers is None and head._span_count < LAZY_HEADERS
+                and not self._in_bytearray
+                and PyBytes_GET_SIZE(self._data) <= LAZY_SOURCE_LIMIT
+                and (head._span_count == 0 or head._span_source is self._data)):
+            # The line stays in the read, which is immutable and small
+            # enough to keep: only its offsets are recorded (they fit the
+            # unsigned shorts because the read is at most LAZY_SOURCE_LIMIT).
+            head._span_source = self._data
+            span = &head._spans[4 * head._span_count]
+            span[0] = <unsigned short>(p - base)
+            span[1] = <unsigned short>(q - base)
+            span[2] = <unsigned short>(v - base)
+            span[3] = <unsigned short>(ve - base)
+            head._span_count += 1
+        else:
+            # NOTE: a bytearray buffer moves and is reused, so its lines (and
+            # every line after too many) are built now, in order.
+            if head._headers is None:
+                head._build_headers()
+            if name is None:
+                name = _lowered_name(p, q - p)
+            value = PyBytes_FromStringAndSize(v, ve - v)
+            head._headers.append((name, value))
         if hid != H_OTHER:
+            if value is None and hid == H_HOST:
+                value = PyBytes_FromStringAndSize(v, ve - v)
             self._apply_header(hid, v, ve - v, value, v - base)
         return 0
 
