@@ -151,6 +151,7 @@ class Auth:
         # needed, so settings changed after this call still count.
         self._app = app
         app.add_middleware(AuthenticationMiddleware, auth=self)
+        app.on_startup(self._check_middleware_order)
         templates = app.templates
         if templates.loader is None:
             raise ImproperlyConfigured("the app's template environment has no loader")
@@ -158,6 +159,25 @@ class Auth:
         # templates/auth/<name>.html.
         templates.loader = ChoiceLoader([templates.loader, PackageLoader("fastcore.auth")])
         templates.globals.setdefault("current_user", current_user_var.get)
+
+    def _check_middleware_order(self) -> None:
+        """Fail at startup when sessions or the database come inside the auth middleware."""
+        from fastcore.auth.middleware import AuthenticationMiddleware
+        from fastcore.middleware.sessions import SessionMiddleware
+        from fastcore.orm.session import DatabaseSessionMiddleware
+
+        assert self._app is not None  # set by init_app, which registers this hook
+        classes = [spec.cls for spec in self._app.middleware]
+        position = classes.index(AuthenticationMiddleware)
+        for needed, fix in (
+            (SessionMiddleware, "add the SessionMiddleware"),
+            (DatabaseSessionMiddleware, "call Database.init_app(app)"),
+        ):
+            if needed in classes[position:]:
+                raise ImproperlyConfigured(
+                    f"the authentication middleware needs {needed.__name__} outside it: "
+                    f"{fix} before Auth.init_app(app)"
+                )
 
 
 def get_auth(request: Request) -> Auth:

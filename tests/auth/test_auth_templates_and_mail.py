@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from fastcore import App, Settings
+from fastcore import App, ImproperlyConfigured, Settings
 from fastcore.auth import Auth, User, auth_routes, create_token
 from fastcore.auth.hashers import TEST_HASHER
 from fastcore.auth.tokens import authenticate_token
 from fastcore.mail import ConsoleMailBackend, EmailMessage, FileMailBackend, MemoryMailBackend
+from fastcore.middleware.sessions import SessionMiddleware
 from fastcore.orm import Database, Model
 from fastcore.security import default_middleware
 from fastcore.testing import TestClient
@@ -98,3 +99,23 @@ def test_token_scopes_are_words() -> None:
 
     with pytest.raises(ValueError, match="scope"):
         asyncio.run(scenario())
+
+
+def test_database_set_up_after_auth_fails_at_startup(tmp_path: Path) -> None:
+    app = App(settings=Settings(debug=False))
+    auth = Auth(hasher=TEST_HASHER, secret_key=SECRET)
+    auth.init_app(app)
+    Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}").init_app(app)
+    with pytest.raises(ImproperlyConfigured, match=r"Database.init_app\(app\) before Auth"):
+        with TestClient(app):
+            pass
+
+
+def test_sessions_added_after_auth_fail_at_startup(tmp_path: Path) -> None:
+    app = App(settings=Settings(debug=False))
+    Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}").init_app(app)
+    Auth(hasher=TEST_HASHER, secret_key=SECRET).init_app(app)
+    app.add_middleware(SessionMiddleware, secret_key=SECRET)
+    with pytest.raises(ImproperlyConfigured, match="SessionMiddleware outside it"):
+        with TestClient(app):
+            pass
