@@ -112,7 +112,7 @@ async def signup_page(request: Request) -> HTMLResponse | RedirectResponse:
     errors: list[str] = []
     if not _USERNAME.fullmatch(username):
         errors.append("Choose a username of 1 to 150 letters, digits and . @ + - _ characters.")
-    if email and not _EMAIL.fullmatch(email):
+    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
         errors.append("Enter a valid email address.")
     errors += _new_password_problems(auth, fields, username, email)
     model = auth.user_model

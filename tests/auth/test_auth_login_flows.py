@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from fastcore.testing import AsyncTestClient
 from tests.auth.conftest import Site
 from tests.auth.support import PASSWORD, build_app, csrf_token_in
@@ -176,3 +178,31 @@ def test_concurrent_signups_never_fail_with_500(target: Target, tmp_path: Path) 
             return sorted(await asyncio.gather(sign_up(first), sign_up(second)))
 
     assert asyncio.run(scenario()) == [303, 400]
+
+
+HOSTILE = [
+    "x" * 5000,
+    "\x00admin",
+    "admin\r\nset-cookie: x=1",
+    "' OR 1=1 --",
+    "é" * 300,
+    "a" * 64 + "@" + "b" * 190 + "." + "c" * 60,  # matches the email pattern, too long
+    "",
+]
+
+
+@pytest.mark.parametrize(
+    "value", HOSTILE, ids=["long", "nul", "crlf", "sql", "unicode", "long-email", "empty"]
+)
+def test_hostile_form_values_never_cause_a_500(site: Site, value: str) -> None:
+    site.make_user("target", email="target@example.com")
+    forms = {
+        "/accounts/login": ["username", "password", "next"],
+        "/accounts/signup": ["username", "email", "new_password1", "new_password2"],
+        "/accounts/password/reset": ["email"],
+        "/accounts/password/reset/confirm": ["token", "new_password1", "new_password2"],
+    }
+    for url, names in forms.items():
+        response = site.form(url, dict.fromkeys(names, value), page="/accounts/login")
+        assert response.status_code in (200, 400, 429), (url, response.status_code)
+    assert site.client.get("/whoami").json()["authenticated"] is False
