@@ -70,11 +70,19 @@ async def create_token(
     scopes: Iterable[str] = (),
     expires_in: datetime.timedelta | None = None,
 ) -> tuple[str, APIToken]:
-    """Create a token for ``user``; return the raw token (shown once) and its row."""
+    """Create a token for ``user``; return the raw token (shown once) and its row.
+
+    Raises:
+        ValueError: A scope with spaces, a name over 100 characters or
+            scopes over 1000 characters together.
+    """
     scope_list = sorted(set(scopes))
     for scope in scope_list:
-        if not scope or any(char.isspace() for char in scope):
+        if not scope or any(char.isspace() or char == "\x00" for char in scope):
             raise ValueError(f"invalid token scope {scope!r}: scopes are words without spaces")
+    # The column sizes (APIToken.name, APIToken.scopes): refused here, not by the database.
+    if len(name) > 100 or len(" ".join(scope_list)) > 1000:
+        raise ValueError("a token name has at most 100 characters, its scopes 1000 together")
     raw = TOKEN_PREFIX + random_token(32)
     expires_at = None
     if expires_in is not None:
