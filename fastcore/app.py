@@ -13,12 +13,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from fastcore._speedups.protocol import RoutedDispatch
+from fastcore.binding import RequestValidationError
 from fastcore.concurrency import configure_threadpool
 from fastcore.config import Settings
 from fastcore.exceptions import ImproperlyConfigured, MethodNotAllowed, NotFound
-from fastcore.handlers import HandlerPlan, to_response
+from fastcore.handlers import HandlerPlan, RouteOptions, to_response
 from fastcore.middleware.base import FunctionMiddleware, Handler, MiddlewareSpec
 from fastcore.middleware.errors import ErrorHandlers, ExceptionHandler
+from fastcore.openapi import OpenAPIConfig, validation_error_response
 from fastcore.requests import Request
 from fastcore.responses import HTMLResponse, RedirectResponse, Response
 from fastcore.routing import Router
@@ -43,12 +45,37 @@ class _PendingRoute(NamedTuple):
     name: str | None
     name_given: bool
     middleware: tuple[MiddlewareSpec, ...]
+    options: RouteOptions = RouteOptions()
 
 
 def _default_name(endpoint: Callable[..., Any]) -> str | None:
     name = getattr(endpoint, "__name__", None)
     # Lambdas and other anonymous callables get no default route name.
     return name if isinstance(name, str) and name.isidentifier() else None
+
+
+def _pending(
+    path: str,
+    endpoint: Callable[..., Any],
+    methods: Iterable[str],
+    name: str | None,
+    options: dict[str, Any],
+) -> _PendingRoute:
+    if "tags" in options:
+        options["tags"] = tuple(options["tags"])
+    try:
+        route_options = RouteOptions(**options)
+    except TypeError as exc:
+        raise ImproperlyConfigured(f"route {path!r}: {exc}") from None
+    return _PendingRoute(
+        path,
+        endpoint,
+        _normalize_methods(methods),
+        name or _default_name(endpoint),
+        name is not None,
+        (),
+        route_options,
+    )
 
 
 def _normalize_methods(methods: Iterable[str]) -> tuple[str, ...]:
@@ -61,7 +88,13 @@ def _normalize_methods(methods: Iterable[str]) -> tuple[str, ...]:
 
 
 class _RouteDecorators:
-    """The route-registering decorators shared by :class:`App` and :class:`RouteGroup`."""
+    """The route-registering decorators shared by :class:`App` and :class:`RouteGroup`.
+
+    Every decorator takes the route options of :class:`~fastcore.handlers.RouteOptions`
+    as keywords: ``response_model``, ``status_code``, ``headers``, ``tags``,
+    ``summary``, ``description``, ``include_in_schema``, ``deprecated``,
+    ``operation_id``, ``responses`` and ``security``.
+    """
 
     def add_route(
         self,
@@ -69,48 +102,53 @@ class _RouteDecorators:
         endpoint: Callable[..., Any],
         methods: Iterable[str] = ("GET",),
         name: str | None = None,
+        **options: Any,
     ) -> None:
         """Register ``endpoint`` for ``path`` and ``methods`` (implemented by subclasses)."""
         raise NotImplementedError
 
     def route(
-        self, path: str, methods: Iterable[str] = ("GET",), name: str | None = None
+        self,
+        path: str,
+        methods: Iterable[str] = ("GET",),
+        name: str | None = None,
+        **options: Any,
     ) -> Callable[[F], F]:
         """Register the decorated handler for ``path`` and the given methods."""
 
         def decorator(endpoint: F) -> F:
-            self.add_route(path, endpoint, methods, name)
+            self.add_route(path, endpoint, methods, name, **options)
             return endpoint
 
         return decorator
 
-    def get(self, path: str, name: str | None = None) -> Callable[[F], F]:
+    def get(self, path: str, name: str | None = None, **options: Any) -> Callable[[F], F]:
         """Register a GET handler (also answering HEAD)."""
-        return self.route(path, ("GET",), name)
+        return self.route(path, ("GET",), name, **options)
 
-    def post(self, path: str, name: str | None = None) -> Callable[[F], F]:
+    def post(self, path: str, name: str | None = None, **options: Any) -> Callable[[F], F]:
         """Register a POST handler."""
-        return self.route(path, ("POST",), name)
+        return self.route(path, ("POST",), name, **options)
 
-    def put(self, path: str, name: str | None = None) -> Callable[[F], F]:
+    def put(self, path: str, name: str | None = None, **options: Any) -> Callable[[F], F]:
         """Register a PUT handler."""
-        return self.route(path, ("PUT",), name)
+        return self.route(path, ("PUT",), name, **options)
 
-    def patch(self, path: str, name: str | None = None) -> Callable[[F], F]:
+    def patch(self, path: str, name: str | None = None, **options: Any) -> Callable[[F], F]:
         """Register a PATCH handler."""
-        return self.route(path, ("PATCH",), name)
+        return self.route(path, ("PATCH",), name, **options)
 
-    def delete(self, path: str, name: str | None = None) -> Callable[[F], F]:
+    def delete(self, path: str, name: str | None = None, **options: Any) -> Callable[[F], F]:
         """Register a DELETE handler."""
-        return self.route(path, ("DELETE",), name)
+        return self.route(path, ("DELETE",), name, **options)
 
-    def head(self, path: str, name: str | None = None) -> Callable[[F], F]:
+    def head(self, path: str, name: str | None = None, **options: Any) -> Callable[[F], F]:
         """Register a HEAD handler (GET routes already answer HEAD)."""
-        return self.route(path, ("HEAD",), name)
+        return self.route(path, ("HEAD",), name, **options)
 
-    def options(self, path: str, name: str | None = None) -> Callable[[F], F]:
+    def options(self, path: str, name: str | None = None, **options: Any) -> Callable[[F], F]:
         """Register an OPTIONS handler (otherwise OPTIONS is answered with ``Allow``)."""
-        return self.route(path, ("OPTIONS",), name)
+        return self.route(path, ("OPTIONS",), name, **options)
 
 
 class RouteGroup(_RouteDecorators):
@@ -154,18 +192,10 @@ class RouteGroup(_RouteDecorators):
         endpoint: Callable[..., Any],
         methods: Iterable[str] = ("GET",),
         name: str | None = None,
+        **options: Any,
     ) -> None:
         """Register ``endpoint`` for ``path`` (relative to the group prefix)."""
-        self.routes.append(
-            _PendingRoute(
-                path,
-                endpoint,
-                _normalize_methods(methods),
-                name or _default_name(endpoint),
-                name is not None,
-                (),
-            )
-        )
+        self.routes.append(_pending(path, endpoint, methods, name, options))
 
     def add_middleware(self, cls: type[Any], **options: Any) -> None:
         """Wrap this group's handlers in a middleware (added innermost)."""
@@ -280,22 +310,15 @@ class App(_RouteDecorators):
         endpoint: Callable[..., Any],
         methods: Iterable[str] = ("GET",),
         name: str | None = None,
+        **options: Any,
     ) -> None:
         """Register ``endpoint`` for ``path`` and ``methods``.
 
         The route's name defaults to the handler's ``__name__`` (the first route
         to claim a default name keeps it); an explicit duplicate name is an error.
+        ``options`` are :class:`~fastcore.handlers.RouteOptions` fields.
         """
-        self._add(
-            _PendingRoute(
-                path,
-                endpoint,
-                _normalize_methods(methods),
-                name or _default_name(endpoint),
-                name is not None,
-                (),
-            )
-        )
+        self._add(_pending(path, endpoint, methods, name, options))
 
     def include(self, group: RouteGroup) -> None:
         """Add every route of a :class:`RouteGroup` (with its prefix and names)."""
@@ -312,7 +335,9 @@ class App(_RouteDecorators):
             name = None  # a default name already taken: the route stays unnamed
         plan = _LazyPlan(pending.endpoint)
         route = self.router.add(pending.path, plan, methods=pending.methods, name=name)
-        plan.bind(route.param_types)
+        plan.bind(route.param_types, pending.options)
+        if RequestValidationError not in self.errors.by_class:
+            self.errors.register(RequestValidationError, validation_error_response)
         if pending.middleware:
             plan.wrap(pending.middleware)
         if name is not None:
@@ -321,6 +346,35 @@ class App(_RouteDecorators):
     def url_for(self, name: str, /, **params: Any) -> str:
         """Build the path of the route called ``name`` with ``params`` encoded."""
         return self.router.url_for(name, **params)
+
+    _dependency_overrides: dict[Callable[..., Any], Callable[..., Any]]
+    _openapi: OpenAPIConfig
+
+    @property
+    def dependency_overrides(self) -> dict[Callable[..., Any], Callable[..., Any]]:
+        """Replacement providers by original (``Depends``), for tests."""
+        try:
+            return self._dependency_overrides
+        except AttributeError:
+            self._dependency_overrides = {}
+            return self._dependency_overrides
+
+    @property
+    def openapi(self) -> OpenAPIConfig:
+        """The OpenAPI document and docs pages settings (set before the app starts)."""
+        try:
+            return self._openapi
+        except AttributeError:
+            self._openapi = OpenAPIConfig()
+            return self._openapi
+
+    @openapi.setter
+    def openapi(self, config: OpenAPIConfig) -> None:
+        self._openapi = config
+
+    def openapi_schema(self) -> dict[str, Any]:
+        """The app's OpenAPI 3.1 document (built once, after the routes are frozen)."""
+        return self.openapi.document(self)
 
     # -- middleware, errors, lifespan -----------------------------------------
 
@@ -443,6 +497,7 @@ class App(_RouteDecorators):
         """Freeze the routes and build the per-request callable the server calls."""
         if self._dispatch is not None:
             return self._dispatch
+        self.openapi.install(self)
         self.router.freeze()
         routed = self._routed_handler()
         if not self.middleware:
@@ -528,14 +583,16 @@ class App(_RouteDecorators):
 class _LazyPlan:
     """The router's endpoint for one route: a HandlerPlan bound once the route is parsed."""
 
-    __slots__ = ("endpoint", "invoke")
+    __slots__ = ("endpoint", "invoke", "plan")
 
     def __init__(self, endpoint: Callable[..., Any]) -> None:
         self.endpoint = endpoint
         self.invoke: Callable[[Request, dict[str, Any]], Awaitable[Any]]
+        self.plan: HandlerPlan
 
-    def bind(self, path_params: dict[str, type]) -> None:
-        self.invoke = HandlerPlan(self.endpoint, path_params).invoke
+    def bind(self, path_params: dict[str, type], options: RouteOptions) -> None:
+        self.plan = HandlerPlan(self.endpoint, path_params, options)
+        self.invoke = self.plan.invoke
 
     def wrap(self, middleware: tuple[MiddlewareSpec, ...]) -> None:
         """Put the group's middleware between the router and this handler."""

@@ -14,6 +14,7 @@ import copy
 import dataclasses
 import enum
 import inspect
+import operator
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -22,12 +23,23 @@ from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 import orjson
 import pydantic
 import pydantic_core
-from pydantic import Field, TypeAdapter
+from pydantic import Field, PlainValidator, TypeAdapter, WithJsonSchema
 
 from fastcore.background import BackgroundTasks
 from fastcore.exceptions import BadRequest, HTTPException, ImproperlyConfigured
-from fastcore.params import REQUIRED, Body, CurrentUser, Depends, Header, Param, Path, Query
+from fastcore.params import (
+    REQUIRED,
+    Body,
+    CurrentUser,
+    Depends,
+    Form,
+    Header,
+    Param,
+    Path,
+    Query,
+)
 from fastcore.requests import Request
+from fastcore.uploads import UploadFile
 
 __all__ = ["BoundParam", "CallPlan", "RequestValidationError", "analyze", "is_async_callable"]
 
@@ -35,6 +47,7 @@ MISSING: Any = inspect.Parameter.empty
 Errors = list[dict[str, Any]]
 SyncBinder = Callable[[Request, Mapping[str, Any], dict[str, Any], Errors], None]
 AsyncBinder = Callable[[Request, dict[str, Any], Errors], Awaitable[None]]
+BodyBinder = Callable[[Request, bytes, dict[str, Any], Errors], None]
 
 _SCALARS = (str, int, float, bool, bytes)
 _NONE = type(None)
@@ -114,8 +127,10 @@ class CallPlan:
         name: Its dotted name.
         params: Every argument, in signature order.
         sync_binders: Binders that need no I/O (path, query, header, cookie, ...).
-        async_binders: Binders that read the body (JSON or form).
+        body_binder: The JSON body binder (given the body bytes), if any.
+        async_binders: Binders that read the body themselves (form).
         dependencies: ``(argument name, Depends)`` pairs, resolved in order.
+        path_names: Path parameters passed on as the router converted them.
         body_adapter: The adapter of the whole JSON body (for the OpenAPI document).
         is_async: Whether calling returns an awaitable.
         is_generator: ``"async"`` or ``"sync"`` for a generator provider, else "".
@@ -125,8 +140,10 @@ class CallPlan:
     name: str
     params: list[BoundParam]
     sync_binders: list[SyncBinder]
+    body_binder: BodyBinder | None
     async_binders: list[AsyncBinder]
     dependencies: list[tuple[str, Depends]]
+    path_names: tuple[str, ...]
     body_adapter: TypeAdapter[Any] | None
     is_async: bool
     is_generator: str
@@ -204,6 +221,30 @@ def _trivial(annotation: Any) -> bool:
     return get_origin(_without_none(annotation)) is list and item in (str, Any)
 
 
+def _check_upload(value: Any) -> UploadFile:
+    if not isinstance(value, UploadFile):
+        raise ValueError("Expected a file upload")
+    return value
+
+
+#: How a form argument annotated ``UploadFile`` is validated and documented.
+UploadedFile = Annotated[
+    UploadFile,
+    PlainValidator(_check_upload, json_schema_input_type=str),
+    WithJsonSchema({"type": "string", "format": "binary"}),
+]
+
+
+def _form_annotation(annotation: Any) -> Any:
+    """``annotation`` with ``UploadFile`` (alone, optional or in a list) made validatable."""
+    base = _without_none(annotation)
+    if base is UploadFile:
+        return UploadedFile if base is annotation else UploadedFile | None
+    if get_origin(base) is list and get_args(base) == (UploadFile,):
+        return list[UploadedFile] if base is annotation else list[UploadedFile] | None
+    return annotation
+
+
 def _constrained(annotation: Any, marker: Param | None) -> Any:
     if marker is not None and marker.constraints:
         return Annotated[annotation, Field(**marker.constraints)]
@@ -249,16 +290,27 @@ def _default_of(param: BoundParam) -> Any:
 # -- binders -------------------------------------------------------------------
 
 
-def _value_binder(param: BoundParam, extract: Callable[[Request], Any]) -> SyncBinder:
+# The request attribute each head source reads from (C-level getters).
+_CONTAINERS = {
+    "query": operator.attrgetter("query"),
+    "header": operator.attrgetter("headers"),
+    "cookie": operator.attrgetter("cookies"),
+}
+
+
+def _value_binder(param: BoundParam, many: bool) -> SyncBinder:
     """A binder for a value read from the request head and checked by the adapter."""
-    name, loc = param.name, (param.source, param.alias)
+    name, alias, loc = param.name, param.alias, (param.source, param.alias)
+    container_of = _CONTAINERS[param.source]
+    many = many and param.source != "cookie"  # a cookie name carries one value
     required = param.required
     validate = param.adapter.validate_python if param.adapter is not None else None
 
     def bind(
         request: Request, path: Mapping[str, Any], kwargs: dict[str, Any], errors: Errors
     ) -> None:
-        raw = extract(request)
+        container = container_of(request)
+        raw = (container.getlist(alias) or MISSING) if many else container.get(alias, MISSING)
         if raw is MISSING:
             if required:
                 errors.append(missing_error(loc))
@@ -273,19 +325,6 @@ def _value_binder(param: BoundParam, extract: Callable[[Request], Any]) -> SyncB
                 errors.extend(_convert_errors(exc, loc))
 
     return bind
-
-
-def _extractor(param: BoundParam, many: bool) -> Callable[[Request], Any]:
-    alias = param.alias
-    if param.source == "query":
-        if many:
-            return lambda request: request.query.getlist(alias) or MISSING
-        return lambda request: request.query.get(alias, MISSING)
-    if param.source == "header":
-        if many:
-            return lambda request: request.headers.getlist(alias) or MISSING
-        return lambda request: request.headers.get(alias, MISSING)
-    return lambda request: request.cookies.get(alias, MISSING)  # cookie
 
 
 def _path_binder(param: BoundParam) -> SyncBinder:
@@ -338,22 +377,27 @@ def _simple_binder(param: BoundParam) -> SyncBinder:
     return bind
 
 
-def _is_json(content_type: str) -> bool:
-    return content_type == "application/json" or content_type.endswith("+json")
+_raw_headers_of = operator.attrgetter("raw_headers")
 
 
-async def _read_json_body(request: Request) -> bytes | None:
-    """The raw body of a JSON request; None when empty; 415 for another media type."""
-    body = await request.body()
-    if not body:
-        return None
-    content_type = request.content_type
+def _is_json(request: Request) -> bool:
+    headers: list[tuple[bytes, bytes]] = _raw_headers_of(request)
+    # PERF: one scan of the raw header pairs, without decoding every header
+    # into a Headers mapping (bench/typed).
+    for name, value in headers:
+        if name == b"content-type":
+            media = value.partition(b";")[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
+def _check_json(request: Request) -> None:
+    """Refuse (415) a non-empty body that is not declared as JSON."""
     # SECURITY: a cross-site <form> or a no-preflight fetch can only send
     # urlencoded, multipart or text/plain bodies; insisting on a JSON media
     # type keeps those from reaching a JSON endpoint (CSRF via text/plain).
-    if not _is_json(content_type):
+    if not _is_json(request):
         raise HTTPException(415, "The request body must be JSON (Content-Type: application/json)")
-    return body
 
 
 def _raise_malformed(exc: pydantic.ValidationError) -> None:
@@ -362,23 +406,26 @@ def _raise_malformed(exc: pydantic.ValidationError) -> None:
         raise BadRequest(f"Malformed JSON body: {first['msg'].removeprefix('Invalid JSON: ')}")
 
 
-def _body_binder(params: list[BoundParam], adapter: TypeAdapter[Any]) -> AsyncBinder:
-    """One binder for the whole JSON body: a single argument or several embedded ones."""
+def _body_binder(params: list[BoundParam], adapter: TypeAdapter[Any]) -> BodyBinder:
+    """One binder for the whole JSON body: a single argument or several embedded ones.
+
+    It takes the body already read, so binding adds no coroutine of its own.
+    """
     embedded = len(params) > 1 or bool(
         isinstance(params[0].marker, Body) and params[0].marker.embed
     )
     required = any(p.required for p in params) if embedded else params[0].required
     plain = not embedded and _without_none(params[0].annotation) in (dict, list, Any)
 
-    async def bind(request: Request, kwargs: dict[str, Any], errors: Errors) -> None:
-        body = await _read_json_body(request)
-        if body is None:
+    def bind(request: Request, body: bytes, kwargs: dict[str, Any], errors: Errors) -> None:
+        if not body:
             if required:
                 errors.append(missing_error(("body",)))
             else:
                 for param in params:
                     kwargs[param.name] = _default_of(param)
             return
+        _check_json(request)
         try:
             if plain:
                 # PERF: plain dict/list bodies are parsed by orjson, not validated twice.
@@ -404,13 +451,10 @@ def _body_binder(params: list[BoundParam], adapter: TypeAdapter[Any]) -> AsyncBi
 
 def _form_binder(params: list[BoundParam]) -> AsyncBinder:
     async def bind(request: Request, kwargs: dict[str, Any], errors: Errors) -> None:
-        form_reader = getattr(request, "form", None)
-        if form_reader is None:
-            raise ImproperlyConfigured("Form() parameters need Request.form()")
-        form = await form_reader()
+        form = await request.form()
         for param in params:
             loc = ("form", param.alias)
-            many = _sequence_item(param.annotation) is not None
+            many = get_origin(_without_none(_split_annotated(param.annotation)[0])) is list
             raw = form.getlist(param.alias) if many else form.get(param.alias, MISSING)
             if raw is MISSING or (many and not raw):
                 if param.required:
@@ -496,6 +540,11 @@ def _classify(
             marker = Query()
         else:
             marker = Body()
+    if isinstance(marker, Form):
+        inner, metadata = _split_annotated(annotation)
+        annotation = _form_annotation(inner)
+        if metadata:
+            annotation = Annotated[(annotation, *metadata)]
     alias = marker.alias or (name.replace("_", "-") if isinstance(marker, Header) else name)
     if isinstance(marker, Header):
         alias = alias.lower()
@@ -518,20 +567,21 @@ def _body_adapter(params: list[BoundParam], owner: str) -> TypeAdapter[Any]:
     return TypeAdapter(pydantic.create_model(title, **fields))
 
 
-def _type_hints(call: Callable[..., Any]) -> dict[str, Any]:
+def _type_hints(call: Callable[..., Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The resolved hints of ``call``, and the reason each unresolvable one failed."""
     try:
-        return get_type_hints(call, include_extras=True)
+        return get_type_hints(call, include_extras=True), {}
     except Exception:  # NOTE: names local to a function cannot be resolved later
         pass
-    # Resolve what can be, one annotation at a time; the rest count as Any.
     hints: dict[str, Any] = {}
+    failed: dict[str, str] = {}
     namespace = getattr(inspect.unwrap(call), "__globals__", {})
     for name, annotation in getattr(call, "__annotations__", {}).items():
         try:
             hints[name] = eval(annotation, namespace) if isinstance(annotation, str) else annotation
-        except Exception:
-            continue
-    return hints
+        except Exception as exc:
+            failed[name] = f"{type(exc).__name__}: {exc}"
+    return hints, failed
 
 
 def analyze(call: Callable[..., Any], path_params: Mapping[str, type]) -> CallPlan:
@@ -541,11 +591,17 @@ def analyze(call: Callable[..., Any], path_params: Mapping[str, type]) -> CallPl
         signature = inspect.signature(call)
     except (TypeError, ValueError) as exc:
         raise ImproperlyConfigured(f"cannot read the signature of {owner}: {exc}") from exc
-    hints = _type_hints(call)
+    hints, unresolved = _type_hints(call)
     params: list[BoundParam] = []
     for name, parameter in signature.parameters.items():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
+        if name in unresolved and name not in path_params and name != "request":
+            # Guessing would bind the wrong source or skip validation.
+            raise ImproperlyConfigured(
+                f"cannot resolve the type hint of {name!r} in {owner} ({unresolved[name]}); "
+                "import the names it uses at module level"
+            )
         annotation = hints.get(name, Any)
         marker, default = _find_marker(_split_annotated(annotation)[1], parameter.default)
         params.append(_classify(name, annotation, marker, default, path_params, owner))
@@ -553,7 +609,7 @@ def analyze(call: Callable[..., Any], path_params: Mapping[str, type]) -> CallPl
     for param in params:
         if param.source in ("query", "header", "cookie"):
             many = _sequence_item(param.annotation) is not None
-            sync_binders.append(_value_binder(param, _extractor(param, many)))
+            sync_binders.append(_value_binder(param, many))
         elif param.source == "path" and param.adapter is not None:
             sync_binders.append(_path_binder(param))
         elif param.source == "user":
@@ -563,8 +619,7 @@ def analyze(call: Callable[..., Any], path_params: Mapping[str, type]) -> CallPl
     async_binders: list[AsyncBinder] = []
     body_params = [p for p in params if p.source == "body"]
     body_adapter = _body_adapter(body_params, owner) if body_params else None
-    if body_adapter is not None:
-        async_binders.append(_body_binder(body_params, body_adapter))
+    body_binder = _body_binder(body_params, body_adapter) if body_adapter is not None else None
     form_params = [p for p in params if p.source == "form"]
     if form_params:
         if body_params:
@@ -580,8 +635,10 @@ def analyze(call: Callable[..., Any], path_params: Mapping[str, type]) -> CallPl
         name=owner,
         params=params,
         sync_binders=sync_binders,
+        body_binder=body_binder,
         async_binders=async_binders,
         dependencies=[(p.name, p.dependency) for p in params if p.dependency is not None],
+        path_names=tuple(p.name for p in params if p.source == "path" and p.adapter is None),
         body_adapter=body_adapter,
         is_async=is_async_callable(call),
         is_generator=generator,

@@ -15,12 +15,12 @@ import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fastcore.binding import CallPlan, Errors, RequestValidationError, analyze
+from fastcore.binding import CallPlan, Errors, analyze
 from fastcore.concurrency import run_in_threadpool
 from fastcore.params import Depends
 from fastcore.requests import Request
 
-__all__ = ["DependencyPlans", "Resolver", "bind_arguments"]
+__all__ = ["DependencyPlans", "Resolver", "bind_head", "fill"]
 
 _FAILED: Any = object()
 
@@ -103,6 +103,18 @@ class Resolver:
             await stack.__aexit__(type(exc), exc, exc.__traceback__)
 
 
+def bind_head(
+    plan: CallPlan, request: Request, path: Mapping[str, Any], errors: Errors
+) -> dict[str, Any]:
+    """Bind what needs no I/O: path, query, headers, cookies, request, user, db."""
+    kwargs: dict[str, Any] = {}
+    for name in plan.path_names:  # PERF: a loop, not a comprehension (no frame in 3.11)
+        kwargs[name] = path[name]
+    for bind in plan.sync_binders:
+        bind(request, path, kwargs, errors)
+    return kwargs
+
+
 async def fill(
     plan: CallPlan,
     request: Request,
@@ -111,26 +123,12 @@ async def fill(
     resolver: Resolver | None,
 ) -> dict[str, Any]:
     """Bind the arguments of ``plan`` from the request; problems go to ``errors``."""
-    kwargs: dict[str, Any] = {}
-    for bind in plan.sync_binders:
-        bind(request, path, kwargs, errors)
+    kwargs = bind_head(plan, request, path, errors)
+    if plan.body_binder is not None:
+        plan.body_binder(request, await request.body(), kwargs, errors)
     for bind_async in plan.async_binders:
         await bind_async(request, kwargs, errors)
     if resolver is not None:
         for name, dep in plan.dependencies:
             kwargs[name] = await resolver.resolve(dep, request, path, errors)
-    return kwargs
-
-
-async def bind_arguments(
-    plan: CallPlan, request: Request, path: Mapping[str, Any], resolver: Resolver | None
-) -> dict[str, Any]:
-    """Bind every argument of a handler, or raise the 422 listing what is wrong."""
-    errors: Errors = []
-    kwargs = await fill(plan, request, path, errors, resolver)
-    if errors:
-        raise RequestValidationError(errors)
-    for param in plan.params:
-        if param.source == "path" and param.adapter is None:
-            kwargs[param.name] = path[param.name]
     return kwargs

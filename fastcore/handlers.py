@@ -18,9 +18,9 @@ import pydantic
 import pydantic_core
 
 from fastcore.background import BackgroundTasks
-from fastcore.binding import CallPlan, analyze, describe, is_async_callable
+from fastcore.binding import CallPlan, RequestValidationError, analyze, describe, is_async_callable
 from fastcore.concurrency import run_in_threadpool
-from fastcore.dependencies import DependencyPlans, Resolver, bind_arguments
+from fastcore.dependencies import DependencyPlans, Resolver, bind_head, fill
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.requests import Request
 from fastcore.responses import HTMLResponse, JSONResponse, Response, _encode_headers
@@ -103,7 +103,9 @@ class HandlerPlan:
         plan = self.call_plan
         wanted = [p.name for p in plan.params if p.source == "path"]
         accepts_kwargs = _accepts_kwargs(self.endpoint)
-        missing = [name for name in path_params if name not in wanted]
+        # A path parameter a dependency takes (to load the object) counts as used.
+        used = {p.name for p in plan.walk(self.dependencies.for_marker) if p.source == "path"}
+        missing = [name for name in path_params if name not in used]
         if missing and not accepts_kwargs:
             raise ImproperlyConfigured(
                 f"handler {self.name} does not take the path parameter(s) {', '.join(missing)}"
@@ -126,31 +128,48 @@ class HandlerPlan:
         dependencies = self.dependencies
         has_dependencies = bool(plan.dependencies)
         has_background = any(p.source == "background" for p in plan.params)
-
-        async def call(kwargs: dict[str, Any]) -> Any:
-            if plan.is_async:
-                return await endpoint(**kwargs)
-            return await run_in_threadpool(endpoint, **kwargs)
+        is_async = plan.is_async
+        async_binders = plan.async_binders
+        body_binder = plan.body_binder
 
         async def invoke(request: Request, params: dict[str, Any]) -> Response:
-            resolver = None
-            if has_dependencies:
+            errors: list[dict[str, Any]] = []
+            if not has_dependencies:
+                # PERF: no dependencies, no resolver: bind inline, one coroutine
+                # level less per request (bench/typed).
+                kwargs = bind_head(plan, request, params, errors)
+                if body_binder is not None:
+                    body_binder(request, await request.body(), kwargs, errors)
+                for bind_async in async_binders:
+                    await bind_async(request, kwargs, errors)
+                if errors:
+                    raise RequestValidationError(errors)
+                result = await _call(kwargs, params)
+                response = render(result)
+            else:
                 overrides = getattr(request.app, "_dependency_overrides", _NO_OVERRIDES)
                 resolver = Resolver(dependencies, overrides)
-            try:
-                kwargs = await bind_arguments(plan, request, params, resolver)
-                if accepts_kwargs:
-                    kwargs = {**params, **kwargs}
-                response = render(await call(kwargs))
-            except BaseException as exc:
-                if resolver is not None:
+                try:
+                    kwargs = await fill(plan, request, params, errors, resolver)
+                    if errors:
+                        raise RequestValidationError(errors)
+                    response = render(await _call(kwargs, params))
+                except BaseException as exc:
                     await resolver.close(exc)
-                raise
-            if resolver is not None:
+                    raise
                 await resolver.close(None)
             if has_background:
                 BackgroundTasks.of(request).start()
             return response
+
+        def _call(kwargs: dict[str, Any], params: dict[str, Any]) -> Awaitable[Any]:
+            # A plain function returning the endpoint's awaitable: awaiting it
+            # adds no coroutine level of its own.
+            if accepts_kwargs:
+                kwargs = {**params, **kwargs}
+            if is_async:
+                return endpoint(**kwargs)  # type: ignore[no-any-return]
+            return run_in_threadpool(endpoint, **kwargs)
 
         return invoke
 

@@ -51,7 +51,17 @@ _VALIDATION_ERRORS = {
         },
     },
 }
+_VALIDATION_ERRORS["HTTPError"] = {
+    "type": "object",
+    "title": "HTTPError",
+    "required": ["detail", "status"],
+    "properties": {"detail": {"type": "string"}, "status": {"type": "integer"}},
+}
 _ERROR_REF = {"$ref": "#/components/schemas/HTTPValidationError"}
+_BODY_ERRORS = {
+    "400": "Malformed request body",
+    "415": "The body is not of a documented media type",
+}
 _DOCUMENTED_SOURCES = ("path", "query", "header", "cookie")
 
 
@@ -178,7 +188,9 @@ def _return_model(plan: HandlerPlan) -> Any:
         return None
 
 
-def _responses(plan: HandlerPlan, has_input: bool, schemas: _Schemas) -> dict[str, Any]:
+def _responses(
+    plan: HandlerPlan, has_input: bool, has_body: bool, schemas: _Schemas
+) -> dict[str, Any]:
     status = str(plan.options.status_code or 200)
     responses: dict[str, Any] = {}
     model = _return_model(plan)
@@ -197,8 +209,16 @@ def _responses(plan: HandlerPlan, has_input: bool, schemas: _Schemas) -> dict[st
             "description": "Validation Error",
             "content": {"application/json": {"schema": _ERROR_REF}},
         }
-    for code, extra in (plan.options.responses or {}).items():
-        responses[str(code)] = extra
+    if has_body:
+        for code, description in _BODY_ERRORS.items():
+            responses[code] = {
+                "description": description,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}
+                },
+            }
+    for status_key, extra in (plan.options.responses or {}).items():
+        responses[str(status_key)] = extra
     return responses
 
 
@@ -225,20 +245,18 @@ def _operation(
         operation_id, counter = f"{base_id}_{counter}", counter + 1
     operation_ids.add(operation_id)
     operation["operationId"] = operation_id
-    parameters = [_parameter_object(p, route, schemas) for p in _parameters(plan)]
+    bound = _parameters(plan)
+    parameters = [_parameter_object(p, route, schemas) for p in bound]
     if parameters:
         operation["parameters"] = parameters
     request_body = _request_body(plan, schemas)
     if request_body is not None:
         operation["requestBody"] = request_body
-    has_input = (
-        bool(request_body)
-        or any(p["in"] != "path" for p in parameters)
-        or any(
-            param.adapter is not None for param in plan.call_plan.params if param.source == "path"
-        )
+    # Anything validated beyond the router's own converters can answer 422.
+    has_input = request_body is not None or any(
+        p.source != "path" or p.adapter is not None for p in bound
     )
-    operation["responses"] = _responses(plan, has_input, schemas)
+    operation["responses"] = _responses(plan, has_input, request_body is not None, schemas)
     if options.deprecated:
         operation["deprecated"] = True
     if options.security is not None:
