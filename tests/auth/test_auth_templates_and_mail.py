@@ -26,7 +26,8 @@ from tests.orm.orm_support import Target
 def test_an_app_template_replaces_the_packaged_one(tmp_path: Path) -> None:
     (tmp_path / "auth").mkdir()
     (tmp_path / "auth" / "base.html").write_text(
-        "<html><body class=themed>{% block content %}{% endblock %}</body></html>"
+        "<html><body class=themed>{% block content %}{% endblock %}"
+        "<p>signed in: {{ current_user().is_authenticated }}</p></body></html>"
     )
     (tmp_path / "auth" / "password_reset.html").write_text(
         '{% extends "auth/base.html" %}{% block content %}<h1>Own reset page</h1>{% endblock %}'
@@ -44,6 +45,7 @@ def test_an_app_template_replaces_the_packaged_one(tmp_path: Path) -> None:
         reset = client.get("/accounts/password/reset").text
     assert "<body class=themed>" in login and "Log in</h1>" in login  # packaged page, own base
     assert "<h1>Own reset page</h1>" in reset
+    assert "<p>signed in: False</p>" in reset  # the current_user() template global
 
 
 def _message() -> EmailMessage:
