@@ -19,6 +19,7 @@ from sqlalchemy import select
 from examples.demo.accounts import install_accounts
 from examples.demo.contact import contact
 from examples.demo.models import MAX_NOTE_LENGTH, Note
+from examples.demo.typed_api import notes_api
 from fastcore import App, PlainTextResponse, RedirectResponse, Request, RouteGroup, Settings, abort
 from fastcore.orm import Database, paginate
 
@@ -122,5 +123,6 @@ async def create_note(request: Request):
 
 
 app.include(api)
+app.include(notes_api)
 app.include(contact)
 install_accounts(app)  # sign-up, login, logout (examples/demo/accounts.py)
