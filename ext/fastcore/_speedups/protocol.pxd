@@ -76,7 +76,8 @@ cdef class HttpProtocol:
     cdef HttpRequestParser parser
     cdef list pipeline              # _Exchange objects, in request order
     cdef _Exchange body_exchange    # the exchange whose body is arriving
-    cdef list out                   # buffers of one data_received pass
+    cdef bytes out_first            # the first buffer of a data_received pass, while alone
+    cdef list out                   # the buffers of a pass once there are several
     cdef object drain_waiter
     cdef double deadline
     cdef int deadline_kind
@@ -103,6 +104,7 @@ cdef class HttpProtocol:
     cdef int _stream_done(self, _Exchange exchange) except -1
     cdef int _emit(self, bytes data) except -1
     cdef int _write_out(self) except -1
+    cdef int _drop_out(self) except -1
     cdef int _close(self) except -1
     cdef int _stop_reading(self) except -1
     cdef int _pause(self, int reason) except -1

@@ -376,6 +376,7 @@ cdef class HttpProtocol:
         self.pipeline = []
         self.body_exchange = None
         self.out = []
+        self.out_first = None
         self.drain_waiter = None
         self.deadline = 0.0
         self.deadline_kind = DEADLINE_NONE
@@ -444,7 +445,7 @@ cdef class HttpProtocol:
             self._process()
         except BaseException:
             _log.exception("unexpected error on an HTTP connection")
-            self.out.clear()
+            self._drop_out()
             self.closed = True
             self.transport.abort()
         finally:
@@ -509,7 +510,7 @@ cdef class HttpProtocol:
             self._process()
         except BaseException:
             _log.exception("unexpected error on an HTTP connection")
-            self.out.clear()
+            self._drop_out()
             self.closed = True
             self.transport.abort()
         finally:
@@ -912,22 +913,35 @@ cdef class HttpProtocol:
 
     cdef int _emit(self, bytes data) except -1:
         if self.batching:
-            self.out.append(data)
+            # PERF: the only buffer of a pass (the usual case) skips the list
+            # (bench/load/callgrind_request.py).
+            if self.out_first is None and not self.out:
+                self.out_first = data
+            else:
+                if self.out_first is not None:
+                    self.out.append(self.out_first)
+                    self.out_first = None
+                self.out.append(data)
         elif not self.closed:
             self.write(data)
         return 0
 
+    cdef int _drop_out(self) except -1:
+        self.out_first = None
+        self.out.clear()
+        return 0
+
     cdef int _write_out(self) except -1:
         cdef list out = self.out
+        cdef bytes first = self.out_first
         if self.closed:
-            out.clear()
-            return 0
-        if out:
+            return self._drop_out()
+        if first is not None:
+            self.out_first = None
+            self.write(first)
+        elif out:
             # PERF: one write per pass, pipelined responses merged.
-            if len(out) == 1:
-                self.write(out[0])
-            else:
-                self.write(b"".join(out))
+            self.write(b"".join(out))
             out.clear()
         if self.close_pending:
             self.closed = True
