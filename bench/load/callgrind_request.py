@@ -44,34 +44,18 @@ ENDPOINTS = ("plaintext", "json", "pipelined")
 PIPELINE_DEPTH = 16
 
 
-class NullTransport:
-    """A transport that accepts and drops everything."""
-
-    write = staticmethod(len)
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return ("127.0.0.1", 50000) if name == "peername" else default
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+sys.path.insert(0, str(APPS))
+from _null_transport import NullTransport  # noqa: E402
 
 
 def _fastcore_protocol() -> Any:
     import asyncio
 
     import uvloop
+    from fastcore_app import app
 
     from fastcore._speedups.protocol import HttpProtocol, ServerState
     from fastcore.server import ServerConfig
-
-    sys.path.insert(0, str(APPS))
-    from fastcore_app import app
 
     loop = uvloop.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -82,7 +66,6 @@ def _fastcore_protocol() -> Any:
 
 
 def _baseline_protocol() -> Any:
-    sys.path.insert(0, str(APPS))
     import uvloop_protocol
 
     protocol = uvloop_protocol.HttpProtocol()

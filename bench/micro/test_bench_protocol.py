@@ -30,30 +30,13 @@ from fastcore.server import ServerConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "load" / "apps"))
 import uvloop_protocol  # noqa: E402
+from _null_transport import NullTransport  # noqa: E402
 
 REQUEST = (
     b"GET /plaintext HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n"
 )
 PIPELINE = REQUEST * 16
 PREBUILT = PlainTextResponse(b"Hello, World!")
-
-
-class NullTransport:
-    """A transport that accepts and drops everything."""
-
-    write = staticmethod(len)
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return ("127.0.0.1", 50000) if name == "peername" else default
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
