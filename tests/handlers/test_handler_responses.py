@@ -150,3 +150,52 @@ def test_db_session_is_bound_by_its_type(tmp_path: Path) -> None:
 
     with TestClient(app) as client:
         assert client.get("/answer?plus=1").json() == {"answer": 42, "session": True}
+
+
+def test_typed_handlers_over_a_real_socket() -> None:
+    # An app without middleware is routed by the connection protocol itself
+    # (eager dispatch): binding, validation errors, dependencies and response
+    # models must answer the same there.
+    import json
+    import urllib.error
+    import urllib.request
+
+    from fastcore import Depends
+    from fastcore.testing import LiveServer
+
+    app = App()
+    closed: list[bool] = []
+
+    async def resource():  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0)  # suspends: the request finishes in a Task
+        yield "res"
+        closed.append(True)
+
+    @app.post("/users/{user_id:int}", response_model=PublicUser, status_code=201)
+    async def create(user_id: int, user: StoredUser, res: str = Depends(resource), x: int = 0):
+        return user.model_copy(update={"id": user_id + x})
+
+    with LiveServer(app) as server:
+
+        def post(path: str, body: bytes) -> tuple[int, dict]:  # type: ignore[type-arg]
+            request = urllib.request.Request(
+                server.url + path, data=body, headers={"content-type": "application/json"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return response.status, json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                return error.code, json.loads(error.read())
+
+        body = json.dumps({"id": 0, "name": "ann", "password_hash": "h"}).encode()
+        assert post("/users/7?x=1", body) == (201, {"id": 8, "name": "ann"})
+        status, problem = post("/users/7?x=one", b'{"name": 1}')
+        assert status == 422
+        assert [e["loc"] for e in problem["errors"]] == [
+            ["query", "x"],
+            ["body", "id"],
+            ["body", "name"],
+            ["body", "password_hash"],
+        ]
+        assert post("/users/7", b"{")[0] == 400
+    assert closed == [True]
