@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -149,6 +150,11 @@ def _add_guarded_pages(app: App) -> None:
         user: Annotated[User, Depends(require_permission("notes.change_memo"))],
     ) -> dict[str, str]:
         return {"editor": user.username}
+
+    @app.get("/suspends")
+    async def suspends(request: Request) -> dict[str, Any]:
+        await asyncio.sleep(0.001)  # really suspends: under eager dispatch, a Task from here
+        return {"authenticated": request.user.is_authenticated}
 
     @app.get("/private")
     @login_required

@@ -122,3 +122,12 @@ def test_bearer_token_over_sockets(live: str) -> None:
         urllib.request.urlopen(write, timeout=10)
     with refused.value:
         assert refused.value.code == 403
+
+
+def test_a_handler_that_suspends_over_sockets(live: str) -> None:
+    # Eager dispatch starts the handler inline and moves it to a Task when it
+    # suspends; the middleware's per-request state must survive that move.
+    browser = Browser(live)
+    for _ in range(3):
+        status, _, body = browser.request("/suspends")
+        assert status == 200 and json.loads(body) == {"authenticated": False}
