@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fastcore.auth.hashers import PasswordHasher
@@ -27,6 +27,7 @@ from fastcore.security.signing import Signer
 if TYPE_CHECKING:
     from fastcore.app import App
     from fastcore.auth.models import AbstractUser, AnonymousUser
+    from fastcore.middleware.base import MiddlewareSpec
     from fastcore.requests import Request
 
 __all__ = ["Auth", "get_auth"]
@@ -113,7 +114,7 @@ class Auth:
             # Read when first needed: the app's default security stack (with
             # its rate limiter) is only put in place when the app starts.
             storage = None
-            for spec in self._app.middleware if self._app is not None else ():
+            for spec in _flat_specs(self._app.middleware if self._app is not None else ()):
                 if spec.cls is RateLimitMiddleware:
                     storage = spec.options.get("storage")
             self._throttle = LoginThrottle(storage=storage)
@@ -167,17 +168,25 @@ class Auth:
         from fastcore.orm.session import DatabaseSessionMiddleware
 
         assert self._app is not None  # set by init_app, which registers this hook
-        classes = [spec.cls for spec in self._app.middleware]
-        position = classes.index(AuthenticationMiddleware)
+        middleware = self._app.middleware
+        position = [spec.cls for spec in middleware].index(AuthenticationMiddleware)
+        inside = {spec.cls for spec in _flat_specs(middleware[position:])}
         for needed, fix in (
             (SessionMiddleware, "add the SessionMiddleware"),
             (DatabaseSessionMiddleware, "call Database.init_app(app)"),
         ):
-            if needed in classes[position:]:
+            if needed in inside:
                 raise ImproperlyConfigured(
                     f"the authentication middleware needs {needed.__name__} outside it: "
                     f"{fix} before Auth.init_app(app)"
                 )
+
+
+def _flat_specs(specs: Iterable[MiddlewareSpec]) -> Iterator[MiddlewareSpec]:
+    """The middleware specs, with the layers of combined middleware (``layers=``) spelled out."""
+    for spec in specs:
+        yield spec
+        yield from _flat_specs(spec.options.get("layers", ()))
 
 
 def get_auth(request: Request) -> Auth:

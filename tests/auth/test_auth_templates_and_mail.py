@@ -15,6 +15,7 @@ from fastcore.auth import Auth, User, auth_routes, create_token
 from fastcore.auth.hashers import TEST_HASHER
 from fastcore.auth.tokens import authenticate_token
 from fastcore.mail import ConsoleMailBackend, EmailMessage, FileMailBackend, MemoryMailBackend
+from fastcore.middleware.base import Handler, Middleware, MiddlewareSpec
 from fastcore.middleware.sessions import SessionMiddleware
 from fastcore.orm import Database, Model
 from fastcore.security import default_middleware
@@ -121,6 +122,25 @@ def test_sessions_added_after_auth_fail_at_startup(tmp_path: Path) -> None:
     Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}").init_app(app)
     Auth(hasher=TEST_HASHER, secret_key=SECRET).init_app(app)
     app.add_middleware(SessionMiddleware, secret_key=SECRET)
+    with pytest.raises(ImproperlyConfigured, match="SessionMiddleware outside it"):
+        with TestClient(app):
+            pass
+
+
+class Combined(Middleware):
+    """A middleware running other layers (as the App's default security stack does)."""
+
+    def __init__(self, next: Handler, *, layers: list[MiddlewareSpec]) -> None:
+        super().__init__(next)
+        self.layers = layers
+
+
+def test_sessions_inside_a_combined_middleware_after_auth_fail_at_startup(tmp_path: Path) -> None:
+    app = App(settings=Settings(debug=False))
+    Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}").init_app(app)
+    Auth(hasher=TEST_HASHER, secret_key=SECRET).init_app(app)
+    layer = MiddlewareSpec(SessionMiddleware, {"secret_key": SECRET})
+    app.add_middleware(Combined, layers=[layer])
     with pytest.raises(ImproperlyConfigured, match="SessionMiddleware outside it"):
         with TestClient(app):
             pass
