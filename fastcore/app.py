@@ -250,6 +250,14 @@ class App(_RouteDecorators):
             the app's life (code before ``yield`` runs at startup).
         on_startup: Callables (sync or async) run at startup, in order.
         on_shutdown: Callables run at shutdown, in order.
+        security: The default security stack (trusted hosts, security
+            headers, sessions, CSRF, body and rate limits; see
+            :mod:`fastcore.security.defaults`). None (the default) installs it
+            for HTML apps (a template folder exists) from the settings
+            (``FASTCORE_SECRET_KEY``, ``FASTCORE_ALLOWED_HOSTS``); True for
+            any app; False never (APIs, benchmarks). Middleware of that stack
+            listed in ``middleware`` replaces it, so nothing runs twice. In
+            production a missing key or host list fails at startup.
 
     Example::
 
@@ -273,6 +281,7 @@ class App(_RouteDecorators):
         lifespan: Lifespan | None = None,
         on_startup: Iterable[Hook] = (),
         on_shutdown: Iterable[Hook] = (),
+        security: bool | None = None,
     ) -> None:
         overrides: dict[str, Any] = {}
         if debug is not None:
@@ -288,6 +297,7 @@ class App(_RouteDecorators):
         self.router = Router(redirect_slashes=settings.redirect_slashes)
         self.errors = ErrorHandlers(debug=settings.debug)
         self.middleware = [_as_spec(item) for item in middleware]
+        self.security = security
         self.lifespan = lifespan
         self.startup_hooks = list(on_startup)
         self.shutdown_hooks = list(on_shutdown)
@@ -426,6 +436,14 @@ class App(_RouteDecorators):
         self.build_dispatch()
         self.state_started = True
 
+    def _install_security(self) -> None:
+        """Put the default security stack outermost when ``security`` asks for it."""
+        if self.security is False:
+            return  # nothing to import, build or check
+        from fastcore.security.defaults import security_middleware_for
+
+        self.middleware[:0] = security_middleware_for(self, self.security)
+
     async def shutdown(self) -> None:
         """Run the shutdown hooks, then leave the lifespan."""
         if not self.state_started:
@@ -499,6 +517,7 @@ class App(_RouteDecorators):
             return self._dispatch
         self.openapi.install(self)
         self.router.freeze()
+        self._install_security()
         routed = self._routed_handler()
         if not self.middleware:
             self._dispatch = self._open_dispatch(routed)

@@ -37,6 +37,17 @@ class Settings:
         template_folders: Where ``app.render`` looks for templates.
         max_body_size: The largest request body accepted, in bytes (413 above).
         threadpool_size: Threads that run ``def`` handlers.
+        secret_key: Signs sessions and other values; generate one with
+            ``python -c "import secrets; print(secrets.token_urlsafe(48))"``.
+            Required (and checked for strength) in production when the
+            security stack is on; generated per process in debug mode.
+        secret_key_fallbacks: Older keys that still verify (key rotation).
+        allowed_hosts: Host names the app answers (``*.example.com`` for
+            subdomains); required in production when the security stack is on.
+        trusted_proxies: Addresses (or networks) whose X-Forwarded-* headers are believed.
+        csrf_trusted_origins: Extra origins allowed to POST over https
+            (``https://admin.example.com``).
+        https: The app is served over https (redirect http, Secure cookies, HSTS).
     """
 
     debug: bool = False
@@ -47,6 +58,13 @@ class Settings:
     template_folders: list[str] = dataclasses.field(default_factory=lambda: ["templates"])
     max_body_size: int = 16 * 1024 * 1024
     threadpool_size: int = 40
+    # SECURITY: keys stay out of repr(), so they never reach logs or debug pages.
+    secret_key: str = dataclasses.field(default="", repr=False)
+    secret_key_fallbacks: list[str] = dataclasses.field(default_factory=list, repr=False)
+    allowed_hosts: list[str] = dataclasses.field(default_factory=list)
+    trusted_proxies: list[str] = dataclasses.field(default_factory=list)
+    csrf_trusted_origins: list[str] = dataclasses.field(default_factory=list)
+    https: bool = False
 
     @classmethod
     def from_env(

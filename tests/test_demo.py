@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from urllib.parse import quote
 
 import pytest
 
 from fastcore.testing import TestClient
+from tests.demo_support import demo_app
 
 
 @pytest.fixture
 def client() -> TestClient:
-    from examples.demo.app import app
-
-    return TestClient(app)
+    return TestClient(demo_app())
 
 
 def test_home_page_greets_and_escapes(client: TestClient) -> None:
@@ -24,12 +25,46 @@ def test_home_page_greets_and_escapes(client: TestClient) -> None:
     assert 'href="/api/squares/12"' in page.text
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '"><img src=x onerror=alert(1)>',
+        "</title><script>alert(1)</script>",
+        "' autofocus onfocus='alert(1)",
+    ],
+)
+def test_reflected_xss_payloads_are_escaped(client: TestClient, payload: str) -> None:
+    # The name lands in the <title>, the <h1> and the input's value attribute.
+    page = client.get("/", params={"name": payload}).text
+    assert payload not in page
+    assert "<img" not in page and "<script>" not in page
+    assert "onfocus='" not in page
+    hello = client.get("/hello/" + quote(payload.replace("/", ""), safe=""))
+    assert hello.status_code == 200 and "<script" not in hello.text and "<img" not in hello.text
+
+
+def test_pages_carry_the_security_headers_and_a_nonce_for_the_inline_style(
+    client: TestClient,
+) -> None:
+    page = client.get("/")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "DENY"
+    nonce = re.search(r'<style nonce="([^"]+)">', page.text)
+    assert nonce is not None
+    assert f"style-src 'self' 'nonce-{nonce[1]}'" in page.headers["content-security-policy"]
+
+
+def test_a_forged_host_is_refused(client: TestClient) -> None:
+    assert client.get("/", headers={"host": "evil.example.net"}).status_code == 400
+
+
 def test_json_and_typed_parameters(client: TestClient) -> None:
     assert client.get("/api/squares/12").json() == {"number": 12, "square": 144}
     assert client.get("/api/squares/twelve").status_code == 404
     ident = uuid.uuid4()
     assert client.get(f"/api/items/{ident}").json() == {"id": str(ident), "kind": "UUID"}
     assert client.get("/api/status").json()["status"] == "ok"
+    # The echo endpoint is CSRF-exempt (a JSON API acting for no one).
     assert client.post("/api/echo", json={"a": 1}).json() == {"received": {"a": 1}}
     assert client.post("/api/echo", content=b"{oops").status_code == 400
 

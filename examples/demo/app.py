@@ -1,8 +1,12 @@
 """The demo app: an HTML page, a JSON endpoint, typed route parameters and notes in a database.
 
-Run it with ``python -m examples.demo`` (or ``fastcore run examples.demo.app:app``).
-The notes live in a SQLite file in the system's temporary directory (or in
-``DATABASE_URL``), created at startup, so the demo needs no setup.
+Run it with ``python -m examples.demo`` (development mode: debug on, a secret key
+generated for the run). It renders templates, so the security stack is on:
+sessions, CSRF tokens in its forms, security headers, trusted hosts. Served
+in production (``fastcore run examples.demo.app:app``) it needs
+``FASTCORE_SECRET_KEY`` and ``FASTCORE_ALLOWED_HOSTS``. The notes live in a
+SQLite file in the system's temporary directory (or in ``DATABASE_URL``),
+created at startup, so the demo needs no setup.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from examples.demo.contact import contact
 from examples.demo.models import MAX_NOTE_LENGTH, Note
 from examples.demo.typed_api import notes_api
 from fastcore import App, PlainTextResponse, RedirectResponse, Request, RouteGroup, Settings, abort
+from fastcore.middleware.csrf import csrf_exempt
 from fastcore.orm import Database, paginate
 
 HERE = Path(__file__).parent
@@ -84,6 +89,7 @@ def item(item_id: uuid.UUID):
 
 
 @api.post("/echo", name="echo")
+@csrf_exempt  # a JSON echo acts for no one: there is nothing for a forged request to do
 async def echo(request: Request):
     """Echo a JSON body back; malformed JSON answers 400."""
     return {"received": await request.json()}

@@ -82,21 +82,28 @@ class BodyLimitMiddleware(Middleware):
         self.max_body_size = max_body_size
         self._routes_limited: bool | None = None
 
-    async def __call__(self, request: Request) -> Response:
-        """Check the declared length, or count the body as it is read."""
+    def refusal(self, request: Request) -> Response | None:
+        """The 413 for a declared length over the limit, or None (a chunked body is counted)."""
         if request.content_length == -1 and not request.chunked:
-            return await self.next(request)  # no body
+            return None  # no body
         if self._routes_limited is None:
             self._routes_limited = routes_with_option(request, "body_limit")
         limit = self.max_body_size
         if self._routes_limited:
             limit = get_option(endpoint_for(request), "body_limit", limit)
         if limit is None:
-            return await self.next(request)
+            return None
         if request.content_length > limit:
             return default_error_response(
                 request, 413, f"The request body is larger than {limit} bytes."
             )
         if request.chunked and request.body_reader is not None:
             request.body_reader = _LimitedReader(request.body_reader, limit)
+        return None
+
+    async def __call__(self, request: Request) -> Response:
+        """Check the declared length, or count the body as it is read."""
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
         return await self.next(request)

@@ -31,10 +31,10 @@ class HTTPSRedirectMiddleware(Middleware):
         super().__init__(next)
         self.https_port = https_port
 
-    async def __call__(self, request: Request) -> Response:
-        """Redirect http requests; pass https ones on."""
+    def redirect_for(self, request: Request) -> Response | None:
+        """The redirect for an http request, or None for an https one."""
         if request.scheme == "https":
-            return await self.next(request)
+            return None
         host = host_without_port(request.host)
         if self.https_port != 443:
             host = f"{host}:{self.https_port}"
@@ -43,3 +43,10 @@ class HTTPSRedirectMiddleware(Middleware):
             target += "?" + request.query_string
         # 308 (not 301): the method and body are kept for a POST.
         return RedirectResponse(target, status_code=308)
+
+    async def __call__(self, request: Request) -> Response:
+        """Redirect http requests; pass https ones on."""
+        redirect = self.redirect_for(request)
+        if redirect is not None:
+            return redirect
+        return await self.next(request)

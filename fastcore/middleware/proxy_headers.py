@@ -97,11 +97,15 @@ class ProxyHeadersMiddleware(Middleware):
                 return address
         return chain[0] if chain else None
 
-    async def __call__(self, request: Request) -> Response:
-        """Rewrite client, scheme and host when the peer is a trusted proxy."""
+    def rewrite(self, request: Request) -> None:
+        """Take client, scheme and host from the headers when the peer is a trusted proxy."""
         peer = request.client
         if peer is not None and self.is_trusted(peer[0]):
             self._apply(request)
+
+    async def __call__(self, request: Request) -> Response:
+        """Rewrite client, scheme and host when the peer is a trusted proxy."""
+        self.rewrite(request)
         return await self.next(request)
 
     def _apply(self, request: Request) -> None:

@@ -303,8 +303,8 @@ class RateLimitMiddleware(Middleware):
                 return f"{rule.scope}:user:{user_id}"
         return f"{rule.scope}:ip:{_client_ip(request)}"
 
-    async def __call__(self, request: Request) -> Response:
-        """Count the request against every applicable limit; 429 when one is exceeded."""
+    def rules_for(self, request: Request) -> list[_Rule]:
+        """The limits that apply to ``request`` (empty: nothing to count)."""
         if self._routes_limited is None:
             self._routes_limited = routes_with_option(request, "rate_limit")
         rules: list[_Rule] = []
@@ -312,21 +312,39 @@ class RateLimitMiddleware(Middleware):
             rules.append(self.global_rule)
         if self._routes_limited:
             rules.extend(get_option(endpoint_for(request), "rate_limit", ()))
-        if not rules:
-            return await self.next(request)
+        return rules
+
+    async def admit(
+        self, request: Request, rules: list[_Rule]
+    ) -> tuple[Response | None, RateLimitResult | None]:
+        """Count the request; return the 429 when a limit is exceeded, else the tightest result."""
         tightest: RateLimitResult | None = None
         for rule in rules:
             result = await self.storage.hit(self._key(rule, request), rule.limit, rule.strategy)
             if not result.allowed:
                 headers = _headers(result)
                 headers["retry-after"] = str(max(1, math.ceil(result.retry_after)))
-                return default_error_response(request, 429, "Too Many Requests", headers)
+                return default_error_response(request, 429, "Too Many Requests", headers), None
             if tightest is None or result.remaining < tightest.remaining:
                 tightest = result
-        response = await self.next(request)
+        return None, tightest
+
+    def decorate(self, response: Response, tightest: RateLimitResult | None) -> None:
+        """Add the ``RateLimit-*`` headers of the tightest limit to an allowed response."""
         if self.headers and tightest is not None:
             for name, value in _headers(tightest).items():
                 response.raw_headers.append((name.encode(), value.encode()))
+
+    async def __call__(self, request: Request) -> Response:
+        """Count the request against every applicable limit; 429 when one is exceeded."""
+        rules = self.rules_for(request)
+        if not rules:
+            return await self.next(request)
+        refused, tightest = await self.admit(request, rules)
+        if refused is not None:
+            return refused
+        response = await self.next(request)
+        self.decorate(response, tightest)
         return response
 
 

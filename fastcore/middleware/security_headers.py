@@ -100,7 +100,15 @@ _OPTION_NAMES = (
 class _HeaderSet:
     """The pre-encoded headers of one configuration (the default or a route's)."""
 
-    __slots__ = ("always", "hsts", "names", "csp_name", "csp_with_nonce", "csp_without_nonce")
+    __slots__ = (
+        "always",
+        "hsts",
+        "names",
+        "csp_name",
+        "csp_with_nonce",
+        "csp_without_nonce",
+        "without_nonce",
+    )
 
     def __init__(self, options: dict[str, Any]) -> None:
         def pair(name: str, value: str | None) -> list[tuple[bytes, bytes]]:
@@ -130,6 +138,7 @@ class _HeaderSet:
             *pair("permissions-policy", options["permissions_policy"]),
         ]
         self.hsts = pair("strict-transport-security", options["hsts"])
+        self.without_nonce = [*self.always, *self.csp_without_nonce]
         self.names = frozenset(name for name, _ in [*self.always, *self.hsts, (self.csp_name, b"")])
 
     def apply(self, request: Request, response: Response, nonce: str | None) -> None:
@@ -139,15 +148,18 @@ class _HeaderSet:
             policy = self.csp_with_nonce.replace("{nonce}", nonce)
             csp = [(self.csp_name, policy.encode("latin-1"))]
         https = request.scheme == "https"
-        # PERF: the common case (the handler set none of these headers) is
-        # two list extends (bench/micro/test_bench_middleware.py).
+        # PERF: the common case (the handler set none of these headers, no
+        # nonce) is one list extend (bench/micro/test_bench_security_stack.py).
         names = self.names
         for name, _ in raw:
             if name in names:
                 break
         else:
-            raw += self.always
-            raw += csp
+            if csp is self.csp_without_nonce:
+                raw += self.without_nonce
+            else:
+                raw += self.always
+                raw += csp
             if https:
                 raw += self.hsts
             return
@@ -200,8 +212,12 @@ class SecurityHeadersMiddleware(Middleware):
         self._per_route: dict[Any, _HeaderSet] = {}
         self._globals_installed = False
 
-    async def __call__(self, request: Request) -> Response:
-        """Call the handler, then add the headers its route's configuration asks for."""
+    def enter(self, request: Request) -> list[str | None]:
+        """Make ``csp_nonce()`` see this request; return the nonce holder for :meth:`finish`.
+
+        The caller resets :data:`~fastcore.security.context.current_request`
+        to None once the handler is done.
+        """
         current_request.set(request)
         if not self._globals_installed:
             app = getattr(request, "app", None)
@@ -210,20 +226,30 @@ class SecurityHeadersMiddleware(Middleware):
             self._globals_installed = True
         holder: list[str | None] = [None]
         _nonce_holder.set(holder)
+        return holder
+
+    def finish(self, request: Request, response: Response, holder: list[str | None]) -> None:
+        """Add the headers the request's route asks for to ``response``."""
+        self._headers_for(request).apply(request, response, holder[0])
+
+    async def __call__(self, request: Request) -> Response:
+        """Call the handler, then add the headers its route's configuration asks for."""
+        holder = self.enter(request)
         try:
             response = await self.next(request)
         finally:
             # Requests handled without a Task share one context: leave no stale request.
             current_request.set(None)
-        self._headers_for(request).apply(request, response, holder[0])
+        self.finish(request, response, holder)
         return response
 
     def _headers_for(self, request: Request) -> _HeaderSet:
-        route = getattr(request, "route", None)
+        route = request.route
         if route is None:
             return self.default
-        # PERF: one dict lookup per request; the route's options are read once.
-        headers = self._per_route.get(route)
+        # PERF: one dict lookup per request, by identity (routes live as long
+        # as the app; hashing a route by value is slower); options read once.
+        headers = self._per_route.get(id(route))
         if headers is None:
             endpoint = getattr(route.endpoint, "endpoint", route.endpoint)
             overrides = get_option(endpoint, "security_headers")
@@ -231,5 +257,5 @@ class SecurityHeadersMiddleware(Middleware):
                 headers = self.default
             else:
                 headers = _HeaderSet({**self.options, **overrides})
-            self._per_route[route] = headers
+            self._per_route[id(route)] = headers
         return headers

@@ -215,35 +215,47 @@ class SessionMiddleware(Middleware):
         self.samesite = samesite
         self.httponly = httponly
 
-    async def __call__(self, request: Request) -> Response:
-        """Load the session, call the handler, then save or drop the session."""
-        cookie = None
+    def cookie_of(self, request: Request) -> str | None:
+        """The session cookie's value, or None."""
+        # PERF: most anonymous requests send no Cookie header at all; one scan
+        # of the raw pairs avoids building the header map for them.
         for name, _ in request.raw_headers:
             if name == b"cookie":
-                cookie = request.cookies.get(self.cookie_name)
-                break
-        session = None
-        if cookie:
-            record = await self.backend.load(cookie, self.idle_timeout)
-            # Absolute expiry counts from creation, however active the session.
-            if record is not None and time.time() - record.created <= self.max_age:
-                session = Session(
-                    record.data,
-                    session_id=record.id,
-                    created=record.created,
-                    saved_at=record.saved_at,
-                )
-        if session is None:
-            session = Session()
+                return request.cookies.get(self.cookie_name)
+        return None
+
+    async def load(self, cookie: str) -> Session:
+        """The session the cookie names, or a new one when it is forged, unknown or expired."""
+        record = await self.backend.load(cookie, self.idle_timeout)
+        # Absolute expiry counts from creation, however active the session.
+        if record is not None and time.time() - record.created <= self.max_age:
+            return Session(
+                record.data,
+                session_id=record.id,
+                created=record.created,
+                saved_at=record.saved_at,
+            )
+        return Session()
+
+    @staticmethod
+    def touched(session: Session, cookie: str | None) -> bool:
+        """Whether :meth:`commit` has work: a cookie came in, or the session holds data."""
+        return bool(cookie) or session.modified or bool(session._data)
+
+    async def __call__(self, request: Request) -> Response:
+        """Load the session, call the handler, then save or drop the session."""
+        cookie = self.cookie_of(request)
+        session = await self.load(cookie) if cookie else Session()
         request.session = session
         response = await self.next(request)
-        if cookie or session.modified or session._data:
-            await self._commit(request, session, response, had_cookie=bool(cookie))
+        if self.touched(session, cookie):
+            await self.commit(request, session, response, had_cookie=bool(cookie))
         return response
 
-    async def _commit(
+    async def commit(
         self, request: Request, session: Session, response: Response, *, had_cookie: bool
     ) -> None:
+        """Save, refresh or drop the session after the handler, and set the cookie."""
         for stale in session.stale_ids:
             await self.backend.delete(stale)
         if not session:

@@ -72,17 +72,24 @@ class TrustedHostMiddleware(Middleware):
             return False
         return name in self.exact or (bool(self.suffixes) and name.endswith(self.suffixes))
 
-    async def __call__(self, request: Request) -> Response:
-        """Answer 400 to a request for an unknown host, pass the others on."""
+    def refusal(self, request: Request) -> Response | None:
+        """The 400 response for a request to an unknown host, or None to go on."""
         if self.allow_any:
-            return await self.next(request)
+            return None
         raw: bytes = _raw_host(request)
         allowed = self._verdicts.get(raw)
         if allowed is None:
             allowed = self.is_allowed(raw.decode("latin-1"))
             if len(self._verdicts) < _CACHE_SIZE:
                 self._verdicts[raw] = allowed
-        if not allowed:
-            logger.warning("refused request for untrusted host %r", request.host)
-            return default_error_response(request, 400, "Invalid Host header")
+        if allowed:
+            return None
+        logger.warning("refused request for untrusted host %r", request.host)
+        return default_error_response(request, 400, "Invalid Host header")
+
+    async def __call__(self, request: Request) -> Response:
+        """Answer 400 to a request for an unknown host, pass the others on."""
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
         return await self.next(request)

@@ -1,9 +1,10 @@
 """Startup checks for unsafe security settings, Django-style, with stable ids.
 
-``check_security(app)`` returns every finding at once; ``fastcore check``
-(and the App at startup, once wired) prints them. Errors (``security.E...``)
-are configurations that are broken; warnings (``security.W...``) are unsafe
-choices that may be deliberate.
+``check_security(app)`` returns every finding at once. Errors
+(``security.E...``) are configurations that are broken; warnings
+(``security.W...``) are unsafe choices that may be deliberate. An App that
+brings its own security middleware runs the checks when it is built
+(:mod:`fastcore.security.defaults`): errors stop it, warnings are logged.
 
 ======================  =====================================================
 security.W001           debug is on (never in production)
@@ -31,6 +32,7 @@ from fastcore.middleware.https_redirect import HTTPSRedirectMiddleware
 from fastcore.middleware.proxy_headers import ProxyHeadersMiddleware
 from fastcore.middleware.rate_limit import RateLimitMiddleware
 from fastcore.middleware.security_headers import SecurityHeadersMiddleware
+from fastcore.middleware.security_stack import SecurityStack
 from fastcore.middleware.sessions import SessionMiddleware
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
 from fastcore.security.keys import secret_key_problem
@@ -56,6 +58,14 @@ class CheckMessage(NamedTuple):
 
 def _position(specs: list[Any], cls: type) -> int:
     return next((index for index, spec in enumerate(specs) if spec.cls is cls), -1)
+
+
+def _flatten(specs: list[Any]) -> list[Any]:
+    # A SecurityStack stands for its layers, in their order.
+    flat: list[Any] = []
+    for spec in specs:
+        flat += spec.options["layers"] if spec.cls is SecurityStack else [spec]
+    return flat
 
 
 def _session_key_messages(options: dict[str, Any], debug: bool) -> list[CheckMessage]:
@@ -103,7 +113,7 @@ def check_security(app: App, *, https: bool | None = None) -> list[CheckMessage]
         https: Whether the app is served over https; guessed from an installed
             HTTPSRedirectMiddleware when None.
     """
-    specs = list(app.middleware)
+    specs = _flatten(app.middleware)
     messages: list[CheckMessage] = []
     debug = app.debug
     if debug:

@@ -14,7 +14,6 @@ verify (key rotation) come from ``fallbacks`` or
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import secrets
@@ -41,27 +40,10 @@ _PLACEHOLDERS = ("changeme", "change-me", "change_me", "insecure", "placeholder"
 _generated_key: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True)
-class SecuritySettings(Settings):
-    """Settings with the security fields (``FASTCORE_SECRET_KEY`` and friends).
-
-    Attributes:
-        secret_key: Signs sessions and other values; generate one with
-            ``python -c "import secrets; print(secrets.token_urlsafe(48))"``.
-        secret_key_fallbacks: Older keys that still verify (rotation).
-        allowed_hosts: Host names the app answers (``*.example.com`` for subdomains).
-        trusted_proxies: Addresses (or networks) whose X-Forwarded-* headers are believed.
-        csrf_trusted_origins: Extra origins allowed to POST over https
-            (``https://admin.example.com``).
-        https: The app is served over https (redirect http, Secure cookies, HSTS).
-    """
-
-    secret_key: str = ""
-    secret_key_fallbacks: list[str] = dataclasses.field(default_factory=list)
-    allowed_hosts: list[str] = dataclasses.field(default_factory=list)
-    trusted_proxies: list[str] = dataclasses.field(default_factory=list)
-    csrf_trusted_origins: list[str] = dataclasses.field(default_factory=list)
-    https: bool = False
+#: The settings class that carries the security fields. They live on
+#: :class:`fastcore.config.Settings` itself (``secret_key``, ``allowed_hosts``,
+#: ...); this name is kept for code written when they were separate.
+SecuritySettings = Settings
 
 
 def secret_key_problem(key: str) -> str | None:

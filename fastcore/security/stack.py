@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from fastcore.config import Settings
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware.base import MiddlewareSpec
 from fastcore.middleware.body_limit import BodyLimitMiddleware
@@ -26,7 +27,7 @@ from fastcore.middleware.rate_limit import RateLimitMiddleware
 from fastcore.middleware.security_headers import SecurityHeadersMiddleware
 from fastcore.middleware.sessions import SessionMiddleware
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
-from fastcore.security.keys import SecuritySettings, debug_from_env, resolve_secret_keys
+from fastcore.security.keys import debug_from_env, resolve_secret_keys
 
 __all__ = ["DEVELOPMENT_HOSTS", "default_middleware"]
 
@@ -36,7 +37,7 @@ DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1", "[::1]", "testserver")
 
 def default_middleware(
     *,
-    settings: SecuritySettings | None = None,
+    settings: Settings | None = None,
     secret_key: str | Sequence[str] | None = None,
     debug: bool | None = None,
     allowed_hosts: Iterable[str] | None = None,
@@ -50,7 +51,7 @@ def default_middleware(
 ) -> list[MiddlewareSpec]:
     """Return the middleware list of a secure HTML app, for ``App(middleware=...)``.
 
-    Explicit arguments win over ``settings`` (a :class:`SecuritySettings`,
+    Explicit arguments win over ``settings`` (a :class:`~fastcore.config.Settings`,
     which reads ``FASTCORE_SECRET_KEY``, ``FASTCORE_ALLOWED_HOSTS`` and so on).
 
     Args:

@@ -1,5 +1,9 @@
 """The demo app in a real browser: headless Chromium driven by Playwright.
 
+The demo runs with its security stack on (production mode, test key), so
+these tests also show what a browser sees of it: the form tokens, the CSP
+(the page's own nonce-carrying style applies) and a cross-site form refused.
+
 Needs Debian's ``chromium`` (``apt-get install chromium``; CI installs it) and
 the ``playwright`` package; Playwright's own browser download is never used.
 """
@@ -7,11 +11,14 @@ the ``playwright`` package; Playwright's own browser download is never used.
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 
 import pytest
 
+from fastcore import App, HTMLResponse
 from fastcore.testing import LiveServer
+from tests.demo_support import demo_app
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
@@ -30,9 +37,7 @@ LAUNCH_ARGS = [
 
 @pytest.fixture(scope="module")
 def demo_url() -> Iterator[str]:
-    from examples.demo.app import app
-
-    with LiveServer(app) as server:
+    with LiveServer(demo_app()) as server:
         yield server.url
 
 
@@ -69,4 +74,49 @@ def test_navigation_links_reach_the_json_endpoints(browser, demo_url: str) -> No
     page.click("text=12²")
     page.wait_for_url("**/api/squares/12")
     assert '"square":144' in page.content()
+    page.close()
+
+
+def test_notes_form_stores_a_payload_as_text(browser, demo_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    alerts: list[str] = []
+    page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+    page.goto(demo_url + "/notes")
+    # The inline style carries the CSP nonce, so the browser applies it.
+    assert page.evaluate("getComputedStyle(document.body).maxWidth") == "640px"
+    marker = uuid.uuid4().hex
+    payload = f"{marker}<img src=x onerror=alert(1)><script>alert(2)</script>"
+    page.fill("textarea[name=text]", payload)
+    page.click("form[method=post] button[type=submit]")
+    page.wait_for_selector(f"ul.notes li:has-text('{marker}')")
+    assert payload in page.locator("ul.notes li").first.inner_text()
+    assert page.locator("ul.notes img, main script").count() == 0
+    assert alerts == []
+    page.close()
+
+
+def attacker_app(target: str, marker: str) -> App:
+    """Another origin whose page makes the visitor's browser POST to the demo."""
+    app = App(security=False)
+
+    @app.get("/")
+    async def trap() -> HTMLResponse:
+        return HTMLResponse(
+            f'<form method="post" action="{target}/notes"><input name="text" value="{marker}">'
+            "</form><script>document.forms[0].submit()</script>"
+        )
+
+    return app
+
+
+def test_a_cross_site_form_post_is_refused(browser, demo_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.goto(demo_url + "/notes")  # the victim has a session with the demo
+    marker = uuid.uuid4().hex
+    with LiveServer(attacker_app(demo_url, marker)) as attacker:
+        with page.expect_navigation(url="**/notes"):
+            page.goto(attacker.url + "/")
+        assert "CSRF check failed" in page.content()
+    page.goto(demo_url + "/notes")
+    assert marker not in page.content()
     page.close()

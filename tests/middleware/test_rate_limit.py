@@ -202,3 +202,59 @@ def test_limit_is_shared_by_two_worker_processes_through_redis() -> None:
         for worker in workers:
             worker.stdout.close()  # type: ignore[union-attr]
         delete_prefix(prefix)
+
+
+CLIENT_WORKER = textwrap.dedent(
+    """
+    import sys
+    from fastcore import App
+    from fastcore.middleware.rate_limit import RateLimitMiddleware, RedisRateLimitStorage
+    from fastcore.testing import TestClient
+
+    storage = RedisRateLimitStorage(prefix=sys.argv[1])
+    app = App(
+        middleware=[(RateLimitMiddleware, {"limit": "5/minute", "storage": storage})],
+        on_shutdown=[storage.client.aclose],
+    )
+
+    @app.get("/")
+    async def index():
+        return "ok"
+
+    with TestClient(app) as client:
+        print("ready", flush=True)
+        sys.stdin.readline()  # both processes start counting together
+        print(" ".join(str(client.get("/").status_code) for _ in range(5)), flush=True)
+    """
+)
+
+
+@pytest.mark.redis
+@needs_redis
+def test_limit_is_shared_by_two_test_client_processes_through_redis() -> None:
+    prefix = unique_prefix("clients")
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLIENT_WORKER, prefix],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        for worker in workers:
+            assert worker.stdout.readline().strip() == "ready"  # type: ignore[union-attr]
+        for worker in workers:
+            worker.stdin.write("go\n")  # type: ignore[union-attr]
+            worker.stdin.flush()  # type: ignore[union-attr]
+        outputs = [worker.communicate(timeout=30)[0].split() for worker in workers]
+        everything = outputs[0] + outputs[1]
+        assert len(everything) == 10
+        assert everything.count("200") == 5 and everything.count("429") == 5
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.communicate()
+        delete_prefix(prefix)

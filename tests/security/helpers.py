@@ -53,11 +53,8 @@ def delete_prefix(prefix: str) -> None:
 def html_app(tmp_path: Path, middleware: list[Any], **app_options: Any) -> App:
     """An app with a form page, a stored-comments list and a POST endpoint."""
     (tmp_path / "page.html").write_text(PAGE)
-    app = App(
-        settings=Settings(template_folders=[str(tmp_path)]),
-        middleware=middleware,
-        **app_options,
-    )
+    app_options.setdefault("settings", Settings(template_folders=[str(tmp_path)]))
+    app = App(middleware=middleware, **app_options)
     comments: list[str] = []
 
     @app.get("/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from fastcore import App, Request
 from fastcore.middleware.body_limit import BodyLimitMiddleware, body_limit
+from fastcore.middleware.cors import CORSMiddleware
 from fastcore.middleware.proxy_headers import ProxyHeadersMiddleware
 from fastcore.middleware.sessions import SessionMiddleware
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
@@ -202,3 +204,98 @@ def test_redis_sessions_over_sockets() -> None:
             assert request(server, "GET", "/count", Cookie=cookie)[2] == b'{"n":2}'
     finally:
         delete_prefix(prefix)
+
+
+def test_a_stolen_token_is_refused_over_sockets(site: LiveServer) -> None:
+    _, _, attacker_page = request(site, "GET", "/")
+    stolen = token_from(attacker_page.decode())  # valid, but for the attacker's session
+    _, headers, _ = request(site, "GET", "/")
+    victim = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie_of(headers)}
+    status, _, body = request(site, "POST", "/submit", f"csrf_token={stolen}".encode(), **victim)
+    assert status == 403 and b"invalid for this session" in body
+
+
+def test_origin_mismatch_over_https_is_refused_over_sockets(tmp_path: Path) -> None:
+    # https as behind a TLS-terminating proxy: one trusted at 127.0.0.1 says so.
+    app = html_app(
+        tmp_path,
+        default_middleware(
+            secret_key=SECRET, allowed_hosts=["localhost"], trusted_proxies=["127.0.0.1"]
+        ),
+    )
+    https = {"X-Forwarded-Proto": "https"}
+    with LiveServer(app) as server:
+        _, headers, page = request(server, "GET", "/", **https)
+        assert headers["strict-transport-security"].startswith("max-age=")
+        form = {
+            **https,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie_of(headers),
+        }
+        body = f"csrf_token={token_from(page.decode())}".encode()
+        status, _, refused = request(
+            server, "POST", "/submit", body, Origin="https://evil.example.net", **form
+        )
+        assert status == 403 and b"not this site" in refused
+        assert request(server, "POST", "/submit", body, **form)[0] == 403  # no Origin/Referer
+        ok = request(server, "POST", "/submit", body, Origin="https://localhost", **form)
+        assert ok[0] == 200
+
+
+def test_an_expired_session_is_dropped_over_sockets() -> None:
+    from fastcore.security import Signer
+    from fastcore.security.crypto import b64encode
+
+    app = App(middleware=[(SessionMiddleware, {"secret_key": SECRET, "idle_timeout": 60})])
+
+    @app.get("/whoami")
+    async def whoami(request: Request) -> dict[str, Any]:
+        return {"user": request.session.get("user")}
+
+    signer = Signer(SECRET, salt="fastcore.sessions")
+    now = time.time()
+    payload = b'{"i":"abc","c":%d,"d":{"user":"ada"}}' % int(now - 600)
+    idle = signer.sign(b64encode(payload), timestamp=now - 300)  # last saved 5 minutes ago
+    fresh = signer.sign(b64encode(payload), timestamp=now - 5)
+    with LiveServer(app) as server:
+        assert request(server, "GET", "/whoami", Cookie=f"session={fresh}")[2] == b'{"user":"ada"}'
+        status, headers, body = request(server, "GET", "/whoami", Cookie=f"session={idle}")
+        assert body == b'{"user":null}' and "Max-Age=0" in headers["set-cookie"]
+
+
+def test_cors_preflight_over_sockets() -> None:
+    app = App(
+        middleware=[
+            (
+                CORSMiddleware,
+                {
+                    "allow_origins": ["https://app.example.com"],
+                    "allow_methods": ["PUT"],
+                    "allow_headers": ["x-token"],
+                    "allow_credentials": True,
+                },
+            )
+        ]
+    )
+
+    @app.route("/api", methods=["GET", "PUT"])
+    async def api() -> dict[str, bool]:
+        return {"ok": True}
+
+    asks = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT"}
+    with LiveServer(app) as server:
+        status, headers, _ = request(
+            server, "OPTIONS", "/api", **asks, **{"Access-Control-Request-Headers": "X-Token"}
+        )
+        assert status == 204
+        assert headers["access-control-allow-origin"] == "https://app.example.com"
+        assert headers["access-control-allow-credentials"] == "true"
+        assert headers["access-control-allow-methods"] == "PUT"
+        assert headers["access-control-allow-headers"] == "x-token"
+        for refused in (
+            {**asks, "Origin": "https://evil.example.net"},
+            {**asks, "Access-Control-Request-Method": "DELETE"},
+            {**asks, "Access-Control-Request-Headers": "x-secret"},
+        ):
+            status, headers, _ = request(server, "OPTIONS", "/api", **refused)
+            assert status == 400 and "access-control-allow-origin" not in headers

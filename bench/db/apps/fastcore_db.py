@@ -25,7 +25,8 @@ from fastcore import App, PlainTextResponse, Request, Settings
 from fastcore.orm import Database
 from fastcore.orm.fastpath import row_class
 
-app = App(settings=Settings(template_folders=[TEMPLATES]))
+# security=False: the peers run no security middleware either (a like-for-like benchmark).
+app = App(settings=Settings(template_folders=[TEMPLATES]), security=False)
 database = Database(
     DSN.replace("postgresql://", "postgresql+asyncpg://", 1),
     pool_size=POOL_SIZE,
