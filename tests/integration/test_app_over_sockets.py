@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -140,3 +141,58 @@ def test_routed_fast_path_answers_like_the_python_dispatch(serve: Serve) -> None
                 assert response.status == status, (eager, status)
                 if body is not None:
                     assert response.body == body
+
+
+def test_context_variables_stay_with_their_request(serve: Serve) -> None:
+    # Under eager dispatch a handler starts outside any Task: it must still
+    # run in its own context, so that a token set before the first
+    # suspension resets after it, and nothing leaks into the next request.
+    current = contextvars.ContextVar[str | None]("current", default=None)
+    app = App()
+
+    @app.middleware_function
+    async def scoped(request: Request, call_next: Any) -> Any:
+        token = current.set(request.url.path)
+        try:
+            return await call_next(request)
+        finally:
+            current.reset(token)
+
+    @app.get("/suspends")
+    async def suspends() -> Any:
+        await asyncio.sleep(0)
+        return {"current": current.get()}
+
+    @app.get("/plain")
+    async def plain() -> Any:
+        return {"current": current.get()}
+
+    @app.get("/sets")
+    async def sets() -> Any:
+        current.set("left behind")
+        return {"current": current.get()}
+
+    routed = App()
+
+    @routed.get("/sets")
+    async def routed_sets() -> Any:
+        current.set("left behind")
+        await asyncio.sleep(0)
+        return {"current": current.get()}
+
+    @routed.get("/reads")
+    async def routed_reads() -> Any:
+        return {"current": current.get()}
+
+    for eager in (True, False):
+        with serve(app, eager_dispatch=eager).connect() as sock:
+            reader = HttpReader(sock)
+            sock.sendall(get("/suspends") + get("/sets") + get("/plain"))
+            assert reader.read_response().body == b'{"current":"/suspends"}'
+            assert reader.read_response().body == b'{"current":"left behind"}'
+            assert reader.read_response().body == b'{"current":"/plain"}'
+        with serve(routed, eager_dispatch=eager).connect() as sock:
+            reader = HttpReader(sock)
+            sock.sendall(get("/sets") + get("/reads"))
+            assert reader.read_response().body == b'{"current":"left behind"}'
+            assert reader.read_response().body == b'{"current":null}'

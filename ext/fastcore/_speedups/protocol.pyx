@@ -46,6 +46,9 @@ cdef extern from "Python.h":
         PYGEN_ERROR
         PYGEN_NEXT
     PySendResult PyIter_Send(object iterator, object arg, PyObject** presult) except? PYGEN_ERROR
+    object PyContext_CopyCurrent()
+    int PyContext_Enter(object context) except -1
+    int PyContext_Exit(object context) except -1
 
 cdef bytes _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 cdef bytes _LAST_CHUNK = b"0\r\n\r\n"
@@ -556,12 +559,20 @@ cdef class HttpProtocol:
             head.body_reader = _EMPTY_BODY
             self.deadline_kind = DEADLINE_NONE
 
-        response = self._start(head)
+        # Each request runs in its own copy of the context, as a Task would
+        # run it: context variables set by the handler (or middleware) stay
+        # with that request, before and after its first suspension.
+        context = PyContext_CopyCurrent()
+        PyContext_Enter(context)
+        try:
+            response = self._start(head)
+        finally:
+            PyContext_Exit(context)
         if response is _SUSPENDED:
             if exchange is None:
                 exchange = _Exchange.new(self, head, keep_alive, started)
                 self.pipeline.append(exchange)
-            exchange.task = self.loop.create_task(self.suspended)
+            exchange.task = self.loop.create_task(self.suspended, context=context)
             self.suspended = None
             exchange.task.add_done_callback(exchange._task_done)
             return 0
