@@ -327,10 +327,9 @@ def _value_binder(param: BoundParam, many: bool) -> SyncBinder:
     return bind
 
 
-def _path_binder(param: BoundParam) -> SyncBinder:
+def _path_binder(param: BoundParam, adapter: TypeAdapter[Any]) -> SyncBinder:
     name, loc = param.name, ("path", param.alias)
-    assert param.adapter is not None  # only constrained path params get a binder
-    validate = param.adapter.validate_python
+    validate = adapter.validate_python
 
     def bind(
         request: Request, path: Mapping[str, Any], kwargs: dict[str, Any], errors: Errors
@@ -611,7 +610,7 @@ def analyze(call: Callable[..., Any], path_params: Mapping[str, type]) -> CallPl
             many = _sequence_item(param.annotation) is not None
             sync_binders.append(_value_binder(param, many))
         elif param.source == "path" and param.adapter is not None:
-            sync_binders.append(_path_binder(param))
+            sync_binders.append(_path_binder(param, param.adapter))
         elif param.source == "user":
             sync_binders.append(_user_binder(param))
         elif param.source in ("request", "db", "background"):
