@@ -62,7 +62,7 @@ class TrustedHostMiddleware(Middleware):
             if host != "*" and ("*" in host or "/" in host or " " in host):
                 raise ImproperlyConfigured(f"invalid allowed host pattern {host!r}")
         # PERF: a verdict per raw Host value, so the common case is one dict
-        # lookup (bench/micro/test_bench_middleware.py).
+        # lookup (bench/micro/test_bench_security_stack.py).
         self._verdicts: dict[bytes, bool] = {}
 
     def is_allowed(self, host: str) -> bool:

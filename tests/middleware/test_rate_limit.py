@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import textwrap
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -163,13 +165,12 @@ WORKER = textwrap.dedent(
 )
 
 
-@pytest.mark.redis
-@needs_redis
-def test_limit_is_shared_by_two_worker_processes_through_redis() -> None:
-    prefix = unique_prefix("workers")
+@contextlib.contextmanager
+def two_processes(script: str, prefix: str) -> Iterator[list[subprocess.Popen[str]]]:
+    """Run ``script`` twice with ``prefix``; stop both (stdin closed) and clean Redis after."""
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, prefix],
+            [sys.executable, "-c", script, prefix],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -177,6 +178,21 @@ def test_limit_is_shared_by_two_worker_processes_through_redis() -> None:
         for _ in range(2)
     ]
     try:
+        yield workers
+    finally:
+        for worker in workers:
+            try:
+                worker.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.communicate()
+        delete_prefix(prefix)
+
+
+@pytest.mark.redis
+@needs_redis
+def test_limit_is_shared_by_two_worker_processes_through_redis() -> None:
+    with two_processes(WORKER, unique_prefix("workers")) as workers:
         ports = [int(worker.stdout.readline()) for worker in workers]  # type: ignore[union-attr]
         statuses: dict[int, list[int]] = {port: [] for port in ports}
         for attempt in range(10):
@@ -190,18 +206,6 @@ def test_limit_is_shared_by_two_worker_processes_through_redis() -> None:
         assert everything.count(200) == 5 and everything.count(429) == 5
         # Both processes served some of the five: the count really is shared.
         assert 200 in statuses[ports[0]] and 200 in statuses[ports[1]]
-    finally:
-        for worker in workers:
-            worker.stdin.close()  # type: ignore[union-attr]
-        for worker in workers:
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-        for worker in workers:
-            worker.stdout.close()  # type: ignore[union-attr]
-        delete_prefix(prefix)
 
 
 CLIENT_WORKER = textwrap.dedent(
@@ -232,17 +236,7 @@ CLIENT_WORKER = textwrap.dedent(
 @pytest.mark.redis
 @needs_redis
 def test_limit_is_shared_by_two_test_client_processes_through_redis() -> None:
-    prefix = unique_prefix("clients")
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", CLIENT_WORKER, prefix],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    try:
+    with two_processes(CLIENT_WORKER, unique_prefix("clients")) as workers:
         for worker in workers:
             assert worker.stdout.readline().strip() == "ready"  # type: ignore[union-attr]
         for worker in workers:
@@ -252,9 +246,3 @@ def test_limit_is_shared_by_two_test_client_processes_through_redis() -> None:
         everything = outputs[0] + outputs[1]
         assert len(everything) == 10
         assert everything.count("200") == 5 and everything.count("429") == 5
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-                worker.communicate()
-        delete_prefix(prefix)
