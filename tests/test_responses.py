@@ -188,3 +188,18 @@ def test_header_changes_after_construction_reach_the_wire() -> None:
         ResponseWriter().serialize(
             Response("hi", media_type="text/plain\r\nx-evil: 1"), 1, True, False
         )
+
+
+def test_class_attributes_changed_after_use_take_effect() -> None:
+    class Report(PlainTextResponse):
+        pass
+
+    assert Report("x").headers["content-type"] == "text/plain; charset=utf-8"
+    Report.media_type = "text/csv"
+    assert Report("x").headers["content-type"] == "text/csv; charset=utf-8"
+    Report.charset = "latin-1"
+    assert Report("é").body == b"\xe9"
+    Report.render = lambda self, content: b"rendered"  # type: ignore[method-assign,assignment]
+    assert Report("x").body == b"rendered"
+    del Report.render
+    assert Report("x").body == b"x"

@@ -21,6 +21,17 @@ from collections.abc import Mapping
 # per-type method cache; it returns a borrowed reference and sets no error.
 cdef extern from "Python.h":
     PyObject* _PyType_Lookup(PyTypeObject* type, object name)
+    PyObject* PyDict_GetItem(object mapping, object key)
+    bint PyType_HasFeature(PyTypeObject* type, unsigned long feature)
+    unsigned long Py_TPFLAGS_VALID_VERSION_TAG
+
+cdef extern from *:
+    """
+    static inline unsigned int fastcore_type_version(PyTypeObject *type) {
+        return type->tp_version_tag;
+    }
+    """
+    unsigned int _type_version "fastcore_type_version"(PyTypeObject* type)
     object PyObject_Vectorcall(object callable, PyObject** args, size_t nargsf,
                                PyObject* kwnames)
 
@@ -157,6 +168,61 @@ cdef inline object _class_attribute(object instance, str name, object default):
     return <object>found if found != NULL else default
 
 
+cdef enum RenderKind:
+    RENDER_TEXT = 0       # ResponseBase.render: str/bytes in C
+    RENDER_JSON = 1       # the registered JSON render: orjson through vectorcall
+    RENDER_METHOD = 2     # a subclass's own render(), called as a method
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class _ClassInfo:
+    # What the constructor needs from a response class's attributes.
+    cdef unsigned int version     # the type's version tag when this was read
+    cdef str charset
+    cdef object media_type
+    cdef bytes content_type       # for `media_type` and `charset`, or None
+    cdef int render_kind
+
+
+# Response class -> _ClassInfo (bounded: classes made on the fly are not kept).
+cdef dict _class_infos = {}
+
+
+cdef _ClassInfo _class_info(object instance):
+    # PERF: one dict lookup instead of three MRO lookups and the Content-Type
+    # cache per response (bench/load/callgrind_request.py). CPython gives a
+    # type a new version tag whenever an attribute of it or of a base class
+    # changes, so a changed media_type, charset or render is seen at once.
+    cdef PyTypeObject* tp = Py_TYPE(instance)
+    cdef PyObject* found = PyDict_GetItem(_class_infos, <object>tp)
+    cdef _ClassInfo info
+    cdef PyObject* render
+    if found != NULL:
+        info = <_ClassInfo>found
+        if PyType_HasFeature(tp, Py_TPFLAGS_VALID_VERSION_TAG) and _type_version(tp) == info.version:
+            return info
+    info = _ClassInfo.__new__(_ClassInfo)
+    charset = _class_attribute(instance, "charset", _UTF8)
+    if charset is not _UTF8 and charset == _UTF8:
+        charset = _UTF8  # the fast encoder checks identity
+    info.charset = charset
+    info.media_type = _class_attribute(instance, "media_type", None)
+    info.content_type = _content_type(info.media_type, charset) if info.media_type else None
+    render = _PyType_Lookup(tp, "render")
+    if render == <PyObject*>_base_render:
+        info.render_kind = RENDER_TEXT
+    elif render == <PyObject*>_json_render:
+        info.render_kind = RENDER_JSON
+    else:
+        info.render_kind = RENDER_METHOD
+    if PyType_HasFeature(tp, Py_TPFLAGS_VALID_VERSION_TAG):
+        info.version = _type_version(tp)
+        if found != NULL or len(_class_infos) < 256:
+            _class_infos[<object>tp] = info
+    return info
+
+
 cdef bytes _render_content(object response, object content, str charset):
     kind = type(content)
     if kind is str:
@@ -210,29 +276,29 @@ cdef class ResponseBase:
     # See response_writer.pyi for the documented Python surface.
 
     def __init__(self, content=None, status_code=200, headers=None, media_type=None):
-        cdef str charset = _class_attribute(self, "charset", _UTF8)
+        cdef _ClassInfo info = _class_info(self)
+        cdef str charset = info.charset
         cdef list raw
-        cdef PyObject* render
-        if charset is not _UTF8 and charset == _UTF8:
-            charset = _UTF8  # the fast encoder below checks identity
         self.status_code = status_code
         # PERF: the common classes render in C; only a class that overrides
         # render() pays for a Python call (bench/load/callgrind_request.py).
-        render = _PyType_Lookup(Py_TYPE(self), "render")
-        if render == <PyObject*>_base_render:
+        if info.render_kind == RENDER_TEXT:
             self.body = _render_content(self, content, charset)
-        elif render == <PyObject*>_json_render:
+        elif info.render_kind == RENDER_JSON:
             self.body = _render_json(content)
         else:
             self.body = self.render(content)
-        if not media_type:
-            media_type = _class_attribute(self, "media_type", None)
         if headers is None:
             # PERF: no list of header pairs until someone asks for one; the
             # writer emits the Content-Type line from the encoded value.
             self._raw_headers = None
-            self._content_type = _content_type(media_type, charset) if media_type else None
+            if media_type:
+                self._content_type = _content_type(media_type, charset)
+            else:
+                self._content_type = info.content_type
             return
+        if not media_type:
+            media_type = info.media_type
         self._content_type = None
         self._raw_headers = raw = encode_headers(headers)
         if media_type is not None:
