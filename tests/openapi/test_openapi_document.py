@@ -175,3 +175,14 @@ def test_docs_can_be_turned_off_and_step_aside_for_app_routes() -> None:
     assert own_client.get("/docs").text == "my docs"
     assert own_client.get("/openapi.json").status_code == 200
     assert own_client.get("/redoc").status_code == 200
+
+
+def test_document_only_and_the_schema_method() -> None:
+    app = make_app()
+    app.openapi = OpenAPIConfig(title="Only JSON", docs_url=None, redoc_url=None)
+    client = TestClient(app)
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404
+    served = client.get("/openapi.json").json()
+    assert served == app.openapi_schema()
+    assert served["info"]["title"] == "Only JSON"
