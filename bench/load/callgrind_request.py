@@ -87,7 +87,8 @@ def inner(subject: str, endpoint: str, count: int) -> None:
         received(data)
 
 
-def _instructions(subject: str, endpoint: str, count: int) -> int:
+def callgrind_instructions(script_args: list[str]) -> int:
+    """Instructions executed by ``python <script_args>`` under callgrind."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         command = [
@@ -95,14 +96,7 @@ def _instructions(subject: str, endpoint: str, count: int) -> int:
             "--tool=callgrind",
             f"--callgrind-out-file={out}",
             sys.executable,
-            str(Path(__file__).resolve()),
-            "--inner",
-            "--subject",
-            subject,
-            "--endpoint",
-            endpoint,
-            "--count",
-            str(count),
+            *script_args,
         ]
         env = dict(os.environ, PYTHONHASHSEED="0")
         result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
@@ -110,6 +104,13 @@ def _instructions(subject: str, endpoint: str, count: int) -> int:
         if match is None:
             raise RuntimeError(f"no instruction count in callgrind's output:\n{result.stderr}")
         return int(match.group(1))
+
+
+def _instructions(subject: str, endpoint: str, count: int) -> int:
+    script = str(Path(__file__).resolve())
+    return callgrind_instructions(
+        [script, "--inner", "--subject", subject, "--endpoint", endpoint, "--count", str(count)]
+    )
 
 
 def main() -> None:

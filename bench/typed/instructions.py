@@ -18,11 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import re
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,26 +39,11 @@ def inner(subject: str, count: int) -> None:
 
 
 def _instructions(subject: str, count: int) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--inner",
-            "--subject",
-            subject,
-            "--count",
-            str(count),
-        ]
-        env = dict(os.environ, PYTHONHASHSEED="0")
-        result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-        match = re.search(r"Collected : (\d+)", result.stderr)
-        if match is None:
-            raise RuntimeError(f"no instruction count in callgrind's output:\n{result.stderr}")
-        return int(match.group(1))
+    sys.path.insert(0, str(ROOT / "bench" / "load"))
+    from callgrind_request import callgrind_instructions
+
+    script = str(Path(__file__).resolve())
+    return callgrind_instructions([script, "--inner", "--subject", subject, "--count", str(count)])
 
 
 def main() -> None:
