@@ -22,7 +22,6 @@ sources are left out of that response's policy.
 
 from __future__ import annotations
 
-import contextvars
 import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware.base import Handler, Middleware
 from fastcore.security.context import current_request, get_current_request
-from fastcore.security.routes import get_option, set_option
+from fastcore.security.routes import get_option, routes_with_option, set_option
 
 if TYPE_CHECKING:
     from fastcore.requests import Request
@@ -50,23 +49,22 @@ DEFAULT_CSP = (
 _NONCE_SOURCE = "'nonce-{nonce}'"
 
 
-# The current request's nonce, in a one-item list the middleware puts in the
-# context: a mutable holder, so a nonce drawn in a ``def`` handler (which runs
-# in a copy of the context) is still seen when the headers are written.
-_nonce_holder: contextvars.ContextVar[list[str | None] | None] = contextvars.ContextVar(
-    "fastcore_csp_nonce", default=None
-)
+# The nonce of each request the middleware is handling, by id(request) (None
+# until a page asks for one). A plain dict, not a context variable: a nonce
+# drawn in a ``def`` handler (another thread, a copy of the context) is seen
+# when the headers are written, and one context variable set less per request
+# is measurable (PERF: bench/micro/test_bench_security_stack.py).
+_nonces: dict[int, str | None] = {}
 
 
 def csp_nonce() -> str:
     """The current request's CSP nonce (the same value for the whole request)."""
-    holder = _nonce_holder.get()
-    if holder is None:
-        get_current_request("csp_nonce")  # raises, naming the missing middleware
+    key = id(get_current_request("csp_nonce"))
+    if key not in _nonces:
         raise ImproperlyConfigured("csp_nonce() needs SecurityHeadersMiddleware")
-    nonce = holder[0]
+    nonce = _nonces[key]
     if nonce is None:
-        nonce = holder[0] = secrets.token_urlsafe(16)
+        nonce = _nonces[key] = secrets.token_urlsafe(16)
     return nonce
 
 
@@ -210,42 +208,46 @@ class SecurityHeadersMiddleware(Middleware):
         }
         self.default = _HeaderSet(self.options)
         self._per_route: dict[Any, _HeaderSet] = {}
+        # PERF: an app with no @security_headers route skips the per-route lookup.
+        self._routes_override: bool | None = None
         self._globals_installed = False
 
-    def enter(self, request: Request) -> list[str | None]:
-        """Make ``csp_nonce()`` see this request; return the nonce holder for :meth:`finish`.
-
-        The caller resets :data:`~fastcore.security.context.current_request`
-        to None once the handler is done.
-        """
+    def enter(self, request: Request) -> None:
+        """Make ``csp_nonce()`` see this request (until :meth:`leave`)."""
         current_request.set(request)
+        _nonces[id(request)] = None
         if not self._globals_installed:
             app = getattr(request, "app", None)
             if app is not None:
                 app.templates.globals.setdefault("csp_nonce", csp_nonce)
             self._globals_installed = True
-        holder: list[str | None] = [None]
-        _nonce_holder.set(holder)
-        return holder
 
-    def finish(self, request: Request, response: Response, holder: list[str | None]) -> None:
+    @staticmethod
+    def leave(request: Request) -> str | None:
+        """End what :meth:`enter` began; return the nonce the request drew, if any."""
+        # Requests handled without a Task share one context: leave no stale request.
+        current_request.set(None)
+        return _nonces.pop(id(request), None)
+
+    def finish(self, request: Request, response: Response, nonce: str | None) -> None:
         """Add the headers the request's route asks for to ``response``."""
-        self._headers_for(request).apply(request, response, holder[0])
+        self._headers_for(request).apply(request, response, nonce)
 
     async def __call__(self, request: Request) -> Response:
         """Call the handler, then add the headers its route's configuration asks for."""
-        holder = self.enter(request)
+        self.enter(request)
         try:
             response = await self.next(request)
         finally:
-            # Requests handled without a Task share one context: leave no stale request.
-            current_request.set(None)
-        self.finish(request, response, holder)
+            nonce = self.leave(request)
+        self.finish(request, response, nonce)
         return response
 
     def _headers_for(self, request: Request) -> _HeaderSet:
+        if self._routes_override is None:
+            self._routes_override = routes_with_option(request, "security_headers")
         route = request.route
-        if route is None:
+        if route is None or not self._routes_override:
             return self.default
         # PERF: one dict lookup per request, by identity (routes live as long
         # as the app; hashing a route by value is slower); options read once.

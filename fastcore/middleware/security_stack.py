@@ -96,8 +96,6 @@ class SecurityStack(Middleware):
         self.rate_limit: Any = built.get(RateLimitMiddleware)
         self.sessions: Any = built.get(SessionMiddleware)
         self.csrf: Any = built.get(CSRFMiddleware)
-        # PERF: with only trusted hosts outside the headers (the default), one call less.
-        self.outer = self.proxies is not None or self.https is not None
         if self.csrf is not None and self.sessions is None:
             raise ImproperlyConfigured("CSRFMiddleware needs SessionMiddleware in the stack")
 
@@ -122,14 +120,12 @@ class SecurityStack(Middleware):
         """Run each layer's step before the handler, then its step after it."""
         # PERF: one coroutine for all the layers, every step inline
         # (bench/micro/test_bench_security_stack.py).
-        if self.outer:
-            refused = self._outer_refusal(request)
-        else:
-            refused = self.hosts.refusal(request) if self.hosts is not None else None
+        refused = self._outer_refusal(request)
         if refused is not None:
             return refused
         headers = self.headers
-        holder = headers.enter(request) if headers is not None else None
+        if headers is not None:
+            headers.enter(request)
         response: Response | None = None
         tightest = None
         try:
@@ -155,12 +151,15 @@ class SecurityStack(Middleware):
                     if sessions.touched(session, cookie):
                         await sessions.commit(request, session, response, had_cookie=bool(cookie))
         finally:
-            # Requests handled without a Task share one context: leave no stale request.
-            current_request.set(None)
+            if headers is not None:
+                nonce = headers.leave(request)
+            else:
+                # Requests handled without a Task share one context: no stale request.
+                current_request.set(None)
         if tightest is not None:
             self.rate_limit.decorate(response, tightest)
-        if holder is not None:
-            headers.finish(request, response, holder)
+        if headers is not None:
+            headers.finish(request, response, nonce)
         return response
 
     def __repr__(self) -> str:
