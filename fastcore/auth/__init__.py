@@ -13,8 +13,9 @@ See docs/auth.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fastcore._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from fastcore.auth.backends import authenticate as authenticate
@@ -126,8 +127,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fastcore.auth' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)

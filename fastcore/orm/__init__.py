@@ -12,8 +12,9 @@ See docs/database.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fastcore._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from fastcore.orm.database import DEFAULT_URL as DEFAULT_URL
@@ -66,14 +67,5 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fastcore.orm' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"fastcore.orm.{module}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+_MODULES = {name: f"fastcore.orm.{module}" for name, module in _EXPORTS.items()}
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _MODULES, __all__)

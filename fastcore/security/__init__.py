@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from fastcore._lazy import lazy_exports
 from fastcore.security.crypto import constant_time_compare as constant_time_compare
 from fastcore.security.crypto import random_token as random_token
 from fastcore.security.keys import SecuritySettings as SecuritySettings
@@ -35,10 +36,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fastcore.security' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
