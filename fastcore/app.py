@@ -511,12 +511,22 @@ class App(_RouteDecorators):
             **{"max_body": self.settings.max_body_size, **server_options},
         )
 
+    def freeze_routes(self) -> None:
+        """Add the OpenAPI routes and freeze the router; calling it again does nothing.
+
+        :meth:`build_dispatch` starts with it; ``fastcore routes`` stops there,
+        so listing routes needs none of the serving configuration (secret key,
+        allowed hosts).
+        """
+        if not self.router.frozen:
+            self.openapi.install(self)
+            self.router.freeze()
+
     def build_dispatch(self) -> Dispatch:
         """Freeze the routes and build the per-request callable the server calls."""
         if self._dispatch is not None:
             return self._dispatch
-        self.openapi.install(self)
-        self.router.freeze()
+        self.freeze_routes()
         self._install_security()
         routed = self._routed_handler()
         if not self.middleware:

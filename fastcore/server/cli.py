@@ -90,10 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"fastcore: error: {args.app} has no router to list", file=sys.stderr)
             return 2
         try:
-            if hasattr(app, "build_dispatch"):
-                # Builds the app as the server would: freezes the router and
-                # reports configuration errors the same way.
-                app.build_dispatch()
+            if hasattr(app, "freeze_routes"):
+                # The routes as the server would serve them (OpenAPI pages
+                # included), without the serving configuration.
+                app.freeze_routes()
             elif hasattr(router, "freeze"):
                 router.freeze()
         except ImproperlyConfigured as exc:

@@ -67,6 +67,35 @@ def test_routes_prints_the_route_table(app_dir: Path, capsys: pytest.CaptureFixt
     assert "/users" in out and "GET=user" in out
 
 
+def test_routes_of_an_html_app_need_no_serving_configuration(
+    app_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Production mode with no secret key: serving refuses to start, listing does not.
+    templates = app_dir / "templates"
+    templates.mkdir()
+    (app_dir / "htmlapp.py").write_text(
+        textwrap.dedent(
+            f"""
+            from fastcore import App, Settings
+
+            app = App(settings=Settings(template_folders=[{str(templates)!r}]))
+
+            @app.get("/", name="home")
+            async def home():
+                return "<p>home</p>"
+            """
+        )
+    )
+    for variable in ("FASTCORE_DEBUG", "FASTCORE_SECRET_KEY", "FASTCORE_ALLOWED_HOSTS"):
+        monkeypatch.delenv(variable, raising=False)
+    assert main(["routes", "htmlapp:app"]) == 0
+    assert "GET=home" in capsys.readouterr().out
+    from htmlapp import app  # type: ignore[import-not-found]
+
+    with pytest.raises(ImproperlyConfigured, match="secret key"):
+        app.build_dispatch()
+
+
 def test_routes_without_a_router_fails(app_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["routes", "cliapp:not_an_app"]) == 2
     assert "has no router" in capsys.readouterr().err
