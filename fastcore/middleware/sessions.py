@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterator, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from fastcore.datastructures import parse_cookie_header
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware.base import Handler, Middleware
 from fastcore.security.crypto import random_token
@@ -218,10 +219,12 @@ class SessionMiddleware(Middleware):
     def cookie_of(self, request: Request) -> str | None:
         """The session cookie's value, or None."""
         # PERF: most anonymous requests send no Cookie header at all; one scan
-        # of the raw pairs avoids building the header map for them.
-        for name, _ in request.raw_headers:
+        # of the raw pairs avoids building the header map for them. The first
+        # Cookie header is parsed as ``request.cookies`` would (it reads the
+        # first too), without building the Headers view first.
+        for name, value in request.raw_headers:
             if name == b"cookie":
-                return request.cookies.get(self.cookie_name)
+                return parse_cookie_header(value.decode("latin-1")).get(self.cookie_name)
         return None
 
     async def load(self, cookie: str) -> Session:
@@ -237,9 +240,15 @@ class SessionMiddleware(Middleware):
             )
         return Session()
 
-    @staticmethod
-    def touched(session: Session, cookie: str | None) -> bool:
-        """Whether :meth:`commit` has work: a cookie came in, or the session holds data."""
+    def touched(self, session: Session, cookie: str | None) -> bool:
+        """Whether :meth:`commit` has work: a cookie came in, or the session holds data.
+
+        A session loaded from its cookie and left unchanged has none when
+        there is no idle timeout to push back (PERF: the common logged-in
+        request skips :meth:`commit`).
+        """
+        if not (session.modified or session.new or session._stale_ids):
+            return self.idle_timeout is not None
         return bool(cookie) or session.modified or bool(session._data)
 
     async def __call__(self, request: Request) -> Response:

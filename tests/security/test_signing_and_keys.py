@@ -134,3 +134,30 @@ def test_the_precomputed_hmac_matches_the_standard_library(key: bytes) -> None:
 
     for message in (b"", b"m", b"x" * 1000):
         assert _HmacSha256(key).digest(message) == hmac.digest(key, message, "sha256")
+
+
+def test_base64_helpers_match_the_standard_library_and_refuse_garbage() -> None:
+    import base64
+    import os
+
+    from fastcore.security.crypto import b64decode, b64encode
+
+    for size in range(70):
+        data = os.urandom(size)
+        text = b64encode(data)
+        assert text == base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+        assert b64decode(text) == data
+    for garbage in ("a", "abcde", "é", "\udcff"):
+        with pytest.raises(ValueError):
+            b64decode(garbage)
+
+
+@pytest.mark.parametrize("signature", ["é", "\udcff", "", "=" * 43])
+def test_a_malformed_signature_is_refused_not_an_error(signature: str) -> None:
+    signer = Signer(SECRET, salt="s")
+    message = signer.sign("value").rsplit(".", 1)[0]
+    assert signer.unsign(f"{message}.{signature}") is None
+
+
+def test_a_value_that_cannot_be_encoded_is_refused_not_an_error() -> None:
+    assert Signer(SECRET, salt="s").unsign("\udcff.1xYZsw.signature") is None
