@@ -18,6 +18,12 @@ rate limit hooks, signed-cookie sessions, CSRF) and with none, in the same run:
 
   Both requests per second and requests per second of server CPU time are
   reported (the second is steadier when other work shares the machine).
+
+- instructions per request, counted by valgrind's callgrind (deterministic on
+  a shared machine): the in-process request above, run twice with different
+  counts, the difference divided by the extra requests (about 4 minutes)::
+
+      python bench/micro/test_bench_security_stack.py --callgrind
 """
 
 from __future__ import annotations
@@ -96,9 +102,8 @@ def session_cookie(app: App) -> bytes:
     return b"Cookie: " + value + b"\r\n"
 
 
-@pytest.mark.parametrize("security", ["off", "on"])
-@pytest.mark.parametrize("visitor", ["anonymous", "with-session"])
-def test_page(benchmark, security: str, visitor: str) -> None:  # type: ignore[no-untyped-def]
+def page_request(security: str, visitor: str) -> Any:
+    """A function serving one page in-process (parse, dispatch, serialize)."""
     app = build_app(security == "on")
     dispatch = app.build_dispatch()
     writer = ResponseWriter()
@@ -111,6 +116,13 @@ def test_page(benchmark, security: str, visitor: str) -> None:  # type: ignore[n
         response = drive(dispatch(parse(raw)))
         return writer.serialize(response, 1, True, False)
 
+    return one_request
+
+
+@pytest.mark.parametrize("security", ["off", "on"])
+@pytest.mark.parametrize("visitor", ["anonymous", "with-session"])
+def test_page(benchmark, security: str, visitor: str) -> None:  # type: ignore[no-untyped-def]
+    one_request = page_request(security, visitor)
     out = one_request()
     assert b"200 OK" in out and b"Hello, World!" in out
     assert (b"content-security-policy" in out) == (security == "on")
@@ -160,13 +172,44 @@ def wrk_rounds(rounds: int, duration: float, connections: int) -> dict[str, list
     return runs
 
 
+# --- instructions, with callgrind ----------------------------------------------
+
+CASES = (("off", "anonymous"), ("on", "anonymous"), ("off", "with-session"), ("on", "with-session"))
+
+
+def callgrind_cases(short: int = 200, long: int = 700) -> None:
+    """Print the instructions per in-process request of every case."""
+    sys.path.insert(0, str(HERE.parent / "load"))
+    from callgrind_request import callgrind_instructions
+
+    def count(security: str, visitor: str, requests: int) -> int:
+        args = ["--inner", security, visitor, str(requests)]
+        return callgrind_instructions([str(Path(__file__).resolve()), *args])
+
+    print(f"instructions per request (callgrind, {long} - {short} requests)")
+    for security, visitor in CASES:
+        extra = count(security, visitor, long) - count(security, visitor, short)
+        print(f"  stack {security:3}  {visitor:12}  {extra / (long - short):9,.0f}", flush=True)
+
+
 def main() -> None:
     """Compare the two apps over real sockets and print the medians and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--callgrind", action="store_true", help="count instructions instead")
+    parser.add_argument("--inner", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.inner:
+        security, visitor, requests = args.inner
+        one_request = page_request(security, visitor)
+        for _ in range(int(requests)):
+            one_request()
+        return
+    if args.callgrind:
+        callgrind_cases()
+        return
     runs = wrk_rounds(args.rounds, args.duration, args.connections)
     medians = {}
     for name, results in runs.items():

@@ -15,6 +15,7 @@ value signed for one purpose is never accepted for another.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import time
@@ -45,6 +46,9 @@ def _encode_time(seconds: int) -> str:
             return "".join(reversed(digits))
 
 
+# PERF: a session cookie's timestamp stays the same until the session is
+# re-signed, so the same few values are decoded on every request.
+@functools.lru_cache(maxsize=1024)
 def _decode_time(text: str) -> int | None:
     if not text or len(text) > 12:
         return None
