@@ -134,6 +134,7 @@ class CallPlan:
         body_adapter: The adapter of the whole JSON body (for the OpenAPI document).
         is_async: Whether calling returns an awaitable.
         is_generator: ``"async"`` or ``"sync"`` for a generator provider, else "".
+        accepts_kwargs: Whether it takes ``**kwargs`` (then it gets every path parameter).
     """
 
     call: Callable[..., Any]
@@ -147,6 +148,7 @@ class CallPlan:
     body_adapter: TypeAdapter[Any] | None
     is_async: bool
     is_generator: str
+    accepts_kwargs: bool
 
     @property
     def only_path_and_request(self) -> bool:
@@ -641,4 +643,5 @@ def analyze(call: Callable[..., Any], path_params: Mapping[str, type]) -> CallPl
         body_adapter=body_adapter,
         is_async=is_async_callable(call),
         is_generator=generator,
+        accepts_kwargs=any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()),
     )

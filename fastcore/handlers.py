@@ -102,7 +102,7 @@ class HandlerPlan:
     def _plan(self, path_params: Mapping[str, type]) -> Invoker:
         plan = self.call_plan
         wanted = [p.name for p in plan.params if p.source == "path"]
-        accepts_kwargs = _accepts_kwargs(self.endpoint)
+        accepts_kwargs = plan.accepts_kwargs
         # A path parameter a dependency takes (to load the object) counts as used.
         used = {p.name for p in plan.walk(self.dependencies.for_marker) if p.source == "path"}
         missing = [name for name in path_params if name not in used]
@@ -180,16 +180,6 @@ class HandlerPlan:
 
     def __repr__(self) -> str:
         return f"<HandlerPlan {self.name}>"
-
-
-def _accepts_kwargs(endpoint: Callable[..., Any]) -> bool:
-    import inspect
-
-    try:
-        parameters = inspect.signature(endpoint).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.kind == p.VAR_KEYWORD for p in parameters)
 
 
 def _direct_invoker(
