@@ -530,7 +530,7 @@ class App(_RouteDecorators):
         self._install_security()
         routed = self._routed_handler()
         if not self.middleware:
-            self._dispatch = self._open_dispatch(routed)
+            self._dispatch = self._open_dispatch(routed, direct=True)
             return self._dispatch
         chain: Handler = routed
         for spec in reversed(self.middleware):
@@ -545,8 +545,8 @@ class App(_RouteDecorators):
             except Exception as exc:
                 return await respond(request, exc)
 
-        self._dispatch = dispatch
-        return dispatch
+        self._dispatch = self._open_dispatch(dispatch, direct=False)
+        return self._dispatch
 
     def _routed_handler(self) -> Dispatch:
         match = self.router.match
@@ -579,12 +579,15 @@ class App(_RouteDecorators):
 
         return routed
 
-    def _open_dispatch(self, routed: Dispatch) -> Dispatch:
-        """``routed`` with its routing open to the connection protocol.
+    def _open_dispatch(self, dispatch: Dispatch, *, direct: bool) -> Dispatch:
+        """``dispatch`` with its routing open to the connection protocol.
 
-        The protocol then matches the route and calls the handler itself
-        (no coroutine of ours around the handler's); requests that are not a
-        plain match, and every other caller, go through ``routed``.
+        With ``direct`` (no middleware, ``dispatch`` is ``routed``) the
+        protocol matches the route and calls the handler itself (no coroutine
+        of ours around the handler's); requests that are not a plain match,
+        and every other caller, go through ``dispatch``. Without it the
+        protocol only reads the route to tell whether the request may start
+        outside an asyncio Task (see ``HandlerPlan.inline``).
         """
         respond = self.errors.respond
 
@@ -597,7 +600,16 @@ class App(_RouteDecorators):
                 return await respond(request, exc)
 
         return RoutedDispatch(
-            routed, self.router.match, self, finish, respond, to_response, Response
+            dispatch,
+            self.router.match,
+            self,
+            finish,
+            respond,
+            to_response,
+            Response,
+            direct=direct,
+            chain_inline=all(spec.inline_safe for spec in self.middleware),
+            errors_inline=self.errors.inline,
         )
 
     # -- ASGI ----------------------------------------------------------------
@@ -612,16 +624,20 @@ class App(_RouteDecorators):
 class _LazyPlan:
     """The router's endpoint for one route: a HandlerPlan bound once the route is parsed."""
 
-    __slots__ = ("endpoint", "invoke", "plan")
+    __slots__ = ("endpoint", "inline", "invoke", "plan")
 
     def __init__(self, endpoint: Callable[..., Any]) -> None:
         self.endpoint = endpoint
         self.invoke: Callable[[Request, dict[str, Any]], Awaitable[Any]]
         self.plan: HandlerPlan
+        #: Whether the server may start this route outside an asyncio Task
+        #: (see HandlerPlan.inline); the protocol reads it.
+        self.inline = False
 
     def bind(self, path_params: dict[str, type], options: RouteOptions) -> None:
         self.plan = HandlerPlan(self.endpoint, path_params, options)
         self.invoke = self.plan.invoke
+        self.inline = self.plan.inline
 
     def wrap(self, middleware: tuple[MiddlewareSpec, ...]) -> None:
         """Put the group's middleware between the router and this handler."""
@@ -635,6 +651,7 @@ class _LazyPlan:
         for spec in reversed(middleware):
             chain = spec.build(chain)
         self.invoke = lambda request, params: chain(request)
+        self.inline = self.inline and all(spec.inline_safe for spec in middleware)
 
     def __repr__(self) -> str:
         return f"<handler {getattr(self.endpoint, '__qualname__', self.endpoint)!r}>"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dis
 import functools
+import inspect
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-__all__ = ["configure_threadpool", "run_in_threadpool"]
+__all__ = ["configure_threadpool", "run_in_threadpool", "runs_without_suspending"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -45,3 +47,31 @@ async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwa
     context = contextvars.copy_context()
     call = functools.partial(context.run, func, *args, **kwargs)
     return await loop.run_in_executor(_get_executor(), call)
+
+
+# The opcodes through which a coroutine can suspend: await, async for, async with.
+_SUSPENDING_OPCODES = frozenset(
+    {
+        "GET_AWAITABLE",
+        "SEND",
+        "YIELD_VALUE",
+        "YIELD_FROM",
+        "BEFORE_ASYNC_WITH",
+        "GET_AITER",
+        "GET_ANEXT",
+        "END_ASYNC_FOR",
+    }
+)
+
+
+def runs_without_suspending(call: Callable[..., Any]) -> bool:
+    """Whether an ``async def`` can never suspend: its body has no await, async for or with.
+
+    Such a coroutine runs to its end in one step, so the server may run it
+    without an asyncio Task. Anything else (a callable object, a function
+    returning an awaitable, a coroutine that awaits) may suspend.
+    """
+    code = getattr(call, "__code__", None)
+    if code is None or not inspect.iscoroutinefunction(call):
+        return False
+    return not any(op.opname in _SUSPENDING_OPCODES for op in dis.get_instructions(code))

@@ -19,13 +19,19 @@ import pydantic_core
 
 from fastcore.background import BackgroundTasks
 from fastcore.binding import CallPlan, RequestValidationError, analyze, describe, is_async_callable
-from fastcore.concurrency import run_in_threadpool
+from fastcore.concurrency import run_in_threadpool, runs_without_suspending
 from fastcore.dependencies import DependencyPlans, Resolver, fill
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.requests import Request
 from fastcore.responses import HTMLResponse, JSONResponse, Response, _encode_headers
 
-__all__ = ["HandlerPlan", "RouteOptions", "is_async_callable", "to_response"]
+__all__ = [
+    "HandlerPlan",
+    "RouteOptions",
+    "is_async_callable",
+    "runs_without_suspending",
+    "to_response",
+]
 
 Invoker = Callable[[Request, dict[str, Any]], Awaitable[Any]]
 
@@ -79,7 +85,16 @@ class HandlerPlan:
         options: The route's response and documentation options.
     """
 
-    __slots__ = ("call_plan", "dependencies", "endpoint", "invoke", "name", "options", "render")
+    __slots__ = (
+        "call_plan",
+        "dependencies",
+        "endpoint",
+        "inline",
+        "invoke",
+        "name",
+        "options",
+        "render",
+    )
 
     def __init__(
         self,
@@ -98,6 +113,15 @@ class HandlerPlan:
             self.dependencies.for_marker(dep)
         self.render: Callable[[Any], Response] = _renderer(self.options)
         self.invoke: Invoker = self._plan(path_params)
+        plan = self.call_plan
+        #: Whether the route's first step may run outside an asyncio Task: it
+        #: runs only the framework's code and, of the user's, either a plain
+        #: function (in the thread pool) or a coroutine that cannot suspend.
+        #: Code that awaits may need the current Task (asyncio.timeout,
+        #: anyio, httpx), so the server gives it one from its first step.
+        self.inline: bool = not plan.dependencies and (
+            not plan.is_async or runs_without_suspending(plan.call)
+        )
 
     def _plan(self, path_params: Mapping[str, type]) -> Invoker:
         plan = self.call_plan

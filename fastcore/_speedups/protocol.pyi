@@ -30,6 +30,11 @@ class RoutedDispatch:
     running ``finish(request, awaitable)``. Requests that are not a plain match
     (404, 405, redirects, automatic OPTIONS) go to ``dispatch``.
 
+    Only a route whose endpoint says ``inline`` (nothing in its first step can
+    need the current Task) is driven synchronously; any other request starts
+    in a Task. Without ``direct`` (an App with middleware) the protocol always
+    calls ``dispatch`` and reads the route only for that decision.
+
     Args:
         dispatch: The complete dispatch, ``async (request) -> Response``.
         match: ``(method, raw path) -> RouteMatch`` (a frozen Router's match).
@@ -38,6 +43,9 @@ class RoutedDispatch:
         fail: ``async (request, exception) -> Response``.
         convert: ``(value) -> Response`` for other return values.
         response_class: The class whose instances need no conversion.
+        direct: No middleware: the protocol may call handlers itself.
+        chain_inline: Every middleware may start outside a Task.
+        errors_inline: Every registered error handler may run outside a Task.
     """
 
     def __init__(
@@ -49,6 +57,10 @@ class RoutedDispatch:
         fail: Callable[[Any, Exception], Awaitable[Any]],
         convert: Callable[[Any], Any],
         response_class: type,
+        *,
+        direct: bool = True,
+        chain_inline: bool = True,
+        errors_inline: bool = True,
     ) -> None: ...
     def __call__(self, request: RequestHead) -> Awaitable[Any]:
         """Run the complete dispatch for ``request``."""
@@ -94,6 +106,10 @@ class HttpProtocol:
 
     Args:
         dispatch: Turns each parsed request into a coroutine of its response.
+            Each request starts in its own asyncio Task unless the dispatch
+            is a :class:`RoutedDispatch` or has ``inline = True`` (nothing in
+            its first step needs the current Task): then, under eager
+            dispatch, the coroutine runs synchronously until it suspends.
         state: The server's shared :class:`ServerState`.
         request_class: The request type the parser instantiates
             (:class:`RequestHead` or a subclass, such as

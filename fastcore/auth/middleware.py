@@ -39,6 +39,8 @@ class AuthenticationMiddleware(Middleware):
     ``request.session`` (``SessionMiddleware``) outside it.
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(self, next: Handler, *, auth: Auth) -> None:
         super().__init__(next)
         if not isinstance(auth, Auth):

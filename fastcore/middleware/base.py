@@ -29,7 +29,7 @@ Rules of the contract:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 if TYPE_CHECKING:
     from fastcore.requests import Request
@@ -42,7 +42,17 @@ Handler = Callable[["Request"], Awaitable["Response"]]
 
 
 class Middleware:
-    """Base class of middleware: holds the next handler and passes requests on."""
+    """Base class of middleware: holds the next handler and passes requests on.
+
+    Attributes:
+        inline_safe: The framework's own middleware set it: its code up to its
+            first suspension never needs ``asyncio.current_task()``, so the
+            server may start a request through it without a Task when the
+            route allows it too. Other middleware run inside a Task from
+            their first line (``asyncio.timeout()``, anyio and httpx need one).
+    """
+
+    inline_safe: ClassVar[bool] = False
 
     def __init__(self, next: Handler, **options: Any) -> None:
         if options:
@@ -75,6 +85,11 @@ class MiddlewareSpec(NamedTuple):
 
     cls: type[Middleware] | Callable[..., Handler]
     options: dict[str, Any]
+
+    @property
+    def inline_safe(self) -> bool:
+        """Whether the middleware may start outside an asyncio Task (see Middleware)."""
+        return bool(getattr(self.cls, "inline_safe", False))
 
     def build(self, next: Handler) -> Handler:
         """Instantiate the middleware around ``next``."""

@@ -75,6 +75,8 @@ class BodyLimitMiddleware(Middleware):
         max_body_size: The default limit in bytes (None: only decorated routes).
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(self, next: Handler, *, max_body_size: int | None = None) -> None:
         super().__init__(next)
         if max_body_size is not None and max_body_size < 0:

@@ -50,6 +50,8 @@ class CORSMiddleware(Middleware):
         max_age: Seconds a browser may cache a preflight answer.
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(
         self,
         next: Handler,

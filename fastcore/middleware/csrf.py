@@ -133,6 +133,8 @@ class CSRFMiddleware(Middleware):
         header_name: The header carrying the token.
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(
         self,
         next: Handler,

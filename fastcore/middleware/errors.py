@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from fastcore.concurrency import runs_without_suspending
 from fastcore.exceptions import HTTPException
 from fastcore.responses import HTMLResponse, JSONResponse, Response
 
@@ -75,6 +76,19 @@ class ErrorHandlers:
             self.by_class[key] = handler
         else:
             raise TypeError(f"register handlers for an exception class or a status, not {key!r}")
+
+    @property
+    def inline(self) -> bool:
+        """Whether every registered handler may run outside an asyncio Task.
+
+        True when each is a plain function or a coroutine that cannot suspend
+        (see :func:`fastcore.concurrency.runs_without_suspending`).
+        """
+        handlers = [*self.by_class.values(), *self.by_status.values()]
+        return all(
+            not inspect.iscoroutinefunction(handler) or runs_without_suspending(handler)
+            for handler in handlers
+        )
 
     def _lookup(self, exc: BaseException) -> ExceptionHandler | None:
         for cls in type(exc).__mro__:

@@ -27,6 +27,8 @@ class HTTPSRedirectMiddleware(Middleware):
         https_port: The port https is served on (443 leaves it out of the URL).
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(self, next: Handler, *, https_port: int = 443) -> None:
         super().__init__(next)
         self.https_port = https_port

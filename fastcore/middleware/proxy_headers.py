@@ -63,6 +63,8 @@ class ProxyHeadersMiddleware(Middleware):
         trust_host: Also take the host from ``X-Forwarded-Host`` / ``host=``.
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(
         self, next: Handler, *, trusted_proxies: Iterable[str], trust_host: bool = True
     ) -> None:

@@ -273,6 +273,8 @@ class RateLimitMiddleware(Middleware):
         headers: Add ``RateLimit-*`` headers to allowed responses too.
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(
         self,
         next: Handler,

@@ -182,6 +182,8 @@ class SecurityHeadersMiddleware(Middleware):
         permissions_policy: Permissions-Policy (none by default).
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(
         self,
         next: Handler,

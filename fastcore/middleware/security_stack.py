@@ -76,6 +76,8 @@ class SecurityStack(Middleware):
             returns).
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(self, next: Handler, *, layers: Iterable[MiddlewareSpec]) -> None:
         super().__init__(next)
         self.layers = list(layers)

@@ -170,6 +170,8 @@ class SessionMiddleware(Middleware):
         httponly: Hide the cookie from JavaScript.
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(
         self,
         next: Handler,

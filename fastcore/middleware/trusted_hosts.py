@@ -48,6 +48,8 @@ class TrustedHostMiddleware(Middleware):
         allowed_hosts: Host names, ``*.domain`` wildcards, or ``*``.
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(self, next: Handler, *, allowed_hosts: Iterable[str]) -> None:
         super().__init__(next)
         hosts = [host.strip().lower() for host in allowed_hosts]

@@ -88,6 +88,8 @@ class DatabaseSessionMiddleware(Middleware):
     ``database``.
     """
 
+    inline_safe = True  # the framework's own code (see Middleware.inline_safe)
+
     def __init__(self, next: Handler, *, database: Database) -> None:
         super().__init__(next)
         self.database = database

@@ -62,7 +62,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-eager-dispatch",
         action="store_true",
-        help="run every handler in its own asyncio Task (for sniffio/anyio-based code)",
+        help="start every request in its own asyncio Task (default: only those that may need one)",
     )
 
     routes = commands.add_parser("routes", help="print the route table of an app")

@@ -38,12 +38,11 @@ class ServerConfig:
             pauses beyond it.
         max_discard: Unread request-body bytes the server reads and drops to
             keep a connection alive after the response; beyond it, it closes.
-        eager_dispatch: Run each handler synchronously up to its first real
-            suspension, creating a Task only then (the fast default). Until
-            that suspension ``asyncio.current_task()`` is ``None``, which
-            libraries detecting the event loop through it (sniffio, so httpx
-            and anyio) and ``asyncio.timeout()`` refuse; set ``False`` to run
-            every handler in its own Task from the start.
+        eager_dispatch: Run a request synchronously up to its first real
+            suspension when nothing before it can need the current Task (the
+            framework's code, ``def`` handlers, ``async def`` handlers with no
+            await), creating a Task only then (the fast default); any other
+            request starts in a Task. ``False`` starts every request in a Task.
     """
 
     max_request_line: int = 8 * 1024

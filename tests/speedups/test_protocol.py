@@ -64,8 +64,12 @@ def run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 
 def connect(
-    dispatch: Callable[[Any], Any], **options: Any
+    dispatch: Callable[[Any], Any], *, inline: bool = True, **options: Any
 ) -> tuple[HttpProtocol, RecordingTransport]:
+    # These dispatch functions need no Task in their first step: they say so,
+    # and the protocol drives them eagerly (unless told otherwise).
+    if inline:
+        dispatch.inline = True  # type: ignore[attr-defined]
     state = ServerState(ServerConfig(**options), asyncio.get_running_loop())
     protocol = HttpProtocol(dispatch, state, RequestHead)
     transport = RecordingTransport()
@@ -357,8 +361,8 @@ def test_shutdown_during_a_stream_closes_after_it() -> None:
     run(main)
 
 
-@pytest.mark.parametrize("eager", [True, False])
-def test_eager_dispatch_and_the_current_task(eager: bool) -> None:
+@pytest.mark.parametrize(("eager", "inline"), [(True, True), (False, True), (True, False)])
+def test_eager_dispatch_and_the_current_task(eager: bool, inline: bool) -> None:
     seen: list[bool] = []
 
     async def check(request: Any) -> Response:
@@ -368,15 +372,17 @@ def test_eager_dispatch_and_the_current_task(eager: bool) -> None:
         return PlainTextResponse("ok")
 
     async def main() -> None:
-        protocol, transport = connect(check, eager_dispatch=eager)
+        protocol, transport = connect(check, inline=inline, eager_dispatch=eager)
         # As uvloop does: from a loop callback, outside any Task.
         asyncio.get_running_loop().call_soon(protocol.data_received, get("/"))
         await settle()
         assert transport.data.endswith(b"ok")
 
     run(main)
-    # Eagerly, the first step runs outside any Task; a Task takes over after.
-    assert seen == ([False, True] if eager else [True, True])
+    # Eagerly, a dispatch that says it needs no Task in its first step runs
+    # that step outside any Task, and a Task takes over after; any other
+    # dispatch (an ASGI app, say) starts in a Task.
+    assert seen == ([False, True] if eager and inline else [True, True])
 
 
 @pytest.mark.parametrize("suspend", [False, True])

@@ -33,8 +33,13 @@ cdef class RoutedDispatch:
     cdef object fail                # async (request, exception) -> Response
     cdef object convert             # handler return value -> Response
     cdef object response_class      # what needs no conversion
+    cdef bint direct                # no middleware: the protocol may call handlers itself
+    cdef bint chain_inline          # every middleware may start outside a Task
+    cdef bint errors_inline         # every error handler may run outside a Task
+    cdef bint begun_inline          # begin(): the matched route may start outside a Task
 
     cdef object begin(self, RequestHead head)
+    cdef bint starts_inline(self, RequestHead head) except -1
 
 
 cdef class ServerState:
@@ -68,6 +73,7 @@ cdef class HttpProtocol:
     cdef ResponseWriter writer
     cdef object dispatch
     cdef RoutedDispatch routed      # `dispatch` when it is one and dispatch is eager, else None
+    cdef bint dispatch_inline       # another dispatch that says it may start outside a Task
     cdef object suspended           # _start: the coroutine a Task must finish
     cdef object loop
     cdef object transport

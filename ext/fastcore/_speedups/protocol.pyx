@@ -78,8 +78,13 @@ cdef inline bint _is_method(str method, str name):
 cdef class RoutedDispatch:
     # See protocol.pyi for the documented Python surface.
 
-    def __init__(self, dispatch, match, app, finish, fail, convert, response_class):
+    def __init__(self, dispatch, match, app, finish, fail, convert, response_class, *,
+                 direct=True, chain_inline=True, errors_inline=True):
         self.dispatch = dispatch
+        self.direct = direct
+        self.chain_inline = chain_inline
+        self.errors_inline = errors_inline
+        self.begun_inline = False
         # PERF: the compiled tree behind a frozen Router's match, called at C
         # speed; any other matcher is called as a Python callable.
         tree = getattr(match, "__self__", None)
@@ -108,7 +113,27 @@ cdef class RoutedDispatch:
             return None
         head.route = found.route
         head.path_params = found.params
+        self.begun_inline = getattr(found.endpoint, "inline", False) is True
         return found.endpoint.invoke(head, found.params)
+
+    cdef bint starts_inline(self, RequestHead head) except -1:
+        # Whether the complete dispatch may start outside an asyncio Task:
+        # only the framework's code and user code that cannot suspend runs
+        # before its first suspension (see HandlerPlan.inline).
+        cdef RouteMatch found
+        if not self.errors_inline:
+            return False
+        if self.direct:
+            return True  # begin() found no plain match: the framework answers
+        if not self.chain_inline:
+            return False
+        if self.tree is not None:
+            found = self.tree.match(head.method, head.path)
+        else:
+            found = self.match(head.method, head.path)
+        if found.status != MATCH_FOUND or found.endpoint is None:
+            return True  # answered by the framework (404, 405, redirect, OPTIONS)
+        return getattr(found.endpoint, "inline", False) is True
 
 
 @cython.final
@@ -362,6 +387,12 @@ cdef class HttpProtocol:
         self.dispatch = dispatch
         # The handler-calling fast path needs the synchronous first step.
         self.routed = dispatch if type(dispatch) is RoutedDispatch and state.eager_dispatch else None
+        # Any other dispatch (an ASGI app, say) starts each request in a Task
+        # unless it declares `inline = True`: nothing in its first step needs
+        # the current Task.
+        self.dispatch_inline = (
+            state.eager_dispatch and type(dispatch) is not RoutedDispatch
+            and getattr(dispatch, "inline", False) is True)
         self.suspended = None
         self.loop = state.loop
         self.parser = HttpRequestParser(
@@ -613,13 +644,19 @@ cdef class HttpProtocol:
         cdef RoutedDispatch routed = self.routed
         cdef PyObject* result = NULL
         cdef PySendResult status
+        cdef bint inline = False
         coro = None
-        if routed is not None:
+        if routed is not None and routed.direct:
             try:
                 coro = routed.begin(head)
             except Exception as exc:
                 return self._start_error(routed, head, exc)
+            if coro is not None and not routed.begun_inline:
+                # The handler may need the current Task from its first line.
+                self.suspended = routed.finish(head, coro)
+                return _SUSPENDED
         if coro is None:
+            inline = self.dispatch_inline if routed is None else routed.starts_inline(head)
             routed = None
             try:
                 coro = self.dispatch(head)
@@ -628,16 +665,17 @@ cdef class HttpProtocol:
             except BaseException:
                 _log.exception("unhandled error while dispatching %s %s", head.method, head.path)
                 return _FAILED
-            if not self.state.eager_dispatch:
+            if not inline:
                 self.suspended = coro
                 return _SUSPENDED
         try:
             # PERF: drive the handler synchronously; only a real suspension
             # costs a Task (bench/micro/test_bench_protocol.py).
             # NOTE: until that first suspension asyncio.current_task() is None
-            # (Python 3.11 has no eager tasks), which code built on
-            # sniffio/anyio or asyncio.timeout() refuses; such apps set
-            # ServerConfig(eager_dispatch=False).
+            # (Python 3.11 has no eager tasks). Only code that cannot need it
+            # runs here: the framework's, and user code that cannot suspend
+            # (HandlerPlan.inline, Middleware.inline_safe); everything else
+            # started in a Task above.
             status = PyIter_Send(coro, None, &result)
         except Exception as exc:
             if routed is not None:
@@ -669,6 +707,10 @@ cdef class HttpProtocol:
         cdef PySendResult status
         try:
             coro = routed.fail(head, exc)
+            if not routed.errors_inline:
+                # A user's error handler may need the current Task.
+                self.suspended = coro
+                return _SUSPENDED
             status = PyIter_Send(coro, None, &result)
         except BaseException:
             _log.exception("unhandled error while dispatching %s %s", head.method, head.path)
