@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from fastcore._speedups.protocol import RoutedDispatch
+from fastcore._speedups.protocol import RoutedDispatch, RouteMatcher
 from fastcore.binding import RequestValidationError
 from fastcore.concurrency import configure_threadpool
 from fastcore.config import Settings
@@ -34,8 +34,6 @@ __all__ = ["App", "RouteGroup"]
 F = TypeVar("F", bound=Callable[..., Any])
 Lifespan = Callable[["App"], contextlib.AbstractAsyncContextManager[Any]]
 Hook = Callable[[], Any]
-
-_raw_path = Request.__mro__[1].__dict__["path"].__get__  # the compiled field, still encoded
 
 
 class _PendingRoute(NamedTuple):
@@ -528,9 +526,10 @@ class App(_RouteDecorators):
             return self._dispatch
         self.freeze_routes()
         self._install_security()
-        routed = self._routed_handler()
+        matcher = RouteMatcher(self.router.match)
+        routed = self._routed_handler(matcher)
         if not self.middleware:
-            self._dispatch = self._open_dispatch(routed, direct=True)
+            self._dispatch = self._open_dispatch(routed, matcher, chain=None)
             return self._dispatch
         chain: Handler = routed
         for spec in reversed(self.middleware):
@@ -545,18 +544,18 @@ class App(_RouteDecorators):
             except Exception as exc:
                 return await respond(request, exc)
 
-        self._dispatch = self._open_dispatch(dispatch, direct=False)
+        self._dispatch = self._open_dispatch(dispatch, matcher, chain=chain)
         return self._dispatch
 
-    def _routed_handler(self) -> Dispatch:
-        match = self.router.match
+    def _routed_handler(self, matcher: RouteMatcher) -> Dispatch:
+        match_request = matcher.match_request
         respond = self.errors.respond
         app = self
 
         async def routed(request: Request) -> Response:
             request.app = app
             try:
-                found = match(request.method, _raw_path(request))
+                found = match_request(request)
                 if found.status == 200:
                     plan = found.endpoint
                     request.route = found.route
@@ -579,15 +578,18 @@ class App(_RouteDecorators):
 
         return routed
 
-    def _open_dispatch(self, dispatch: Dispatch, *, direct: bool) -> Dispatch:
+    def _open_dispatch(
+        self, dispatch: Dispatch, matcher: RouteMatcher, *, chain: Handler | None
+    ) -> Dispatch:
         """``dispatch`` with its routing open to the connection protocol.
 
-        With ``direct`` (no middleware, ``dispatch`` is ``routed``) the
+        Without ``chain`` (no middleware, ``dispatch`` is ``routed``) the
         protocol matches the route and calls the handler itself (no coroutine
         of ours around the handler's); requests that are not a plain match,
-        and every other caller, go through ``dispatch``. Without it the
-        protocol only reads the route to tell whether the request may start
-        outside an asyncio Task (see ``HandlerPlan.inline``).
+        and every other caller, go through ``dispatch``. With it the protocol
+        calls the middleware ``chain`` itself, answering its errors as
+        ``dispatch`` would, and reads the route to tell whether the request
+        may start outside an asyncio Task (see ``HandlerPlan.inline``).
         """
         respond = self.errors.respond
 
@@ -601,15 +603,16 @@ class App(_RouteDecorators):
 
         return RoutedDispatch(
             dispatch,
-            self.router.match,
+            matcher,
             self,
             finish,
             respond,
             to_response,
             Response,
-            direct=direct,
+            direct=chain is None,
             chain_inline=all(spec.inline_safe for spec in self.middleware),
             errors_inline=self.errors.inline,
+            chain=chain,
         )
 
     # -- ASGI ----------------------------------------------------------------
@@ -624,12 +627,15 @@ class App(_RouteDecorators):
 class _LazyPlan:
     """The router's endpoint for one route: a HandlerPlan bound once the route is parsed."""
 
-    __slots__ = ("endpoint", "inline", "invoke", "plan")
+    __slots__ = ("direct_call", "endpoint", "inline", "invoke", "plan")
 
     def __init__(self, endpoint: Callable[..., Any]) -> None:
         self.endpoint = endpoint
         self.invoke: Callable[[Request, dict[str, Any]], Awaitable[Any]]
         self.plan: HandlerPlan
+        #: The handler the protocol may call in place of ``invoke`` (see
+        #: HandlerPlan.direct_call); None once group middleware wraps it.
+        self.direct_call: tuple[Callable[..., Any], bool] | None = None
         #: Whether the server may start this route outside an asyncio Task
         #: (see HandlerPlan.inline); the protocol reads it.
         self.inline = False
@@ -637,6 +643,7 @@ class _LazyPlan:
     def bind(self, path_params: dict[str, type], options: RouteOptions) -> None:
         self.plan = HandlerPlan(self.endpoint, path_params, options)
         self.invoke = self.plan.invoke
+        self.direct_call = self.plan.direct_call
         self.inline = self.plan.inline
 
     def wrap(self, middleware: tuple[MiddlewareSpec, ...]) -> None:
@@ -651,6 +658,7 @@ class _LazyPlan:
         for spec in reversed(middleware):
             chain = spec.build(chain)
         self.invoke = lambda request, params: chain(request)
+        self.direct_call = None
         self.inline = self.inline and all(spec.inline_safe for spec in middleware)
 
     def __repr__(self) -> str:

@@ -88,6 +88,7 @@ class HandlerPlan:
     __slots__ = (
         "call_plan",
         "dependencies",
+        "direct_call",
         "endpoint",
         "inline",
         "invoke",
@@ -112,6 +113,10 @@ class HandlerPlan:
         for _, dep in self.call_plan.dependencies:
             self.dependencies.for_marker(dep)
         self.render: Callable[[Any], Response] = _renderer(self.options)
+        #: The async handler and whether it takes the request, when calling it
+        #: is all ``invoke`` would do: the server then calls it without
+        #: invoke's frame. None otherwise.
+        self.direct_call: tuple[Callable[..., Any], bool] | None = None
         self.invoke: Invoker = self._plan(path_params)
         plan = self.call_plan
         #: Whether the route's first step may run outside an asyncio Task: it
@@ -138,6 +143,7 @@ class HandlerPlan:
             request_arg = next((p.name for p in plan.params if p.source == "request"), None)
             invoke = _direct_invoker(plan, request_arg, wanted, accepts_kwargs)
             if not self.options.shapes_response:
+                self.direct_call = _plain_call(plan, request_arg, wanted, accepts_kwargs)
                 return invoke
             render = self.render
 
@@ -206,16 +212,26 @@ class HandlerPlan:
         return f"<HandlerPlan {self.name}>"
 
 
+def _plain_call(
+    plan: CallPlan, request_arg: str | None, wanted: list[str], all_params: bool
+) -> tuple[Callable[..., Any], bool] | None:
+    """The async handler and whether it takes the request, for the shapes
+    whose invoker only calls it (no path parameters, no keyword dict)."""
+    if plan.is_async and not wanted and not all_params:
+        return plan.call, request_arg is not None
+    return None
+
+
 def _direct_invoker(
     plan: CallPlan, request_arg: str | None, wanted: list[str], all_params: bool
 ) -> Invoker:
     endpoint = plan.call
-    if plan.is_async:
+    plain = _plain_call(plan, request_arg, wanted, all_params)
+    if plain is not None:
         # PERF: the common shapes get a direct call with no keyword dict to build.
-        if request_arg is not None and not wanted and not all_params:
+        if plain[1]:
             return lambda request, params: endpoint(request)
-        if request_arg is None and not wanted and not all_params:
-            return lambda request, params: endpoint()
+        return lambda request, params: endpoint()
 
     def invoke(request: Request, params: dict[str, Any]) -> Awaitable[Any]:
         kwargs = dict(params) if all_params else {name: params[name] for name in wanted}

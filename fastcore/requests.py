@@ -9,7 +9,7 @@ and cached in a slot.
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote
 
@@ -63,6 +63,7 @@ class Request(RequestHead):
         "_form",
         "_stream_consumed",
         "_session",
+        "_session_factory",
         "_db",
         "_user",
         "__weakref__",  # the finalizer that closes uploaded files
@@ -95,6 +96,7 @@ class Request(RequestHead):
         _form: FormData
         _stream_consumed: bool
         _session: Any
+        _session_factory: Callable[[], Any]
         _db: Any
         _user: Any
 
@@ -176,7 +178,8 @@ class Request(RequestHead):
     @property
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """The headers as received: (lower-cased name, value) byte pairs."""
-        return cast(list[tuple[bytes, bytes]], _raw_headers_field.__get__(self))
+        # (A quoted cast: the subscripted type is not built on every call.)
+        return cast("list[tuple[bytes, bytes]]", _raw_headers_field.__get__(self))
 
     @property
     def host(self) -> str:  # type: ignore[override]
@@ -226,12 +229,19 @@ class Request(RequestHead):
     def session(self) -> Any:
         """The session (dict-like), attached by the session middleware."""
         try:
-            return self._session
+            session = self._session
         except AttributeError:
             raise ImproperlyConfigured(
                 "request.session needs the session middleware: "
                 "app.add_middleware(SessionMiddleware, ...)"
             ) from None
+        if session is None:
+            # The middleware defers a visitor's new, empty session until a
+            # request reads it (PERF: most anonymous requests never do).
+            factory = getattr(self, "_session_factory", None)
+            if factory is not None:
+                session = self._session = factory()
+        return session
 
     @session.setter
     def session(self, value: Any) -> None:

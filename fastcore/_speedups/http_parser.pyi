@@ -91,6 +91,11 @@ class RequestHead:
     """The matched route, set by the App's dispatch (``None`` before)."""
     path_params: Any
     """The converted path parameters, set by the App's dispatch (``None`` before)."""
+    def first_header(self, name: bytes) -> bytes | None:
+        """The value of the first header called ``name`` (lower-case bytes), or None.
+
+        Reads the header lines in place: ``headers`` is not built.
+        """
 
 @final
 class HttpRequestParser:

@@ -18,6 +18,26 @@ from fastcore.server.config import ServerConfig
 from fastcore.types import Dispatch
 
 @final
+class RouteMatcher:
+    """A router's match, and the match the protocol made for the request being started.
+
+    While a request's first step runs, ``match_request`` answers that request
+    with the match the protocol already made (when its method and raw path
+    are unchanged), so the App's routing step under its middleware does not
+    match twice; any other request is matched anew.
+
+    Args:
+        match: ``(method, raw path) -> RouteMatch`` (a frozen Router's match).
+    """
+
+    def __init__(self, match: Callable[[str, str], Any]) -> None: ...
+    def __call__(self, method: str, path: str) -> Any:
+        """Match ``method`` and the raw ``path``."""
+
+    def match_request(self, request: RequestHead) -> Any:
+        """The RouteMatch for ``request``'s method and raw path."""
+
+@final
 class RoutedDispatch:
     """An App's dispatch whose routing the connection protocol may run itself.
 
@@ -32,12 +52,15 @@ class RoutedDispatch:
 
     Only a route whose endpoint says ``inline`` (nothing in its first step can
     need the current Task) is driven synchronously; any other request starts
-    in a Task. Without ``direct`` (an App with middleware) the protocol always
-    calls ``dispatch`` and reads the route only for that decision.
+    in a Task. Without ``direct`` (an App with middleware) the protocol calls
+    ``chain`` (or, without one, ``dispatch``) and reads the route only for
+    that decision; ``chain``'s exceptions go to ``fail`` and, when it
+    suspends, it finishes in a Task running ``finish``, as above.
 
     Args:
         dispatch: The complete dispatch, ``async (request) -> Response``.
-        match: ``(method, raw path) -> RouteMatch`` (a frozen Router's match).
+        match: ``(method, raw path) -> RouteMatch`` (a frozen Router's match),
+            or a :class:`RouteMatcher`.
         app: The application set on each request.
         finish: ``async (request, awaitable) -> Response``.
         fail: ``async (request, exception) -> Response``.
@@ -46,6 +69,8 @@ class RoutedDispatch:
         direct: No middleware: the protocol may call handlers itself.
         chain_inline: Every middleware may start outside a Task.
         errors_inline: Every registered error handler may run outside a Task.
+        chain: The App's middleware chain, ``async (request) -> Response``,
+            without the App's error handling (used only without ``direct``).
     """
 
     def __init__(
@@ -61,6 +86,7 @@ class RoutedDispatch:
         direct: bool = True,
         chain_inline: bool = True,
         errors_inline: bool = True,
+        chain: Dispatch | None = None,
     ) -> None: ...
     def __call__(self, request: RequestHead) -> Awaitable[Any]:
         """Run the complete dispatch for ``request``."""

@@ -45,11 +45,12 @@ class Middleware:
     """Base class of middleware: holds the next handler and passes requests on.
 
     Attributes:
-        inline_safe: The framework's own middleware set it: its code up to its
-            first suspension never needs ``asyncio.current_task()``, so the
-            server may start a request through it without a Task when the
-            route allows it too. Other middleware run inside a Task from
-            their first line (``asyncio.timeout()``, anyio and httpx need one).
+        inline_safe: Set by a middleware whose code up to its first
+            suspension never needs ``asyncio.current_task()`` (the
+            framework's own set it): the server may then start a request
+            through it without a Task when the route allows it too. Other
+            middleware run inside a Task from their first line
+            (``asyncio.timeout()``, anyio and httpx need one).
     """
 
     inline_safe: ClassVar[bool] = False

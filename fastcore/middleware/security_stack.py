@@ -26,7 +26,7 @@ from fastcore.middleware.https_redirect import HTTPSRedirectMiddleware
 from fastcore.middleware.proxy_headers import ProxyHeadersMiddleware
 from fastcore.middleware.rate_limit import RateLimitMiddleware
 from fastcore.middleware.security_headers import SecurityHeadersMiddleware
-from fastcore.middleware.sessions import Session, SessionMiddleware
+from fastcore.middleware.sessions import SessionMiddleware
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
 from fastcore.security.context import current_request
 
@@ -118,6 +118,19 @@ class SecurityStack(Middleware):
             refused = self.https.redirect_for(request)
         return refused
 
+    async def _limit_refusal(self, request: Request) -> tuple[Response | None, Any]:
+        """The body and rate limit layers: a refusal, and the tightest rate rule."""
+        if self.body_limit is not None:
+            refused = self.body_limit.refusal(request)
+            if refused is not None:
+                return refused, None
+        if self.rate_limit is not None:
+            rules = self.rate_limit.rules_for(request)
+            if rules:
+                refused, tightest = await self.rate_limit.admit(request, rules)
+                return refused, tightest
+        return None, None
+
     async def __call__(self, request: Request) -> Response:
         """Run each layer's step before the handler, then its step after it."""
         # PERF: one coroutine for all the layers, every step inline
@@ -131,26 +144,26 @@ class SecurityStack(Middleware):
         response: Response | None = None
         tightest = None
         try:
-            if self.body_limit is not None:
-                response = self.body_limit.refusal(request)
-            if response is None and self.rate_limit is not None:
-                rules = self.rate_limit.rules_for(request)
-                if rules:
-                    response, tightest = await self.rate_limit.admit(request, rules)
+            if self.body_limit is not None or self.rate_limit is not None:
+                response, tightest = await self._limit_refusal(request)
             if response is None:
                 sessions = self.sessions
                 if sessions is None:
                     response = await self.next(request)
                 else:
                     cookie = sessions.cookie_of(request)
-                    request.session = session = await sessions.load(cookie) if cookie else Session()
+                    if cookie:
+                        await sessions.attach(request, cookie)
+                    else:
+                        sessions.defer(request)  # PERF: no coroutine for anonymous visitors
                     if self.csrf is not None:
                         self.csrf.enter(request)
                         if request.method in UNSAFE_METHODS:
                             response = await self.csrf.check(request)
                     if response is None:
                         response = await self.next(request)
-                    if sessions.touched(session, cookie):
+                    session = sessions.attached(request)
+                    if session is not None and sessions.touched(session, cookie):
                         await sessions.commit(request, session, response, had_cookie=bool(cookie))
         finally:
             if headers is not None:

@@ -220,14 +220,13 @@ class SessionMiddleware(Middleware):
 
     def cookie_of(self, request: Request) -> str | None:
         """The session cookie's value, or None."""
-        # PERF: most anonymous requests send no Cookie header at all; one scan
-        # of the raw pairs avoids building the header map for them. The first
-        # Cookie header is parsed as ``request.cookies`` would (it reads the
-        # first too), without building the Headers view first.
-        for name, value in request.raw_headers:
-            if name == b"cookie":
-                return parse_cookie_header(value.decode("latin-1")).get(self.cookie_name)
-        return None
+        # PERF: the header lines are searched in place, without building the
+        # header list or the Headers view (bench/micro/test_bench_security_stack.py).
+        # The first Cookie header is parsed, as ``request.cookies`` does.
+        value = request.first_header(b"cookie")
+        if value is None:
+            return None
+        return parse_cookie_header(value.decode("latin-1")).get(self.cookie_name)
 
     async def load(self, cookie: str) -> Session:
         """The session the cookie names, or a new one when it is forged, unknown or expired."""
@@ -241,6 +240,28 @@ class SessionMiddleware(Middleware):
                 saved_at=record.saved_at,
             )
         return Session()
+
+    async def attach(self, request: Request, cookie: str | None) -> None:
+        """Give ``request`` its session: loaded from ``cookie``, or new when first read."""
+        if cookie:
+            request._session = await self.load(cookie)
+        else:
+            self.defer(request)
+
+    @staticmethod
+    def defer(request: Request) -> None:
+        """Give ``request`` a new, empty session, created when the request first reads it.
+
+        PERF: most anonymous requests never read ``request.session``.
+        """
+        request._session_factory = Session
+        request._session = None
+
+    @staticmethod
+    def attached(request: Request) -> Session | None:
+        """The session :meth:`attach` gave ``request``, None if it was never created."""
+        session: Session | None = request._session
+        return session
 
     def touched(self, session: Session, cookie: str | None) -> bool:
         """Whether :meth:`commit` has work: a cookie came in, or the session holds data.
@@ -256,10 +277,10 @@ class SessionMiddleware(Middleware):
     async def __call__(self, request: Request) -> Response:
         """Load the session, call the handler, then save or drop the session."""
         cookie = self.cookie_of(request)
-        session = await self.load(cookie) if cookie else Session()
-        request.session = session
+        await self.attach(request, cookie)
         response = await self.next(request)
-        if self.touched(session, cookie):
+        session = self.attached(request)
+        if session is not None and self.touched(session, cookie):
             await self.commit(request, session, response, had_cookie=bool(cookie))
         return response
 

@@ -88,3 +88,32 @@ def test_layers_out_of_order_or_incomplete_are_refused() -> None:
     assert "TrustedHostMiddleware, SessionMiddleware" in repr(
         SecurityStack(handler, layers=[hosts, session])
     )
+
+
+def test_an_anonymous_session_is_created_when_first_read(tmp_path: Path) -> None:
+    # The stack defers a cookieless visitor's session until the request reads
+    # it: a handler that writes it still gets its cookie, one that never
+    # touches it sends none, and reads in one request see one session.
+    app = fused_app(tmp_path)
+
+    @app.get("/remember")
+    async def remember(request: Request) -> dict[str, Any]:
+        first = request.session
+        first["seen"] = True
+        return {"same": request.session is first}
+
+    @app.get("/recall")
+    async def recall(request: Request) -> dict[str, Any]:
+        return {"seen": request.session.get("seen", False)}
+
+    @app.get("/untouched")
+    async def untouched() -> dict[str, Any]:
+        return {}
+
+    client = TestClient(app)
+    assert "set-cookie" not in client.get("/untouched").headers
+    assert "set-cookie" not in client.get("/recall").headers
+    remembered = client.get("/remember")
+    assert remembered.json() == {"same": True}
+    assert remembered.headers["set-cookie"].startswith("session=")
+    assert client.get("/recall").json() == {"seen": True}

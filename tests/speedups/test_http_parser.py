@@ -198,6 +198,44 @@ def test_sixteen_pipelined_requests_in_one_feed() -> None:
             assert (head.method, head.path, body) == ("POST", "/q", b"abc")
 
 
+def test_repeated_targets_on_one_connection_keep_their_own_path_and_query() -> None:
+    # The parser reuses the strings of a target equal to the previous one; a
+    # target that differs anywhere (path, query, length) gets its own.
+    targets = [
+        "/items?page=1",
+        "/items?page=1",
+        "/items?page=2",
+        "/items",
+        "/items",
+        "/itemz",
+        "/items?page=1",
+        "/a%20b?x=%2F",
+        "/a%20b?x=%2F",
+    ]
+    raw = b"".join(b"GET %s HTTP/1.1\r\nHost: a\r\n\r\n" % t.encode() for t in targets)
+    heads = [head for head, _ in parse_all(raw)]
+    got = [(head.target, head.path, head.query_string) for head in heads]
+    want = [(t, t.partition("?")[0], t.partition("?")[2]) for t in targets]
+    assert got == want
+
+
+def test_first_header_reads_the_lines_in_place() -> None:
+    parser = HttpRequestParser()
+    parser.feed(b"GET / HTTP/1.1\r\nHost: a\r\nCOOKIE: one=1\r\ncookie: two=2\r\nX-Empty:\r\n\r\n")
+    assert parser.next_event() == HEAD
+    head = parser.head
+    assert head.first_header(b"cookie") == b"one=1"  # the first, whatever its case
+    assert head.first_header(b"x-empty") == b""
+    assert head.first_header(b"cookies") is None
+    assert head.first_header(b"accept") is None
+    # The same answers once the pairs are built, and after they are replaced.
+    assert head.headers[1] == (b"cookie", b"one=1")
+    assert head.first_header(b"cookie") == b"one=1"
+    head.headers = [(b"cookie", b"three=3")]
+    assert head.first_header(b"cookie") == b"three=3"
+    assert head.first_header(b"host") is None
+
+
 def _event_log(raw: bytes, pieces: list[bytes]) -> list[tuple[int, object]]:
     parser = HttpRequestParser()
     log: list[tuple[int, object]] = []

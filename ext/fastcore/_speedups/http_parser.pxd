@@ -80,6 +80,9 @@ cdef class HttpRequestParser:
         bint _dead
         bint _busy                   # next_event is running: feed must not move the buffer
         object _error                # the ParserError that killed the parser, raised again
+        str _last_target             # the previous origin-form target, and its path and query:
+        str _last_path               # a keep-alive client asking for the same target again
+        str _last_query              # gets these strings (and their cached hashes) back
 
     cpdef feed(self, bytes data)
     cpdef int next_event(self) except -1

@@ -20,7 +20,7 @@ from cpython.bytearray cimport (
 )
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.object cimport PyObject, PyTypeObject, newfunc
-from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_New
+from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_GET_LENGTH, PyUnicode_New
 from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp, memcpy, memset
 
@@ -399,6 +399,27 @@ cdef class RequestHead:
         self._span_source = None
         self._span_count = 0
 
+    def first_header(self, bytes name):
+        # PERF: one header read by a middleware on every request (the session
+        # cookie) compares the recorded spans in place instead of building
+        # every pair of `headers` (bench/micro/test_bench_security_stack.py).
+        cdef const char* base
+        cdef const char* wanted = PyBytes_AS_STRING(name)
+        cdef Py_ssize_t length = PyBytes_GET_SIZE(name)
+        cdef unsigned short* span
+        cdef int i
+        if self._headers is not None or self._span_count == 0:
+            for pair in self._headers or ():
+                if (<tuple>pair)[0] == name:
+                    return (<tuple>pair)[1]
+            return None
+        base = PyBytes_AS_STRING(self._span_source)
+        for i in range(self._span_count):
+            span = &self._spans[4 * i]
+            if span[1] - span[0] == length and _equals_lower(base + span[0], length, wanted, length):
+                return PyBytes_FromStringAndSize(base + span[2], span[3] - span[2])
+        return None
+
     cdef list _build_headers(self):
         # PERF: the parser records where each header line's name and value
         # are in the (immutable) read and builds the pairs only when asked:
@@ -705,6 +726,7 @@ cdef class HttpRequestParser:
         cdef Py_ssize_t method_len
         cdef RequestHead head
         cdef int major, minor
+        cdef str last
 
         # method SP request-target SP HTTP-version (RFC 9112 section 3), each
         # separated by exactly one SP.
@@ -746,14 +768,27 @@ cdef class HttpRequestParser:
 
         # request-target forms (RFC 9112 section 3.2).
         if target[0] == b'/':
-            head.target = _ascii(target, target_end - target)
-            question = <const char*>memchr(target, b'?', target_end - target)
-            if question == NULL:
-                head.path = head.target
-                head.query_string = ""
+            last = self._last_target
+            if last is not None and PyUnicode_GET_LENGTH(last) == target_end - target \
+                    and memcmp(PyUnicode_1BYTE_DATA(last), target, target_end - target) == 0:
+                # PERF: the same target as this connection's previous request
+                # (polling clients, load generators): no new strings, and the
+                # router's lookup finds the path's hash already computed.
+                head.target = last
+                head.path = self._last_path
+                head.query_string = self._last_query
             else:
-                head.path = _ascii(target, question - target)
-                head.query_string = _ascii(question + 1, target_end - question - 1)
+                head.target = _ascii(target, target_end - target)
+                question = <const char*>memchr(target, b'?', target_end - target)
+                if question == NULL:
+                    head.path = head.target
+                    head.query_string = ""
+                else:
+                    head.path = _ascii(target, question - target)
+                    head.query_string = _ascii(question + 1, target_end - question - 1)
+                self._last_target = head.target
+                self._last_path = head.path
+                self._last_query = head.query_string
         elif target_end - target == 1 and target[0] == b'*':
             if method_len != 7 or memcmp(p, b"OPTIONS", 7) != 0:
                 self._fail(400, "asterisk-form target is only valid for OPTIONS", target - base)

@@ -6,7 +6,7 @@
 
 from fastcore._speedups.http_parser cimport HttpRequestParser, RequestHead
 from fastcore._speedups.response_writer cimport ResponseWriter
-from fastcore._speedups.router cimport RadixTree
+from fastcore._speedups.router cimport RadixTree, RouteMatch
 
 
 cdef enum DeadlineKind:
@@ -23,11 +23,40 @@ cdef enum ReadPause:
     PAUSE_STOPPED = 8     # no more requests will be read on this connection
 
 
+cdef enum CallShape:
+    CALL_INVOKE = 0                 # endpoint.invoke(request, params)
+    CALL_BARE = 1                   # the async handler itself, no arguments
+    CALL_REQUEST = 2                # the async handler itself, given the request
+
+
+cdef class _Endpoint:
+    # How begin() starts one route's endpoint, worked out on its first request.
+    cdef object call
+    cdef CallShape shape
+    cdef bint inline
+
+
+cdef class RouteMatcher:
+    # A router's match, and the match the protocol made for the request whose
+    # first step is running (see protocol.pyi).
+    cdef RadixTree tree             # the compiled tree behind `match`, or None
+    cdef object match               # (method, raw path) -> RouteMatch
+    cdef RequestHead head           # the request `found` is for, None when unset
+    cdef object found               # its RouteMatch
+    cdef str path                   # the raw path and method it was made with
+    cdef str method
+
+    cdef RouteMatch lookup(self, RequestHead head)
+    cdef RouteMatch remember(self, RequestHead head)
+    cdef void forget(self) noexcept
+    cpdef RouteMatch match_request(self, RequestHead request)
+
+
 cdef class RoutedDispatch:
     # An App's dispatch with its routing open to the protocol (see protocol.pyi).
     cdef object dispatch            # the Python dispatch: async (request) -> Response
-    cdef RadixTree tree             # the compiled tree behind `match`, or None
-    cdef object match               # (method, raw path) -> RouteMatch
+    cdef object chain               # the App's middleware chain, or None (see protocol.pyi)
+    cdef RouteMatcher matcher
     cdef object app
     cdef object finish              # async (request, awaitable) -> Response
     cdef object fail                # async (request, exception) -> Response
@@ -37,6 +66,7 @@ cdef class RoutedDispatch:
     cdef bint chain_inline          # every middleware may start outside a Task
     cdef bint errors_inline         # every error handler may run outside a Task
     cdef bint begun_inline          # begin(): the matched route may start outside a Task
+    cdef dict endpoints             # endpoint -> _Endpoint, filled as routes are first used
 
     cdef object begin(self, RequestHead head)
     cdef bint starts_inline(self, RequestHead head) except -1
@@ -99,6 +129,7 @@ cdef class HttpProtocol:
     cdef int _process(self) except -1
     cdef int _on_head(self, RequestHead head) except -1
     cdef object _start(self, RequestHead head)
+    cdef object _drive(self, RoutedDispatch routed, RequestHead head, object coro)
     cdef object _start_error(self, RoutedDispatch routed, RequestHead head, object exc)
     cdef int _on_body(self, bytes chunk) except -1
     cdef int _on_end(self) except -1

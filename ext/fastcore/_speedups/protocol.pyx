@@ -9,6 +9,7 @@
 # and closes the connections whose deadline passed.
 
 cimport cython
+from cpython.dict cimport PyDict_GetItem
 from cpython.ref cimport PyObject, Py_XDECREF
 
 from fastcore._speedups.http_parser cimport (
@@ -75,21 +76,88 @@ cdef inline bint _is_method(str method, str name):
 
 @cython.final
 @cython.auto_pickle(False)
-cdef class RoutedDispatch:
+cdef class _Endpoint:
+    pass
+
+
+cdef _Endpoint _describe_endpoint(object endpoint):
+    # An endpoint that offers `direct_call` (HandlerPlan: an async handler
+    # whose invoke would only call it) is called without invoke's frame.
+    cdef _Endpoint entry = _Endpoint.__new__(_Endpoint)
+    direct = getattr(endpoint, "direct_call", None)
+    if direct is not None:
+        entry.call, takes_request = direct
+        entry.shape = CALL_REQUEST if takes_request else CALL_BARE
+    else:
+        entry.call = endpoint.invoke
+        entry.shape = CALL_INVOKE
+    entry.inline = getattr(endpoint, "inline", False) is True
+    return entry
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class RouteMatcher:
     # See protocol.pyi for the documented Python surface.
 
-    def __init__(self, dispatch, match, app, finish, fail, convert, response_class, *,
-                 direct=True, chain_inline=True, errors_inline=True):
-        self.dispatch = dispatch
-        self.direct = direct
-        self.chain_inline = chain_inline
-        self.errors_inline = errors_inline
-        self.begun_inline = False
+    def __init__(self, match):
         # PERF: the compiled tree behind a frozen Router's match, called at C
         # speed; any other matcher is called as a Python callable.
         tree = getattr(match, "__self__", None)
         self.tree = tree if isinstance(tree, RadixTree) else None
         self.match = match
+
+    def __call__(self, method, path):
+        return self.match(method, path)
+
+    cdef RouteMatch lookup(self, RequestHead head):
+        if self.tree is not None:
+            return self.tree.match(head.method, head.path)
+        return self.match(head.method, head.path)
+
+    cdef RouteMatch remember(self, RequestHead head):
+        # Match `head` and keep the result for match_request() while this
+        # request's first step runs (PERF: the App's routing step, under its
+        # middleware, does not match a second time).
+        cdef RouteMatch found = self.lookup(head)
+        self.head = head
+        self.found = found
+        self.path = head.path
+        self.method = head.method
+        return found
+
+    cdef void forget(self) noexcept:
+        self.head = None
+        self.found = None
+        self.path = None
+        self.method = None
+
+    cpdef RouteMatch match_request(self, RequestHead request):
+        cdef RouteMatch found = self.found
+        # A middleware may have rewritten the path or method: then, and for
+        # any other request, match again.
+        if found is not None and request is self.head and request.path is self.path \
+                and request.method is self.method:
+            self.forget()
+            return found
+        return self.lookup(request)
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class RoutedDispatch:
+    # See protocol.pyi for the documented Python surface.
+
+    def __init__(self, dispatch, match, app, finish, fail, convert, response_class, *,
+                 direct=True, chain_inline=True, errors_inline=True, chain=None):
+        self.dispatch = dispatch
+        self.chain = None if direct else chain
+        self.direct = direct
+        self.chain_inline = chain_inline
+        self.errors_inline = errors_inline
+        self.begun_inline = False
+        self.endpoints = {}
+        self.matcher = match if isinstance(match, RouteMatcher) else RouteMatcher(match)
         self.app = app
         self.finish = finish
         self.fail = fail
@@ -104,35 +172,50 @@ cdef class RoutedDispatch:
         # not a plain match (404, 405, redirect, automatic OPTIONS), which the
         # Python dispatch then answers from the start.
         cdef RouteMatch found
+        cdef _Endpoint entry
+        cdef PyObject* cached
         head.app = self.app
-        if self.tree is not None:
-            found = self.tree.match(head.method, head.path)
-        else:
-            found = self.match(head.method, head.path)
+        found = self.matcher.lookup(head)
         if found.status != MATCH_FOUND or found.endpoint is None:
             return None
         head.route = found.route
         head.path_params = found.params
-        self.begun_inline = getattr(found.endpoint, "inline", False) is True
-        return found.endpoint.invoke(head, found.params)
+        # PERF: what to call and whether it may start inline are read from
+        # the endpoint once, not per request (bench/load/callgrind_request.py).
+        cached = PyDict_GetItem(self.endpoints, found.endpoint)
+        if cached != NULL:
+            entry = <_Endpoint>cached
+        else:
+            entry = _describe_endpoint(found.endpoint)
+            try:
+                self.endpoints[found.endpoint] = entry
+            except TypeError:
+                pass  # an unhashable endpoint is described on every request
+        self.begun_inline = entry.inline
+        if entry.shape == CALL_BARE:
+            return entry.call()
+        if entry.shape == CALL_REQUEST:
+            return entry.call(head)
+        return entry.call(head, found.params)
 
     cdef bint starts_inline(self, RequestHead head) except -1:
         # Whether the complete dispatch may start outside an asyncio Task:
         # only the framework's code and user code that cannot suspend runs
         # before its first suspension (see HandlerPlan.inline).
         cdef RouteMatch found
+        cdef PyObject* cached
         if not self.errors_inline:
             return False
         if self.direct:
             return True  # begin() found no plain match: the framework answers
         if not self.chain_inline:
             return False
-        if self.tree is not None:
-            found = self.tree.match(head.method, head.path)
-        else:
-            found = self.match(head.method, head.path)
+        found = self.matcher.remember(head)
         if found.status != MATCH_FOUND or found.endpoint is None:
             return True  # answered by the framework (404, 405, redirect, OPTIONS)
+        cached = PyDict_GetItem(self.endpoints, found.endpoint)
+        if cached != NULL:
+            return (<_Endpoint>cached).inline
         return getattr(found.endpoint, "inline", False) is True
 
 
@@ -642,8 +725,6 @@ cdef class HttpProtocol:
         # the response (_FAILED when dispatch failed), or _SUSPENDED with the
         # coroutine a Task must run to the end in self.suspended.
         cdef RoutedDispatch routed = self.routed
-        cdef PyObject* result = NULL
-        cdef PySendResult status
         cdef bint inline = False
         coro = None
         if routed is not None and routed.direct:
@@ -655,11 +736,35 @@ cdef class HttpProtocol:
                 # The handler may need the current Task from its first line.
                 self.suspended = routed.finish(head, coro)
                 return _SUSPENDED
+        if coro is None and routed is not None and routed.chain is not None:
+            # An App with middleware: its chain is called here, as the App's
+            # dispatch would, with the App's error handling done by the
+            # protocol as for a handler (PERF: no dispatch coroutine).
+            head.app = routed.app
+            try:
+                inline = routed.starts_inline(head)
+                try:
+                    coro = routed.chain(head)
+                    if type(coro) is not _CoroutineType:
+                        coro = as_coroutine(coro)
+                except Exception as exc:
+                    return self._start_error(routed, head, exc)
+                if not inline:
+                    self.suspended = routed.finish(head, coro)
+                    return _SUSPENDED
+                return self._drive(routed, head, coro)
+            finally:
+                routed.matcher.forget()
         if coro is None:
-            inline = self.dispatch_inline if routed is None else routed.starts_inline(head)
+            if routed is None:
+                inline = self.dispatch_inline
+                dispatch = self.dispatch
+            else:
+                inline = routed.starts_inline(head)
+                dispatch = routed.dispatch  # PERF: not through RoutedDispatch.__call__
             routed = None
             try:
-                coro = self.dispatch(head)
+                coro = dispatch(head)
                 if type(coro) is not _CoroutineType:
                     coro = as_coroutine(coro)
             except BaseException:
@@ -668,6 +773,13 @@ cdef class HttpProtocol:
             if not inline:
                 self.suspended = coro
                 return _SUSPENDED
+        return self._drive(routed, head, coro)
+
+    cdef object _drive(self, RoutedDispatch routed, RequestHead head, object coro):
+        # Run `coro` up to its first real suspension (see _start); `routed`
+        # (None for a plain dispatch) answers its errors and finishes it.
+        cdef PyObject* result = NULL
+        cdef PySendResult status
         try:
             # PERF: drive the handler synchronously; only a real suspension
             # costs a Task (bench/micro/test_bench_protocol.py).
