@@ -203,3 +203,45 @@ def test_class_attributes_changed_after_use_take_effect() -> None:
     assert Report("x").body == b"rendered"
     del Report.render
     assert Report("x").body == b"x"
+
+
+def test_constructors_and_their_overrides_are_honoured_on_every_call() -> None:
+    # A response class keeping the base constructor is built by a fast path
+    # from its second response on; every other shape of call, and a class
+    # whose __init__ or __new__ is its own (or becomes so later), is not.
+    class Note(PlainTextResponse):
+        pass
+
+    class Shout(PlainTextResponse):
+        def __init__(self, content: str) -> None:
+            super().__init__(content.upper(), status_code=201)
+
+    class Tagged(PlainTextResponse):
+        def __new__(cls, *args: object, **kwargs: object) -> Tagged:
+            instance = super().__new__(cls)
+            instance.tag = "new"  # type: ignore[attr-defined]
+            return instance
+
+        __slots__ = ("tag",)
+
+    for _ in range(3):
+        note = Note("a")
+        assert (type(note), note.body, note.status_code) == (Note, b"a", 200)
+        assert note.headers["content-type"] == "text/plain; charset=utf-8"
+        other = Note("b", status_code=404, headers={"x-n": "1"})
+        assert (other.body, other.status_code, other.headers["x-n"]) == (b"b", 404, "1")
+        assert Note().body == b""
+        assert Note(content=b"kw").body == b"kw"
+        shout = Shout("hi")
+        assert (shout.body, shout.status_code) == (b"HI", 201)
+        assert Tagged("t").tag == "new"  # type: ignore[attr-defined]
+        with pytest.raises(TypeError, match="content must be str or bytes"):
+            Note(3.5)
+        with pytest.raises(TypeError):
+            Note("a", "b", "c", "d", "e")
+
+    def loud(self: Note, content: str) -> None:
+        PlainTextResponse.__init__(self, content + "!")
+
+    Note.__init__ = loud  # type: ignore[method-assign,assignment]
+    assert Note("a").body == b"a!"

@@ -20,8 +20,10 @@ rate limit hooks, signed-cookie sessions, CSRF) and with none, in the same run:
   reported (the second is steadier when other work shares the machine).
 
 - instructions per request, counted by valgrind's callgrind (deterministic on
-  a shared machine): the in-process request above, run twice with different
-  counts, the difference divided by the extra requests (about 4 minutes)::
+  a shared machine): the request fed to the server's connection protocol
+  in-process (``HttpProtocol.data_received`` on a transport that drops the
+  bytes, the path ``fastcore run`` takes), run twice with different counts,
+  the difference divided by the extra requests (about 4 minutes)::
 
       python bench/micro/test_bench_security_stack.py --callgrind
 """
@@ -174,6 +176,43 @@ def wrk_rounds(rounds: int, duration: float, connections: int) -> dict[str, list
 
 # --- instructions, with callgrind ----------------------------------------------
 
+
+def feed_protocol(security: str, visitor: str, requests: int) -> None:
+    """Feed ``requests`` page requests to one connection of the server's protocol."""
+    import asyncio
+
+    import uvloop
+
+    from fastcore._speedups.protocol import HttpProtocol, ServerState
+    from fastcore.server import ServerConfig
+
+    app = build_app(security == "on")
+    raw = HEAD
+    if visitor == "with-session":
+        raw += session_cookie(app) if security == "on" else b"Cookie: session=x\r\n"
+    raw += b"\r\n"
+    written: list[bytes] = []
+
+    class Transport:
+        """Drops what it is given, keeping the last write to check it."""
+
+        def write(self, data: bytes) -> None:
+            written[:] = [data]
+
+        def get_extra_info(self, name: str, default: Any = None) -> Any:
+            return ("127.0.0.1", 50000) if name == "peername" else default
+
+    loop = uvloop.new_event_loop()
+    asyncio.set_event_loop(loop)
+    protocol = HttpProtocol(app.build_dispatch(), ServerState(ServerConfig(), loop), Request)
+    protocol.connection_made(Transport())
+    for _ in range(requests):
+        protocol.data_received(raw)
+    # Every page was answered within data_received (no Task left pending).
+    if not written or not written[0].startswith(b"HTTP/1.1 200 OK"):
+        raise RuntimeError(f"the page was not answered in place: {written[:1]!r}")
+
+
 CASES = (("off", "anonymous"), ("on", "anonymous"), ("off", "with-session"), ("on", "with-session"))
 
 
@@ -203,9 +242,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.inner:
         security, visitor, requests = args.inner
-        one_request = page_request(security, visitor)
-        for _ in range(int(requests)):
-            one_request()
+        feed_protocol(security, visitor, int(requests))
         return
     if args.callgrind:
         callgrind_cases()

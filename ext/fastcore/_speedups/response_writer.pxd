@@ -19,6 +19,9 @@ cdef class ResponseBase:
     cdef object _raw_headers
     cdef bytes _content_type
 
+    cdef int _setup(self, object content, object status_code, object headers,
+                    object media_type) except -1
+
 
 cdef class ResponseWriter:
     cdef bytes server_line    # b"server: fastcore\r\n", or b"" when disabled

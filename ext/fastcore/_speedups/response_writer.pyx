@@ -10,7 +10,7 @@
 
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
+from cpython.object cimport PyObject, PyTypeObject, Py_TYPE, newfunc
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsUTF8String
 from libc.string cimport memchr, memcpy
@@ -34,6 +34,72 @@ cdef extern from *:
     unsigned int _type_version "fastcore_type_version"(PyTypeObject* type)
     object PyObject_Vectorcall(object callable, PyObject** args, size_t nargsf,
                                PyObject* kwnames)
+
+# PERF: calling a Python subclass of ResponseBase (`PlainTextResponse(text)`)
+# goes through type_call: an argument tuple, tp_new, then tp_init parsing it
+# again. A subclass that keeps ResponseBase's __new__ and __init__ gets a
+# vectorcall of its own (installed by _class_info on its first response):
+# with one positional argument it builds the response directly; any other
+# call, or a class whose __init__/__new__ changed since, takes type_call.
+cdef extern from *:
+    """
+    typedef PyObject *(*fastcore_construct_fn)(PyObject *, PyObject *);
+    static fastcore_construct_fn fastcore_response_construct = NULL;
+    static initproc fastcore_response_init = NULL;
+    static newfunc fastcore_response_new = NULL;
+
+    static PyObject *fastcore_response_vectorcall(PyObject *type, PyObject *const *args,
+                                                  size_t nargsf, PyObject *kwnames) {
+        PyTypeObject *tp = (PyTypeObject *)type;
+        Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+        Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+        PyObject *tuple, *kwargs = NULL, *result;
+        Py_ssize_t i;
+        if (nargs == 1 && nkw == 0 && tp->tp_init == fastcore_response_init
+                && tp->tp_new == fastcore_response_new) {
+            return fastcore_response_construct(type, args[0]);
+        }
+        /* type_call itself (the metatype's tp_call) never looks at tp_vectorcall. */
+        tuple = PyTuple_New(nargs);
+        if (tuple == NULL) return NULL;
+        for (i = 0; i < nargs; i++) {
+            Py_INCREF(args[i]);
+            PyTuple_SET_ITEM(tuple, i, args[i]);
+        }
+        if (nkw) {
+            kwargs = PyDict_New();
+            if (kwargs == NULL) { Py_DECREF(tuple); return NULL; }
+            for (i = 0; i < nkw; i++) {
+                if (PyDict_SetItem(kwargs, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0) {
+                    Py_DECREF(tuple); Py_DECREF(kwargs); return NULL;
+                }
+            }
+        }
+        result = Py_TYPE(type)->tp_call(type, tuple, kwargs);
+        Py_DECREF(tuple);
+        Py_XDECREF(kwargs);
+        return result;
+    }
+
+    static void fastcore_response_setup(fastcore_construct_fn construct, PyTypeObject *base) {
+        fastcore_response_construct = construct;
+        fastcore_response_init = base->tp_init;
+        fastcore_response_new = base->tp_new;
+    }
+
+    static int fastcore_response_install(PyTypeObject *tp) {
+        /* Only heap subclasses that construct exactly as ResponseBase does. */
+        if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || tp->tp_init != fastcore_response_init
+                || tp->tp_new != fastcore_response_new || Py_TYPE(tp) != &PyType_Type) {
+            return 0;
+        }
+        tp->tp_vectorcall = fastcore_response_vectorcall;
+        return 1;
+    }
+    """
+    ctypedef PyObject* (*construct_fn "fastcore_construct_fn")(object, object)
+    void _response_setup "fastcore_response_setup"(construct_fn construct, PyTypeObject* base)
+    int _response_install "fastcore_response_install"(PyTypeObject* tp)
 
 import email.utils
 from http import HTTPStatus
@@ -220,6 +286,7 @@ cdef _ClassInfo _class_info(object instance):
         info.version = _type_version(tp)
         if found != NULL or len(_class_infos) < 256:
             _class_infos[<object>tp] = info
+            _response_install(tp)
     return info
 
 
@@ -276,6 +343,10 @@ cdef class ResponseBase:
     # See response_writer.pyi for the documented Python surface.
 
     def __init__(self, content=None, status_code=200, headers=None, media_type=None):
+        self._setup(content, status_code, headers, media_type)
+
+    cdef int _setup(self, object content, object status_code, object headers,
+                    object media_type) except -1:
         cdef _ClassInfo info = _class_info(self)
         cdef str charset = info.charset
         cdef list raw
@@ -296,7 +367,7 @@ cdef class ResponseBase:
                 self._content_type = _content_type(media_type, charset)
             else:
                 self._content_type = info.content_type
-            return
+            return 0
         if not media_type:
             media_type = info.media_type
         self._content_type = None
@@ -304,8 +375,9 @@ cdef class ResponseBase:
         if media_type is not None:
             for item in raw:
                 if (<tuple>item)[0] == _CONTENT_TYPE:
-                    return
+                    return 0
             raw.append((_CONTENT_TYPE, _content_type(media_type, charset)))
+        return 0
 
     def render(self, content):
         return _render_content(self, content, _class_attribute(self, "charset", _UTF8))
@@ -325,6 +397,21 @@ cdef class ResponseBase:
 
 
 cdef object _base_render = ResponseBase.__dict__["render"]
+cdef tuple _NO_ARGS = ()
+
+
+cdef newfunc _response_tp_new = (<PyTypeObject*>ResponseBase).tp_new
+
+
+cdef object _construct(object cls, object content):
+    # `cls(content)` for a class with ResponseBase's own __new__ and __init__
+    # (see fastcore_response_vectorcall).
+    cdef ResponseBase response = <ResponseBase>_response_tp_new(<type>cls, <PyObject*>_NO_ARGS, NULL)
+    response._setup(content, 200, None, None)
+    return response
+
+
+_response_setup(<construct_fn>_construct, <PyTypeObject*>ResponseBase)
 
 
 @cython.final
