@@ -44,7 +44,9 @@ class RoutedDispatch:
     Calling it is calling ``dispatch``. Under eager dispatch the protocol
     instead matches the route (``match``), sets ``app``, ``route`` and
     ``path_params`` on the request, calls the endpoint's ``invoke(request,
-    params)`` and drives the handler's coroutine directly; a return value that
+    params)`` (or, when the endpoint's ``direct_call`` is ``(handler,
+    takes_request)``, the async handler itself, with the request or with
+    nothing) and drives the handler's coroutine directly; a return value that
     is not a ``response_class`` goes through ``convert``, an exception through
     ``fail(request, exc)``, and a handler that suspends finishes in a Task
     running ``finish(request, awaitable)``. Requests that are not a plain match
