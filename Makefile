@@ -25,7 +25,7 @@ typecheck:
 stubtest: compile
 	for module in http_parser response_writer protocol router template_runtime; do \
 		$(PYTHON) -m mypy.stubtest fastcore._speedups.$$module \
-			--allowlist tests/typing/stubtest-allowlist.txt || exit 1; \
+			--allowlist tests/typing/stubtest-allowlist.txt --ignore-unused-allowlist || exit 1; \
 	done
 
 bench: compile
