@@ -31,9 +31,6 @@ class RouteMatcher:
     """
 
     def __init__(self, match: Callable[[str, str], Any]) -> None: ...
-    def __call__(self, method: str, path: str) -> Any:
-        """Match ``method`` and the raw ``path``."""
-
     def match_request(self, request: RequestHead) -> Any:
         """The RouteMatch for ``request``'s method and raw path."""
 
@@ -78,7 +75,7 @@ class RoutedDispatch:
     def __init__(
         self,
         dispatch: Dispatch,
-        match: Callable[[str, str], Any],
+        match: Callable[[str, str], Any] | RouteMatcher,
         app: Any,
         finish: Callable[[Any, Awaitable[Any]], Awaitable[Any]],
         fail: Callable[[Any, Exception], Awaitable[Any]],

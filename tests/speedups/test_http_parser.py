@@ -234,6 +234,9 @@ def test_first_header_reads_the_lines_in_place() -> None:
     head.headers = [(b"cookie", b"three=3")]
     assert head.first_header(b"cookie") == b"three=3"
     assert head.first_header(b"host") is None
+    for bad in (None, "cookie"):
+        with pytest.raises(TypeError):
+            head.first_header(bad)  # type: ignore[arg-type]
 
 
 def _event_log(raw: bytes, pieces: list[bytes]) -> list[tuple[int, object]]:

@@ -399,7 +399,7 @@ cdef class RequestHead:
         self._span_source = None
         self._span_count = 0
 
-    def first_header(self, bytes name):
+    def first_header(self, bytes name not None):
         # PERF: one header read by a middleware on every request (the session
         # cookie) compares the recorded spans in place instead of building
         # every pair of `headers` (bench/micro/test_bench_security_stack.py).

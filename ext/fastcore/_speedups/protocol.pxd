@@ -70,6 +70,7 @@ cdef class RoutedDispatch:
 
     cdef object begin(self, RequestHead head)
     cdef bint starts_inline(self, RequestHead head) except -1
+    cdef _Endpoint _entry_for(self, object endpoint)
 
 
 cdef class ServerState:

@@ -107,9 +107,6 @@ cdef class RouteMatcher:
         self.tree = tree if isinstance(tree, RadixTree) else None
         self.match = match
 
-    def __call__(self, method, path):
-        return self.match(method, path)
-
     cdef RouteMatch lookup(self, RequestHead head):
         if self.tree is not None:
             return self.tree.match(head.method, head.path)
@@ -173,24 +170,13 @@ cdef class RoutedDispatch:
         # Python dispatch then answers from the start.
         cdef RouteMatch found
         cdef _Endpoint entry
-        cdef PyObject* cached
         head.app = self.app
         found = self.matcher.lookup(head)
         if found.status != MATCH_FOUND or found.endpoint is None:
             return None
         head.route = found.route
         head.path_params = found.params
-        # PERF: what to call and whether it may start inline are read from
-        # the endpoint once, not per request (bench/load/callgrind_request.py).
-        cached = PyDict_GetItem(self.endpoints, found.endpoint)
-        if cached != NULL:
-            entry = <_Endpoint>cached
-        else:
-            entry = _describe_endpoint(found.endpoint)
-            try:
-                self.endpoints[found.endpoint] = entry
-            except TypeError:
-                pass  # an unhashable endpoint is described on every request
+        entry = self._entry_for(found.endpoint)
         self.begun_inline = entry.inline
         if entry.shape == CALL_BARE:
             return entry.call()
@@ -203,7 +189,6 @@ cdef class RoutedDispatch:
         # only the framework's code and user code that cannot suspend runs
         # before its first suspension (see HandlerPlan.inline).
         cdef RouteMatch found
-        cdef PyObject* cached
         if not self.errors_inline:
             return False
         if self.direct:
@@ -213,10 +198,21 @@ cdef class RoutedDispatch:
         found = self.matcher.remember(head)
         if found.status != MATCH_FOUND or found.endpoint is None:
             return True  # answered by the framework (404, 405, redirect, OPTIONS)
-        cached = PyDict_GetItem(self.endpoints, found.endpoint)
+        return self._entry_for(found.endpoint).inline
+
+    cdef _Endpoint _entry_for(self, object endpoint):
+        # PERF: what to call and whether it may start inline are read from
+        # the endpoint once, not per request (bench/load/callgrind_request.py).
+        cdef PyObject* cached = PyDict_GetItem(self.endpoints, endpoint)
+        cdef _Endpoint entry
         if cached != NULL:
-            return (<_Endpoint>cached).inline
-        return getattr(found.endpoint, "inline", False) is True
+            return <_Endpoint>cached
+        entry = _describe_endpoint(endpoint)
+        try:
+            self.endpoints[endpoint] = entry
+        except TypeError:
+            pass  # an unhashable endpoint is described on every request
+        return entry
 
 
 @cython.final
