@@ -15,7 +15,14 @@ except ImportError as exc:  # pragma: no cover - a build without Cython must fai
     ) from exc
 
 # One extension module per .pyx, mirroring the import path (see STYLE.md, section 2).
-KERNELS = ["http_parser", "response_writer", "protocol", "router", "template_runtime"]
+KERNELS = [
+    "http_parser",
+    "response_writer",
+    "protocol",
+    "router",
+    "template_runtime",
+    "security_gate",
+]
 
 # FASTCORE_EXTENSIONS=router,http_parser builds a subset (development only).
 selected = [name for name in os.environ.get("FASTCORE_EXTENSIONS", "").split(",") if name]

@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from fastcore._speedups.protocol import RoutedDispatch, RouteMatcher
+from fastcore._speedups.protocol import Gate, RoutedDispatch, RouteMatcher
 from fastcore.binding import RequestValidationError
 from fastcore.concurrency import configure_threadpool
 from fastcore.config import Settings
@@ -544,7 +544,12 @@ class App(_RouteDecorators):
             except Exception as exc:
                 return await respond(request, exc)
 
-        self._dispatch = self._open_dispatch(dispatch, matcher, chain=chain)
+        # The App's only middleware may offer its steps compiled (the default
+        # security stack does): the server then runs them around the handler.
+        gate = getattr(chain, "gate", None) if len(self.middleware) == 1 else None
+        self._dispatch = self._open_dispatch(
+            dispatch, matcher, chain=chain, gate=gate if isinstance(gate, Gate) else None
+        )
         return self._dispatch
 
     def _routed_handler(self, matcher: RouteMatcher) -> Dispatch:
@@ -579,7 +584,12 @@ class App(_RouteDecorators):
         return routed
 
     def _open_dispatch(
-        self, dispatch: Dispatch, matcher: RouteMatcher, *, chain: Handler | None
+        self,
+        dispatch: Dispatch,
+        matcher: RouteMatcher,
+        *,
+        chain: Handler | None,
+        gate: Gate | None = None,
     ) -> Dispatch:
         """``dispatch`` with its routing open to the connection protocol.
 
@@ -589,7 +599,10 @@ class App(_RouteDecorators):
         and every other caller, go through ``dispatch``. With it the protocol
         calls the middleware ``chain`` itself, answering its errors as
         ``dispatch`` would, and reads the route to tell whether the request
-        may start outside an asyncio Task (see ``HandlerPlan.inline``).
+        may start outside an asyncio Task (see ``HandlerPlan.inline``). With
+        ``gate`` (the compiled steps of the only middleware) the protocol runs
+        those around a handler it calls itself, and the chain for the
+        requests the gate turns down.
         """
         respond = self.errors.respond
 
@@ -613,6 +626,7 @@ class App(_RouteDecorators):
             chain_inline=all(spec.inline_safe for spec in self.middleware),
             errors_inline=self.errors.inline,
             chain=chain,
+            gate=gate,
         )
 
     # -- ASGI ----------------------------------------------------------------

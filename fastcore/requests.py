@@ -50,7 +50,8 @@ class Request(RequestHead):
     """
 
     # NOTE: app, route and path_params are compiled RequestHead fields (set
-    # by the App's dispatch without attribute lookups).
+    # by the App's dispatch without attribute lookups), and so are _session,
+    # _session_factory and _csp_nonce (set by the security middleware).
     __slots__ = (
         "_state",
         "_headers",
@@ -62,8 +63,6 @@ class Request(RequestHead):
         "_json",
         "_form",
         "_stream_consumed",
-        "_session",
-        "_session_factory",
         "_db",
         "_user",
         "__weakref__",  # the finalizer that closes uploaded files
@@ -96,7 +95,8 @@ class Request(RequestHead):
         _form: FormData
         _stream_consumed: bool
         _session: Any
-        _session_factory: Callable[[], Any]
+        _session_factory: Callable[[], Any] | None
+        _csp_nonce: str | None
         _db: Any
         _user: Any
 
@@ -228,19 +228,17 @@ class Request(RequestHead):
     @property
     def session(self) -> Any:
         """The session (dict-like), attached by the session middleware."""
-        try:
-            session = self._session
-        except AttributeError:
-            raise ImproperlyConfigured(
-                "request.session needs the session middleware: "
-                "app.add_middleware(SessionMiddleware, ...)"
-            ) from None
+        session = self._session
         if session is None:
             # The middleware defers a visitor's new, empty session until a
             # request reads it (PERF: most anonymous requests never do).
-            factory = getattr(self, "_session_factory", None)
-            if factory is not None:
-                session = self._session = factory()
+            factory = self._session_factory
+            if factory is None:
+                raise ImproperlyConfigured(
+                    "request.session needs the session middleware: "
+                    "app.add_middleware(SessionMiddleware, ...)"
+                )
+            session = self._session = factory()
         return session
 
     @session.setter

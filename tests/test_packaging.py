@@ -11,7 +11,14 @@ import pytest
 
 import fastcore
 
-KERNELS = ["http_parser", "response_writer", "protocol", "router", "template_runtime"]
+KERNELS = [
+    "http_parser",
+    "response_writer",
+    "protocol",
+    "router",
+    "template_runtime",
+    "security_gate",
+]
 ROOT = Path(__file__).resolve().parent.parent
 
 

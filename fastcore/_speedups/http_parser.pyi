@@ -91,6 +91,12 @@ class RequestHead:
     """The matched route, set by the App's dispatch (``None`` before)."""
     path_params: Any
     """The converted path parameters, set by the App's dispatch (``None`` before)."""
+    _session: Any
+    """The session, set by the session middleware (``None`` before, and while deferred)."""
+    _session_factory: Any
+    """Makes the session on first read (a visitor without a cookie), or ``None``."""
+    _csp_nonce: str | None
+    """``""`` under the security headers middleware, the CSP nonce once drawn."""
     def first_header(self, name: bytes) -> bytes | None:
         """The value of the first header called ``name`` (lower-case bytes), or None.
 

@@ -17,6 +17,19 @@ from fastcore._speedups.http_parser import RequestHead
 from fastcore.server.config import ServerConfig
 from fastcore.types import Dispatch
 
+class Gate:
+    """Steps an App's only middleware offers the protocol, to run around a handler.
+
+    With a gate the protocol serves a plain route match as if the App had no
+    middleware (it calls the handler itself) and runs the gate's compiled
+    steps before and after it, with no coroutine of the middleware's: a
+    step that refuses the request answers it, and a request the gate turns
+    down (one that needs the middleware to await something) goes to the
+    middleware's chain as usual. The steps are C methods; this base class
+    turns every request down. :class:`fastcore._speedups.security_gate.SecurityGate`
+    is the default security stack's.
+    """
+
 @final
 class RouteMatcher:
     """A router's match, and the match the protocol made for the request being started.
@@ -70,7 +83,15 @@ class RoutedDispatch:
         errors_inline: Every registered error handler may run outside a Task.
         chain: The App's middleware chain, ``async (request) -> Response``,
             without the App's error handling (used only without ``direct``).
+        gate: The :class:`Gate` of the chain's only middleware: for a plain
+            match of an ``inline`` route its steps run around the handler,
+            called as with ``direct`` (a handler that is not ``inline``
+            starts in a Task, whose end the gate finishes); any other request,
+            and those the gate turns down, go to ``chain``. Needs ``chain``.
     """
+
+    #: The gate given to the constructor, or None.
+    gate: Gate | None
 
     def __init__(
         self,
@@ -86,6 +107,7 @@ class RoutedDispatch:
         chain_inline: bool = True,
         errors_inline: bool = True,
         chain: Dispatch | None = None,
+        gate: Gate | None = None,
     ) -> None: ...
     def __call__(self, request: RequestHead) -> Awaitable[Any]:
         """Run the complete dispatch for ``request``."""

@@ -64,6 +64,8 @@ class ResponseBase:
         """The headers as lower-cased ``bytes`` pairs (a list, mutable in place).
 
         Never ``Content-Length``, ``Date`` or ``Server``: the writer adds them.
+        The security gate may add its headers as pre-encoded lines; reading
+        this moves them into the list, so every header is seen here.
         """
 
     @raw_headers.setter

@@ -49,22 +49,17 @@ DEFAULT_CSP = (
 _NONCE_SOURCE = "'nonce-{nonce}'"
 
 
-# The nonce of each request the middleware is handling, by id(request) (None
-# until a page asks for one). A plain dict, not a context variable: a nonce
-# drawn in a ``def`` handler (another thread, a copy of the context) is seen
-# when the headers are written, and one context variable set less per request
-# is measurable (PERF: bench/micro/test_bench_security_stack.py).
-_nonces: dict[int, str | None] = {}
-
-
 def csp_nonce() -> str:
     """The current request's CSP nonce (the same value for the whole request)."""
-    key = id(get_current_request("csp_nonce"))
-    if key not in _nonces:
-        raise ImproperlyConfigured("csp_nonce() needs SecurityHeadersMiddleware")
-    nonce = _nonces[key]
+    # The nonce lives on the request ("" until drawn), not in a context
+    # variable: a nonce drawn in a ``def`` handler (another thread, a copy of
+    # the context) is seen when the headers are written.
+    request = get_current_request("csp_nonce")
+    nonce = request._csp_nonce
     if nonce is None:
-        nonce = _nonces[key] = secrets.token_urlsafe(16)
+        raise ImproperlyConfigured("csp_nonce() needs SecurityHeadersMiddleware")
+    if not nonce:
+        nonce = request._csp_nonce = secrets.token_urlsafe(16)
     return nonce
 
 
@@ -217,7 +212,7 @@ class SecurityHeadersMiddleware(Middleware):
     def enter(self, request: Request) -> None:
         """Make ``csp_nonce()`` see this request (until :meth:`leave`)."""
         current_request.set(request)
-        _nonces[id(request)] = None
+        request._csp_nonce = ""
         if not self._globals_installed:
             app = getattr(request, "app", None)
             if app is not None:
@@ -229,7 +224,9 @@ class SecurityHeadersMiddleware(Middleware):
         """End what :meth:`enter` began; return the nonce the request drew, if any."""
         # Requests handled without a Task share one context: leave no stale request.
         current_request.set(None)
-        return _nonces.pop(id(request), None)
+        nonce = request._csp_nonce or None
+        request._csp_nonce = None
+        return nonce
 
     def finish(self, request: Request, response: Response, nonce: str | None) -> None:
         """Add the headers the request's route asks for to ``response``."""

@@ -15,9 +15,10 @@ global limit or ``@rate_limit`` routes (:meth:`SecurityStack.of` with ``app``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from fastcore._speedups.security_gate import SecurityGate
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware.base import Handler, Middleware, MiddlewareSpec
 from fastcore.middleware.body_limit import BodyLimitMiddleware
@@ -26,7 +27,7 @@ from fastcore.middleware.https_redirect import HTTPSRedirectMiddleware
 from fastcore.middleware.proxy_headers import ProxyHeadersMiddleware
 from fastcore.middleware.rate_limit import RateLimitMiddleware
 from fastcore.middleware.security_headers import SecurityHeadersMiddleware
-from fastcore.middleware.sessions import SessionMiddleware
+from fastcore.middleware.sessions import Session, SessionMiddleware
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
 from fastcore.security.context import current_request
 
@@ -100,6 +101,15 @@ class SecurityStack(Middleware):
         self.csrf: Any = built.get(CSRFMiddleware)
         if self.csrf is not None and self.sessions is None:
             raise ImproperlyConfigured("CSRFMiddleware needs SessionMiddleware in the stack")
+        #: The same steps compiled, which the server runs around the handler
+        #: itself for the common request when this is the App's only
+        #: middleware (PERF: no coroutine of ours; fastcore._speedups.security_gate).
+        self.gate = SecurityGate(
+            self,
+            current_request=current_request,
+            new_session=Session,
+            unsafe_methods=UNSAFE_METHODS,
+        )
 
     @classmethod
     def of(cls, layers: Iterable[MiddlewareSpec], app: Any = None) -> MiddlewareSpec:
@@ -138,9 +148,8 @@ class SecurityStack(Middleware):
         refused = self._outer_refusal(request)
         if refused is not None:
             return refused
-        headers = self.headers
-        if headers is not None:
-            headers.enter(request)
+        if self.headers is not None:
+            self.headers.enter(request)
         response: Response | None = None
         tightest = None
         try:
@@ -162,19 +171,52 @@ class SecurityStack(Middleware):
                             response = await self.csrf.check(request)
                     if response is None:
                         response = await self.next(request)
-                    session = sessions.attached(request)
-                    if session is not None and sessions.touched(session, cookie):
-                        await sessions.commit(request, session, response, had_cookie=bool(cookie))
+                    await self._save_session(request, response, cookie)
         finally:
-            if headers is not None:
-                nonce = headers.leave(request)
-            else:
-                # Requests handled without a Task share one context: no stale request.
-                current_request.set(None)
+            nonce = self._leave(request)
+        return self._finish(request, response, nonce, tightest)
+
+    async def after_gate(self, request: Request, response: Response) -> Response:
+        """The steps after the handler of a request :attr:`gate` let through.
+
+        The gate calls this when it cannot finish in C: the session has to
+        be saved (which may await its backend).
+        """
+        try:
+            await self._save_session(request, response, None)
+        finally:
+            nonce = self._leave(request)
+        return self._finish(request, response, nonce, None)
+
+    async def after_gate_later(self, request: Request, pending: Awaitable[Response]) -> Response:
+        """:meth:`after_gate` for a handler that suspended: awaits its response first."""
+        return await self.after_gate(request, await pending)
+
+    async def _save_session(self, request: Request, response: Response, cookie: str | None) -> None:
+        sessions = self.sessions
+        if sessions is None:
+            return
+        session = sessions.attached(request)
+        if session is not None and sessions.touched(session, cookie):
+            await sessions.commit(request, session, response, had_cookie=bool(cookie))
+
+    def _leave(self, request: Request) -> str | None:
+        """End the request's context: the nonce it drew (security headers), if any."""
+        if self.headers is not None:
+            nonce: str | None = self.headers.leave(request)
+            return nonce
+        # Requests handled without a Task share one context: no stale request.
+        current_request.set(None)
+        return None
+
+    def _finish(
+        self, request: Request, response: Response, nonce: str | None, tightest: Any
+    ) -> Response:
+        """The steps after the handler that change the response: rate headers, security headers."""
         if tightest is not None:
             self.rate_limit.decorate(response, tightest)
-        if headers is not None:
-            headers.finish(request, response, nonce)
+        if self.headers is not None:
+            self.headers.finish(request, response, nonce)
         return response
 
     def __repr__(self) -> str:

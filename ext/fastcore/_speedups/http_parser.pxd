@@ -48,7 +48,13 @@ cdef class RequestHead:
     cdef public object app
     cdef public object route
     cdef public object path_params
+    # Fields set by the security middleware (documented on fastcore.requests.Request),
+    # compiled so that the security gate reads and sets them in C. None until set.
+    cdef public object _session           # the session (SessionMiddleware)
+    cdef public object _session_factory   # makes the session on first read (a new visitor's)
+    cdef public object _csp_nonce         # "" under SecurityHeadersMiddleware, the nonce once drawn
 
+    cpdef object first_header(self, bytes name)
     cdef list _build_headers(self)
     cdef int _own_spans(self) except -1
 

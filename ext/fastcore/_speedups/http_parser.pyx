@@ -399,7 +399,7 @@ cdef class RequestHead:
         self._span_source = None
         self._span_count = 0
 
-    def first_header(self, bytes name not None):
+    cpdef object first_header(self, bytes name):
         # PERF: one header read by a middleware on every request (the session
         # cookie) compares the recorded spans in place instead of building
         # every pair of `headers` (bench/micro/test_bench_security_stack.py).
@@ -408,6 +408,8 @@ cdef class RequestHead:
         cdef Py_ssize_t length = PyBytes_GET_SIZE(name)
         cdef unsigned short* span
         cdef int i
+        if name is None:
+            raise TypeError("first_header() needs a lower-case header name as bytes")
         if self._headers is not None or self._span_count == 0:
             for pair in self._headers or ():
                 if (<tuple>pair)[0] == name:

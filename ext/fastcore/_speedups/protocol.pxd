@@ -29,6 +29,22 @@ cdef enum CallShape:
     CALL_REQUEST = 2                # the async handler itself, given the request
 
 
+cdef enum GateVerdict:
+    GATE_PASS = 0                   # the gate's steps ran: call the handler, then leave()
+    GATE_CHAIN = 1                  # the request needs the middleware itself: call its chain
+    GATE_ANSWERED = 2               # the gate answered the request: the response is in `answer`
+
+
+cdef class Gate:
+    # Synchronous steps an App's only middleware may offer, which the
+    # protocol runs around a handler it calls itself (see protocol.pyi).
+    cdef object answer              # the response of a GATE_ANSWERED verdict
+
+    cdef int enter(self, RequestHead head) except -1
+    cdef object leave(self, RequestHead head, object response)
+    cdef object later(self, RequestHead head, object pending)
+
+
 cdef class _Endpoint:
     # How begin() starts one route's endpoint, worked out on its first request.
     cdef object call
@@ -67,7 +83,10 @@ cdef class RoutedDispatch:
     cdef bint errors_inline         # every error handler may run outside a Task
     cdef bint begun_inline          # begin(): the matched route may start outside a Task
     cdef dict endpoints             # endpoint -> _Endpoint, filled as routes are first used
+    cdef readonly Gate gate         # the steps of the App's only middleware, or None
 
+    cdef _Endpoint route(self, RequestHead head)
+    cdef object call(self, _Endpoint entry, RequestHead head)
     cdef object begin(self, RequestHead head)
     cdef bint starts_inline(self, RequestHead head) except -1
     cdef _Endpoint _entry_for(self, object endpoint)
@@ -130,6 +149,7 @@ cdef class HttpProtocol:
     cdef int _process(self) except -1
     cdef int _on_head(self, RequestHead head) except -1
     cdef object _start(self, RequestHead head)
+    cdef object _start_gated(self, RoutedDispatch routed, RequestHead head)
     cdef object _drive(self, RoutedDispatch routed, RequestHead head, object coro)
     cdef object _start_error(self, RoutedDispatch routed, RequestHead head, object exc)
     cdef int _on_body(self, bytes chunk) except -1

@@ -63,6 +63,8 @@ cdef object _CancelledError = asyncio.CancelledError
 cdef object _FAILED = object()
 # Returned by HttpProtocol._start when the handler suspended.
 cdef object _SUSPENDED = object()
+# Returned by HttpProtocol._start_gated for a request the gate leaves to the chain.
+cdef object _UNGATED = object()
 
 
 cdef inline bint _is_method(str method, str name):
@@ -72,6 +74,22 @@ cdef inline bint _is_method(str method, str name):
     if method is name:
         return True
     return len(method) == len(name) and method == name
+
+
+@cython.auto_pickle(False)
+cdef class Gate:
+    # See protocol.pyi for the documented Python surface. This base class
+    # leaves every request to the middleware's chain; compiled subclasses
+    # (fastcore._speedups.security_gate) override the three steps.
+
+    cdef int enter(self, RequestHead head) except -1:
+        return GATE_CHAIN
+
+    cdef object leave(self, RequestHead head, object response):
+        return response
+
+    cdef object later(self, RequestHead head, object pending):
+        return pending
 
 
 @cython.final
@@ -146,9 +164,12 @@ cdef class RoutedDispatch:
     # See protocol.pyi for the documented Python surface.
 
     def __init__(self, dispatch, match, app, finish, fail, convert, response_class, *,
-                 direct=True, chain_inline=True, errors_inline=True, chain=None):
+                 direct=True, chain_inline=True, errors_inline=True, chain=None, gate=None):
+        if gate is not None and (direct or chain is None):
+            raise ValueError("a gate stands for the middleware chain: give the chain too")
         self.dispatch = dispatch
         self.chain = None if direct else chain
+        self.gate = gate
         self.direct = direct
         self.chain_inline = chain_inline
         self.errors_inline = errors_inline
@@ -164,25 +185,35 @@ cdef class RoutedDispatch:
     def __call__(self, request):
         return self.dispatch(request)
 
-    cdef object begin(self, RequestHead head):
-        # Route the request and call its handler; None when the request is
-        # not a plain match (404, 405, redirect, automatic OPTIONS), which the
-        # Python dispatch then answers from the start.
+    cdef _Endpoint route(self, RequestHead head):
+        # Route the request: its endpoint (with the route and path parameters
+        # set on the request), or None when the request is not a plain match
+        # (404, 405, redirect, automatic OPTIONS), which the Python dispatch
+        # then answers from the start.
         cdef RouteMatch found
-        cdef _Endpoint entry
         head.app = self.app
         found = self.matcher.lookup(head)
         if found.status != MATCH_FOUND or found.endpoint is None:
             return None
         head.route = found.route
         head.path_params = found.params
-        entry = self._entry_for(found.endpoint)
-        self.begun_inline = entry.inline
+        return self._entry_for(found.endpoint)
+
+    cdef object call(self, _Endpoint entry, RequestHead head):
+        # The endpoint's coroutine for a request route() matched.
         if entry.shape == CALL_BARE:
             return entry.call()
         if entry.shape == CALL_REQUEST:
             return entry.call(head)
-        return entry.call(head, found.params)
+        return entry.call(head, head.path_params)
+
+    cdef object begin(self, RequestHead head):
+        # Route the request and call its handler (None: see route()).
+        cdef _Endpoint entry = self.route(head)
+        if entry is None:
+            return None
+        self.begun_inline = entry.inline
+        return self.call(entry, head)
 
     cdef bint starts_inline(self, RequestHead head) except -1:
         # Whether the complete dispatch may start outside an asyncio Task:
@@ -698,7 +729,8 @@ cdef class HttpProtocol:
                     data = self.writer._build(
                         fixed.status_code, fixed._raw_headers, fixed._content_type,
                         <bytes>fixed.body, head.version_minor, keep_alive,
-                        _is_method(head.method, "HEAD"), FRAMING_NONE, True)
+                        _is_method(head.method, "HEAD"), FRAMING_NONE, True,
+                        fixed._extra_lines)
                 except BaseException:
                     _log.exception("cannot serialize the response to %s %s",
                                    head.method, head.path)
@@ -723,6 +755,10 @@ cdef class HttpProtocol:
         cdef RoutedDispatch routed = self.routed
         cdef bint inline = False
         coro = None
+        if routed is not None and routed.gate is not None:
+            response = self._start_gated(routed, head)
+            if response is not _UNGATED:
+                return response
         if routed is not None and routed.direct:
             try:
                 coro = routed.begin(head)
@@ -770,6 +806,56 @@ cdef class HttpProtocol:
                 self.suspended = coro
                 return _SUSPENDED
         return self._drive(routed, head, coro)
+
+    cdef object _start_gated(self, RoutedDispatch routed, RequestHead head):
+        # The App's only middleware offers a gate (see Gate): for a plain
+        # match the gate's steps run around the handler, which is called here
+        # as in an App without middleware (PERF: no coroutine of the
+        # middleware's or of the App's routing around the handler's,
+        # bench/micro/test_bench_security_stack.py). Any other request, and
+        # any the gate turns down, returns _UNGATED and takes the chain.
+        cdef Gate gate = routed.gate
+        cdef _Endpoint entry
+        cdef int verdict
+        try:
+            entry = routed.route(head)
+            if entry is None:
+                return _UNGATED
+            verdict = gate.enter(head)
+        except Exception as exc:
+            return self._start_error(routed, head, exc)
+        if verdict == GATE_CHAIN:
+            return _UNGATED
+        if verdict == GATE_ANSWERED:
+            response = gate.answer
+            gate.answer = None
+            return response
+        try:
+            coro = routed.call(entry, head)
+        except Exception as exc:
+            # Answered by the App's error handlers, and still passed to leave()
+            # as the routing step under the middleware would pass it.
+            response = self._start_error(routed, head, exc)
+        else:
+            if not entry.inline:
+                # The handler may need the current Task from its first line.
+                self.suspended = gate.later(head, routed.finish(head, coro))
+                return _SUSPENDED
+            response = self._drive(routed, head, coro)
+        if response is _SUSPENDED:
+            self.suspended = gate.later(head, self.suspended)
+            return _SUSPENDED
+        if response is _FAILED:
+            return response
+        try:
+            response = gate.leave(head, response)
+        except Exception as exc:
+            return self._start_error(routed, head, exc)
+        if isinstance(response, routed.response_class):
+            return response
+        # leave() has asynchronous work to do (a session to save): its
+        # coroutine gives the response.
+        return self._drive(routed, head, response)
 
     cdef object _drive(self, RoutedDispatch routed, RequestHead head, object coro):
         # Run `coro` up to its first real suspension (see _start); `routed`

@@ -18,6 +18,11 @@ cdef class ResponseBase:
     # None, with the whole header section being `_content_type` (or nothing).
     cdef object _raw_headers
     cdef bytes _content_type
+    # Header lines added after the others, already encoded and checked
+    # (each ends in CRLF), with the same headers as pairs: the security gate
+    # sets them; reading `raw_headers` moves the pairs into the list.
+    cdef bytes _extra_lines
+    cdef tuple _extra_pairs
 
     cdef int _setup(self, object content, object status_code, object headers,
                     object media_type) except -1
@@ -33,7 +38,7 @@ cdef class ResponseWriter:
     cpdef bytes error(self, int status_code, str detail, bint keep_alive=*)
     cdef bytes _build(self, int status_code, object headers, bytes content_type, bytes body,
                       int version_minor, bint keep_alive, bint head_request, int framing,
-                      bint fixed)
+                      bint fixed, bytes extra_lines)
 
 
 cpdef int stream_framing(int status_code, int version_minor, bint head_request)

@@ -388,12 +388,18 @@ cdef class ResponseBase:
             self._raw_headers = (
                 [(_CONTENT_TYPE, self._content_type)] if self._content_type is not None else [])
             self._content_type = None
+        if self._extra_pairs is not None:
+            self._raw_headers.extend(self._extra_pairs)
+            self._extra_pairs = None
+            self._extra_lines = None
         return self._raw_headers
 
     @raw_headers.setter
     def raw_headers(self, value):
         self._raw_headers = value
         self._content_type = None
+        self._extra_pairs = None
+        self._extra_lines = None
 
 
 cdef object _base_render = ResponseBase.__dict__["render"]
@@ -431,11 +437,13 @@ cdef class ResponseWriter:
     cpdef bytes serialize(self, object response, int version_minor, bint keep_alive,
                           bint head_request):
         cdef ResponseBase fixed
+        cdef bytes extra_lines = None
         if isinstance(response, ResponseBase):
             fixed = <ResponseBase>response
             body = fixed.body
             headers = fixed._raw_headers
             content_type = fixed._content_type
+            extra_lines = fixed._extra_lines
         else:
             body = response.body
             headers = response.raw_headers
@@ -445,7 +453,8 @@ cdef class ResponseWriter:
                 raise TypeError("a streaming response has no body buffer to serialize")
             body = bytes(body)
         return self._build(response.status_code, headers, content_type, <bytes>body,
-                           version_minor, keep_alive, head_request, FRAMING_NONE, True)
+                           version_minor, keep_alive, head_request, FRAMING_NONE, True,
+                           extra_lines)
 
     cpdef bytes serialize_stream_head(self, object response, int version_minor,
                                       bint keep_alive, bint head_request):
@@ -454,17 +463,18 @@ cdef class ResponseWriter:
         if framing == FRAMING_CLOSE:
             keep_alive = False
         return self._build(status_code, response.raw_headers, None, b"", version_minor,
-                           keep_alive, head_request, framing, False)
+                           keep_alive, head_request, framing, False, None)
 
     cpdef bytes error(self, int status_code, str detail, bint keep_alive=False):
         return self._build(status_code, None, _TEXT_PLAIN, detail.encode("utf-8"), 1,
-                           keep_alive, False, FRAMING_NONE, True)
+                           keep_alive, False, FRAMING_NONE, True, None)
 
     cdef bytes _build(self, int status_code, object headers, bytes content_type, bytes body,
                       int version_minor, bint keep_alive, bint head_request, int framing,
-                      bint fixed):
+                      bint fixed, bytes extra_lines):
         # `headers` is the list of raw pairs, or None for a response that has
-        # only its Content-Type (`content_type`, or None for none at all).
+        # only its Content-Type (`content_type`, or None for none at all);
+        # `extra_lines` (or None) follow them as they are (ResponseBase._extra_lines).
         cdef bytes status_line = _status_line(status_code)
         cdef bytes date_line = _date_line
         cdef bint has_length = False
@@ -501,6 +511,8 @@ cdef class ResponseWriter:
         else:
             connection_line = b""
 
+        if extra_lines is not None:
+            headers_size += PyBytes_GET_SIZE(extra_lines)
         total = (PyBytes_GET_SIZE(status_line) + PyBytes_GET_SIZE(date_line)
                  + PyBytes_GET_SIZE(self.server_line) + PyBytes_GET_SIZE(connection_line)
                  + headers_size + 2)
@@ -552,6 +564,8 @@ cdef class ResponseWriter:
             out[0] = b"\r"
             out[1] = b"\n"
             out += 2
+        if extra_lines is not None:
+            out = _put(out, extra_lines)
         out[0] = b"\r"
         out[1] = b"\n"
         out += 2
