@@ -89,6 +89,7 @@ cdef class HttpRequestParser:
         str _last_target             # the previous origin-form target, and its path and query:
         str _last_path               # a keep-alive client asking for the same target again
         str _last_query              # gets these strings (and their cached hashes) back
+        bytes _last_host             # the previous Host value, given again for the same host
 
     cpdef feed(self, bytes data)
     cpdef int next_event(self) except -1
@@ -100,6 +101,7 @@ cdef class HttpRequestParser:
                                  Py_ssize_t end) except -1
     cdef int _parse_field_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end,
                                bint trailer) except -1
+    cdef bytes _host_value(self, const char* v, Py_ssize_t n)
     cdef int _apply_header(self, int hid, const char* v, Py_ssize_t n, bytes value,
                            Py_ssize_t index) except -1
     cdef void _parse_connection(self, const char* v, Py_ssize_t n) noexcept

@@ -918,10 +918,22 @@ cdef class HttpRequestParser:
             value = PyBytes_FromStringAndSize(v, ve - v)
             head._headers.append((name, value))
         if hid != H_OTHER:
-            if value is None and hid == H_HOST:
-                value = PyBytes_FromStringAndSize(v, ve - v)
+            if hid == H_HOST:
+                value = self._host_value(v, ve - v)
             self._apply_header(hid, v, ve - v, value, v - base)
         return 0
+
+    cdef bytes _host_value(self, const char* v, Py_ssize_t n):
+        # PERF: the requests of a connection name the same host: the previous
+        # value is given again (no allocation, and an identity compare for
+        # whoever checks it next; bench/load/callgrind_request.py).
+        cdef bytes last = self._last_host
+        if last is not None and PyBytes_GET_SIZE(last) == n \
+                and memcmp(PyBytes_AS_STRING(last), v, n) == 0:
+            return last
+        last = PyBytes_FromStringAndSize(v, n)
+        self._last_host = last
+        return last
 
     cdef int _apply_header(self, int hid, const char* v, Py_ssize_t n, bytes value,
                            Py_ssize_t index) except -1:

@@ -9,7 +9,7 @@
 # and closes the connections whose deadline passed.
 
 cimport cython
-from cpython.dict cimport PyDict_GetItem
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.ref cimport PyObject, Py_XDECREF
 
 from fastcore._speedups.http_parser cimport (
@@ -234,8 +234,12 @@ cdef class RoutedDispatch:
     cdef _Endpoint _entry_for(self, object endpoint):
         # PERF: what to call and whether it may start inline are read from
         # the endpoint once, not per request (bench/load/callgrind_request.py).
-        cdef PyObject* cached = PyDict_GetItem(self.endpoints, endpoint)
+        cdef PyObject* cached
         cdef _Endpoint entry
+        try:
+            cached = PyDict_GetItemWithError(self.endpoints, endpoint)
+        except TypeError:
+            return _describe_endpoint(endpoint)  # unhashable: described on every request
         if cached != NULL:
             return <_Endpoint>cached
         entry = _describe_endpoint(endpoint)

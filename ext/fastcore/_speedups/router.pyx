@@ -18,7 +18,7 @@
 # Docstrings live in fastcore/_speedups/router.pyi; comments here say why.
 
 cimport cython
-from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError, PyDict_SetItem
 from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
@@ -29,6 +29,7 @@ from cpython.unicode cimport (
     PyUnicode_DecodeUTF8,
     PyUnicode_FindChar,
     PyUnicode_GET_LENGTH,
+    PyUnicode_1BYTE_KIND,
     PyUnicode_KIND,
     PyUnicode_READ,
     PyUnicode_Substring,
@@ -660,6 +661,15 @@ cdef int _finalize_node(_Node node) except -1:
     return 0
 
 
+cdef inline bint _has_percent(str path, int kind, void* data, Py_ssize_t n) noexcept:
+    # PERF: a request path is short and (a parsed target) one byte per
+    # character: a plain scan costs less than PyUnicode_FindChar's call
+    # (bench/load/callgrind_request.py).
+    if kind == PyUnicode_1BYTE_KIND:
+        return memchr(data, 37, n) != NULL
+    return PyUnicode_FindChar(path, 37, 0, n, 1) >= 0
+
+
 cdef RouteMatch _lookup(RadixTree tree, str method, str path):
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(path), count = 0, i, start
     cdef int kind = PyUnicode_KIND(path)
@@ -675,12 +685,12 @@ cdef RouteMatch _lookup(RadixTree tree, str method, str path):
     cdef int method_index = _method_index(method)
     if n == 0 or PyUnicode_READ(kind, data, 0) != 47:   # must start with '/'
         return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
-    if PyUnicode_FindChar(path, 37, 0, n, 1) < 0:   # no '%': raw == decoded
+    if not _has_percent(path, kind, data, n):   # no '%': raw == decoded
         # PERF: one hash lookup for static routes (bench_router: static set).
         # PERF: skip hashing the path when no static route has its length
         # (lengths from STATIC_LENGTHS up are not tracked: always looked up).
         if n >= STATIC_LENGTHS or tree._static_lengths[n]:
-            found = PyDict_GetItem(tree._static, path)
+            found = PyDict_GetItemWithError(tree._static, path)
         else:
             found = NULL
         if found != NULL:
