@@ -446,15 +446,18 @@ cdef class RequestHead:
 
     cdef int _own_spans(self) except -1:
         # Replace the read the spans point into by a copy of just the header
-        # lines (they are in order, so the first and last offsets bound them).
+        # lines (they are in order, so the first and last offsets bound them)
+        # when that frees most of the read.
         cdef unsigned short first, last
         cdef int i
         if self._span_count == 0:
             return 0
         first = self._spans[0]
         last = self._spans[4 * self._span_count - 1]
-        if first == 0 and last == PyBytes_GET_SIZE(self._span_source):
-            return 0  # a copy already
+        if (last - first) * 2 > PyBytes_GET_SIZE(self._span_source):
+            # A copy already, or one that would keep most of the read anyway
+            # (PERF: a read of one request is mostly its header lines).
+            return 0
         self._span_source = PyBytes_FromStringAndSize(
             PyBytes_AS_STRING(self._span_source) + first, last - first)
         for i in range(4 * self._span_count):
@@ -696,9 +699,12 @@ cdef class HttpRequestParser:
                     self._state = S_PAUSED
                 else:
                     self._state = S_REQUEST_LINE
-                if self.head._span_count:
+                if self.head._span_count and self._pos >= length:
                     # An idle connection must not keep a read alive through
-                    # the last head's header spans.
+                    # the last head's header spans. PERF: while the read
+                    # holds more requests the next head replaces this one in
+                    # the parser, so only a read's last request pays for the
+                    # copy (bench/load/callgrind_request.py, pipelined).
                     self.head._own_spans()
                 self._empty_lines = 0
                 return EVENT_END
