@@ -11,6 +11,11 @@ App installs by default (``App(security=...)``)::
 Layers whose work cannot apply are left out when the app is built: body limits
 without a default limit or ``@body_limit`` routes, rate limits without a
 global limit or ``@rate_limit`` routes (:meth:`SecurityStack.of` with ``app``).
+
+The stack also offers its steps compiled, as :attr:`SecurityStack.gate`: when
+it is the App's only middleware, the bundled server runs the gate around the
+handler for the common request and calls the stack itself only for the
+requests the gate turns down (see :mod:`fastcore._speedups.security_gate`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from fastcore._speedups.http_parser cimport (
     HttpRequestParser,
     RequestHead,
 )
-from fastcore._speedups.router cimport MATCH_FOUND, RadixTree, RouteMatch
+from fastcore._speedups.router cimport MATCH_FOUND, RadixTree, RouteMatch, _Target
 from fastcore._speedups.response_writer cimport (
     FRAMING_CHUNKED,
     ResponseBase,
@@ -191,7 +191,15 @@ cdef class RoutedDispatch:
         # (404, 405, redirect, automatic OPTIONS), which the Python dispatch
         # then answers from the start.
         cdef RouteMatch found
+        cdef _Target target
         head.app = self.app
+        if self.matcher.tree is not None:
+            # PERF: a static route needs no RouteMatch (bench/load/callgrind_request.py).
+            target = self.matcher.tree.static_target(head.method, head.path)
+            if target is not None and target.endpoint is not None:
+                head.route = target.route
+                head.path_params = {}
+                return self._entry_for(target.endpoint)
         found = self.matcher.lookup(head)
         if found.status != MATCH_FOUND or found.endpoint is None:
             return None

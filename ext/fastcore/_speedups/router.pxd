@@ -26,6 +26,14 @@ cdef enum:
     STATIC_LENGTHS = 256                # path lengths tracked by RadixTree._static_lengths
 
 
+cdef class _Target:
+    # One route at a leaf, for one method.
+    cdef object route
+    cdef object endpoint
+    cdef tuple names            # parameter names in segment order
+    cdef str label              # how dump() shows the route
+
+
 cdef class RadixTree:
     cdef dict _static                   # decoded path -> leaf (exact-match fast path)
     cdef unsigned char _static_lengths[STATIC_LENGTHS]  # 1 where a static path has that length
@@ -34,3 +42,4 @@ cdef class RadixTree:
     cdef readonly bint redirect_slashes
 
     cpdef RouteMatch match(self, str method, str path)
+    cdef _Target static_target(self, str method, str path)

@@ -187,11 +187,7 @@ cdef RouteMatch _new_match(int status, object route, object endpoint, dict param
 @cython.final
 @cython.auto_pickle(False)
 cdef class _Target:
-    # One route at a leaf, for one method.
-    cdef object route
-    cdef object endpoint
-    cdef tuple names            # parameter names in segment order
-    cdef str label              # how dump() shows the route
+    pass  # fields in router.pxd
 
 
 @cython.final
@@ -566,6 +562,24 @@ cdef class RadixTree:
             if other is not None and _lookup(self, method, other).status != MATCH_NOT_FOUND:
                 return _new_match(MATCH_REDIRECT, None, None, {}, _EMPTY, other, False)
         return result
+
+    cdef _Target static_target(self, str method, str path):
+        # The route for `method` at the static `path` (no '%'), or None: what
+        # match() finds first, without its RouteMatch (PERF: the protocol's
+        # plain match of a static route; bench/load/callgrind_request.py).
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(path)
+        cdef PyObject* found
+        if not self._finalized or n >= STATIC_LENGTHS or not self._static_lengths[n]:
+            return None
+        if _has_percent(path, PyUnicode_KIND(path), PyUnicode_DATA(path), n):
+            return None
+        found = PyDict_GetItemWithError(self._static, path)
+        if found == NULL:
+            return None
+        found = _target_for(<_Leaf>found, method, _method_index(method))
+        if found == NULL:
+            return None
+        return <_Target>found
 
     def dump(self):
         lines = ["static routes:"]
