@@ -13,10 +13,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, final
 
+from typing_extensions import disjoint_base
+
 from fastcore._speedups.http_parser import RequestHead
 from fastcore.server.config import ServerConfig
 from fastcore.types import Dispatch
 
+@disjoint_base
 class Gate:
     """Steps an App's only middleware offers the protocol, to run around a handler.
 

@@ -209,6 +209,15 @@ def test_a_session_written_by_a_get_is_saved(gated: LiveServer) -> None:
     assert_security_headers(headers)
 
 
+def test_other_cookies_are_not_a_session(gated: LiveServer) -> None:
+    # Another site cookie, and one whose name contains the session cookie's.
+    for cookie in ("theme=dark", "xsession=abc; session_hint=1"):
+        status, headers, body = fetch(gated, "GET", "/recall", Cookie=cookie)
+        assert (status, body) == (200, "None")
+        assert "set-cookie" not in headers
+        assert_security_headers(headers)
+
+
 def test_a_tampered_session_cookie_is_not_believed(gated: LiveServer) -> None:
     _, headers, _ = fetch(gated, "GET", "/remember?value=blue")
     name, value = headers["set-cookie"].split(";")[0].split("=", 1)

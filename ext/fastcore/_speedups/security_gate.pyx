@@ -15,6 +15,7 @@
 # Docstrings live in fastcore/_speedups/security_gate.pyi; comments here say why.
 
 cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.ref cimport PyObject
 from cpython.set cimport PySet_Contains
@@ -25,6 +26,10 @@ from fastcore._speedups.response_writer cimport ResponseBase
 
 cdef extern from "Python.h":
     object PyContextVar_Set(object var, object value)
+
+cdef extern from "string.h":
+    void* memmem(const void* haystack, size_t haystack_size, const void* needle,
+                 size_t needle_size) noexcept
 
 cdef bytes _COOKIE = b"cookie"
 cdef bytes _CONTENT_TYPE = b"content-type"
@@ -48,6 +53,7 @@ cdef class SecurityGate(Gate):
     cdef object proxies, hosts, https, headers, body_limit, rate_limit, sessions, csrf
     cdef object current_request     # the ContextVar template helpers read
     cdef object new_session         # the Session class, created on first read
+    cdef bytes session_cookie       # the session cookie's name
     cdef frozenset unsafe_methods   # methods CSRF checks
     cdef dict host_verdicts         # raw Host -> allowed (the trusted-host layer's cache)
     cdef bint any_host
@@ -70,6 +76,8 @@ cdef class SecurityGate(Gate):
         self.rate_limit = stack.rate_limit
         self.sessions = stack.sessions
         self.csrf = stack.csrf
+        if self.sessions is not None:
+            self.session_cookie = self.sessions.cookie_name.encode("latin-1")
         self.current_request = current_request
         self.new_session = new_session
         self.unsafe_methods = frozenset(unsafe_methods)
@@ -108,9 +116,19 @@ cdef class SecurityGate(Gate):
             return GATE_CHAIN
         if self.rate_limit is not None and self.rate_limit.rules_for(head):
             return GATE_CHAIN  # counting may await a shared store
-        if self.sessions is not None and head.first_header(_COOKIE) is not None \
-                and self.sessions.cookie_of(head):
-            return GATE_CHAIN  # loading a session may await its backend
+        if self.sessions is not None:
+            cookies = head.first_header(_COOKIE)
+            # Loading a session may await its backend. PERF: the name found
+            # anywhere in the line is enough to leave the request to the
+            # stack, which parses the line once (a request without the
+            # session cookie never has the name in it).
+            if cookies is not None and memmem(
+                    PyBytes_AS_STRING(cookies), PyBytes_GET_SIZE(cookies),
+                    PyBytes_AS_STRING(self.session_cookie),
+                    PyBytes_GET_SIZE(self.session_cookie)) != NULL:
+                # NOTE: memmem, not `in`: bytes.__contains__ first tries its
+                # argument as an int, raising and clearing a TypeError.
+                return GATE_CHAIN
 
         if self.proxies is not None:
             self.proxies.rewrite(head)
