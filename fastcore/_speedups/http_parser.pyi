@@ -68,7 +68,11 @@ class RequestHead:
     headers: list[tuple[bytes, bytes]]
     """``(lower-cased name, value)`` pairs in order, values with OWS trimmed."""
     host: bytes | None
-    """The Host header value, or the authority of an absolute-form target."""
+    """The Host header value, or the authority of an absolute-form target.
+
+    ``b""`` for an HTTP/1.0 request with neither; ``None`` only on a head
+    that was not parsed.
+    """
     content_length: int
     """The Content-Length, ``-1`` when absent."""
     chunked: bool

@@ -196,3 +196,57 @@ def test_context_variables_stay_with_their_request(serve: Serve) -> None:
             sock.sendall(get("/sets") + get("/reads"))
             assert reader.read_response().body == b'{"current":"left behind"}'
             assert reader.read_response().body == b'{"current":null}'
+
+
+def test_requests_kept_by_handlers_stay_their_own(serve: Serve) -> None:
+    # The parser reuses a request object only when nothing refers to it any
+    # more: requests a handler keeps (a queue, a background job) must still
+    # read as their own after later requests on the same connection.
+    kept: list[Request] = []
+    app = App()
+
+    @app.get("/keep/{name}")
+    async def keep(request: Request, name: str) -> str:
+        kept.append(request)
+        return name
+
+    @app.get("/static")
+    async def static(request: Request) -> Any:
+        params = request.path_params
+        params["added"] = "by this handler"  # its own dict, not shared
+        return {"params": params, "cookie": request.cookies.get("c")}
+
+    server = serve(app)
+    with server.connect() as sock:
+        reader = HttpReader(sock)
+        sock.sendall(
+            get("/keep/one", "Cookie: c=1")
+            + get("/static", "Cookie: c=2")
+            + get("/keep/two", "Cookie: c=3")
+            + get("/static")
+        )
+        bodies = [reader.read_response().body for _ in range(4)]
+    assert bodies == [
+        b"one",
+        b'{"params":{"added":"by this handler"},"cookie":"2"}',
+        b"two",
+        b'{"params":{"added":"by this handler"},"cookie":null}',
+    ]
+    assert [(r.path, r.path_params, r.cookies) for r in kept] == [
+        ("/keep/one", {"name": "one"}, {"c": "1"}),
+        ("/keep/two", {"name": "two"}, {"c": "3"}),
+    ]
+
+
+def test_http_10_request_without_host(serve: Serve) -> None:
+    app = App()
+
+    @app.get("/where")
+    async def where(request: Request) -> Any:
+        return {"host": request.host}
+
+    with serve(app).connect() as sock:
+        sock.sendall(b"GET /where HTTP/1.0\r\n\r\n")
+        response = HttpReader(sock).read_response()
+    assert response.status == 200
+    assert response.body == b'{"host":""}'

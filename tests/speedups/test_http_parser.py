@@ -376,7 +376,7 @@ def test_expect_continue_only_on_http_11() -> None:
 
 def test_http_10_needs_no_host() -> None:
     [(head, _)] = parse_all(b"GET / HTTP/1.0\r\n\r\n")
-    assert head.host is None
+    assert head.host == b""  # as an empty Host header: never None on a parsed head
     assert head.version_minor == 0
 
 
@@ -700,7 +700,134 @@ def test_reused_head_objects_start_clean() -> None:
         False,
         False,
     )
-    assert (head.content_length, head.host, head.scheme) == (-1, None, "http")
+    assert (head.content_length, head.host, head.scheme) == (-1, b"", "http")
+
+
+class SlottedHead(RequestHead):
+    """A head type as the App's Request is: a Python subclass with __slots__."""
+
+    __slots__ = ("note", "__weakref__")
+
+
+# Every field and property of RequestHead, read through its descriptor.
+HEAD_FIELDS = sorted(
+    name for name, value in vars(RequestHead).items() if type(value).__name__ == "getset_descriptor"
+)
+RECYCLED_REQUEST = b"GET /next?page=2 HTTP/1.1\r\nHost: next.example\r\nAccept: */*\r\n\r\n"
+
+
+def _fields(head: RequestHead) -> dict[str, object]:
+    return {name: getattr(head, name) for name in HEAD_FIELDS}
+
+
+def _dirty(head: RequestHead) -> None:
+    """Set every settable field to a value no parse gives."""
+    for name in HEAD_FIELDS:
+        for value in ({"stale": name}, [(b"stale", b"stale")], "stale", b"stale", 7, True):
+            try:
+                setattr(head, name, value)
+            except (TypeError, AttributeError, OverflowError):
+                continue
+            break
+        else:  # pragma: no cover - a field no value fits
+            raise AssertionError(f"cannot set {name}")
+
+
+def test_a_head_nobody_holds_is_recycled_as_new() -> None:
+    # PERF: a head only the parser still refers to is reused for the next
+    # request; it must then read exactly as a new head for that request would.
+    fresh = HttpRequestParser(head_type=SlottedHead)
+    fresh.feed(RECYCLED_REQUEST)
+    assert fresh.next_event() == HEAD
+    expected = _fields(fresh.head)
+
+    parser = HttpRequestParser(head_type=SlottedHead)
+    parser.feed(
+        b"POST /first HTTP/1.1\r\nHost: first.example\r\nCookie: a=b\r\n"
+        b"Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n0\r\n\r\n"
+    )
+    assert parser.next_event() == HEAD
+    assert parser.next_event() == END
+    first = parser.head
+    _dirty(first)
+    first.note = "from the first request"
+    first_id = id(first)
+    del first
+
+    parser.feed(RECYCLED_REQUEST)
+    assert parser.next_event() == HEAD
+    head = parser.head
+    assert id(head) == first_id  # recycled, not a new object
+    assert _fields(head) == expected
+    assert not hasattr(head, "note")  # the subclass's __slots__ are emptied too
+
+
+def test_a_head_somebody_keeps_is_never_recycled() -> None:
+    parser = HttpRequestParser(head_type=SlottedHead)
+    parser.feed(b"GET /kept HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert parser.next_event() == HEAD
+    kept = parser.head  # a handler's background task, a log record...
+    kept.note = "mine"
+    before = _fields(kept)
+    assert parser.next_event() == END
+    parser.feed(RECYCLED_REQUEST)
+    assert parser.next_event() == HEAD
+    assert parser.head is not kept
+    assert _fields(kept) == before
+    assert kept.note == "mine"
+
+
+def test_a_head_with_a_weak_reference_dies_and_is_not_recycled() -> None:
+    import weakref
+
+    finalized: list[str] = []
+    parser = HttpRequestParser(head_type=SlottedHead)
+    parser.feed(b"GET /weak HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert parser.next_event() == HEAD
+    # As Request does to close uploaded files when it dies.
+    weakref.finalize(parser.head, finalized.append, "closed")
+    first_id = id(parser.head)
+    assert parser.next_event() == END
+    parser.feed(RECYCLED_REQUEST)
+    assert parser.next_event() == HEAD
+    assert finalized == ["closed"]  # the old head died: its finalizer ran
+    assert parser.head.path == "/next"
+    del first_id
+
+
+class DictHead(RequestHead):
+    """A Python subclass without __slots__: its instances have a __dict__."""
+
+
+class FinalizedHead(RequestHead):
+    __slots__ = ()
+    finalized: list[str] = []
+
+    def __del__(self) -> None:
+        FinalizedHead.finalized.append(self.path)
+
+
+def test_a_head_with_a_dict_is_made_new() -> None:
+    # Recycling does not empty an instance __dict__: such heads are new objects.
+    parser = HttpRequestParser(head_type=DictHead)
+    parser.feed(b"GET /one HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert parser.next_event() == HEAD
+    parser.head.extra = 1
+    assert parser.next_event() == END
+    parser.feed(RECYCLED_REQUEST)
+    assert parser.next_event() == HEAD
+    assert parser.head.path == "/next"
+    assert not hasattr(parser.head, "extra")
+
+
+def test_a_head_with_del_is_finalized_not_recycled() -> None:
+    FinalizedHead.finalized.clear()
+    parser = HttpRequestParser(head_type=FinalizedHead)
+    for target in (b"/one", b"/two", b"/three"):
+        parser.feed(b"GET " + target + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert parser.next_event() == HEAD
+        assert parser.next_event() == END
+    assert FinalizedHead.finalized == ["/one", "/two"]
 
 
 def test_feed_accepts_only_bytes() -> None:

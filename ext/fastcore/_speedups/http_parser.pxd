@@ -47,7 +47,8 @@ cdef class RequestHead:
     # C fields so that the compiled dispatch sets them without attribute lookups.
     cdef public object app
     cdef public object route
-    cdef public object path_params
+    cdef object _path_params         # `path_params` is a property: None for a routed
+                                     # request without parameters (made {} when read)
     # Fields set by the security middleware (documented on fastcore.requests.Request),
     # compiled so that the security gate reads and sets them in C. None until set.
     cdef public object _session           # the session (SessionMiddleware)
@@ -57,6 +58,8 @@ cdef class RequestHead:
     cpdef object first_header(self, bytes name)
     cdef list _build_headers(self)
     cdef int _own_spans(self) except -1
+    cdef int _recycle(self) except -1
+    cdef object routed_params(self)
 
 
 cdef class HttpRequestParser:
@@ -90,6 +93,7 @@ cdef class HttpRequestParser:
         str _last_path               # a keep-alive client asking for the same target again
         str _last_query              # gets these strings (and their cached hashes) back
         bytes _last_host             # the previous Host value, given again for the same host
+        bint _recycle_heads          # head_type's heads can be reused (see _recycled_head)
 
     cpdef feed(self, bytes data)
     cpdef int next_event(self) except -1
@@ -99,6 +103,7 @@ cdef class HttpRequestParser:
     cdef int _advance(self) except -1
     cdef int _parse_request_line(self, const char* base, Py_ssize_t begin,
                                  Py_ssize_t end) except -1
+    cdef RequestHead _recycled_head(self)
     cdef int _parse_field_line(self, const char* base, Py_ssize_t begin, Py_ssize_t end,
                                bint trailer) except -1
     cdef bytes _host_value(self, const char* v, Py_ssize_t n)

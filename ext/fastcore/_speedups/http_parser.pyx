@@ -19,7 +19,7 @@ from cpython.bytearray cimport (
     PyByteArray_GET_SIZE,
 )
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.object cimport PyObject, PyTypeObject, newfunc
+from cpython.object cimport Py_TPFLAGS_HEAPTYPE, Py_TYPE, PyObject, PyTypeObject, newfunc
 from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_GET_LENGTH, PyUnicode_New
 from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp, memcpy, memset
@@ -399,6 +399,21 @@ cdef class RequestHead:
         self._span_source = None
         self._span_count = 0
 
+    @property
+    def path_params(self):
+        return self.routed_params()
+
+    cdef object routed_params(self):
+        if self._path_params is None and self.route is not None:
+            # PERF: a route without parameters leaves None, and the empty
+            # dict is made only if somebody reads it (bench/load/callgrind_request.py).
+            self._path_params = {}
+        return self._path_params
+
+    @path_params.setter
+    def path_params(self, value):
+        self._path_params = value
+
     cpdef object first_header(self, bytes name):
         # PERF: one header read by a middleware on every request (the session
         # cookie) compares the recorded spans in place instead of building
@@ -464,6 +479,30 @@ cdef class RequestHead:
             self._spans[i] -= first
         return 0
 
+    cdef int _recycle(self) except -1:
+        # Back to the state RequestHead's tp_new leaves: every field None, 0
+        # or False, and a Python subclass's __slots__ unset. Only for a head
+        # nobody else can see (HttpRequestParser._recycled_head).
+        # tp_clear sets the object fields to None and, for a Python subclass
+        # (subtype_clear), empties its __slots__ first; Cython leaves fields
+        # typed str and bytes out of it (they cannot hold a cycle).
+        Py_TYPE(self).tp_clear(self)
+        self.method = None
+        self.target = None
+        self.path = None
+        self.query_string = None
+        self._span_source = None
+        self.host = None
+        self.scheme = None
+        self.version_minor = 0
+        self._span_count = 0
+        self.content_length = 0
+        self.chunked = False
+        self.keep_alive = False
+        self.expect_continue = False
+        self.upgrade = False
+        return 0
+
     def __repr__(self):
         return (
             f"<{type(self).__name__} {self.method} {self.target!r} "
@@ -473,6 +512,43 @@ cdef class RequestHead:
 
 cdef tuple _EMPTY_TUPLE = ()
 cdef newfunc _new_head = (<PyTypeObject*>RequestHead).tp_new
+
+
+cdef extern from *:
+    """
+    /* Whether `o` is referenced only by the one reference its caller holds,
+       and by no weak reference: nothing else can see it change. */
+    static inline int fastcore_unshared(PyObject *o) {
+        Py_ssize_t weaklist = Py_TYPE(o)->tp_weaklistoffset;
+        if (Py_REFCNT(o) != 1)
+            return 0;
+        return weaklist <= 0 || *(PyObject **)((char *)o + weaklist) == NULL;
+    }
+    """
+    bint _unshared "fastcore_unshared"(PyObject* o) noexcept
+
+
+cdef dict _RECYCLABLE = {}
+
+
+cdef bint _recyclable(type head_type) except -1:
+    # Whether RequestHead._recycle() leaves a head of this type as a new one
+    # would be: the type adds nothing to RequestHead but Python classes'
+    # __slots__ (tp_clear empties them). A compiled subclass's own C fields,
+    # an instance __dict__ or a __del__ (not run for a recycled head) rule it
+    # out. Decided once per type.
+    cdef PyTypeObject* t = <PyTypeObject*>head_type
+    found = _RECYCLABLE.get(head_type)
+    if found is not None:
+        return found
+    recyclable = t.tp_dictoffset == 0 and t.tp_finalize == NULL and t.tp_del == NULL
+    for cls in head_type.__mro__:
+        if cls is RequestHead:
+            break
+        if not (<PyTypeObject*>cls).tp_flags & Py_TPFLAGS_HEAPTYPE:
+            recyclable = False
+    _RECYCLABLE[head_type] = recyclable
+    return recyclable
 
 
 @cython.auto_pickle(False)
@@ -492,6 +568,7 @@ cdef class HttpRequestParser:
         if not isinstance(head_type, type) or not issubclass(head_type, RequestHead):
             raise TypeError("head_type must be RequestHead or a subclass of it")
         self.head_type = head_type
+        self._recycle_heads = _recyclable(head_type)
         self.max_request_line = max_request_line
         self.max_header_bytes = max_header_bytes
         self.max_headers = max_headers
@@ -761,10 +838,12 @@ cdef class HttpRequestParser:
         if major != 1 or minor > 1:
             self._fail(505, "HTTP version not supported", q - base)
 
-        # PERF: RequestHead's tp_new is called directly, the C equivalent of
-        # RequestHead.__new__(head_type): no __init__, no Python-level call.
-        # bench/micro/test_bench_parser.py::test_fastcore_browser_request.
-        head = <RequestHead>_new_head(<type>self.head_type, <PyObject*>_EMPTY_TUPLE, NULL)
+        head = self._recycled_head()
+        if head is None:
+            # PERF: RequestHead's tp_new is called directly, the C equivalent of
+            # RequestHead.__new__(head_type): no __init__, no Python-level call.
+            # bench/micro/test_bench_parser.py::test_fastcore_browser_request.
+            head = <RequestHead>_new_head(<type>self.head_type, <PyObject*>_EMPTY_TUPLE, NULL)
         head.method = _method_name(p, method_len)
         head.version_minor = minor
         # (Header lines are kept as spans until `headers` is read.)
@@ -839,6 +918,22 @@ cdef class HttpRequestParser:
             self._flags |= F_ABSOLUTE_FORM
         self.head = head
         return 0
+
+    cdef RequestHead _recycled_head(self):
+        # The previous request's head, emptied, when nothing but this parser
+        # refers to it any more (its handler, middleware and response are
+        # done with it, nobody kept it or a weak reference): reusing it is
+        # then the same as freeing it and making a new one, without the
+        # allocation and deallocation (PERF: bench/load/callgrind_request.py,
+        # pipelined). Otherwise None, and a new head is made.
+        cdef RequestHead head
+        cdef PyObject* last = <PyObject*>self.head
+        if not self._recycle_heads or last == <PyObject*>None or not _unshared(last) \
+                or last.ob_type != <PyTypeObject*>self.head_type:
+            return None
+        head = self.head
+        head._recycle()
+        return head
 
     @cython.boundscheck(False)
     @cython.wraparound(False)
@@ -1014,8 +1109,14 @@ cdef class HttpRequestParser:
     cdef int _finish_head(self, Py_ssize_t index) except -1:
         cdef RequestHead head = self.head
         cdef int flags = self._flags
-        if head.version_minor == 1 and not (flags & F_HOST):
-            self._fail(400, "missing Host header", index)
+        if not (flags & F_HOST):
+            if head.version_minor == 1:
+                self._fail(400, "missing Host header", index)
+            if head.host is None:
+                # HTTP/1.0 without Host (and not absolute-form): an empty
+                # host, as for an empty Host header, so that request.host,
+                # request.url and the host checks see a value.
+                head.host = b""
         if flags & F_TRANSFER_ENCODING:
             if flags & F_CONTENT_LENGTH:
                 # SECURITY: CL.TE / TE.CL smuggling (RFC 9112 section 6.3).

@@ -198,13 +198,13 @@ cdef class RoutedDispatch:
             target = self.matcher.tree.static_target(head.method, head.path)
             if target is not None and target.endpoint is not None:
                 head.route = target.route
-                head.path_params = {}
+                head._path_params = None  # no parameters: see RequestHead.path_params
                 return self._entry_for(target.endpoint)
         found = self.matcher.lookup(head)
         if found.status != MATCH_FOUND or found.endpoint is None:
             return None
         head.route = found.route
-        head.path_params = found.params
+        head._path_params = found.params
         return self._entry_for(found.endpoint)
 
     cdef object call(self, _Endpoint entry, RequestHead head):
@@ -213,7 +213,7 @@ cdef class RoutedDispatch:
             return entry.call()
         if entry.shape == CALL_REQUEST:
             return entry.call(head)
-        return entry.call(head, head.path_params)
+        return entry.call(head, head.routed_params())
 
     cdef object begin(self, RequestHead head):
         # Route the request and call its handler (None: see route()).
