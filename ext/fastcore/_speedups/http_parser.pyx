@@ -541,13 +541,15 @@ cdef bint _recyclable(type head_type) except -1:
     found = _RECYCLABLE.get(head_type)
     if found is not None:
         return found
-    recyclable = t.tp_dictoffset == 0 and t.tp_finalize == NULL and t.tp_del == NULL
+    recyclable = (t.tp_dictoffset == 0 and t.tp_finalize == NULL and t.tp_del == NULL
+                  and t.tp_clear != NULL)
     for cls in head_type.__mro__:
         if cls is RequestHead:
             break
         if not (<PyTypeObject*>cls).tp_flags & Py_TPFLAGS_HEAPTYPE:
             recyclable = False
-    _RECYCLABLE[head_type] = recyclable
+    if len(_RECYCLABLE) < 256:  # (bounded: classes made on the fly are not kept)
+        _RECYCLABLE[head_type] = recyclable
     return recyclable
 
 
