@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastcore.middleware.base import Handler, Middleware
+from fastcore.middleware.errors import default_error_response
 from fastcore.middleware.trusted_hosts import host_without_port
 from fastcore.responses import RedirectResponse
 
@@ -38,6 +39,9 @@ class HTTPSRedirectMiddleware(Middleware):
         if request.scheme == "https":
             return None
         host = host_without_port(request.host)
+        if not host:
+            # HTTP/1.0 may omit Host: there is no https URL to send it to.
+            return default_error_response(request, 400, "Missing Host header")
         if self.https_port != 443:
             host = f"{host}:{self.https_port}"
         target = f"https://{host}{request.raw_path}"

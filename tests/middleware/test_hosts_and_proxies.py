@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from fastcore import App, ImproperlyConfigured, Request
 from fastcore.middleware.https_redirect import HTTPSRedirectMiddleware
 from fastcore.middleware.proxy_headers import ProxyHeadersMiddleware, parse_forwarded
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
-from fastcore.testing import TestClient
+from fastcore.testing import LiveServer, TestClient
 
 
 def echo_app(*middleware: Any) -> App:
@@ -67,6 +68,18 @@ def test_https_redirect_keeps_path_query_and_method() -> None:
     assert response.headers["location"] == "https://example.com/echo?a=1"
     secure = TestClient(app, base_url="https://example.com")
     assert secure.get("/echo").json()["scheme"] == "https"
+
+
+def test_https_redirect_without_a_host_is_refused() -> None:
+    # HTTP/1.0 may omit Host: no https URL can be built (not https:///echo).
+    app = echo_app(HTTPSRedirectMiddleware)
+    with LiveServer(app) as server, socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /echo HTTP/1.0\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert b"location" not in answer.lower()
 
 
 def test_spoofed_forwarded_headers_from_an_untrusted_peer_are_ignored() -> None:
