@@ -245,3 +245,79 @@ def test_constructors_and_their_overrides_are_honoured_on_every_call() -> None:
 
     Note.__init__ = loud  # type: ignore[method-assign,assignment]
     assert Note("a").body == b"a!"
+
+
+def test_a_response_nobody_holds_is_made_again_as_new() -> None:
+    # PERF: the response a class made last is reused for its next one when
+    # nothing else refers to it; it must then read as a new response.
+    first = PlainTextResponse("first")
+    first.status_code = 404
+    first.set_cookie("sid", "secret")
+    first.headers["x-first"] = "1"
+    first_id = id(first)
+    del first
+    second = PlainTextResponse("second")
+    assert id(second) == first_id  # made again, not allocated
+    assert (second.body, second.status_code) == (b"second", 200)
+    assert second.raw_headers == [(b"content-type", b"text/plain; charset=utf-8")]
+    wire = ResponseWriter().serialize(second, 1, True, False)
+    assert b"sid" not in wire and b"x-first" not in wire
+
+    class Tagged(PlainTextResponse):
+        __slots__ = ("tag",)
+
+    Tagged("warm-up")  # (a class is built through the fast path from its second response)
+    tagged = Tagged("a")
+    tagged.tag = "from the first response"
+    tagged_id = id(tagged)
+    del tagged
+    again = Tagged("b")
+    assert id(again) == tagged_id
+    assert not hasattr(again, "tag")  # a subclass's __slots__ are emptied too
+
+
+def test_a_response_somebody_keeps_is_never_reused() -> None:
+    kept = JSONResponse({"n": 1})
+    kept.set_cookie("k", "v")
+    before = (kept.body, kept.status_code, list(kept.raw_headers))
+    later = [JSONResponse({"n": n}) for n in range(2, 5)]
+    assert all(response is not kept for response in later)
+    assert (kept.body, kept.status_code, kept.raw_headers) == before
+    assert [response.body for response in later] == [b'{"n":2}', b'{"n":3}', b'{"n":4}']
+
+
+class Watchable(PlainTextResponse):
+    """A response class whose instances take weak references."""
+
+    __slots__ = ("__weakref__",)
+
+
+def test_responses_with_weak_references_or_big_bodies_are_freed() -> None:
+    import weakref
+
+    finalized: list[str] = []
+    Watchable("warm-up")  # (a class is built through the fast path from its second response)
+    watched = Watchable("watched")
+    weakref.finalize(watched, finalized.append, "watched")
+    del watched
+    replacement = Watchable("next")  # the watched one is dropped, not reused
+    assert finalized == ["watched"]
+    big = Watchable("x" * (64 * 1024))
+    weakref.finalize(big, finalized.append, "big")
+    del big  # not kept for reuse: its body is not held on to
+    assert finalized == ["watched", "big"]
+    assert replacement.body == b"next"
+
+
+def test_a_response_class_with_del_is_never_reused() -> None:
+    finalized: list[bytes] = []
+
+    class Audited(PlainTextResponse):
+        __slots__ = ()
+
+        def __del__(self) -> None:
+            finalized.append(self.body)
+
+    Audited("one")
+    Audited("two")
+    assert finalized == [b"one", b"two"]

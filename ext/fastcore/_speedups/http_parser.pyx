@@ -19,7 +19,9 @@ from cpython.bytearray cimport (
     PyByteArray_GET_SIZE,
 )
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.object cimport Py_TPFLAGS_HEAPTYPE, Py_TYPE, PyObject, PyTypeObject, newfunc
+from cpython.object cimport Py_TYPE, PyObject, PyTypeObject, newfunc
+
+from fastcore._speedups._recycling cimport renewable_type, unshared
 from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_GET_LENGTH, PyUnicode_New
 from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp, memcpy, memset
@@ -514,40 +516,16 @@ cdef tuple _EMPTY_TUPLE = ()
 cdef newfunc _new_head = (<PyTypeObject*>RequestHead).tp_new
 
 
-cdef extern from *:
-    """
-    /* Whether `o` is referenced only by the one reference its caller holds,
-       and by no weak reference: nothing else can see it change. */
-    static inline int fastcore_unshared(PyObject *o) {
-        Py_ssize_t weaklist = Py_TYPE(o)->tp_weaklistoffset;
-        if (Py_REFCNT(o) != 1)
-            return 0;
-        return weaklist <= 0 || *(PyObject **)((char *)o + weaklist) == NULL;
-    }
-    """
-    bint _unshared "fastcore_unshared"(PyObject* o) noexcept
-
-
 cdef dict _RECYCLABLE = {}
 
 
 cdef bint _recyclable(type head_type) except -1:
     # Whether RequestHead._recycle() leaves a head of this type as a new one
-    # would be: the type adds nothing to RequestHead but Python classes'
-    # __slots__ (tp_clear empties them). A compiled subclass's own C fields,
-    # an instance __dict__ or a __del__ (not run for a recycled head) rule it
-    # out. Decided once per type.
-    cdef PyTypeObject* t = <PyTypeObject*>head_type
+    # would be (see renewable_type). Decided once per type.
     found = _RECYCLABLE.get(head_type)
     if found is not None:
         return found
-    recyclable = (t.tp_dictoffset == 0 and t.tp_finalize == NULL and t.tp_del == NULL
-                  and t.tp_clear != NULL)
-    for cls in head_type.__mro__:
-        if cls is RequestHead:
-            break
-        if not (<PyTypeObject*>cls).tp_flags & Py_TPFLAGS_HEAPTYPE:
-            recyclable = False
+    recyclable = renewable_type(head_type, RequestHead)
     if len(_RECYCLABLE) < 256:  # (bounded: classes made on the fly are not kept)
         _RECYCLABLE[head_type] = recyclable
     return recyclable
@@ -930,7 +908,7 @@ cdef class HttpRequestParser:
         # pipelined). Otherwise None, and a new head is made.
         cdef RequestHead head
         cdef PyObject* last = <PyObject*>self.head
-        if not self._recycle_heads or last == <PyObject*>None or not _unshared(last) \
+        if not self._recycle_heads or last == <PyObject*>None or not unshared(last) \
                 or last.ob_type != <PyTypeObject*>self.head_type:
             return None
         head = self.head

@@ -26,6 +26,7 @@ cdef class ResponseBase:
 
     cdef int _setup(self, object content, object status_code, object headers,
                     object media_type) except -1
+    cdef int _renew(self) except -1
 
 
 cdef class ResponseWriter:

@@ -10,7 +10,10 @@
 
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.object cimport PyObject, PyTypeObject, Py_TYPE, newfunc
+
+from fastcore._speedups._recycling cimport renewable_type, unshared
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsUTF8String
 from libc.string cimport memchr, memcpy
@@ -230,7 +233,11 @@ cdef bytes _content_type(str media_type, str charset):
 
 
 cdef inline object _class_attribute(object instance, str name, object default):
-    cdef PyObject* found = _PyType_Lookup(Py_TYPE(instance), name)
+    return _type_attribute(Py_TYPE(instance), name, default)
+
+
+cdef inline object _type_attribute(PyTypeObject* tp, str name, object default):
+    cdef PyObject* found = _PyType_Lookup(tp, name)
     return <object>found if found != NULL else default
 
 
@@ -249,31 +256,43 @@ cdef class _ClassInfo:
     cdef object media_type
     cdef bytes content_type       # for `media_type` and `charset`, or None
     cdef int render_kind
+    cdef bint renewable           # _construct may reuse its responses (see there)
+    cdef PyTypeObject* owner      # the class this describes (compared, never dereferenced)
 
 
 # Response class -> _ClassInfo (bounded: classes made on the fly are not kept).
 cdef dict _class_infos = {}
+# The last _ClassInfo found: responses of one class usually follow each other.
+cdef _ClassInfo _recent_info = None
 
 
-cdef _ClassInfo _class_info(object instance):
+cdef _ClassInfo _class_info(PyTypeObject* tp):
     # PERF: one dict lookup instead of three MRO lookups and the Content-Type
     # cache per response (bench/load/callgrind_request.py). CPython gives a
     # type a new version tag whenever an attribute of it or of a base class
     # changes, so a changed media_type, charset or render is seen at once.
-    cdef PyTypeObject* tp = Py_TYPE(instance)
-    cdef PyObject* found = PyDict_GetItem(_class_infos, <object>tp)
-    cdef _ClassInfo info
+    global _recent_info
+    cdef _ClassInfo info = _recent_info
+    cdef PyObject* found
     cdef PyObject* render
+    # (A version tag is never given to two types, so a type made later at a
+    # freed owner's address cannot pass for it.)
+    if info is not None and info.owner == tp and PyType_HasFeature(
+            tp, Py_TPFLAGS_VALID_VERSION_TAG) and _type_version(tp) == info.version:
+        return info
+    found = PyDict_GetItemWithError(_class_infos, <object>tp)
     if found != NULL:
         info = <_ClassInfo>found
         if PyType_HasFeature(tp, Py_TPFLAGS_VALID_VERSION_TAG) and _type_version(tp) == info.version:
+            _recent_info = info
             return info
     info = _ClassInfo.__new__(_ClassInfo)
-    charset = _class_attribute(instance, "charset", _UTF8)
+    info.owner = tp
+    charset = _type_attribute(tp, "charset", _UTF8)
     if charset is not _UTF8 and charset == _UTF8:
         charset = _UTF8  # the fast encoder checks identity
     info.charset = charset
-    info.media_type = _class_attribute(instance, "media_type", None)
+    info.media_type = _type_attribute(tp, "media_type", None)
     info.content_type = _content_type(info.media_type, charset) if info.media_type else None
     render = _PyType_Lookup(tp, "render")
     if render == <PyObject*>_base_render:
@@ -282,11 +301,13 @@ cdef _ClassInfo _class_info(object instance):
         info.render_kind = RENDER_JSON
     else:
         info.render_kind = RENDER_METHOD
+    info.renewable = renewable_type(<type>tp, ResponseBase)
     if PyType_HasFeature(tp, Py_TPFLAGS_VALID_VERSION_TAG):
         info.version = _type_version(tp)
         if found != NULL or len(_class_infos) < 256:
             _class_infos[<object>tp] = info
             _response_install(tp)
+        _recent_info = info
     return info
 
 
@@ -347,36 +368,17 @@ cdef class ResponseBase:
 
     cdef int _setup(self, object content, object status_code, object headers,
                     object media_type) except -1:
-        cdef _ClassInfo info = _class_info(self)
-        cdef str charset = info.charset
-        cdef list raw
-        self.status_code = status_code
-        # PERF: the common classes render in C; only a class that overrides
-        # render() pays for a Python call (bench/load/callgrind_request.py).
-        if info.render_kind == RENDER_TEXT:
-            self.body = _render_content(self, content, charset)
-        elif info.render_kind == RENDER_JSON:
-            self.body = _render_json(content)
-        else:
-            self.body = self.render(content)
-        if headers is None:
-            # PERF: no list of header pairs until someone asks for one; the
-            # writer emits the Content-Type line from the encoded value.
-            self._raw_headers = None
-            if media_type:
-                self._content_type = _content_type(media_type, charset)
-            else:
-                self._content_type = info.content_type
-            return 0
-        if not media_type:
-            media_type = info.media_type
+        return _fill(self, _class_info(Py_TYPE(self)), content, status_code, headers, media_type)
+
+    cdef int _renew(self) except -1:
+        # Back to the state ResponseBase's tp_new leaves (every field None),
+        # for _construct. tp_clear sets the object fields to None and, for a
+        # Python subclass, empties its __slots__; Cython leaves fields typed
+        # bytes and tuple out of it.
+        Py_TYPE(self).tp_clear(self)
         self._content_type = None
-        self._raw_headers = raw = encode_headers(headers)
-        if media_type is not None:
-            for item in raw:
-                if (<tuple>item)[0] == _CONTENT_TYPE:
-                    return 0
-            raw.append((_CONTENT_TYPE, _content_type(media_type, charset)))
+        self._extra_lines = None
+        self._extra_pairs = None
         return 0
 
     def render(self, content):
@@ -402,6 +404,41 @@ cdef class ResponseBase:
         self._extra_lines = None
 
 
+cdef int _fill(ResponseBase response, _ClassInfo info, object content, object status_code,
+               object headers, object media_type) except -1:
+    # ResponseBase.__init__'s work, with the class's _ClassInfo already found.
+    cdef str charset = info.charset
+    cdef list raw
+    response.status_code = status_code
+    # PERF: the common classes render in C; only a class that overrides
+    # render() pays for a Python call (bench/load/callgrind_request.py).
+    if info.render_kind == RENDER_TEXT:
+        response.body = _render_content(response, content, charset)
+    elif info.render_kind == RENDER_JSON:
+        response.body = _render_json(content)
+    else:
+        response.body = response.render(content)
+    if headers is None:
+        # PERF: no list of header pairs until someone asks for one; the
+        # writer emits the Content-Type line from the encoded value.
+        response._raw_headers = None
+        if media_type:
+            response._content_type = _content_type(media_type, charset)
+        else:
+            response._content_type = info.content_type
+        return 0
+    if not media_type:
+        media_type = info.media_type
+    response._content_type = None
+    response._raw_headers = raw = encode_headers(headers)
+    if media_type is not None:
+        for item in raw:
+            if (<tuple>item)[0] == _CONTENT_TYPE:
+                return 0
+        raw.append((_CONTENT_TYPE, _content_type(media_type, charset)))
+    return 0
+
+
 cdef object _base_render = ResponseBase.__dict__["render"]
 cdef tuple _NO_ARGS = ()
 
@@ -409,11 +446,37 @@ cdef tuple _NO_ARGS = ()
 cdef newfunc _response_tp_new = (<PyTypeObject*>ResponseBase).tp_new
 
 
+# The response _construct() made last, while its type allows reuse and its
+# body is small: kept so that the next one of its class can be this object
+# again once nobody else refers to it.
+cdef ResponseBase _last_made = None
+cdef Py_ssize_t _KEPT_BODY_LIMIT = 16 * 1024  # (a kept response holds its body)
+
+
 cdef object _construct(object cls, object content):
     # `cls(content)` for a class with ResponseBase's own __new__ and __init__
     # (see fastcore_response_vectorcall).
-    cdef ResponseBase response = <ResponseBase>_response_tp_new(<type>cls, <PyObject*>_NO_ARGS, NULL)
-    response._setup(content, 200, None, None)
+    global _last_made
+    cdef PyTypeObject* tp = <PyTypeObject*>cls
+    cdef _ClassInfo info = _class_info(tp)
+    cdef PyObject* last = <PyObject*>_last_made
+    cdef ResponseBase response
+    if last != <PyObject*>None and last.ob_type == tp and unshared(last):
+        # PERF: the response made last is referenced by nothing but
+        # _last_made (sent and dropped by everybody else): renewing it is the
+        # same as freeing it and making a new one, without the allocation
+        # and deallocation (bench/load/callgrind_request.py). Handlers make
+        # one response after the other, so this is the common case.
+        response = _last_made
+        response._renew()
+    else:
+        response = <ResponseBase>_response_tp_new(<type>cls, <PyObject*>_NO_ARGS, NULL)
+    _fill(response, info, content, 200, None, None)
+    if info.renewable and type(response.body) is bytes \
+            and PyBytes_GET_SIZE(response.body) <= _KEPT_BODY_LIMIT:
+        _last_made = response
+    else:
+        _last_made = None
     return response
 
 
