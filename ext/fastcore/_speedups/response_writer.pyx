@@ -12,11 +12,11 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.object cimport PyObject, PyTypeObject, Py_TYPE, newfunc
-
-from fastcore._speedups._recycling cimport renewable_type, unshared
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.unicode cimport PyUnicode_AsUTF8String
 from libc.string cimport memchr, memcpy
+
+from fastcore._speedups._recycling cimport renewable_type, unshared
 
 from collections.abc import Mapping
 
