@@ -20,11 +20,11 @@ from cpython.bytearray cimport (
 )
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.object cimport Py_TYPE, PyObject, PyTypeObject, newfunc
-
-from fastcore._speedups._recycling cimport renewable_type, unshared
 from cpython.unicode cimport PyUnicode_1BYTE_DATA, PyUnicode_GET_LENGTH, PyUnicode_New
 from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp, memcpy, memset
+
+from fastcore._speedups._recycling cimport renewable_type, unshared
 
 from fastcore.exceptions import ParserError
 
@@ -405,16 +405,16 @@ cdef class RequestHead:
     def path_params(self):
         return self.routed_params()
 
+    @path_params.setter
+    def path_params(self, value):
+        self._path_params = value
+
     cdef object routed_params(self):
         if self._path_params is None and self.route is not None:
             # PERF: a route without parameters leaves None, and the empty
             # dict is made only if somebody reads it (bench/load/callgrind_request.py).
             self._path_params = {}
         return self._path_params
-
-    @path_params.setter
-    def path_params(self, value):
-        self._path_params = value
 
     cpdef object first_header(self, bytes name):
         # PERF: one header read by a middleware on every request (the session
