@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tarfile
 import venv
 from pathlib import Path
 
@@ -43,14 +44,24 @@ def test_public_classes_come_from_the_compiled_kernels() -> None:
 
 
 @pytest.mark.slow
-def test_wheel_builds_installs_and_imports_in_a_fresh_venv(tmp_path: Path) -> None:
+def test_sdist_and_wheel_build_install_and_import_in_a_fresh_venv(tmp_path: Path) -> None:
+    # `python -m build` makes the sdist, then the wheel from that sdist (as
+    # pip does for `pip install fastcore-web` where no wheel fits).
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)],
         check=True,
         capture_output=True,
         timeout=600,
     )
+    [sdist] = dist.glob("fastcore_web-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = archive.getnames()
+    sources = [name for name in names if "/ext/fastcore/_speedups/" in name]
+    for kernel in KERNELS:
+        assert any(name.endswith(f"/{kernel}.pyx") for name in sources), kernel
+    assert any(name.endswith(".pxd") for name in sources)
+    assert not any(name.endswith(".c") for name in sources)  # generated, not shipped
     wheels = list(dist.glob("fastcore_web-*.whl"))
     assert len(wheels) == 1, wheels
     env_dir = tmp_path / "venv"
