@@ -33,12 +33,17 @@ _CACHE_SIZE = 256
 
 
 def host_without_port(host: str) -> str:
-    """Lower-case a Host value and strip its port (``[::1]:80`` → ``[::1]``)."""
+    """Lower-case a Host value and strip its port (``[::1]:80`` → ``[::1]``).
+
+    A fully qualified name's trailing dot goes too (``Example.COM.:443`` →
+    ``example.com``): it names the same host.
+    """
     host = host.strip().lower()
     if host.startswith("["):
         end = host.find("]")
         return host[: end + 1] if end != -1 else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name.removesuffix(".")
 
 
 class TrustedHostMiddleware(Middleware):
@@ -52,7 +57,8 @@ class TrustedHostMiddleware(Middleware):
 
     def __init__(self, next: Handler, *, allowed_hosts: Iterable[str]) -> None:
         super().__init__(next)
-        hosts = [host.strip().lower() for host in allowed_hosts]
+        # (Written like Host values: a trailing dot names the same host.)
+        hosts = [host.strip().lower().removesuffix(".") for host in allowed_hosts]
         if not hosts:
             raise ImproperlyConfigured(
                 "TrustedHostMiddleware needs allowed_hosts, e.g. ['example.com', '*.example.com']"

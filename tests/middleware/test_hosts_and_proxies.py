@@ -41,6 +41,11 @@ def echo_app(*middleware: Any) -> App:
         ("notexample.com", False),
         ("", False),
         ("[::1]:8000", True),
+        ("example.com.", True),  # the fully qualified form of the same name
+        ("A.Example.Com.:443", True),
+        ("example.com..", False),
+        (".", False),
+        ("evil.com.", False),
     ],
 )
 def test_host_header_poisoning_is_refused(host: str, allowed: bool) -> None:
@@ -51,6 +56,14 @@ def test_host_header_poisoning_is_refused(host: str, allowed: bool) -> None:
     assert response.status_code == (200 if allowed else 400)
     if not allowed:
         assert "Invalid Host header" in response.text
+
+
+def test_an_allowed_host_written_with_its_trailing_dot_matches_both_forms() -> None:
+    app = echo_app((TrustedHostMiddleware, {"allowed_hosts": ["Example.com."]}))
+    client = TestClient(app)
+    assert client.get("/echo", headers={"host": "example.com"}).status_code == 200
+    assert client.get("/echo", headers={"host": "example.com."}).status_code == 200
+    assert client.get("/echo", headers={"host": "other.com"}).status_code == 400
 
 
 def test_trusted_hosts_config_errors_fail_at_startup() -> None:
