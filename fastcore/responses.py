@@ -8,6 +8,7 @@ response has ``body = None`` and an async ``body_iterator``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import email.utils
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
@@ -204,9 +205,41 @@ def _json_default(value: Any) -> Any:
 _JSON_OPTION = orjson.OPT_NON_STR_KEYS
 
 
+# orjson's integer range; JSON numbers have none.
+_SMALLEST_INT = -(2**63)
+_LARGEST_INT = 2**64 - 1
+
+
+def _widen(value: Any) -> Any:
+    """``value`` with integers beyond orjson's range as pre-serialized JSON numbers."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if _SMALLEST_INT <= value <= _LARGEST_INT:
+            return value
+        return orjson.Fragment(str(value).encode("ascii"))
+    if isinstance(value, dict):
+        return {key: _widen(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_widen(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _widen(dataclasses.asdict(value))
+    return value
+
+
+def _wide_default(value: Any) -> Any:
+    return _widen(_json_default(value))
+
+
 def dumps_json(content: Any) -> bytes:
-    """Serialize content to JSON bytes with orjson (dataclasses, datetimes, UUIDs)."""
-    return orjson.dumps(content, default=_json_default, option=_JSON_OPTION)
+    """Serialize content to JSON bytes with orjson (dataclasses, datetimes, UUIDs).
+
+    Integers beyond 64 bits, which orjson refuses, are written as the JSON
+    numbers they are (a slower second pass, only for such content).
+    """
+    try:
+        return orjson.dumps(content, default=_json_default, option=_JSON_OPTION)
+    except orjson.JSONEncodeError:
+        # (What still fails here, e.g. an unknown type, raises from this pass.)
+        return orjson.dumps(_widen(content), default=_wide_default, option=_JSON_OPTION)
 
 
 class JSONResponse(Response):

@@ -321,3 +321,37 @@ def test_a_response_class_with_del_is_never_reused() -> None:
     Audited("one")
     Audited("two")
     assert finalized == [b"one", b"two"]
+
+
+def test_json_integers_beyond_64_bits_are_json_numbers() -> None:
+    # orjson refuses them; JSON numbers have no range (FastAPI/Starlette's
+    # json.dumps writes them too), so a handler echoing a big int is no 500.
+    @dataclasses.dataclass
+    class Measure:
+        value: int
+        day: datetime.date
+
+    huge = 2**70
+    cases = [
+        ({"n": huge, "small": 1, "flag": True}, b'{"n":%d,"small":1,"flag":true}' % huge),
+        ([-(2**80), (huge,)], b"[%d,[%d]]" % (-(2**80), huge)),
+        (
+            Measure(value=2**64, day=datetime.date(2026, 12, 7)),
+            b'{"value":18446744073709551616,"day":"2026-12-07"}',
+        ),
+    ]
+    for _ in range(2):  # the constructor's first call and its compiled fast path
+        for content, expected in cases:
+            assert JSONResponse(content).body == expected
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        JSONResponse({"big": huge, "other": object()})
+
+    app = App(security=False)
+
+    @app.get("/echo/{number:int}")
+    async def echo(number: int) -> dict[str, int]:
+        return {"number": number}
+
+    response = TestClient(app).get(f"/echo/{huge}")
+    assert response.status_code == 200
+    assert response.content == b'{"number":%d}' % huge

@@ -35,8 +35,24 @@ cdef extern from *:
     }
     """
     unsigned int _type_version "fastcore_type_version"(PyTypeObject* type)
-    object PyObject_Vectorcall(object callable, PyObject** args, size_t nargsf,
-                               PyObject* kwnames)
+
+cdef extern from *:
+    """
+    /* dumps(*argv[:1], **kwnames) and, when that raises an Exception,
+       render(response, content) instead (a Cython try costs every call). */
+    static PyObject *fastcore_render_json(PyObject *dumps, PyObject **argv, PyObject *kwnames,
+                                          PyObject *render, PyObject *response,
+                                          PyObject *content) {
+        PyObject *result = PyObject_Vectorcall(dumps, argv, 1, kwnames);
+        if (result != NULL || !PyErr_ExceptionMatches(PyExc_Exception))
+            return result;
+        PyErr_Clear();
+        return PyObject_CallFunctionObjArgs(render, response, content, NULL);
+    }
+    """
+    object _dumps_or_render "fastcore_render_json"(
+        object dumps, PyObject** argv, PyObject* kwnames, object render, object response,
+        object content)
 
 # PERF: calling a Python subclass of ResponseBase (`PlainTextResponse(text)`)
 # goes through type_call: an argument tuple, tp_new, then tp_init parsing it
@@ -349,14 +365,17 @@ cpdef register_json_render(object render, object dumps, object default, object o
     _json_option = option
 
 
-cdef object _render_json(object content):
+cdef object _render_json(object response, object content):
     # PERF: the registered call through vectorcall, with no Python frame and
     # no keyword dict (bench/load/callgrind_request.py, /json).
     cdef PyObject* argv[3]
     argv[0] = <PyObject*>content
     argv[1] = <PyObject*>_json_default
     argv[2] = <PyObject*>_json_option
-    return PyObject_Vectorcall(_json_dumps, argv, 1, <PyObject*>_JSON_KEYWORDS)
+    # The registered render itself answers what the direct call refuses (it
+    # may know a slower way, e.g. for integers beyond 64 bits), or raises.
+    return _dumps_or_render(_json_dumps, argv, <PyObject*>_JSON_KEYWORDS, _json_render,
+                            response, content)
 
 
 @cython.auto_pickle(False)
@@ -415,7 +434,7 @@ cdef int _fill(ResponseBase response, _ClassInfo info, object content, object st
     if info.render_kind == RENDER_TEXT:
         response.body = _render_content(response, content, charset)
     elif info.render_kind == RENDER_JSON:
-        response.body = _render_json(content)
+        response.body = _render_json(response, content)
     else:
         response.body = response.render(content)
     if headers is None:
