@@ -516,21 +516,6 @@ cdef tuple _EMPTY_TUPLE = ()
 cdef newfunc _new_head = (<PyTypeObject*>RequestHead).tp_new
 
 
-cdef dict _RECYCLABLE = {}
-
-
-cdef bint _recyclable(type head_type) except -1:
-    # Whether RequestHead._recycle() leaves a head of this type as a new one
-    # would be (see renewable_type). Decided once per type.
-    found = _RECYCLABLE.get(head_type)
-    if found is not None:
-        return found
-    recyclable = renewable_type(head_type, RequestHead)
-    if len(_RECYCLABLE) < 256:  # (bounded: classes made on the fly are not kept)
-        _RECYCLABLE[head_type] = recyclable
-    return recyclable
-
-
 @cython.auto_pickle(False)
 @cython.final
 cdef class HttpRequestParser:
@@ -548,7 +533,9 @@ cdef class HttpRequestParser:
         if not isinstance(head_type, type) or not issubclass(head_type, RequestHead):
             raise TypeError("head_type must be RequestHead or a subclass of it")
         self.head_type = head_type
-        self._recycle_heads = _recyclable(head_type)
+        # Decided per parser (per connection), so a class changed later (a
+        # __del__ added) is seen by the next connection.
+        self._recycle_heads = renewable_type(head_type, RequestHead)
         self.max_request_line = max_request_line
         self.max_header_bytes = max_header_bytes
         self.max_headers = max_headers
