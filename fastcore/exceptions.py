@@ -21,7 +21,9 @@ __all__ = [
     "RouteConflict",
     "RouteError",
     "TemplateError",
+    "TemplateRuntimeError",
     "Unauthorized",
+    "UndefinedError",
 ]
 
 
@@ -141,3 +143,14 @@ class RouteConflict(RouteError):
 
 class TemplateError(Exception):
     """Base class of the template engine's errors."""
+
+
+# NOTE: the two runtime errors live here, not in fastcore.templating, because
+# the compiled template runtime raises them and the kernels import nothing
+# above this module; fastcore.templating.exceptions re-exports them.
+class TemplateRuntimeError(TemplateError):
+    """A template failed while rendering (a bad assignment or import, say)."""
+
+
+class UndefinedError(TemplateRuntimeError):
+    """An undefined value was used in a way that needs a real value."""

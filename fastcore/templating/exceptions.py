@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastcore.exceptions import TemplateError
+from fastcore.exceptions import TemplateError, TemplateRuntimeError, UndefinedError
 
 __all__ = [
     "TemplateAssertionError",
@@ -94,11 +94,3 @@ class TemplatesNotFound(TemplateNotFound):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (self.__class__, (self.templates, self.message))
-
-
-class TemplateRuntimeError(TemplateError):
-    """A template failed while rendering (a bad assignment or import, say)."""
-
-
-class UndefinedError(TemplateRuntimeError):
-    """An undefined value was used in a way that needs a real value."""

@@ -36,8 +36,8 @@ import logging
 import time
 import types
 
+from fastcore._speedups.eager import as_coroutine, resume
 from fastcore.exceptions import ClientDisconnect, ParserError
-from fastcore.server._eager import as_coroutine, resume
 
 # NOTE: PyIter_Send (CPython 3.10+) is not in Cython's bundled declarations.
 # It finishes a coroutine without raising StopIteration.

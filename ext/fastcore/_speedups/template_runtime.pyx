@@ -6,10 +6,6 @@
 
 cimport cython
 
-import html as _html
-import re as _re
-import string as _string
-
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
@@ -22,6 +18,12 @@ from cpython.unicode cimport (
     PyUnicode_READ,
     PyUnicode_WRITE,
 )
+
+import html as _html
+import re as _re
+import string as _string
+
+from fastcore.exceptions import UndefinedError
 
 
 cdef extern from "Python.h":
@@ -357,20 +359,6 @@ def object_type_repr(obj):
     return f"{cls.__module__}.{cls.__name__} object"
 
 
-cdef object _UNDEFINED_ERROR = None
-
-
-cdef object _undefined_error():
-    # NOTE: imported on first use, not at module init: importing
-    # fastcore.templating.exceptions runs fastcore/templating/__init__.py, which
-    # imports this module (a cycle when this module is imported first).
-    global _UNDEFINED_ERROR
-    if _UNDEFINED_ERROR is None:
-        from fastcore.templating.exceptions import UndefinedError
-        _UNDEFINED_ERROR = UndefinedError
-    return _UNDEFINED_ERROR
-
-
 @cython.auto_pickle(False)
 cdef class Undefined:
     # Lenient: renders as "", is falsy and iterates as empty; any other use raises.
@@ -379,7 +367,7 @@ cdef class Undefined:
         self._undefined_hint = hint
         self._undefined_obj = obj
         self._undefined_name = name
-        self._undefined_exception = exc if exc is not None else _undefined_error()
+        self._undefined_exception = exc if exc is not None else UndefinedError
 
     cdef str _message(self):
         if self._undefined_hint:

@@ -1,5 +1,10 @@
 """Continue a coroutine, already started eagerly, inside an asyncio Task.
 
+The Python half of the connection protocol kernel: these must stay Python
+generators and coroutines (a compiled coroutine is slower when a Task drives
+it), and the kernel imports nothing above the bottom modules, so they live
+beside the compiled modules rather than in the server or the core.
+
 The connection protocol drives each handler coroutine synchronously first
 (``coro.send(None)``); most handlers finish in that first step and never pay
 for a Task. When one really suspends, :func:`resume` wraps it so a Task can
