@@ -7,12 +7,13 @@ The public API is re-exported here::
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
+from fastcore._lazy import lazy_exports
 from fastcore._version import __version__ as __version__
-from fastcore.app import App as App
 from fastcore.app import RouteGroup as RouteGroup
 from fastcore.background import BackgroundTasks as BackgroundTasks
+from fastcore.batteries import App as App
 from fastcore.binding import RequestValidationError as RequestValidationError
 from fastcore.config import Settings as Settings
 from fastcore.datastructures import URL as URL
@@ -21,9 +22,9 @@ from fastcore.datastructures import Headers as Headers
 from fastcore.datastructures import QueryParams as QueryParams
 from fastcore.exceptions import HTTPException as HTTPException
 from fastcore.exceptions import ImproperlyConfigured as ImproperlyConfigured
+from fastcore.extensions import Extension as Extension
 from fastcore.handlers import RouteOptions as RouteOptions
-from fastcore.middleware.base import Middleware as Middleware
-from fastcore.openapi import OpenAPIConfig as OpenAPIConfig
+from fastcore.middleware_base import Middleware as Middleware
 from fastcore.params import Body as Body
 from fastcore.params import Cookie as Cookie
 from fastcore.params import CurrentUser as CurrentUser
@@ -41,6 +42,9 @@ from fastcore.responses import Response as Response
 from fastcore.responses import StreamingResponse as StreamingResponse
 from fastcore.uploads import UploadFile as UploadFile
 
+if TYPE_CHECKING:
+    from fastcore.openapi import OpenAPIConfig as OpenAPIConfig
+
 __all__ = [
     "URL",
     "App",
@@ -49,6 +53,7 @@ __all__ = [
     "Cookie",
     "CurrentUser",
     "Depends",
+    "Extension",
     "Form",
     "FormData",
     "Header",
@@ -82,3 +87,9 @@ def abort(
 ) -> NoReturn:
     """Stop the handler and answer ``status_code`` (raises :class:`HTTPException`)."""
     raise HTTPException(status_code, detail, headers)
+
+
+# Batteries' names are imported on first use: `import fastcore` loads no battery.
+__getattr__, __dir__ = lazy_exports(
+    __name__, globals(), {"OpenAPIConfig": "fastcore.openapi"}, __all__
+)

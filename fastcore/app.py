@@ -1,8 +1,13 @@
-"""The App: routes, route groups, middleware, error handlers, lifespan and rendering.
+"""The core App: routes, route groups, middleware, error handlers, lifespan, extensions.
 
 An App is built up by decorators at import time and frozen at startup, when
 :meth:`App.build_dispatch` turns it into one callable the server calls per
 request: route, call the handler, convert its return value, map exceptions.
+
+This class knows no battery: templates, the default security stack, OpenAPI,
+the database and auth plug in through :meth:`App.install` (see
+:mod:`fastcore.extensions`). ``from fastcore import App`` gives
+:class:`fastcore.batteries.App`, this class with the default batteries.
 """
 
 from __future__ import annotations
@@ -13,27 +18,34 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from fastcore._speedups.protocol import Gate, RoutedDispatch, RouteMatcher
-from fastcore.binding import RequestValidationError
+from fastcore.binding import RequestValidationError, validation_error_response
+from fastcore.checks import Check, CheckMessage, enforce
 from fastcore.concurrency import configure_threadpool
 from fastcore.config import Settings
+from fastcore.error_handlers import ErrorHandlers, ExceptionHandler
 from fastcore.exceptions import ImproperlyConfigured, MethodNotAllowed, NotFound
+from fastcore.extensions import Extension
 from fastcore.handlers import HandlerPlan, RouteOptions, to_response
-from fastcore.middleware.base import FunctionMiddleware, Handler, MiddlewareSpec
-from fastcore.middleware.errors import ErrorHandlers, ExceptionHandler
-from fastcore.openapi import OpenAPIConfig, validation_error_response
+from fastcore.middleware_base import FunctionMiddleware, Handler, MiddlewareSpec
+from fastcore.request_attributes import with_request_attributes
 from fastcore.requests import Request
-from fastcore.responses import HTMLResponse, RedirectResponse, Response
+from fastcore.responses import RedirectResponse, Response
 from fastcore.routing import Router
+from fastcore.routing.router import normalize_methods
 
 if TYPE_CHECKING:
-    from fastcore.templating import Environment
-    from fastcore.types import Dispatch, Receive, Scope, Send
+    from fastcore.types import Receive, Scope, Send
 
-__all__ = ["App", "RouteGroup"]
+__all__ = ["App", "Dispatch", "RouteGroup"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+E = TypeVar("E", bound=Extension)
 Lifespan = Callable[["App"], contextlib.AbstractAsyncContextManager[Any]]
 Hook = Callable[[], Any]
+
+#: Turns one parsed request into its response: the single entry point the
+#: connection protocol calls. It returns a coroutine the protocol drives.
+Dispatch = Callable[[Request], Awaitable[Response]]
 
 
 class _PendingRoute(NamedTuple):
@@ -68,21 +80,12 @@ def _pending(
     return _PendingRoute(
         path,
         endpoint,
-        _normalize_methods(methods),
+        normalize_methods(methods, path),
         name or _default_name(endpoint),
         name is not None,
         (),
         route_options,
     )
-
-
-def _normalize_methods(methods: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(methods, str):
-        methods = [methods]
-    normalized = tuple(dict.fromkeys(method.upper() for method in methods))
-    if not normalized:
-        raise ImproperlyConfigured("a route needs at least one method")
-    return normalized
 
 
 class _RouteDecorators:
@@ -237,7 +240,11 @@ async def _maybe_await(value: Any) -> Any:
 
 
 class App(_RouteDecorators):
-    """A fastcore application.
+    """A fastcore application, without batteries.
+
+    ``from fastcore import App`` gives :class:`fastcore.batteries.App`: this
+    class with templates, OpenAPI, the default security stack and ``run``.
+    Use this one for an app that installs only the extensions it names.
 
     Args:
         settings: The settings; by default read from ``FASTCORE_*`` variables.
@@ -248,14 +255,7 @@ class App(_RouteDecorators):
             the app's life (code before ``yield`` runs at startup).
         on_startup: Callables (sync or async) run at startup, in order.
         on_shutdown: Callables run at shutdown, in order.
-        security: The default security stack (trusted hosts, security
-            headers, sessions, CSRF, body and rate limits; see
-            :mod:`fastcore.security.defaults`). None (the default) installs it
-            for HTML apps (a template folder exists) from the settings
-            (``FASTCORE_SECRET_KEY``, ``FASTCORE_ALLOWED_HOSTS``); True for
-            any app; False never (APIs, benchmarks). Middleware of that stack
-            listed in ``middleware`` replaces it, so nothing runs twice. In
-            production a missing key or host list fails at startup.
+        extensions: Extensions to install, in order (see :meth:`install`).
 
     Example::
 
@@ -279,7 +279,7 @@ class App(_RouteDecorators):
         lifespan: Lifespan | None = None,
         on_startup: Iterable[Hook] = (),
         on_shutdown: Iterable[Hook] = (),
-        security: bool | None = None,
+        extensions: Iterable[Extension] = (),
     ) -> None:
         overrides: dict[str, Any] = {}
         if debug is not None:
@@ -295,15 +295,26 @@ class App(_RouteDecorators):
         self.router = Router(redirect_slashes=settings.redirect_slashes)
         self.errors = ErrorHandlers(debug=settings.debug)
         self.middleware = [_as_spec(item) for item in middleware]
-        self.security = security
         self.lifespan = lifespan
         self.startup_hooks = list(on_startup)
         self.shutdown_hooks = list(on_shutdown)
         self._names: set[str] = set()
         self._dispatch: Dispatch | None = None
-        self._templates: Environment | None = None
         self._lifespan_stack: contextlib.AsyncExitStack | None = None
         self.state_started = False
+        #: Installed extensions by name (their per-app state; see :meth:`install`).
+        self.extensions: dict[str, Extension] = {}
+        #: Template filters, globals and tests the template engine adds to its own.
+        self.template_filters: dict[str, Callable[..., Any]] = {}
+        self.template_globals: dict[str, Any] = {}
+        self.template_tests: dict[str, Callable[..., Any]] = {}
+        self.checks: list[Check] = []
+        self._request_attributes: dict[str, Callable[[Request], Any]] = {}
+        # A validation failure answers 422 with its error list unless the
+        # user registers a handler of their own.
+        self.errors.register(RequestValidationError, validation_error_response)
+        for extension in extensions:
+            self.install(extension)
 
     @property
     def debug(self) -> bool:
@@ -344,8 +355,6 @@ class App(_RouteDecorators):
         plan = _LazyPlan(pending.endpoint)
         route = self.router.add(pending.path, plan, methods=pending.methods, name=name)
         plan.bind(route.param_types, pending.options)
-        if RequestValidationError not in self.errors.by_class:
-            self.errors.register(RequestValidationError, validation_error_response)
         if pending.middleware:
             plan.wrap(pending.middleware)
         if name is not None:
@@ -356,7 +365,6 @@ class App(_RouteDecorators):
         return self.router.url_for(name, **params)
 
     _dependency_overrides: dict[Callable[..., Any], Callable[..., Any]]
-    _openapi: OpenAPIConfig
 
     @property
     def dependency_overrides(self) -> dict[Callable[..., Any], Callable[..., Any]]:
@@ -367,22 +375,78 @@ class App(_RouteDecorators):
             self._dependency_overrides = {}
             return self._dependency_overrides
 
-    @property
-    def openapi(self) -> OpenAPIConfig:
-        """The OpenAPI document and docs pages settings (set before the app starts)."""
-        try:
-            return self._openapi
-        except AttributeError:
-            self._openapi = OpenAPIConfig()
-            return self._openapi
+    # -- extensions ----------------------------------------------------------
 
-    @openapi.setter
-    def openapi(self, config: OpenAPIConfig) -> None:
-        self._openapi = config
+    def install(self, extension: E) -> E:
+        """Install an extension: record it in :attr:`extensions` and call its ``init_app``.
 
-    def openapi_schema(self) -> dict[str, Any]:
-        """The app's OpenAPI 3.1 document (built once, after the routes are frozen)."""
-        return self.openapi.document(self)
+        Installing the same object twice does nothing; another extension
+        under a name already taken is an error. Returns the extension.
+
+        An extension installed once the app has started (templates on first
+        render, say) gets no ``finalize`` calls, and its ``init_app`` may not
+        add routes or middleware any more (those raise).
+
+        Raises:
+            ImproperlyConfigured: the name is empty or taken.
+        """
+        if not isinstance(extension, Extension):
+            raise ImproperlyConfigured(
+                f"{extension!r} is not an extension (subclass fastcore.extensions.Extension)"
+            )
+        name = extension.name
+        if not name:
+            raise ImproperlyConfigured(f"extension {type(extension).__qualname__} has no name")
+        installed = self.extensions.get(name)
+        if installed is extension:
+            return extension
+        if installed is not None:
+            raise ImproperlyConfigured(
+                f"extension name {name!r} is taken by {installed!r}; give one of them another name"
+            )
+        self.extensions[name] = extension
+        extension.init_app(self)
+        return extension
+
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """Register the decorated function as a template filter (``{{ x|name }}``)."""
+        return _registering(self.template_filters, name)
+
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Register the decorated function as a template global (``{{ name() }}``)."""
+        return _registering(self.template_globals, name)
+
+    def template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """Register the decorated function as a template test (``{% if x is name %}``)."""
+        return _registering(self.template_tests, name)
+
+    def add_check(self, check: Check) -> None:
+        """Run ``check(app)`` when the app is built; its errors stop the app starting."""
+        self.checks.append(check)
+
+    def run_checks(self) -> list[CheckMessage]:
+        """Run every startup check and return their findings (``fastcore check``)."""
+        return [message for check in self.checks for message in check(self)]
+
+    def add_request_attribute(self, name: str, factory: Callable[[Request], Any]) -> None:
+        """Give every request an attribute ``name``, made by ``factory(request)`` on first read.
+
+        Nothing runs for a request that never reads it. The name must not be
+        one the request already has.
+
+        Raises:
+            ImproperlyConfigured: the name is taken or not an identifier, or
+                the app has started.
+        """
+        if self._dispatch is not None:
+            raise ImproperlyConfigured(
+                f"cannot add request attribute {name!r}: the app has started"
+            )
+        if not name.isidentifier() or hasattr(self.request_class, name):
+            raise ImproperlyConfigured(f"request attribute {name!r} is taken or not a name")
+        if name in self._request_attributes:
+            raise ImproperlyConfigured(f"request attribute {name!r} is already added")
+        self._request_attributes[name] = factory
 
     # -- middleware, errors, lifespan -----------------------------------------
 
@@ -434,14 +498,6 @@ class App(_RouteDecorators):
         self.build_dispatch()
         self.state_started = True
 
-    def _install_security(self) -> None:
-        """Put the default security stack outermost when ``security`` asks for it."""
-        if self.security is False:
-            return  # nothing to import, build or check
-        from fastcore.security.defaults import security_middleware_for
-
-        self.middleware[:0] = security_middleware_for(self, self.security)
-
     async def shutdown(self) -> None:
         """Run the shutdown hooks, then leave the lifespan."""
         if not self.state_started:
@@ -455,77 +511,39 @@ class App(_RouteDecorators):
                 await self._lifespan_stack.aclose()
                 self._lifespan_stack = None
 
-    # -- templates -----------------------------------------------------------
-
-    @property
-    def templates(self) -> Environment:
-        """The template environment (loads from ``settings.template_folders``)."""
-        if self._templates is None:
-            from fastcore.templating import Environment, FileSystemLoader
-
-            self._templates = Environment(
-                loader=FileSystemLoader(self.settings.template_folders),
-                auto_reload=self.debug,
-            )
-            self._templates.globals["url_for"] = self.url_for
-        return self._templates
-
-    def render(
-        self,
-        template_name: str,
-        /,
-        status_code: int = 200,
-        headers: dict[str, str] | None = None,
-        **context: Any,
-    ) -> HTMLResponse:
-        """Render a template into an HTML response."""
-        body = self.templates.get_template(template_name).render(context)
-        return HTMLResponse(body, status_code=status_code, headers=headers)
-
-    # -- running -------------------------------------------------------------
-
-    def run(
-        self,
-        host: str | None = None,
-        port: int | None = None,
-        *,
-        workers: int | None = None,
-        access_log: bool = False,
-        **server_options: Any,
-    ) -> None:
-        """Serve the app on the bundled server (blocks until stopped).
-
-        ``server_options`` are :class:`fastcore.server.ServerConfig` fields,
-        such as ``keep_alive_timeout=10`` or ``eager_dispatch=False``.
-        """
-        from fastcore.server import run
-
-        run(
-            self,
-            host=host or self.settings.host,
-            port=self.settings.port if port is None else port,
-            workers=workers or self.settings.workers,
-            access_log=access_log,
-            **{"max_body": self.settings.max_body_size, **server_options},
-        )
+    # -- building --------------------------------------------------------------
 
     def freeze_routes(self) -> None:
-        """Add the OpenAPI routes and freeze the router; calling it again does nothing.
+        """Let the extensions add their last routes, then freeze the router.
 
-        :meth:`build_dispatch` starts with it; ``fastcore routes`` stops there,
-        so listing routes needs none of the serving configuration (secret key,
-        allowed hosts).
+        Calling it again does nothing. :meth:`build_dispatch` starts with it;
+        ``fastcore routes`` stops there, so listing routes needs none of the
+        serving configuration (secret key, allowed hosts).
         """
         if not self.router.frozen:
-            self.openapi.install(self)
+            for extension in list(self.extensions.values()):
+                extension.finalize_routes(self)
             self.router.freeze()
 
     def build_dispatch(self) -> Dispatch:
-        """Freeze the routes and build the per-request callable the server calls."""
+        """Freeze the routes, finalize the extensions, run the checks, build the pipeline.
+
+        Returns the per-request callable the server calls (built once).
+
+        Raises:
+            ImproperlyConfigured: an extension or a startup check refuses the
+                configuration (every failed check is named).
+        """
         if self._dispatch is not None:
             return self._dispatch
         self.freeze_routes()
-        self._install_security()
+        for extension in list(self.extensions.values()):
+            extension.finalize(self)
+        enforce(self.run_checks(), what="the app's startup checks failed")
+        if self._request_attributes:
+            self.request_class = with_request_attributes(
+                self.request_class, self._request_attributes
+            )
         matcher = RouteMatcher(self.router.match)
         routed = self._routed_handler(matcher)
         if not self.middleware:
@@ -633,9 +651,17 @@ class App(_RouteDecorators):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the app as an ASGI 3 application (uvicorn, granian, hypercorn)."""
-        from fastcore.asgi import handle_asgi
+        from fastcore.asgi_app import handle_asgi
 
         await handle_asgi(self, scope, receive, send)
+
+
+def _registering(registry: dict[str, Any], name: str | None) -> Callable[[F], F]:
+    def decorator(func: F) -> F:
+        registry[name or func.__name__] = func
+        return func
+
+    return decorator
 
 
 class _LazyPlan:

@@ -39,9 +39,17 @@ from fastcore.params import (
     Query,
 )
 from fastcore.requests import Request
+from fastcore.responses import JSONResponse, Response
 from fastcore.uploads import UploadFile
 
-__all__ = ["BoundParam", "CallPlan", "RequestValidationError", "analyze", "is_async_callable"]
+__all__ = [
+    "BoundParam",
+    "CallPlan",
+    "RequestValidationError",
+    "analyze",
+    "is_async_callable",
+    "validation_error_response",
+]
 
 MISSING: Any = inspect.Parameter.empty
 Errors = list[dict[str, Any]]
@@ -67,6 +75,13 @@ class RequestValidationError(HTTPException):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (RequestValidationError, (self.errors,))
+
+
+def validation_error_response(request: Request, exc: RequestValidationError) -> Response:
+    """Answer a :class:`RequestValidationError`: 422 with its error list (the App's default)."""
+    return JSONResponse(
+        {"detail": exc.detail, "status": 422, "errors": exc.errors}, status_code=422
+    )
 
 
 def is_async_callable(obj: Any) -> bool:

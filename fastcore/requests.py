@@ -28,7 +28,7 @@ from fastcore.exceptions import BadRequest, ImproperlyConfigured
 
 if TYPE_CHECKING:
     from fastcore.app import App
-    from fastcore.forms.parsers import FormLimits
+    from fastcore.formparsers import FormLimits
     from fastcore.routing import Route
 
 __all__ = ["Request"]
@@ -369,7 +369,7 @@ class Request(RequestHead):
             return self._form
         except AttributeError:
             pass
-        from fastcore.forms.parsers import limits_for, parse_form
+        from fastcore.formparsers import limits_for, parse_form
 
         form = await parse_form(self, limits or limits_for(self))
         self._form = form

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from fastcore._speedups.http_parser import RequestHead
-    from fastcore.requests import Request
-    from fastcore.responses import Response
+from typing import Any, Protocol
 
 __all__ = [
     "ASGIApp",
     "BodyReader",
-    "Dispatch",
     "Message",
-    "NativeApp",
     "Receive",
     "Scope",
     "Send",
@@ -27,10 +20,6 @@ Message = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-#: Turns one parsed request into its response: the single entry point the
-#: connection protocol calls. It returns a coroutine the protocol drives.
-Dispatch = Callable[["Request"], Awaitable["Response"]]
 
 
 class BodyReader(Protocol):
@@ -53,16 +42,3 @@ class BodyReader(Protocol):
     def read_nowait(self) -> bytes | None: ...
 
     def wait(self) -> asyncio.Future[None]: ...
-
-
-class NativeApp(Protocol):
-    """What the bundled server needs from a fastcore application."""
-
-    #: The class the server instantiates for each request (RequestHead or a subclass).
-    request_class: type[RequestHead]
-
-    async def startup(self) -> None: ...
-
-    async def shutdown(self) -> None: ...
-
-    def build_dispatch(self) -> Dispatch: ...

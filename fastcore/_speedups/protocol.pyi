@@ -17,7 +17,10 @@ from typing_extensions import disjoint_base
 
 from fastcore._speedups.http_parser import RequestHead
 from fastcore.server.config import ServerConfig
-from fastcore.types import Dispatch
+
+# What the protocol calls per request: the App's dispatch (fastcore.app.Dispatch)
+# or any callable of that shape; the kernel knows the request only as a head.
+_Dispatch = Callable[[Any], Awaitable[Any]]
 
 @disjoint_base
 class Gate:
@@ -98,7 +101,7 @@ class RoutedDispatch:
 
     def __init__(
         self,
-        dispatch: Dispatch,
+        dispatch: _Dispatch,
         match: Callable[[str, str], Any] | RouteMatcher,
         app: Any,
         finish: Callable[[Any, Awaitable[Any]], Awaitable[Any]],
@@ -109,7 +112,7 @@ class RoutedDispatch:
         direct: bool = True,
         chain_inline: bool = True,
         errors_inline: bool = True,
-        chain: Dispatch | None = None,
+        chain: _Dispatch | None = None,
         gate: Gate | None = None,
     ) -> None: ...
     def __call__(self, request: RequestHead) -> Awaitable[Any]:
@@ -167,7 +170,7 @@ class HttpProtocol:
     """
 
     def __init__(
-        self, dispatch: Dispatch, state: ServerState, request_class: type[RequestHead] = ...
+        self, dispatch: _Dispatch, state: ServerState, request_class: type[RequestHead] = ...
     ) -> None: ...
     def connection_made(self, transport: Any) -> None:
         """Start serving a new connection."""

@@ -27,7 +27,7 @@ from fastcore.security.signing import Signer
 if TYPE_CHECKING:
     from fastcore.app import App
     from fastcore.auth.models import AbstractUser, AnonymousUser
-    from fastcore.middleware.base import MiddlewareSpec
+    from fastcore.middleware_base import MiddlewareSpec
     from fastcore.requests import Request
 
 __all__ = ["Auth", "get_auth"]
@@ -147,19 +147,20 @@ class Auth:
         """
         from fastcore.auth.middleware import AuthenticationMiddleware
         from fastcore.templating import ChoiceLoader, PackageLoader
+        from fastcore.templating.extension import Templates
 
         # The secret key and the rate limiter are read from the app when first
         # needed, so settings changed after this call still count.
         self._app = app
         app.add_middleware(AuthenticationMiddleware, auth=self)
         app.on_startup(self._check_middleware_order)
-        templates = app.templates
+        templates = Templates.of(app).environment
         if templates.loader is None:
             raise ImproperlyConfigured("the app's template environment has no loader")
         # The app's own folders come first: an app overrides a page by adding
         # templates/auth/<name>.html.
         templates.loader = ChoiceLoader([templates.loader, PackageLoader("fastcore.auth")])
-        templates.globals.setdefault("current_user", current_user_var.get)
+        app.template_globals.setdefault("current_user", current_user_var.get)
 
     def _check_middleware_order(self) -> None:
         """Fail at startup when sessions or the database come inside the auth middleware."""

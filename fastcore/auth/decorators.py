@@ -32,9 +32,9 @@ from fastcore.auth.models import AbstractUser, AnonymousUser
 from fastcore.auth.permissions import has_perm
 from fastcore.auth.redirects import login_redirect_url
 from fastcore.concurrency import run_in_threadpool
+from fastcore.error_handlers import wants_html
 from fastcore.exceptions import HTTPException
 from fastcore.handlers import is_async_callable
-from fastcore.middleware.errors import wants_html
 from fastcore.requests import Request
 
 if TYPE_CHECKING:

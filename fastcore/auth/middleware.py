@@ -17,7 +17,7 @@ from fastcore.auth.config import Auth, current_user_var
 from fastcore.auth.models import AbstractUser, AnonymousUser
 from fastcore.auth.tokens import authenticate_token, bearer_token
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.middleware.base import Handler, Middleware
+from fastcore.middleware_base import Handler, Middleware
 from fastcore.security.crypto import constant_time_compare
 
 if TYPE_CHECKING:

@@ -30,6 +30,7 @@ from fastcore.auth.reset import check_reset_token, make_reset_token
 from fastcore.auth.validators import validate_password
 from fastcore.mail import EmailMessage
 from fastcore.responses import HTMLResponse, RedirectResponse
+from fastcore.templating.extension import Templates
 
 if TYPE_CHECKING:
     from fastcore.requests import Request
@@ -46,7 +47,7 @@ _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}")
 def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     auth = get_auth(request)
     context.setdefault("errors", [])
-    return request.app.render(
+    return Templates.of(request.app).render(
         f"auth/{template}.html",
         status_code=status,
         site_name=auth.site_name,
@@ -178,8 +179,10 @@ async def password_reset_page(request: Request) -> HTMLResponse:
             f"{request.scheme}://{request.host}"
             f"{request.url_for('auth.password_reset_confirm')}?token={token}"
         )
-        body = request.app.templates.get_template("auth/password_reset_email.txt").render(
-            {"user": user, "link": link, "site_name": auth.site_name}
+        body = (
+            Templates.of(request.app)
+            .environment.get_template("auth/password_reset_email.txt")
+            .render({"user": user, "link": link, "site_name": auth.site_name})
         )
         message = EmailMessage(
             f"Password reset on {auth.site_name}", body, [user.email], auth.from_email

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fastcore.formparsers import FormLimits as FormLimits
+from fastcore.formparsers import form_limits as form_limits
 from fastcore.forms.fields import BooleanField as BooleanField
 from fastcore.forms.fields import CharField as CharField
 from fastcore.forms.fields import ChoiceField as ChoiceField
@@ -33,8 +35,6 @@ from fastcore.forms.forms import ErrorList as ErrorList
 from fastcore.forms.forms import Form as Form
 from fastcore.forms.forms import Label as Label
 from fastcore.forms.forms import csrf_field as csrf_field
-from fastcore.forms.parsers import FormLimits as FormLimits
-from fastcore.forms.parsers import form_limits as form_limits
 from fastcore.forms.validators import EmailValidator as EmailValidator
 from fastcore.forms.validators import MaxLengthValidator as MaxLengthValidator
 from fastcore.forms.validators import MaxValueValidator as MaxValueValidator

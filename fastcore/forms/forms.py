@@ -161,7 +161,7 @@ def csrf_field() -> Markup:
     app = getattr(request, "app", None) if request is not None else None
     # The CSRF middleware installs its own csrf_input as a template global for
     # the apps it runs in: that is what tells it is active here.
-    if app is None or app.templates.globals.get("csrf_input") is not csrf.csrf_input:
+    if app is None or app.template_globals.get("csrf_input") is not csrf.csrf_input:
         return Markup("")
     field: Markup = csrf.csrf_input()
     return field

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastcore.middleware.base import (
+from fastcore.middleware_base import (
     FunctionMiddleware as FunctionMiddleware,
 )
-from fastcore.middleware.base import (
+from fastcore.middleware_base import (
     Handler as Handler,
 )
-from fastcore.middleware.base import (
+from fastcore.middleware_base import (
     Middleware as Middleware,
 )
-from fastcore.middleware.base import (
+from fastcore.middleware_base import (
     MiddlewareSpec as MiddlewareSpec,
 )
 

@@ -20,10 +20,10 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from fastcore.error_handlers import default_error_response
 from fastcore.exceptions import HTTPException, ImproperlyConfigured
-from fastcore.middleware.base import Handler, Middleware
-from fastcore.middleware.errors import default_error_response
-from fastcore.security.routes import endpoint_for, get_option, routes_with_option, set_option
+from fastcore.middleware_base import Handler, Middleware
+from fastcore.routing.marks import endpoint_for, get_option, routes_with_option, set_option
 
 if TYPE_CHECKING:
     from fastcore.requests import Request

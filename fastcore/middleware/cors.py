@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.middleware.base import Handler, Middleware
+from fastcore.middleware_base import Handler, Middleware
 from fastcore.responses import PlainTextResponse, Response
 
 if TYPE_CHECKING:

@@ -30,13 +30,13 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from fastcore.error_handlers import default_error_response
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.forms.parsers import FORM_CONTENT_TYPES
-from fastcore.middleware.base import Handler, Middleware
-from fastcore.middleware.errors import default_error_response
+from fastcore.formparsers import FORM_CONTENT_TYPES
+from fastcore.middleware_base import Handler, Middleware
+from fastcore.routing.marks import endpoint_for, get_option, set_option
 from fastcore.security.context import current_request, get_current_request
 from fastcore.security.crypto import b64decode, b64encode, constant_time_compare
-from fastcore.security.routes import endpoint_for, get_option, set_option
 
 if TYPE_CHECKING:
     from fastcore.requests import Request
@@ -201,7 +201,7 @@ class CSRFMiddleware(Middleware):
             ) from None
         app = getattr(request, "app", None)
         if app is not None:
-            template_globals = app.templates.globals
+            template_globals = app.template_globals
             template_globals.setdefault("csrf_token", csrf_token)
             template_globals.setdefault("csrf_input", csrf_input)
         self._globals_installed = True

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastcore.middleware.base import Handler, Middleware
-from fastcore.middleware.errors import default_error_response
+from fastcore.error_handlers import default_error_response
 from fastcore.middleware.trusted_hosts import host_without_port
+from fastcore.middleware_base import Handler, Middleware
 from fastcore.responses import RedirectResponse
 
 if TYPE_CHECKING:

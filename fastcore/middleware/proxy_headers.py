@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from fastcore._speedups.http_parser import RequestHead
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.middleware.base import Handler, Middleware
+from fastcore.middleware_base import Handler, Middleware
 
 if TYPE_CHECKING:
     from fastcore.requests import Request

@@ -27,9 +27,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.middleware.base import Handler, Middleware
+from fastcore.middleware_base import Handler, Middleware
+from fastcore.routing.marks import get_option, routes_with_option, set_option
 from fastcore.security.context import current_request, get_current_request
-from fastcore.security.routes import get_option, routes_with_option, set_option
 
 if TYPE_CHECKING:
     from fastcore.requests import Request
@@ -216,7 +216,7 @@ class SecurityHeadersMiddleware(Middleware):
         if not self._globals_installed:
             app = getattr(request, "app", None)
             if app is not None:
-                app.templates.globals.setdefault("csp_nonce", csp_nonce)
+                app.template_globals.setdefault("csp_nonce", csp_nonce)
             self._globals_installed = True
 
     @staticmethod

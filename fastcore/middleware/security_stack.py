@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 from fastcore._speedups.security_gate import SecurityGate
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.middleware.base import Handler, Middleware, MiddlewareSpec
 from fastcore.middleware.body_limit import BodyLimitMiddleware
 from fastcore.middleware.csrf import UNSAFE_METHODS, CSRFMiddleware
 from fastcore.middleware.https_redirect import HTTPSRedirectMiddleware
@@ -34,6 +33,7 @@ from fastcore.middleware.rate_limit import RateLimitMiddleware
 from fastcore.middleware.security_headers import SecurityHeadersMiddleware
 from fastcore.middleware.sessions import Session, SessionMiddleware
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
+from fastcore.middleware_base import Handler, Middleware, MiddlewareSpec
 from fastcore.security.context import current_request
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ SECURITY_LAYERS: tuple[type[Middleware], ...] = (
 
 
 def _routes_use(app: Any, option: str) -> bool:
-    from fastcore.security.routes import get_option
+    from fastcore.routing.marks import get_option
 
     return any(
         get_option(getattr(route.endpoint, "endpoint", route.endpoint), option) is not None

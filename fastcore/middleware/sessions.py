@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from fastcore.datastructures import parse_cookie_header
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.middleware.base import Handler, Middleware
+from fastcore.middleware_base import Handler, Middleware
 from fastcore.security.crypto import random_token
 from fastcore.security.keys import resolve_secret_keys
 from fastcore.security.session_backends import (

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from fastcore._speedups.http_parser import RequestHead
+from fastcore.error_handlers import default_error_response
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.middleware.base import Handler, Middleware
-from fastcore.middleware.errors import default_error_response
+from fastcore.middleware_base import Handler, Middleware
 
 if TYPE_CHECKING:
     from fastcore.requests import Request

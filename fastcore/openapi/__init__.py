@@ -8,8 +8,8 @@ serve none of them.
 
 from __future__ import annotations
 
+from fastcore.binding import validation_error_response as validation_error_response
 from fastcore.openapi.config import OpenAPIConfig as OpenAPIConfig
-from fastcore.openapi.config import validation_error_response as validation_error_response
 from fastcore.openapi.document import build_document as build_document
 
 __all__ = ["OpenAPIConfig", "build_document", "validation_error_response"]

@@ -8,26 +8,23 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from fastcore.binding import RequestValidationError
-from fastcore.responses import JSONResponse, Response
+from fastcore.extensions import Extension
+from fastcore.responses import Response
 
 if TYPE_CHECKING:
     from fastcore.app import App
     from fastcore.requests import Request
 
-__all__ = ["OpenAPIConfig", "validation_error_response"]
-
-
-def validation_error_response(request: Request, exc: RequestValidationError) -> Response:
-    """Answer a :class:`~fastcore.binding.RequestValidationError`: 422 with its error list."""
-    return JSONResponse(
-        {"detail": exc.detail, "status": 422, "errors": exc.errors}, status_code=422
-    )
+__all__ = ["OpenAPIConfig"]
 
 
 @dataclasses.dataclass
-class OpenAPIConfig:
+class OpenAPIConfig(Extension):
     """What the app's OpenAPI document says, and where it and the docs are served.
+
+    An extension: ``app.install(OpenAPIConfig(title=...))`` on a core App; the
+    App of ``from fastcore import App`` installs one by default
+    (``app.openapi``). Its routes are added when the app's routes freeze.
 
     Attributes:
         enabled: Serve the document and the docs pages at all.
@@ -60,6 +57,8 @@ class OpenAPIConfig:
     tags: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     _cache: dict[int, bytes] = dataclasses.field(default_factory=dict, repr=False)
 
+    name = "openapi"
+
     def document(self, app: App) -> dict[str, Any]:
         """Build the app's OpenAPI 3.1 document."""
         from fastcore.openapi.document import build_document
@@ -73,7 +72,7 @@ class OpenAPIConfig:
             cached = self._cache[id(app)] = orjson.dumps(self.document(app))
         return cached
 
-    def install(self, app: App) -> None:
+    def finalize_routes(self, app: App) -> None:
         """Add the document and docs routes to ``app`` (called once, before freezing)."""
         if not self.enabled or self.openapi_url is None:
             return

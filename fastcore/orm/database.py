@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
+from fastcore.error_handlers import default_error_response
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.middleware.errors import default_error_response
 from fastcore.orm.fastpath import FastConnection, FastPath, Query, Row, connect_in_task
 from fastcore.orm.models import Model
 from fastcore.orm.pooling import TaskSafeQueuePool

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.middleware.base import Handler, Middleware
+from fastcore.middleware_base import Handler, Middleware
 
 if TYPE_CHECKING:
     from fastcore.orm.database import Database

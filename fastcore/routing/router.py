@@ -49,7 +49,7 @@ from fastcore.routing.converters import Converter
 from fastcore.routing.rules import Param, ParsedPattern, join_patterns, parse_pattern
 from fastcore.routing.urls import URLBuildError, build_path
 
-__all__ = ["Route", "RouteMatch", "Router"]
+__all__ = ["Route", "RouteMatch", "Router", "normalize_methods"]
 
 #: The most parameters one pattern may have (the compiled search keeps them
 #: in a fixed-size array).
@@ -98,17 +98,22 @@ class Route:
         return f"Route({self.pattern!r}, methods={methods}{named})"
 
 
-def _normalize_methods(methods: Iterable[str] | str, pattern: str) -> frozenset[str]:
+def normalize_methods(methods: Iterable[str] | str, pattern: str) -> tuple[str, ...]:
+    """Upper-case and de-duplicate a route's methods, in the order given.
+
+    Raises:
+        RouteError: a method is not an HTTP token, or none is given.
+    """
     if isinstance(methods, str):
         methods = (methods,)
-    normalized = set()
+    normalized: dict[str, None] = {}
     for method in methods:
         if not isinstance(method, str) or not _METHOD.fullmatch(method):
             raise RouteError(f"route {pattern!r}: invalid HTTP method {method!r}")
-        normalized.add(method.upper())
+        normalized[method.upper()] = None
     if not normalized:
         raise RouteError(f"route {pattern!r}: no HTTP method given")
-    return frozenset(normalized)
+    return tuple(normalized)
 
 
 class Router:
@@ -209,7 +214,7 @@ class Router:
             raise RouteError(f"cannot add {parsed.pattern!r}: the router is frozen")
         if len(parsed.params) > MAX_PARAMS:
             raise RouteError(f"route {parsed.pattern!r} has more than {MAX_PARAMS} parameters")
-        route = Route(parsed, endpoint, _normalize_methods(methods, parsed.pattern), name)
+        route = Route(parsed, endpoint, frozenset(normalize_methods(methods, parsed.pattern)), name)
         self._check_converters(route)
         self._check_name(route)
         by_method = self._by_shape.setdefault(parsed.shape, {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastcore._lazy import lazy_exports
+from fastcore.checks import CheckMessage as CheckMessage
 from fastcore.security.crypto import constant_time_compare as constant_time_compare
 from fastcore.security.crypto import random_token as random_token
 from fastcore.security.keys import SecuritySettings as SecuritySettings
@@ -12,9 +13,8 @@ from fastcore.security.keys import resolve_secret_keys as resolve_secret_keys
 from fastcore.security.signing import Signer as Signer
 
 if TYPE_CHECKING:
-    from fastcore.security.checks import CheckMessage as CheckMessage
     from fastcore.security.checks import check_security as check_security
-    from fastcore.security.stack import default_middleware as default_middleware
+    from fastcore.security.default_layers import default_middleware as default_middleware
 
 __all__ = [
     "CheckMessage",
@@ -30,9 +30,8 @@ __all__ = [
 # The middleware modules import this package's building blocks, so the names
 # that import the middleware are loaded on first use (no import cycle).
 _LAZY = {
-    "CheckMessage": "fastcore.security.checks",
     "check_security": "fastcore.security.checks",
-    "default_middleware": "fastcore.security.stack",
+    "default_middleware": "fastcore.security.default_layers",
 }
 
 

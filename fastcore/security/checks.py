@@ -24,8 +24,9 @@ security.W011           proxy headers trusted from every peer
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from fastcore.checks import CheckMessage
 from fastcore.middleware.body_limit import BodyLimitMiddleware
 from fastcore.middleware.csrf import CSRFMiddleware
 from fastcore.middleware.https_redirect import HTTPSRedirectMiddleware
@@ -35,25 +36,13 @@ from fastcore.middleware.security_headers import SecurityHeadersMiddleware
 from fastcore.middleware.security_stack import SecurityStack
 from fastcore.middleware.sessions import SessionMiddleware
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
+from fastcore.routing.marks import get_option
 from fastcore.security.keys import secret_key_problem
-from fastcore.security.routes import get_option
 
 if TYPE_CHECKING:
     from fastcore.app import App
 
 __all__ = ["CheckMessage", "check_security"]
-
-
-class CheckMessage(NamedTuple):
-    """One finding: its level, stable id, what is wrong and how to fix it."""
-
-    level: Literal["error", "warning"]
-    id: str
-    msg: str
-    hint: str
-
-    def __str__(self) -> str:
-        return f"{self.id} ({self.level}): {self.msg} HINT: {self.hint}"
 
 
 def _position(specs: list[Any], cls: type) -> int:

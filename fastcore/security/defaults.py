@@ -1,11 +1,12 @@
 """Security on by default: which apps get the default stack, decided when the App is built.
 
-``App(security=...)`` calls :func:`security_middleware_for` once, when the app
-is frozen (first request, server start, test client):
+``App(security=...)`` installs :class:`DefaultSecurity`, which calls
+:func:`security_middleware_for` once, when the app is built (first request,
+server start, test client):
 
 - ``security=None`` (the default): an HTML app, one with an existing template
   folder or that already uses its template environment, gets the layers of
-  :func:`~fastcore.security.stack.default_middleware` outermost, configured
+  :func:`~fastcore.security.default_layers.default_middleware` outermost, configured
   from the app's settings (``FASTCORE_SECRET_KEY``, ``FASTCORE_ALLOWED_HOSTS``,
   ...), run as one :class:`~fastcore.middleware.security_stack.SecurityStack`.
   An app without templates (a JSON API) gets nothing.
@@ -24,23 +25,25 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
+from fastcore.checks import enforce
 from fastcore.exceptions import ImproperlyConfigured
+from fastcore.extensions import Extension
 from fastcore.middleware.security_stack import SECURITY_LAYERS, SecurityStack
 from fastcore.security.checks import check_security
-from fastcore.security.stack import default_middleware
+from fastcore.security.default_layers import default_middleware
 
 if TYPE_CHECKING:
     from fastcore.app import App
-    from fastcore.middleware.base import MiddlewareSpec
+    from fastcore.middleware_base import MiddlewareSpec
 
-__all__ = ["has_own_security", "is_html_app", "security_middleware_for"]
+__all__ = ["DefaultSecurity", "has_own_security", "is_html_app", "security_middleware_for"]
 
 logger = logging.getLogger("fastcore.security")
 
 
 def is_html_app(app: App) -> bool:
     """Tell whether ``app`` renders HTML: a template folder exists or templates are in use."""
-    if getattr(app, "_templates", None) is not None:
+    if "templates" in app.extensions:
         return True
     return any(os.path.isdir(folder) for folder in app.settings.template_folders)
 
@@ -51,15 +54,10 @@ def has_own_security(app: App) -> bool:
 
 
 def _check_own_stack(app: App) -> None:
-    messages = check_security(app)
-    errors = [message for message in messages if message.level == "error"]
-    if errors:
-        raise ImproperlyConfigured(
-            "unsafe security middleware: " + "; ".join(str(message) for message in errors)
-        )
-    for message in messages:
-        if message.id != "security.W001":  # debug mode is a choice, said elsewhere
-            logger.warning("%s", message)
+    # Debug mode (security.W001) is a choice, said elsewhere.
+    enforce(
+        check_security(app), what="unsafe security middleware", quiet={"security.W001"}, log=logger
+    )
 
 
 def security_middleware_for(app: App, security: bool | None) -> list[MiddlewareSpec]:
@@ -88,3 +86,21 @@ def security_middleware_for(app: App, security: bool | None) -> list[MiddlewareS
             "hosts allowed), or turn it off with App(security=False)"
         ) from exc
     return [SecurityStack.of(layers, app)]
+
+
+class DefaultSecurity(Extension):
+    """The default security stack as an extension: ``App(security=...)`` installs it.
+
+    Args:
+        mode: None for HTML apps only, True for any app, False for none
+            (see the module's documentation).
+    """
+
+    name = "security"
+
+    def __init__(self, mode: bool | None = None) -> None:
+        self.mode = mode
+
+    def finalize(self, app: App) -> None:
+        """Put the stack outermost, around the app's own middleware."""
+        app.middleware[:0] = security_middleware_for(app, self.mode)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastcore.server.asgi import ASGIAdapter as ASGIAdapter
+from fastcore.server.asgi_host import ASGIAdapter as ASGIAdapter
 from fastcore.server.config import ServerConfig as ServerConfig
 from fastcore.server.serve import Server as Server
 from fastcore.server.serve import run_single

@@ -7,18 +7,31 @@ import logging
 import signal
 import socket
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import uvloop
 
+from fastcore._speedups.http_parser import RequestHead
 from fastcore._speedups.protocol import HttpProtocol, ServerState
-from fastcore.server.asgi import ASGIAdapter
+from fastcore.server.asgi_host import ASGIAdapter
 from fastcore.server.config import ServerConfig
-from fastcore.types import NativeApp
 
-__all__ = ["Server", "serve", "resolve_app"]
+__all__ = ["NativeApp", "Server", "serve", "resolve_app"]
 
 logger = logging.getLogger("fastcore.server")
+
+
+class NativeApp(Protocol):
+    """What the bundled server needs from a fastcore application."""
+
+    #: The class the server instantiates for each request (RequestHead or a subclass).
+    request_class: type[RequestHead]
+
+    async def startup(self) -> None: ...
+
+    async def shutdown(self) -> None: ...
+
+    def build_dispatch(self) -> Callable[[Any], Any]: ...
 
 
 def resolve_app(app: Any) -> NativeApp:

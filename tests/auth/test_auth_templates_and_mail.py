@@ -15,8 +15,8 @@ from fastcore.auth import Auth, User, auth_routes, create_token
 from fastcore.auth.hashers import TEST_HASHER
 from fastcore.auth.tokens import authenticate_token
 from fastcore.mail import ConsoleMailBackend, EmailMessage, FileMailBackend, MemoryMailBackend
-from fastcore.middleware.base import Handler, Middleware, MiddlewareSpec
 from fastcore.middleware.sessions import SessionMiddleware
+from fastcore.middleware_base import Handler, Middleware, MiddlewareSpec
 from fastcore.orm import Database, Model
 from fastcore.security import default_middleware
 from fastcore.testing import TestClient

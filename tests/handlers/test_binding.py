@@ -27,7 +27,7 @@ from fastcore import (
     Response,
     RouteGroup,
 )
-from fastcore.middleware.base import Handler
+from fastcore.middleware_base import Handler
 from fastcore.testing import TestClient
 
 

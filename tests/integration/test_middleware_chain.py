@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastcore import App, JSONResponse, Request, Response
-from fastcore.middleware.base import Middleware
+from fastcore.middleware_base import Middleware
 from tests.integration.helpers import HttpReader, LiveServer, get
 
 Serve = Callable[..., LiveServer]

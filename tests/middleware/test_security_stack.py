@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from fastcore import App, ImproperlyConfigured, Request
-from fastcore.middleware.base import MiddlewareSpec
 from fastcore.middleware.body_limit import body_limit
 from fastcore.middleware.csrf import CSRFMiddleware
 from fastcore.middleware.rate_limit import rate_limit
 from fastcore.middleware.security_stack import SecurityStack
 from fastcore.middleware.sessions import SessionMiddleware
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
+from fastcore.middleware_base import MiddlewareSpec
 from fastcore.security import default_middleware
 from fastcore.testing import TestClient
 from tests.security.helpers import SECRET, html_app, token_from

@@ -10,9 +10,9 @@ import pytest
 
 from fastcore import App, ImproperlyConfigured, Request
 from fastcore.config import Settings
-from fastcore.middleware.base import Handler
 from fastcore.middleware.security_stack import SecurityStack
 from fastcore.middleware.sessions import SessionMiddleware
+from fastcore.middleware_base import Handler
 from fastcore.responses import Response
 from fastcore.security import default_middleware
 from fastcore.testing import LiveServer, TestClient

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from fastcore import App, HTMLResponse, PlainTextResponse, Request, Settings, StreamingResponse
-from fastcore.middleware.base import Middleware
 from fastcore.middleware.security_headers import security_headers
+from fastcore.middleware_base import Middleware
 from fastcore.testing import LiveServer
 from tests.security.helpers import SECRET, token_from
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from fastcore.config import Settings
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.middleware.base import MiddlewareSpec
 from fastcore.middleware.body_limit import BodyLimitMiddleware
 from fastcore.middleware.csrf import CSRFMiddleware
 from fastcore.middleware.https_redirect import HTTPSRedirectMiddleware
@@ -27,6 +26,7 @@ from fastcore.middleware.rate_limit import RateLimitMiddleware
 from fastcore.middleware.security_headers import SecurityHeadersMiddleware
 from fastcore.middleware.sessions import SessionMiddleware
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
+from fastcore.middleware_base import MiddlewareSpec
 from fastcore.security.keys import debug_from_env, resolve_secret_keys
 
 __all__ = ["DEVELOPMENT_HOSTS", "default_middleware"]

@@ -24,7 +24,7 @@ from python_multipart.multipart import MultipartParser, MultipartState, parse_op
 
 from fastcore.datastructures import FormData, Headers
 from fastcore.exceptions import BadRequest, HTTPException, ImproperlyConfigured
-from fastcore.security.routes import endpoint_for, get_option, set_option
+from fastcore.routing.marks import endpoint_for, get_option, set_option
 from fastcore.uploads import UploadFile
 
 if TYPE_CHECKING:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 from urllib.parse import unquote
 
 from fastcore._speedups.http_parser import RequestHead
 from fastcore.exceptions import ClientDisconnect
 from fastcore.responses import Response, StreamingResponse
-from fastcore.types import ASGIApp, BodyReader, Dispatch, Message, Scope
+from fastcore.types import ASGIApp, BodyReader, Message, Scope
 
 __all__ = ["ASGIAdapter"]
 
@@ -100,7 +100,7 @@ class ASGIAdapter:
 
     # -- http ----------------------------------------------------------------
 
-    def build_dispatch(self) -> Dispatch:
+    def build_dispatch(self) -> Callable[[RequestHead], Awaitable[Response]]:
         """Return the dispatch callable the connection protocol calls per request."""
         return self._dispatch
 
