@@ -55,6 +55,7 @@ def register(subparsers: Any) -> None:
             default=os.environ.get("FASTCORE_APP"),
             help="module:attribute of the App; default $FASTCORE_APP",
         )
+        parser.set_defaults(handler=run)
         return parser
 
     create = with_app(subparsers.add_parser("createsuperuser", help="create a superuser"))
@@ -80,9 +81,9 @@ def register(subparsers: Any) -> None:
 
 
 def _find_auth(spec: str | None) -> tuple[Auth, Any]:
+    from fastcore.app_loader import import_app
     from fastcore.auth.middleware import AuthenticationMiddleware
     from fastcore.orm.cli import find_database
-    from fastcore.server.cli import import_app
 
     database = find_database(spec)
     app = import_app(spec or "")

@@ -51,6 +51,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     actions.add_parser("current", help="show the database's revision")
     actions.add_parser("history", help="list migration scripts, newest first")
     actions.add_parser("create-all", help="create missing tables without migrations")
+    db.set_defaults(handler=run)
     return db
 
 
@@ -60,9 +61,9 @@ def find_database(spec: str | None) -> Any:
     Raises:
         ImproperlyConfigured: No spec, or it names neither.
     """
+    from fastcore.app_loader import import_app
     from fastcore.orm.database import Database
     from fastcore.orm.session import DatabaseSessionMiddleware
-    from fastcore.server.cli import import_app
 
     if not spec:
         raise ImproperlyConfigured(

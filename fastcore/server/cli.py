@@ -1,55 +1,25 @@
-"""The ``fastcore`` command line: ``run`` (serve an app), ``routes`` and ``db`` (migrations)."""
+"""The server's commands: ``fastcore run`` (serve an app) and ``fastcore routes``.
+
+Registered through the ``fastcore.commands`` entry-point group (see
+:mod:`fastcore.cli`); ``python -m fastcore.server.cli`` runs the whole
+``fastcore`` command line, as the console script does.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import os
 import sys
-from collections.abc import Sequence
 from typing import Any
 
-from fastcore.auth import cli as auth_cli
+from fastcore.app_loader import import_app as import_app
+from fastcore.cli import main as main
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.orm import cli as db_cli
 
-__all__ = ["import_app", "main"]
-
-
-def import_app(spec: str) -> Any:
-    """Import ``module:attribute`` (the attribute may be dotted) and return it.
-
-    The current directory is importable, as with ``python -m``.
-
-    Raises:
-        ImproperlyConfigured: The spec is malformed or names nothing.
-    """
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise ImproperlyConfigured(f"expected 'module:app', got {spec!r}")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name and not module_name.startswith(f"{exc.name}."):
-            raise  # a missing dependency inside the module: show the real error
-        raise ImproperlyConfigured(f"cannot import module {module_name!r}") from exc
-    target: Any = module
-    for part in attribute.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise ImproperlyConfigured(
-                f"module {module_name!r} has no attribute {attribute!r}"
-            ) from None
-    return target
+__all__ = ["import_app", "main", "register"]
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fastcore", description="The fastcore command line.")
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def register(commands: Any) -> None:
+    """Add ``run`` and ``routes`` to the ``fastcore`` command line."""
     run = commands.add_parser("run", help="serve an app with the bundled server")
     run.add_argument("app", help="the app to serve, as module:attribute")
     run.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -65,20 +35,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="start every request in its own asyncio Task (default: only those that may need one)",
     )
 
+    run.set_defaults(handler=_serve)
     routes = commands.add_parser("routes", help="print the route table of an app")
     routes.add_argument("app", help="the app, as module:attribute")
-    db_cli.register(commands)  # fastcore db ... (migrations; fastcore.orm.cli)
-    auth_cli.register(commands)  # createsuperuser, changepassword, auth ... (fastcore.auth.cli)
-    return parser
+    routes.set_defaults(handler=_serve)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``fastcore`` command line; return the process exit status."""
-    args = _build_parser().parse_args(argv)
-    # Commands that find the app themselves (db, createsuperuser, ...).
-    delegated = {"db": db_cli.run, **dict.fromkeys(auth_cli.COMMANDS, auth_cli.run)}
-    if args.command in delegated:
-        return delegated[args.command](args)
+def _serve(args: argparse.Namespace) -> int:
     try:
         app = import_app(args.app)
     except ImproperlyConfigured as exc:
