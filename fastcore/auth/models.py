@@ -23,7 +23,7 @@ import hashlib
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fastcore.orm.models import IdMixin, Model, UTCDateTime
+from fastcore.orm.models import IdMixin, Model, UTCDateTime, utcnow
 
 __all__ = [
     "USER_TABLE",
@@ -40,10 +40,6 @@ __all__ = [
 
 #: The user table's name; every auth table's foreign keys point at it.
 USER_TABLE = "auth_users"
-
-
-def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 class AbstractUser(IdMixin, Model):
@@ -70,7 +66,7 @@ class AbstractUser(IdMixin, Model):
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     last_login: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime(), default=None)
-    date_joined: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=_utcnow)
+    date_joined: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     #: Always True for a real user (False on :class:`AnonymousUser`).
     is_authenticated = True
@@ -179,7 +175,7 @@ class APIToken(IdMixin, Model):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     #: Space-separated scopes (``"notes:read notes:write"``).
     scopes: Mapped[str] = mapped_column(String(1000), default="")
-    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=_utcnow)
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime(), default=None)
     expires_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime(), default=None)
 

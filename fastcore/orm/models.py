@@ -20,7 +20,15 @@ from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, func
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["NAMING_CONVENTION", "IdMixin", "Model", "TimestampMixin", "UTCDateTime", "UUIDMixin"]
+__all__ = [
+    "NAMING_CONVENTION",
+    "IdMixin",
+    "Model",
+    "TimestampMixin",
+    "UTCDateTime",
+    "UUIDMixin",
+    "utcnow",
+]
 
 #: Constraint names that Alembic can diff and drop on every backend (SQLite
 #: and PostgreSQL name unnamed constraints differently, which breaks downgrades).
@@ -92,7 +100,8 @@ class UTCDateTime(TypeDecorator[datetime.datetime]):
         return value  # type: ignore[no-any-return]
 
 
-def _utcnow() -> datetime.datetime:
+def utcnow() -> datetime.datetime:
+    """The current time as an aware UTC datetime (the default of timestamp columns)."""
     return datetime.datetime.now(datetime.UTC)
 
 
@@ -104,8 +113,8 @@ class TimestampMixin:
     """
 
     created_at: Mapped[datetime.datetime] = mapped_column(
-        UTCDateTime(), default=_utcnow, server_default=func.now()
+        UTCDateTime(), default=utcnow, server_default=func.now()
     )
     updated_at: Mapped[datetime.datetime] = mapped_column(
-        UTCDateTime(), default=_utcnow, onupdate=_utcnow, server_default=func.now()
+        UTCDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()
     )
