@@ -8,24 +8,14 @@ from typing import Any
 
 import pytest
 
-from fastcore import App
 from fastcore.testing import TestClient
+from tests.demo_support import demo_app
 from tests.forms.multipart import encode_multipart
-
-
-def contact_app() -> App:
-    try:  # the demo with its security stack configured for tests, where that exists
-        from tests.demo_support import demo_app
-    except ImportError:
-        from examples.demo.app import app
-
-        return app
-    return demo_app()
 
 
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(contact_app())
+    return TestClient(demo_app())
 
 
 def csrf_fields(page: str) -> list[tuple[str, str]]:

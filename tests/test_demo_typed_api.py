@@ -33,7 +33,7 @@ def test_create_read_rename_delete(client: TestClient) -> None:
 
 
 def test_listing_filters_orders_and_pages(client: TestClient) -> None:
-    marker = f"listing-{uuid.uuid4().hex}"  # the demo database outlives a test run
+    marker = f"listing-{uuid.uuid4().hex}"  # the other demo tests add notes too
     ids = [
         client.post("/api/v1/notes", json={"text": f"{marker} {i}"}).json()["id"] for i in range(3)
     ]

@@ -1,4 +1,9 @@
-"""The package builds as a wheel whose compiled kernels import, and they are in use."""
+"""The package builds as a wheel whose compiled kernels import, and they are in use.
+
+The wheel is built the way pip builds it (PEP 517, in an isolated environment
+that brings the build requirements), so these tests need no Cython in the
+environment that runs them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +27,19 @@ KERNELS = [
     "security_gate",
 ]
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def package_data_in_the_source_tree() -> list[str]:
+    """The files pyproject.toml declares as package data, as paths inside the wheel."""
+    package = ROOT / "fastcore"
+    found = [package / "py.typed", package / "auth" / "common-passwords.txt.gz"]
+    found += sorted((package / "_speedups").glob("*.pyi"))
+    found += sorted(
+        path
+        for path in package.rglob("*")
+        if path.is_file() and {"templates", "static"} & set(path.relative_to(package).parts)
+    )
+    return [path.relative_to(ROOT).as_posix() for path in found]
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
@@ -64,6 +83,16 @@ def test_sdist_and_wheel_build_install_and_import_in_a_fresh_venv(tmp_path: Path
     assert not any(name.endswith(".c") for name in sources)  # generated, not shipped
     wheels = list(dist.glob("fastcore_web-*.whl"))
     assert len(wheels) == 1, wheels
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        shipped = {info.filename: info.file_size for info in wheel.infolist()}
+    missing = [name for name in package_data_in_the_source_tree() if name not in shipped]
+    assert not missing, f"package data left out of the wheel: {missing}"
+    assert shipped["fastcore/auth/common-passwords.txt.gz"] > 10_000
+    assert {
+        "fastcore/auth/templates/auth/login.html",
+        "fastcore/auth/templates/auth/password_reset_email.txt",
+    } <= shipped.keys()
+    assert not any(name.endswith(".c") for name in shipped)  # generated C stays out
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"

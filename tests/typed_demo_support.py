@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from fastcore import App
+from tests.demo_support import demo_app
 
 
 def typed_demo_app() -> App:
-    """The demo app, configured for tests by tests/demo_support.py when that exists."""
-    try:
-        from tests.demo_support import demo_app
-    except ImportError:  # NOTE: before the default security stack's test support lands
-        from examples.demo.app import app
-
-        return app
+    """The demo app on its test database (see tests/demo_support.py)."""
     return demo_app()

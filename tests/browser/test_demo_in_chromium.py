@@ -4,12 +4,14 @@ The demo runs with its security stack on (production mode, test key), so
 these tests also show what a browser sees of it: the form tokens, the CSP
 (the page's own nonce-carrying style applies) and a cross-site form refused.
 
-Needs Debian's ``chromium`` (``apt-get install chromium``; CI installs it) and
-the ``playwright`` package; Playwright's own browser download is never used.
+Needs Chromium (Debian/Ubuntu: ``apt-get install chromium``; CI installs it;
+elsewhere set ``CHROMIUM_BIN`` to a Chromium executable) and the
+``playwright`` package; Playwright's own browser download is never used.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -20,8 +22,15 @@ from fastcore import App, HTMLResponse
 from fastcore.testing import LiveServer
 from tests.demo_support import demo_app
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+CHROMIUM_BIN = os.environ.get("CHROMIUM_BIN", "")
+CHROMIUM = shutil.which(CHROMIUM_BIN or "chromium")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason=f"CHROMIUM_BIN={CHROMIUM_BIN!r} is not an executable"
+    if CHROMIUM_BIN
+    else "Chromium not found: install it (Debian/Ubuntu: `apt-get install chromium`) "
+    "or set CHROMIUM_BIN to a Chromium executable",
+)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
 
 LAUNCH_ARGS = [
