@@ -597,8 +597,10 @@ cdef class ResponseWriter:
             if type(headers) is not list:
                 raise TypeError("raw_headers must be a list of (name, value) bytes pairs")
             # A stated Content-Length is kept only where it describes the
-            # representation, not the bytes sent: a HEAD answer and a 304.
-            keep_length = head_request or status_code == 304
+            # representation, not the bytes sent: a HEAD answer and a 304
+            # (never on 1xx and 204, RFC 9110 section 8.6).
+            keep_length = (head_request or status_code == 304) and not (
+                status_code < 200 or status_code == 204)
             headers_size = _headers_size(<list>headers, keep_length, &has_length)
             content_type = None
         elif content_type is not None:
