@@ -120,7 +120,11 @@ class ResponseWriter:
         Adds ``date``, ``server``, ``content-length`` and, when the connection
         closes, ``connection: close`` (``connection: keep-alive`` for an
         HTTP/1.0 client that keeps it open). A HEAD answer keeps the
-        Content-Length but no body; 1xx, 204 and 304 get neither.
+        Content-Length but no body; 1xx, 204 and 304 get neither. The writer
+        frames the body itself: a ``content-length`` or ``transfer-encoding``
+        among the raw headers is dropped (here and in
+        :meth:`serialize_stream_head`), except a Content-Length stated by a
+        HEAD answer or a 304.
 
         Raises:
             TypeError: The body is ``None`` (a streaming response) or a raw

@@ -65,7 +65,13 @@ def compile_template(
 ) -> CompiledSource:
     """Generate the Python module source for a parsed template."""
     generator = CodeGenerator(environment, name, filename, autoescape)
-    return generator.compile(template)
+    try:
+        return generator.compile(template)
+    except RecursionError:
+        # The generator recurses once per level of an expression's tree.
+        raise TemplateSyntaxError(
+            "the template nests too deeply", generator.lineno, name, filename
+        ) from None
 
 
 class CodeGenerator:

@@ -134,7 +134,14 @@ class Environment:
         """Parse template source into its syntax tree."""
         try:
             tokens = self.lexer().tokenize(source, name, filename)
-            return Parser(TokenStream(tokens, name, filename)).parse()
+            stream = TokenStream(tokens, name, filename)
+            try:
+                return Parser(stream).parse()
+            except RecursionError:
+                # The parser recurses once per nesting level of an expression.
+                raise TemplateSyntaxError(
+                    "the template nests too deeply", stream.current.lineno, name, filename
+                ) from None
         except TemplateSyntaxError as exc:
             exc.source = source
             raise
@@ -323,7 +330,21 @@ class Template:
             __fastcore_template__=self,
             __name__=f"fastcore.templating.compiled.{name}",
         )
-        exec(compile(compiled.source, self.code_filename, "exec"), namespace)
+        try:
+            code = compile(compiled.source, self.code_filename, "exec")
+        except (SyntaxError, RecursionError) as exc:
+            # Python's own limits (20 nested loops, 100 indentation levels,
+            # deep expressions), reported at the template line.
+            python_line = exc.lineno if isinstance(exc, SyntaxError) and exc.lineno else 1
+            error = TemplateSyntaxError(
+                f"the template nests too deeply ({exc})",
+                template_line(compiled.line_map, python_line),
+                name,
+                filename,
+            )
+            error.source = source
+            raise error from None
+        exec(code, namespace)
         self.root: Callable[[Context, Callable[[str], object]], None] = namespace["root"]
         self.blocks: dict[str, Callable[[Context, Callable[[str], object]], None]] = namespace[
             "blocks"

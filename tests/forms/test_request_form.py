@@ -327,3 +327,40 @@ def test_files_opened_before_a_failure_are_closed() -> None:
     broken = body[: -len(f"--{BOUNDARY}--\r\n")]  # never closed
     assert TestClient(app).post("/", content=broken, headers=headers).status_code == 400
     assert seen and all(upload.file.closed for upload in seen)
+
+
+def small_field_client() -> TestClient:
+    app = App()
+
+    @app.post("/f")
+    @form_limits(max_field_size=16)
+    async def fields(request: Request):
+        return {"items": describe(await request.form())}
+
+    return TestClient(app)
+
+
+def test_a_field_exactly_at_its_size_limit_is_accepted() -> None:
+    # The limit is inclusive: `>` turned into `>=` fails here (issue 23's mutation check).
+    client = small_field_client()
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    assert client.post("/f", content="a=" + "x" * 16, headers=headers).json() == {
+        "items": [["a", "x" * 16]]
+    }
+    assert client.post("/f", content="a=" + "x" * 17, headers=headers).status_code == 413
+    body, multipart = encode_multipart(fields=[("a", "x" * 16)])
+    assert client.post("/f", content=body, headers=multipart).status_code == 200
+    body, multipart = encode_multipart(fields=[("a", "x" * 17)])
+    assert client.post("/f", content=body, headers=multipart).status_code == 413
+
+
+# Found by tests/fuzz/form_parsers.py (corpus: form_parsers/crash-field-size-in-characters)
+# and reported to the lead rather than fixed here, as the parsers are moving: the
+# urlencoded check reads `len(value) > limit and len(value.encode()) > limit`, which
+# is `len(value) > limit`, so a value of up to 4 x limit bytes passes.
+@pytest.mark.xfail(reason="urlencoded field size is counted in characters", strict=True)
+def test_urlencoded_field_size_is_counted_in_bytes() -> None:
+    client = small_field_client()
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    assert client.post("/f", content="a=" + "%C3%A9" * 8, headers=headers).status_code == 200
+    assert client.post("/f", content="a=" + "%C3%A9" * 9, headers=headers).status_code == 413

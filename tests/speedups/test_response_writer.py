@@ -81,6 +81,45 @@ def test_head_keeps_a_length_stated_by_the_response() -> None:
     ]
 
 
+# Found by tests/fuzz/response_writer.py (corpus: crash-duplicate-content-length).
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-length": "5"},
+        [("Content-Length", "5"), ("content-length", "7")],
+        {"transfer-encoding": "chunked"},
+        {"Transfer-Encoding": "gzip, chunked", "content-length": "2"},
+    ],
+)
+def test_stated_framing_headers_never_reach_the_wire_beside_the_writers(
+    headers: dict[str, str] | list[tuple[str, str]],
+) -> None:
+    # Two Content-Lengths, or one with Transfer-Encoding, let a proxy and the
+    # client split the stream differently (response desync).
+    writer = ResponseWriter()
+    response = Response(b"hi", headers=headers)
+    lines, body = split(writer.serialize(response, 1, True, False))
+    framing = [line for line in lines if line.startswith((b"content-length", b"transfer-enc"))]
+    assert framing == [b"content-length: 2"]
+    assert body == b"hi"
+    lines, _ = split(writer.serialize_stream_head(response, 1, True, False))
+    framing = [line for line in lines if line.startswith((b"content-length", b"transfer-enc"))]
+    assert framing == [b"transfer-encoding: chunked"]
+    for head_request in (False, True):
+        response = Response(b"", 204, headers=headers)
+        lines, _ = split(writer.serialize(response, 1, True, head_request))
+        assert not any(line.startswith((b"content-length", b"transfer-enc")) for line in lines)
+
+
+def test_a_304_keeps_the_length_it_states() -> None:
+    response = Response(b"", 304, headers={"content-length": "1234"})
+    lines, body = split(ResponseWriter().serialize(response, 1, True, False))
+    assert [line for line in lines if line.startswith(b"content-length")] == [
+        b"content-length: 1234"
+    ]
+    assert body == b""
+
+
 @pytest.mark.parametrize("status", [101, 103, 204, 304])
 def test_bodiless_statuses_have_no_length_and_no_body(status: int) -> None:
     response = Response(b"ignored", status_code=status)

@@ -99,3 +99,24 @@ def test_syntax_error_pickles() -> None:
         "a.html",
         "/t/a.html",
     )
+
+
+# Found by tests/fuzz/templates.py: nesting past the parser's, the code
+# generator's or Python's own limits escaped as RecursionError or SyntaxError.
+@pytest.mark.parametrize(
+    ("source", "lineno"),
+    [
+        ("x\n{{ " + "(" * 400 + "1" + ")" * 400 + " }}", 2),
+        ("\n\n{{ " + "[" * 400 + "]" * 400 + " }}", 3),
+        ("{{ 1" + " + 1" * 3000 + " }}", 1),
+        ("{{ a" + ".b" * 3000 + " }}", 1),
+        ("{% for x in y %}\n" * 21 + "{% endfor %}" * 21, 21),
+        ("{% if a %}\n" * 120 + "{% endif %}" * 120, None),
+    ],
+)
+def test_too_deep_nesting_is_a_syntax_error_with_a_line(source: str, lineno: int | None) -> None:
+    with pytest.raises(TemplateSyntaxError, match="nests too deeply") as info:
+        Environment().from_string(source)
+    assert 1 <= info.value.lineno <= source.count("\n") + 1
+    if lineno is not None:
+        assert info.value.lineno == lineno

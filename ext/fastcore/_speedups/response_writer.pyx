@@ -176,8 +176,22 @@ cdef inline bint _has_line_break(bytes data):
     return memchr(p, b"\r", n) != NULL or memchr(p, b"\n", n) != NULL
 
 
-cdef Py_ssize_t _headers_size(list headers, bint* has_length) except -1:
-    # Validate every raw header and return the bytes they take on the wire.
+cdef inline bint _is_framing(bytes name, bint keep_length):
+    # Whether a raw header is a framing header the writer drops: it frames
+    # the body itself (Content-Length of the bytes it sends, or chunked), so a
+    # second, possibly different length, or a Transfer-Encoding next to its
+    # Content-Length, would let two recipients split the stream differently.
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(name)
+    if n == 14:
+        return not keep_length and name.lower() == b"content-length"
+    if n == 17:
+        return name.lower() == b"transfer-encoding"
+    return False
+
+
+cdef Py_ssize_t _headers_size(list headers, bint keep_length, bint* has_length) except -1:
+    # Validate every raw header and return the bytes they take on the wire
+    # (framing headers the writer drops excluded, see _is_framing).
     cdef Py_ssize_t total = 0
     cdef object name, value
     for item in headers:
@@ -193,7 +207,9 @@ cdef Py_ssize_t _headers_size(list headers, bint* has_length) except -1:
         # also covers headers mutated later and those of hosted ASGI apps.
         if _has_line_break(<bytes>name) or _has_line_break(<bytes>value):
             raise ValueError(f"response header {name!r} contains a line break")
-        if PyBytes_GET_SIZE(name) == 14 and <bytes>name == b"content-length":
+        if _is_framing(<bytes>name, keep_length):
+            continue
+        if PyBytes_GET_SIZE(name) == 14 and (<bytes>name).lower() == b"content-length":
             has_length[0] = True
         total += PyBytes_GET_SIZE(name) + PyBytes_GET_SIZE(value) + 4
     return total
@@ -560,6 +576,7 @@ cdef class ResponseWriter:
         cdef bytes status_line = _status_line(status_code)
         cdef bytes date_line = _date_line
         cdef bint has_length = False
+        cdef bint keep_length = False
         cdef Py_ssize_t headers_size = 0
         # RFC 9110 sections 8.6 and 15: no body, and no Content-Length, for
         # 1xx and 204; a 304 keeps the (absent) length of the selected entity.
@@ -579,7 +596,12 @@ cdef class ResponseWriter:
         if headers is not None:
             if type(headers) is not list:
                 raise TypeError("raw_headers must be a list of (name, value) bytes pairs")
-            headers_size = _headers_size(<list>headers, &has_length)
+            # A stated Content-Length is kept only where it describes the
+            # representation, not the bytes sent: a HEAD answer and a 304
+            # (never on 1xx and 204, RFC 9110 section 8.6).
+            keep_length = (head_request or status_code == 304) and not (
+                status_code < 200 or status_code == 204)
+            headers_size = _headers_size(<list>headers, keep_length, &has_length)
             content_type = None
         elif content_type is not None:
             if _has_line_break(content_type):
@@ -633,6 +655,8 @@ cdef class ResponseWriter:
         out = _put(out, connection_line)
         if headers is not None:
             for item in <list>headers:
+                if _is_framing(<bytes>PyTuple_GET_ITEM(item, 0), keep_length):
+                    continue
                 out = _put(out, <bytes>PyTuple_GET_ITEM(item, 0))
                 out[0] = b":"
                 out[1] = b" "

@@ -1,0 +1,75 @@
+"""Shared plumbing of the atheris fuzz targets (see docs/fuzzing.md).
+
+Every target is a module of this package with a ``one_input(data: bytes)``
+function and a ``__main__`` block calling :func:`main`. Run one from the
+repository root, with libFuzzer's usual arguments::
+
+    python -m tests.fuzz.http_parser -max_total_time=60 /tmp/new tests/fuzz/corpus/http_parser
+
+Outside a fuzzing run (the smoke test replays the corpora through
+``one_input``) atheris is not needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+HERE = Path(__file__).parent
+CORPUS = HERE / "corpus"
+# The libFuzzer dictionary of each target that has one.
+DICTIONARIES = {
+    "http_parser": HERE / "dicts" / "http.dict",
+    "http_differential": HERE / "dicts" / "http.dict",
+    "templates": HERE / "dicts" / "templates.dict",
+}
+
+
+def corpus_dir(target: str) -> Path:
+    """The committed seed corpus of a target."""
+    return CORPUS / target
+
+
+def fuzzing() -> bool:
+    """Whether this process runs a target as its main module (not a replay)."""
+    return Path(sys.argv[0]).resolve().parent == Path(__file__).resolve().parent
+
+
+@contextlib.contextmanager
+def instrumented() -> Iterator[None]:
+    """Instrument the fastcore modules imported inside (when fuzzing under atheris).
+
+    Only Python bytecode is instrumented: the compiled kernels give libFuzzer
+    no coverage feedback with gcc (see docs/fuzzing.md), so their Python
+    callers and the strict checks after each call do the steering.
+    ``FASTCORE_FUZZ_INSTRUMENT=0`` skips it (faster start, for the CI smoke).
+    """
+    if not fuzzing() or os.environ.get("FASTCORE_FUZZ_INSTRUMENT") == "0":
+        yield
+        return
+    import atheris
+
+    with atheris.instrument_imports(include=["fastcore"]):
+        yield
+
+
+def main(one_input: Callable[[bytes], None]) -> None:
+    """Hand ``one_input`` to libFuzzer with the command line's arguments."""
+    import atheris
+
+    # The target's own checks are instrumented too: their branches (which
+    # event, which refusal) are coverage libFuzzer can steer by.
+    module = sys.modules[one_input.__module__]
+    for value in list(vars(module).values()):
+        if inspect.isfunction(value) and value.__module__ == module.__name__:
+            atheris.instrument_func(value)
+    argv = list(sys.argv)
+    dictionary = DICTIONARIES.get(Path(argv[0]).stem)
+    if dictionary is not None and not any(arg.startswith("-dict=") for arg in argv):
+        argv.insert(1, f"-dict={dictionary}")
+    atheris.Setup(argv, one_input)
+    atheris.Fuzz()
