@@ -9,7 +9,7 @@ needed, so an app that never renders loads no template engine:
 - the OpenAPI document and docs pages: ``app.openapi``
   (:class:`~fastcore.openapi.OpenAPIConfig`), added when the routes freeze;
 - the default security stack for HTML apps: ``App(security=...)``
-  (:class:`~fastcore.security.defaults.DefaultSecurity`), added when the app
+  (:class:`~fastcore.security.extension.DefaultSecurity`), added when the app
   is built;
 - ``app.run(...)``: the bundled server.
 """
@@ -147,7 +147,7 @@ class App(CoreApp):
     def build_dispatch(self) -> Dispatch:
         """Install the default security stack as ``security`` says, then build the app."""
         if self.security is not False and "security" not in self.extensions:
-            from fastcore.security.defaults import DefaultSecurity
+            from fastcore.security.extension import DefaultSecurity
 
             self.install(DefaultSecurity(self.security))
         return super().build_dispatch()

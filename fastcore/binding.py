@@ -13,17 +13,15 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import functools
 import inspect
 import operator
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 import orjson
-import pydantic
-import pydantic_core
-from pydantic import Field, PlainValidator, TypeAdapter, WithJsonSchema
 
 from fastcore.background import BackgroundTasks
 from fastcore.exceptions import BadRequest, HTTPException, ImproperlyConfigured
@@ -41,6 +39,10 @@ from fastcore.params import (
 from fastcore.requests import Request
 from fastcore.responses import JSONResponse, Response
 from fastcore.uploads import UploadFile
+
+if TYPE_CHECKING:
+    import pydantic
+    from pydantic import TypeAdapter
 
 __all__ = [
     "BoundParam",
@@ -86,8 +88,6 @@ def validation_error_response(request: Request, exc: RequestValidationError) -> 
 
 def is_async_callable(obj: Any) -> bool:
     """Tell whether calling ``obj`` returns an awaitable (functions, partials, __call__)."""
-    import functools
-
     while isinstance(obj, functools.partial):
         obj = obj.func
     return inspect.iscoroutinefunction(obj) or (
@@ -244,26 +244,45 @@ def _check_upload(value: Any) -> UploadFile:
     return value
 
 
-#: How a form argument annotated ``UploadFile`` is validated and documented.
-UploadedFile = Annotated[
-    UploadFile,
-    PlainValidator(_check_upload, json_schema_input_type=str),
-    WithJsonSchema({"type": "string", "format": "binary"}),
-]
+@functools.cache
+def _uploaded_file() -> Any:
+    """How a form argument annotated ``UploadFile`` is validated and documented."""
+    from pydantic import PlainValidator, WithJsonSchema
+
+    return Annotated[
+        UploadFile,
+        PlainValidator(_check_upload, json_schema_input_type=str),
+        WithJsonSchema({"type": "string", "format": "binary"}),
+    ]
+
+
+def _validation_error() -> type[pydantic.ValidationError]:
+    """pydantic's ValidationError, for the binders of arguments that an adapter validates.
+
+    PERF: pydantic is imported only by an app whose handlers need validation
+    (bench/startup: it is most of a hello-world app's import time).
+    """
+    from pydantic_core import ValidationError
+
+    return ValidationError
 
 
 def _form_annotation(annotation: Any) -> Any:
     """``annotation`` with ``UploadFile`` (alone, optional or in a list) made validatable."""
     base = _without_none(annotation)
     if base is UploadFile:
-        return UploadedFile if base is annotation else UploadedFile | None
-    if get_origin(base) is list and get_args(base) == (UploadFile,):
-        return list[UploadedFile] if base is annotation else list[UploadedFile] | None
-    return annotation
+        uploaded = _uploaded_file()
+    elif get_origin(base) is list and get_args(base) == (UploadFile,):
+        uploaded = list.__class_getitem__(_uploaded_file())
+    else:
+        return annotation
+    return uploaded if base is annotation else uploaded | None
 
 
 def _constrained(annotation: Any, marker: Param | None) -> Any:
     if marker is not None and marker.constraints:
+        from pydantic import Field
+
         return Annotated[annotation, Field(**marker.constraints)]
     return annotation
 
@@ -272,6 +291,8 @@ def _constrained(annotation: Any, marker: Param | None) -> Any:
 
 
 def _convert_errors(exc: pydantic.ValidationError, loc: tuple[Any, ...]) -> Errors:
+    from pydantic_core import to_jsonable_python
+
     converted = []
     for error in exc.errors(include_url=False, include_context=False):
         where = (*loc, *error["loc"])
@@ -281,7 +302,7 @@ def _convert_errors(exc: pydantic.ValidationError, loc: tuple[Any, ...]) -> Erro
                 "field": ".".join(str(part) for part in where[1:]),
                 "msg": error["msg"],
                 "type": error["type"],
-                "input": pydantic_core.to_jsonable_python(error.get("input"), fallback=repr),
+                "input": to_jsonable_python(error.get("input"), fallback=repr),
             }
         )
     return converted
@@ -322,6 +343,8 @@ def _value_binder(param: BoundParam, many: bool) -> SyncBinder:
     many = many and param.source != "cookie"  # a cookie name carries one value
     required = param.required
     validate = param.adapter.validate_python if param.adapter is not None else None
+    # NOTE: `except ()` matches nothing: without an adapter nothing validates.
+    invalid = _validation_error() if validate is not None else ()
 
     def bind(
         request: Request, path: Mapping[str, Any], kwargs: dict[str, Any], errors: Errors
@@ -338,7 +361,7 @@ def _value_binder(param: BoundParam, many: bool) -> SyncBinder:
         else:
             try:
                 kwargs[name] = validate(raw)
-            except pydantic.ValidationError as exc:
+            except invalid as exc:
                 errors.extend(_convert_errors(exc, loc))
 
     return bind
@@ -347,13 +370,14 @@ def _value_binder(param: BoundParam, many: bool) -> SyncBinder:
 def _path_binder(param: BoundParam, adapter: TypeAdapter[Any]) -> SyncBinder:
     name, loc = param.name, ("path", param.alias)
     validate = adapter.validate_python
+    invalid = _validation_error()
 
     def bind(
         request: Request, path: Mapping[str, Any], kwargs: dict[str, Any], errors: Errors
     ) -> None:
         try:
             kwargs[name] = validate(path[name])
-        except pydantic.ValidationError as exc:
+        except invalid as exc:
             errors.extend(_convert_errors(exc, loc))
 
     return bind
@@ -432,6 +456,7 @@ def _body_binder(params: list[BoundParam], adapter: TypeAdapter[Any]) -> BodyBin
     )
     required = any(p.required for p in params) if embedded else params[0].required
     plain = not embedded and _without_none(params[0].annotation) in (dict, list, Any)
+    invalid = _validation_error()
 
     def bind(request: Request, body: bytes, kwargs: dict[str, Any], errors: Errors) -> None:
         if not body:
@@ -452,7 +477,7 @@ def _body_binder(params: list[BoundParam], adapter: TypeAdapter[Any]) -> BodyBin
                 value = adapter.validate_python(value, strict=True)
             else:
                 value = adapter.validate_json(body)
-        except pydantic.ValidationError as exc:
+        except invalid as exc:
             _raise_malformed(exc)
             errors.extend(_convert_errors(exc, ("body",)))
             return
@@ -466,6 +491,8 @@ def _body_binder(params: list[BoundParam], adapter: TypeAdapter[Any]) -> BodyBin
 
 
 def _form_binder(params: list[BoundParam]) -> AsyncBinder:
+    invalid = _validation_error() if any(param.adapter for param in params) else ()
+
     async def bind(request: Request, kwargs: dict[str, Any], errors: Errors) -> None:
         form = await request.form()
         for param in params:
@@ -482,7 +509,7 @@ def _form_binder(params: list[BoundParam]) -> AsyncBinder:
             else:
                 try:
                     kwargs[param.name] = param.adapter.validate_python(raw)
-                except pydantic.ValidationError as exc:
+                except invalid as exc:
                     errors.extend(_convert_errors(exc, loc))
 
     return bind
@@ -509,6 +536,8 @@ def _adapter(annotation: Any, marker: Param | None) -> TypeAdapter[Any] | None:
     has_constraints = marker is not None and bool(marker.constraints)
     if _trivial(annotation) and not has_constraints and not _split_annotated(annotation)[1]:
         return None
+    from pydantic import TypeAdapter
+
     return TypeAdapter(_constrained(annotation, marker))
 
 
@@ -535,7 +564,7 @@ def _classify(
         return BoundParam(name, "request", name, annotation)
     if name in path_params and (marker is None or isinstance(marker, Path)):
         has_rules = isinstance(marker, Path) and bool(marker.constraints)
-        adapter = TypeAdapter(_constrained(annotation, marker)) if has_rules else None
+        adapter = _adapter(annotation, marker) if has_rules else None
         return BoundParam(name, "path", name, annotation, MISSING, marker, adapter)
     if isinstance(marker, Path):
         raise ImproperlyConfigured(
@@ -569,6 +598,9 @@ def _classify(
 
 
 def _body_adapter(params: list[BoundParam], owner: str) -> TypeAdapter[Any]:
+    import pydantic
+
+    TypeAdapter = pydantic.TypeAdapter  # noqa: N806 - the class
     first = params[0]
     if len(params) == 1 and not (isinstance(first.marker, Body) and first.marker.embed):
         return TypeAdapter(_constrained(first.annotation, first.marker))
@@ -577,7 +609,7 @@ def _body_adapter(params: list[BoundParam], owner: str) -> TypeAdapter[Any]:
         default = ... if param.required else param.default
         fields[param.name] = (
             _constrained(param.annotation, param.marker),
-            Field(default, alias=param.alias),
+            pydantic.Field(default, alias=param.alias),
         )
     title = owner.rsplit(".", 1)[-1].title().replace("_", "") + "Body"
     return TypeAdapter(pydantic.create_model(title, **fields))

@@ -11,11 +11,9 @@ becomes a Response here, through the route's response model if it has one.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
-
-import pydantic
-import pydantic_core
+from typing import TYPE_CHECKING, Any
 
 from fastcore.background import BackgroundTasks
 from fastcore.binding import CallPlan, RequestValidationError, analyze, describe, is_async_callable
@@ -24,6 +22,9 @@ from fastcore.dependencies import DependencyPlans, Resolver, fill
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.requests import Request
 from fastcore.responses import HTMLResponse, JSONResponse, Response, _encode_headers
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 __all__ = [
     "HandlerPlan",
@@ -249,9 +250,11 @@ def _renderer(options: RouteOptions) -> Callable[[Any], Response]:
     if not options.shapes_response:
         return to_response
     model = options.response_model
-    adapter: pydantic.TypeAdapter[Any] | None = (
-        pydantic.TypeAdapter(model) if model is not None else None
-    )
+    adapter: TypeAdapter[Any] | None = None
+    if model is not None:
+        from pydantic import TypeAdapter
+
+        adapter = TypeAdapter(model)
     exact = model if isinstance(model, type) else None
     status_code = options.status_code
     extra_headers = _encode_headers(options.headers) if options.headers else []
@@ -303,8 +306,13 @@ def to_response(value: Any) -> Response:
             for name, header_value in dict(value[2]).items():
                 response.headers[name] = header_value
         return response
-    if isinstance(value, pydantic.BaseModel):
-        return Response(pydantic_core.to_json(value), media_type="application/json")
+    # PERF: a pydantic model exists only once pydantic is imported; an app
+    # that never uses it never imports it (bench/startup).
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
+        from pydantic_core import to_json
+
+        return Response(to_json(value), media_type="application/json")
     if hasattr(value, "model_dump"):
         return JSONResponse(value)
     raise TypeError(

@@ -1,6 +1,7 @@
 """Security on by default: which apps get the default stack, decided when the App is built.
 
-``App(security=...)`` installs :class:`DefaultSecurity`, which calls
+``App(security=...)`` installs
+:class:`~fastcore.security.extension.DefaultSecurity`, which calls
 :func:`security_middleware_for` once, when the app is built (first request,
 server start, test client):
 
@@ -22,30 +23,22 @@ logging its warnings and refusing to start on its errors.
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING
 
 from fastcore.checks import enforce
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.extensions import Extension
 from fastcore.middleware.security_stack import SECURITY_LAYERS, SecurityStack
 from fastcore.security.checks import check_security
 from fastcore.security.default_layers import default_middleware
+from fastcore.security.extension import is_html_app
 
 if TYPE_CHECKING:
     from fastcore.app import App
     from fastcore.middleware_base import MiddlewareSpec
 
-__all__ = ["DefaultSecurity", "has_own_security", "is_html_app", "security_middleware_for"]
+__all__ = ["has_own_security", "security_middleware_for"]
 
 logger = logging.getLogger("fastcore.security")
-
-
-def is_html_app(app: App) -> bool:
-    """Tell whether ``app`` renders HTML: a template folder exists or templates are in use."""
-    if "templates" in app.extensions:
-        return True
-    return any(os.path.isdir(folder) for folder in app.settings.template_folders)
 
 
 def has_own_security(app: App) -> bool:
@@ -86,21 +79,3 @@ def security_middleware_for(app: App, security: bool | None) -> list[MiddlewareS
             "hosts allowed), or turn it off with App(security=False)"
         ) from exc
     return [SecurityStack.of(layers, app)]
-
-
-class DefaultSecurity(Extension):
-    """The default security stack as an extension: ``App(security=...)`` installs it.
-
-    Args:
-        mode: None for HTML apps only, True for any app, False for none
-            (see the module's documentation).
-    """
-
-    name = "security"
-
-    def __init__(self, mode: bool | None = None) -> None:
-        self.mode = mode
-
-    def finalize(self, app: App) -> None:
-        """Put the stack outermost, around the app's own middleware."""
-        app.middleware[:0] = security_middleware_for(app, self.mode)
