@@ -122,6 +122,12 @@ def parse_llhttp(data: bytes) -> tuple[list[dict[str, Any]], bool]:
     try:
         collector.parser.feed_data(data)
     except httptools.HttpParserUpgrade:
+        # llhttp hands everything after an upgrade request's head to the new
+        # protocol, so it reports no body; fastcore switches no protocol and,
+        # as RFC 9110 section 7.8 has it, the request's content is still part
+        # of the request. The upgrade request's body is not compared.
+        if collector.requests:
+            collector.requests[-1]["body"] = None
         return collector.requests, True
     except httptools.HttpParserError:
         return collector.requests, True
@@ -180,6 +186,8 @@ def one_input(data: bytes) -> None:
         if mine["keep_alive"] is None or other["keep_alive"] is None:
             mine = {**mine, "keep_alive": None}
             other = {**other, "keep_alive": None}
+        if other["body"] is None:  # llhttp stopped at an upgrade (see parse_llhttp)
+            mine = {**mine, "body": None}
         assert mine == other, (index, mine, other)
     if not we_refused and not they_refused:
         assert len(ours) == len(theirs), (ours, theirs)
