@@ -1,9 +1,11 @@
-"""Settings from code and the environment, validated once at startup.
+"""Settings from code, the environment and a ``.env`` file, validated once at startup.
 
 Every field can be given in code (``Settings(debug=True)``) or through an
-environment variable named ``FASTCORE_<FIELD>`` (``FASTCORE_DEBUG=1``). Code
-wins over the environment. Subclass :class:`Settings` to add an app's own
-fields; they get the same parsing and error messages.
+environment variable named ``FASTCORE_<FIELD>`` (``FASTCORE_DEBUG=1``), which
+may also be written in a ``.env`` file in the current directory (read with
+python-dotenv; a variable already in the environment wins over the file, and
+code wins over both). Subclass :class:`Settings` to add an app's own fields;
+they get the same parsing and error messages.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import os
 import types
 import typing
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Self
 
 from fastcore.exceptions import ImproperlyConfigured
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "read_env_file"]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -68,13 +71,36 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None = None, prefix: str = "FASTCORE_", **overrides: Any
+        cls,
+        environ: Mapping[str, str] | None = None,
+        prefix: str = "FASTCORE_",
+        *,
+        env_file: str | os.PathLike[str] | None = ".env",
+        **overrides: Any,
     ) -> Self:
         """Build settings from ``overrides`` and ``PREFIX<FIELD>`` environment variables.
 
+        Args:
+            environ: The variables to read (default: the process environment).
+            prefix: The prefix of the variables' names.
+            env_file: A ``.env`` file to read first, if it exists (None: none).
+                Its variables go into the process environment, where the
+                rest of the app (``DATABASE_URL``, say) reads them too, unless
+                already set there; with an explicit ``environ`` they only
+                fill in what that mapping lacks.
+            overrides: Field values given in code.
+
         Raises:
-            ImproperlyConfigured: naming the variable or field whose value is invalid.
+            ImproperlyConfigured: naming the variable or field whose value is
+                invalid, or the ``.env`` file and line that cannot be parsed.
         """
+        if env_file is not None and os.path.isfile(env_file):
+            from_file = read_env_file(env_file)
+            if environ is None:
+                for name, value in from_file.items():
+                    os.environ.setdefault(name, value)
+            else:
+                environ = {**from_file, **environ}
         environ = os.environ if environ is None else environ
         fields = {field.name: field for field in dataclasses.fields(cls)}
         unknown = sorted(set(overrides) - set(fields))
@@ -100,6 +126,30 @@ class Settings:
         for name in ("workers", "threadpool_size", "max_body_size"):
             if getattr(self, name) < 1:
                 raise ImproperlyConfigured(f"setting {name!r} must be at least 1")
+
+
+def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Read a ``.env`` file: ``NAME=value`` lines, comments, quotes, ``export`` prefixes.
+
+    Raises:
+        ImproperlyConfigured: naming the file and line of a line that is not
+            an assignment (python-dotenv would skip it with a warning).
+    """
+    # PERF: python-dotenv's parser compiles its patterns on import; an app
+    # without a .env file never pays for it (bench/startup).
+    from dotenv.parser import parse_stream
+
+    values: dict[str, str] = {}
+    with Path(path).open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                text = binding.original.string.strip()
+                raise ImproperlyConfigured(
+                    f"{os.fspath(path)}:{binding.original.line}: not a NAME=value line: {text!r}"
+                )
+            if binding.key is not None:
+                values[binding.key] = binding.value or ""
+    return values
 
 
 def _parse(variable: str, annotation: Any, raw: str) -> Any:
