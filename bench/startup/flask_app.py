@@ -8,11 +8,11 @@ as a WSGI server would.
 from __future__ import annotations
 
 import io
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
+from _report import report
 from flask import Flask
 
 app = Flask(__name__)
@@ -60,17 +60,6 @@ def serve_one(wsgi_app: Any) -> tuple[str, bytes]:
         if close is not None:
             close()
     return statuses[0], body
-
-
-def report() -> None:
-    """Write the module count and this process's peak RSS where the runner asks."""
-    path = os.environ.get("STARTUP_BENCH_REPORT")
-    if not path:
-        return
-    with open("/proc/self/status") as status:
-        peak_kib = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
-    with open(path, "w") as out:
-        out.write(f"{len(sys.modules)} {peak_kib}\n")
 
 
 if __name__ == "__main__":
