@@ -493,9 +493,16 @@ class App(_RouteDecorators):
             await stack.enter_async_context(self.lifespan(self))
         self._lifespan_stack = stack
         configure_threadpool(self.settings.threadpool_size)
-        for hook in self.startup_hooks:
-            await _maybe_await(hook())
-        self.build_dispatch()
+        try:
+            for hook in self.startup_hooks:
+                await _maybe_await(hook())
+            self.build_dispatch()
+        except BaseException:
+            # A hook that ran may hold resources (a database pool, say): a
+            # failed start releases them as a stop would, then re-raises.
+            self.state_started = True
+            await self.shutdown()
+            raise
         self.state_started = True
 
     async def shutdown(self) -> None:

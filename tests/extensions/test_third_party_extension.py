@@ -9,6 +9,7 @@ command line.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -201,3 +202,17 @@ def test_a_template_filter_added_after_the_environment_exists_reaches_templates(
     environment = app.templates  # built now
     app.template_filter("twice")(lambda text: text * 2)
     assert environment.from_string("{{ 'ab' | twice }}").render({}) == "abab"
+
+
+def test_a_failed_start_runs_the_shutdown_hooks_and_leaves_the_lifespan() -> None:
+    from fastcore.checks import CheckMessage
+
+    events: list[str] = []
+    app = App(security=False)
+    app.on_startup(lambda: events.append("opened"))
+    app.on_shutdown(lambda: events.append("closed"))
+    app.add_check(lambda app: [CheckMessage("error", "demo.E001", "refused", "fix it")])
+    with pytest.raises(ImproperlyConfigured, match="demo.E001"):
+        asyncio.run(app.startup())
+    assert events == ["opened", "closed"]
+    assert not app.state_started
