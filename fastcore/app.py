@@ -382,7 +382,7 @@ class App(_RouteDecorators):
         """
         if self._dispatch is not None:
             raise ImproperlyConfigured(
-                f"cannot add WebSocket route {path!r}: the app has started and its routes are frozen"
+                f"cannot add WebSocket route {path!r}: the app has started, its routes are frozen"
             )
         return self.websocket_router.add(path, endpoint, methods=("GET",), name=name)
 

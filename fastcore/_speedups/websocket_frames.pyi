@@ -77,7 +77,10 @@ class FrameParser:
         """
 
 def build_frame(
-    opcode: int, payload: bytes | bytearray | memoryview | str, fin: bool = True, mask_key: bytes | None = None
+    opcode: int,
+    payload: bytes | bytearray | memoryview | str,
+    fin: bool = True,
+    mask_key: bytes | None = None,
 ) -> bytes:
     """Serialize one frame (a str payload is encoded as UTF-8).
 

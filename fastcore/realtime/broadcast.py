@@ -62,8 +62,11 @@ class Subscription:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
             self.dropped += 1
-            _log.warning("a subscriber of %r is %d events behind: event dropped",
-                         self.channel, self._queue.qsize())
+            _log.warning(
+                "a subscriber of %r is %d events behind: event dropped",
+                self.channel,
+                self._queue.qsize(),
+            )
 
     async def get(self) -> Event:
         """The next event (waits for one).
@@ -210,13 +213,14 @@ class _RedisBackend:
         self._client: Any = None
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
+        self._confirmations: dict[str, list[asyncio.Future[None]]] = {}
 
     async def connect(self) -> None:
         import redis.asyncio
 
         self._client = redis.asyncio.from_url(self._url)
         await self._client.ping()  # fail at startup, not on the first publish
-        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        self._pubsub = self._client.pubsub()
 
     async def disconnect(self) -> None:
         if self._reader is not None:
@@ -232,9 +236,14 @@ class _RedisBackend:
             self._client = None
 
     async def subscribe(self, channel: str) -> None:
+        # Return once Redis confirms the subscription, so that whatever is
+        # published after subscribe() returns reaches this subscriber.
+        confirmed = asyncio.get_running_loop().create_future()
+        self._confirmations.setdefault(channel, []).append(confirmed)
         await self._pubsub.subscribe(channel)
         if self._reader is None:
             self._reader = asyncio.create_task(self._read())
+        await asyncio.wait_for(confirmed, 10.0)
 
     async def unsubscribe(self, channel: str) -> None:
         await self._pubsub.unsubscribe(channel)
@@ -252,13 +261,16 @@ class _RedisBackend:
                 _log.exception("lost the Redis broadcast subscription; retrying in 1 s")
                 await asyncio.sleep(1.0)
                 continue
-            if item is None or item.get("type") != "message":
+            if item is None:
                 continue
             channel = item["channel"]
-            data = item["data"]
-            self._dispatch(
-                Event(
-                    channel.decode() if isinstance(channel, bytes) else channel,
-                    data.decode() if isinstance(data, bytes) else str(data),
+            channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+            if item.get("type") == "subscribe":
+                for confirmed in self._confirmations.pop(channel, ()):
+                    if not confirmed.done():
+                        confirmed.set_result(None)
+            elif item.get("type") == "message":
+                data = item["data"]
+                self._dispatch(
+                    Event(channel, data.decode() if isinstance(data, bytes) else str(data))
                 )
-            )

@@ -57,7 +57,7 @@ class WebSocket:
     @property
     def path_params(self) -> Mapping[str, Any]:
         """The path parameters, converted by the route's converters."""
-        return self.request.path_params  # type: ignore[no-any-return]
+        return self.request.path_params
 
     @property
     def headers(self) -> Any:
@@ -127,14 +127,14 @@ class WebSocket:
         message = await self.receive()
         if not isinstance(message, str):
             await self._refuse(1003, "expected a text message")
-        return typing.cast(str, message)
+        return message
 
     async def receive_bytes(self) -> bytes:
         """The next message, which must be binary (a text one closes with 1003)."""
         message = await self.receive()
         if not isinstance(message, bytes):
             await self._refuse(1003, "expected a binary message")
-        return typing.cast(bytes, message)
+        return message
 
     async def receive_json(self) -> Any:
         """The next message parsed as JSON (invalid JSON closes with 1007)."""

@@ -401,7 +401,9 @@ def test_an_idle_client_that_never_answers_pings_is_dropped(server: LiveServer) 
 
 def test_a_client_that_answers_pings_stays_connected(server: LiveServer) -> None:
     async def talk() -> str:
-        async with websockets_client.connect(ws_url(server, "/echo/alive"), ping_interval=None) as ws:
+        async with websockets_client.connect(
+            ws_url(server, "/echo/alive"), ping_interval=None
+        ) as ws:
             await asyncio.sleep(1.2)  # four ping intervals; the library answers each ping
             await ws.send("still here")
             return await ws.recv()  # type: ignore[return-value]
