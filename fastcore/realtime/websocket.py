@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from fastcore.exceptions import ImproperlyConfigured, WebSocketDisconnect
+from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
 from fastcore.requests import Request
 from fastcore.types import WebSocketConnection, WebSocketEndpoint
 
@@ -215,7 +216,7 @@ def origin_allowed(request: Request, allowed: Iterable[str], https: bool = False
     parts = urlsplit(origin)
     host = request.headers.get("host")
     own_scheme = "https" if https else "http"
-    return parts.scheme == own_scheme and host is not None and parts.netloc == host.lower()
+    return parts.scheme == own_scheme and host is not None and parts.netloc.lower() == host.lower()
 
 
 def _binder(
@@ -258,6 +259,10 @@ def _binder(
     return bind
 
 
+async def _unused(request: Request) -> Any:  # pragma: no cover - never called
+    raise RuntimeError("only the host check of TrustedHostMiddleware is used")
+
+
 def websocket_endpoint(
     handler: Callable[..., Awaitable[None]],
     path_params: Mapping[str, type],
@@ -272,9 +277,18 @@ def websocket_endpoint(
     if not inspect.iscoroutinefunction(handler):
         raise ImproperlyConfigured(f"WebSocket route {pattern!r}: the handler must be async def")
     bind = _binder(handler, path_params, pattern)
+    hosts: list[TrustedHostMiddleware] = []
 
     async def endpoint(request: Request, connection: WebSocketConnection) -> None:
         settings = request.app.settings
+        if settings.allowed_hosts and "*" not in settings.allowed_hosts:
+            # SECURITY: the HTTP middleware (trusted hosts among it) does not
+            # run for WebSockets, so the Host check is made here (DNS rebinding).
+            if not hosts:
+                hosts.append(TrustedHostMiddleware(_unused, allowed_hosts=settings.allowed_hosts))
+            if not hosts[0].is_allowed(request.headers.get("host") or ""):
+                connection.reject(400, b"Invalid Host header")
+                return
         if not origin_allowed(request, settings.websocket_allowed_origins, settings.https):
             _log.warning(
                 "refused a WebSocket to %s from the foreign origin %r",
