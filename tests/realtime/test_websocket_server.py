@@ -271,6 +271,19 @@ def handshake(path: str = "/echo/raw", version: bytes = b"13", key: bytes | None
     )
 
 
+def test_an_app_without_websocket_routes_answers_an_upgrade_as_plain_http() -> None:
+    app = App(security=False)
+
+    @app.get("/echo/raw")
+    async def page() -> str:
+        return "plain page"
+
+    with LiveServer(app) as live:
+        response = raw_request(live, handshake())  # the server closes after it
+    assert response.startswith(b"HTTP/1.1 200 ")
+    assert response.endswith(b"plain page")
+
+
 def test_an_unsupported_version_answers_426_naming_13(server: LiveServer) -> None:
     response = raw_request(server, handshake(version=b"8"))
     assert response.startswith(b"HTTP/1.1 426 ")
