@@ -22,6 +22,8 @@ KERNELS = [
     "router",
     "template_runtime",
     "security_gate",
+    "websocket_frames",
+    "websocket_protocol",
 ]
 
 # FASTCORE_EXTENSIONS=router,http_parser builds a subset (development only).

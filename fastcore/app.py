@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -31,12 +32,15 @@ from fastcore.request_attributes import with_request_attributes
 from fastcore.requests import Request
 from fastcore.responses import RedirectResponse, Response
 from fastcore.routing import Router
-from fastcore.routing.router import normalize_methods
+from fastcore.routing.router import Route, normalize_methods
+from fastcore.routing.urls import URLBuildError
 
 if TYPE_CHECKING:
-    from fastcore.types import Receive, Scope, Send
+    from fastcore.types import Receive, Scope, Send, WebSocketConnection, WebSocketEndpoint
 
 __all__ = ["App", "Dispatch", "RouteGroup"]
+
+_log = logging.getLogger("fastcore.app")
 
 F = TypeVar("F", bound=Callable[..., Any])
 E = TypeVar("E", bound=Extension)
@@ -293,6 +297,9 @@ class App(_RouteDecorators):
                 setattr(settings, key, value)
         self.settings = settings
         self.router = Router(redirect_slashes=settings.redirect_slashes)
+        #: The WebSocket routes: a route kind of their own, matched only for
+        #: a WebSocket handshake (see :meth:`add_websocket_route`).
+        self.websocket_router = Router()
         self.errors = ErrorHandlers(debug=settings.debug)
         self.middleware = [_as_spec(item) for item in middleware]
         self.lifespan = lifespan
@@ -360,9 +367,33 @@ class App(_RouteDecorators):
         if name is not None:
             self._names.add(name)
 
+    def add_websocket_route(
+        self, path: str, endpoint: WebSocketEndpoint, name: str | None = None
+    ) -> Route:
+        """Register ``endpoint`` for WebSocket handshakes on ``path``.
+
+        ``endpoint(request, connection)`` is awaited for each handshake whose
+        path matches (with ``request.path_params`` converted by the pattern's
+        converters, as for HTTP routes); ``connection`` is the server's
+        WebSocket connection (see :class:`fastcore.types.WebSocketConnection`),
+        not accepted yet. This is the low-level hook: ``@app.websocket(path)``
+        of :class:`fastcore.App` (the realtime battery) wraps a handler into
+        such an endpoint. Returns the registered route.
+        """
+        if self._dispatch is not None:
+            raise ImproperlyConfigured(
+                f"cannot add WebSocket route {path!r}: the app has started, its routes are frozen"
+            )
+        return self.websocket_router.add(path, endpoint, methods=("GET",), name=name)
+
     def url_for(self, name: str, /, **params: Any) -> str:
         """Build the path of the route called ``name`` with ``params`` encoded."""
-        return self.router.url_for(name, **params)
+        try:
+            return self.router.url_for(name, **params)
+        except URLBuildError:
+            if name in self._names:
+                raise
+            return self.websocket_router.url_for(name, **params)
 
     _dependency_overrides: dict[Callable[..., Any], Callable[..., Any]]
 
@@ -531,6 +562,7 @@ class App(_RouteDecorators):
             for extension in list(self.extensions.values()):
                 extension.finalize_routes(self)
             self.router.freeze()
+            self.websocket_router.freeze()
 
     def build_dispatch(self) -> Dispatch:
         """Freeze the routes, finalize the extensions, run the checks, build the pipeline.
@@ -639,7 +671,7 @@ class App(_RouteDecorators):
             except Exception as exc:
                 return await respond(request, exc)
 
-        return RoutedDispatch(
+        routed_dispatch = RoutedDispatch(
             dispatch,
             matcher,
             self,
@@ -653,6 +685,32 @@ class App(_RouteDecorators):
             chain=chain,
             gate=gate,
         )
+        if self.websocket_router.routes:
+            routed_dispatch.websocket = self.serve_websocket
+        return routed_dispatch
+
+    async def serve_websocket(self, request: Request, connection: WebSocketConnection) -> None:
+        """Route a WebSocket handshake to its endpoint (the servers call this).
+
+        No route for the path refuses the handshake with 404; an endpoint
+        that raises is logged, and its connection refused with 500 or closed
+        with 1011 (internal error).
+        """
+        request.app = self
+        found = self.websocket_router.match("GET", request.path)
+        if found.status != 200 or found.endpoint is None:
+            connection.reject(404, b"Not Found")
+            return
+        request.route = found.route
+        request.path_params = found.params
+        try:
+            await found.endpoint(request, connection)
+        except Exception:
+            _log.exception("error in the WebSocket endpoint of %s", request.path)
+            if connection.state == 0:
+                connection.reject(500, b"Internal Server Error")
+            else:
+                connection.close(1011, "internal error")
 
     # -- ASGI ----------------------------------------------------------------
 

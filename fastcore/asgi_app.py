@@ -2,7 +2,9 @@
 
 The App's own dispatch runs unchanged: the ASGI scope becomes a Request, the
 ``receive`` channel becomes its body reader, and the Response is sent back as
-``http.response.start`` / ``http.response.body`` messages.
+``http.response.start`` / ``http.response.body`` messages. A ``websocket``
+scope goes to the App's WebSocket routes through an
+:class:`~fastcore.asgi_websocket.ASGIWebSocketConnection`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from fastcore.asgi_websocket import ASGIWebSocketConnection
 from fastcore.exceptions import ClientDisconnect
 
 if TYPE_CHECKING:
@@ -61,17 +64,60 @@ async def handle_asgi(app: App, scope: Scope, receive: Receive, send: Send) -> N
     elif kind == "lifespan":
         await _handle_lifespan(app, receive, send)
     elif kind == "websocket":
-        await send({"type": "websocket.close", "code": 1000})
+        await _handle_websocket(app, scope, receive, send)
     else:
         raise RuntimeError(f"unsupported ASGI scope type {kind!r}")
 
 
-async def _handle_http(app: App, scope: Scope, receive: Receive, send: Send) -> None:
-    dispatch = app.build_dispatch()
+def _raw_path(scope: Scope) -> str:
     raw_path = scope.get("raw_path")
-    path = (
+    return (
         raw_path.decode("latin-1") if raw_path else quote(scope["path"], safe="/:@!$&'()*+,;=-._~")
     )
+
+
+async def _handle_websocket(app: App, scope: Scope, receive: Receive, send: Send) -> None:
+    app.build_dispatch()
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return  # the client left before the handshake reached us
+    if not app.websocket_router.routes:
+        await send({"type": "websocket.close", "code": 1000})
+        return
+    request = app.request_class.build(
+        "GET",
+        _raw_path(scope),
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=[(name.lower(), value) for name, value in scope.get("headers", [])],
+        body_reader=_NO_BODY,
+        client=tuple(scope["client"]) if scope.get("client") else None,
+        scheme="https" if scope.get("scheme") == "wss" else "http",
+    )
+    connection = ASGIWebSocketConnection(scope, receive, send)
+    try:
+        await app.serve_websocket(request, connection)
+    finally:
+        await connection.finish()
+
+
+class _NoBody:
+    """The body reader of a WebSocket handshake (it has no body)."""
+
+    def read_nowait(self) -> bytes:
+        return b""
+
+    def wait(self) -> asyncio.Future[None]:
+        waiter = asyncio.get_running_loop().create_future()
+        waiter.set_result(None)
+        return waiter
+
+
+_NO_BODY = _NoBody()
+
+
+async def _handle_http(app: App, scope: Scope, receive: Receive, send: Send) -> None:
+    dispatch = app.build_dispatch()
+    path = _raw_path(scope)
     version = scope.get("http_version", "1.1")
     request = app.request_class.build(
         scope["method"],

@@ -16,8 +16,8 @@ needed, so an app that never renders loads no template engine:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastcore.app import App as CoreApp
 from fastcore.app import Dispatch, Hook, Lifespan
@@ -32,6 +32,12 @@ if TYPE_CHECKING:
     from fastcore.templating.extension import Templates
 
 __all__ = ["App"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+async def _pending_endpoint(request: Any, connection: Any) -> None:  # pragma: no cover
+    raise RuntimeError("replaced as soon as the route is registered")
 
 
 class App(CoreApp):
@@ -108,6 +114,33 @@ class App(CoreApp):
         from fastcore.templating.extension import Templates
 
         return Templates.of(self)
+
+    # -- WebSockets ------------------------------------------------------------
+
+    def websocket(self, path: str, name: str | None = None) -> Callable[[F], F]:
+        """Register an ``async def`` WebSocket handler for ``path`` (a decorator).
+
+        The handler's parameters are bound by annotation and name: the
+        :class:`~fastcore.realtime.WebSocket`, the handshake's
+        :class:`~fastcore.requests.Request`, and typed path parameters
+        (``"/ws/{room}"``, ``"/ws/{id:int}"``). See :mod:`fastcore.realtime.websocket`.
+
+        Example::
+
+            @app.websocket("/ws/{room}")
+            async def chat(ws: WebSocket, room: str):
+                await ws.accept()
+                async for message in ws:
+                    await ws.send_text(message)
+        """
+        from fastcore.realtime.websocket import websocket_endpoint
+
+        def decorator(handler: F) -> F:
+            route = self.add_websocket_route(path, _pending_endpoint, name=name)
+            route.endpoint = websocket_endpoint(handler, route.param_types, route.pattern)
+            return handler
+
+        return decorator
 
     # -- OpenAPI -------------------------------------------------------------
 

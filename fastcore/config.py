@@ -51,6 +51,9 @@ class Settings:
         csrf_trusted_origins: Extra origins allowed to POST over https
             (``https://admin.example.com``).
         https: The app is served over https (redirect http, Secure cookies, HSTS).
+        websocket_allowed_origins: Origins (``https://app.example.com``, or
+            ``*``) whose pages may open a WebSocket that carries cookies,
+            besides the app's own origin (cross-site WebSocket hijacking).
     """
 
     debug: bool = False
@@ -68,6 +71,7 @@ class Settings:
     trusted_proxies: list[str] = dataclasses.field(default_factory=list)
     csrf_trusted_origins: list[str] = dataclasses.field(default_factory=list)
     https: bool = False
+    websocket_allowed_origins: list[str] = dataclasses.field(default_factory=list)
 
     @classmethod
     def from_env(

@@ -24,6 +24,8 @@ __all__ = [
     "TemplateRuntimeError",
     "Unauthorized",
     "UndefinedError",
+    "WebSocketDisconnect",
+    "WebSocketProtocolError",
 ]
 
 
@@ -127,6 +129,42 @@ class ParserError(Exception):
 
 class ClientDisconnect(Exception):
     """The client closed the connection before the request body was complete."""
+
+
+class WebSocketProtocolError(Exception):
+    """A WebSocket peer broke RFC 6455 (or a limit): the connection closes with ``code``.
+
+    Args:
+        code: The close code the RFC requires (1002 protocol error, 1007
+            invalid UTF-8, 1009 message too big).
+        reason: A short reason, safe to send in the close frame.
+    """
+
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(code, reason)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.reason}"
+
+
+class WebSocketDisconnect(Exception):
+    """The WebSocket closed: the peer sent a close frame or the connection was lost.
+
+    Args:
+        code: The close code (1005 when the close frame had none, 1006 when
+            the connection was lost without one).
+        reason: The close reason the peer gave ("" when none).
+    """
+
+    def __init__(self, code: int = 1000, reason: str = "") -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(code, reason)
+
+    def __repr__(self) -> str:
+        return f"WebSocketDisconnect(code={self.code!r}, reason={self.reason!r})"
 
 
 class ImproperlyConfigured(Exception):

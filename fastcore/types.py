@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any, Protocol
 
 __all__ = [
@@ -13,6 +13,8 @@ __all__ = [
     "Receive",
     "Scope",
     "Send",
+    "WebSocketConnection",
+    "WebSocketEndpoint",
 ]
 
 Scope = MutableMapping[str, Any]
@@ -42,3 +44,61 @@ class BodyReader(Protocol):
     def read_nowait(self) -> bytes | None: ...
 
     def wait(self) -> asyncio.Future[None]: ...
+
+
+class WebSocketConnection(Protocol):
+    """The server side of one WebSocket, as a server hands it to an App.
+
+    The bundled server's is :class:`fastcore._speedups.websocket_protocol.WebSocketConnection`
+    (the compiled kernel); the ASGI adapter provides one over ``receive`` and
+    ``send``. The contract is poll-then-wait, as for :class:`BodyReader`:
+
+    - ``state``: 0 connecting (handshake pending), 1 open, 2 closing, 3 closed;
+    - ``accept(subprotocol, headers)`` answers the handshake with 101;
+      ``reject(status, body)`` refuses it with an HTTP response;
+    - ``take()`` returns the next message (str or bytes) or None when none is
+      queued, and raises ``fastcore.exceptions.WebSocketDisconnect`` once the
+      socket closed and the queue is empty; ``wait()`` returns a future that
+      completes when ``take()`` has something new to say;
+    - ``send(data)`` sends a text (str) or binary (bytes) message and returns
+      True when the caller should await ``drain()`` (flow control);
+    - ``close(code, reason)`` starts the closing handshake; ``wait_closed()``
+      completes when the connection is gone; ``close_code`` and
+      ``close_reason`` tell how it ended.
+    """
+
+    @property
+    def state(self) -> int: ...
+
+    @property
+    def close_code(self) -> int: ...
+
+    @property
+    def close_reason(self) -> str: ...
+
+    def accept(
+        self, subprotocol: str | None = None, headers: Iterable[tuple[str, str]] = ()
+    ) -> None: ...
+
+    def reject(
+        self, status_code: int, body: bytes = b"", content_type: str = "text/plain; charset=utf-8"
+    ) -> None: ...
+
+    def take(self) -> str | bytes | None: ...
+
+    def wait(self) -> asyncio.Future[None]: ...
+
+    def send(self, data: str | bytes) -> bool: ...
+
+    def drain(self) -> asyncio.Future[None]: ...
+
+    def ping(self, data: bytes = b"") -> None: ...
+
+    def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+    def wait_closed(self) -> asyncio.Future[None]: ...
+
+
+#: A WebSocket route's endpoint: awaited with the handshake request and its
+#: connection (see :meth:`fastcore.app.App.add_websocket_route`).
+WebSocketEndpoint = Callable[[Any, WebSocketConnection], Awaitable[None]]

@@ -98,6 +98,10 @@ class RoutedDispatch:
 
     #: The gate given to the constructor, or None.
     gate: Gate | None
+    #: ``async (request, connection) -> None`` for WebSocket handshakes (see
+    #: :class:`fastcore._speedups.websocket_protocol.WebSocketConnection`),
+    #: or None: an Upgrade: websocket request is then answered as plain HTTP.
+    websocket: Callable[[Any, Any], Awaitable[None]] | None
 
     def __init__(
         self,
@@ -135,7 +139,7 @@ class ServerState:
     ) -> None: ...
     @property
     def connection_count(self) -> int:
-        """The number of open connections."""
+        """The number of open connections (WebSockets included)."""
 
     def start(self) -> None:
         """Start the timer tick (Date refresh and connection deadlines)."""
@@ -147,11 +151,12 @@ class ServerState:
         """Begin the graceful drain of every connection.
 
         Idle connections close now; busy ones answer their in-flight requests,
-        the last one with ``connection: close``, and then close.
+        the last one with ``connection: close``, and then close. WebSockets
+        get a close frame with 1001 (going away).
         """
 
     def abort_all(self) -> None:
-        """Cut every connection that is still open."""
+        """Cut every connection that is still open and cancel the WebSocket endpoints."""
 
 @final
 class HttpProtocol:

@@ -43,6 +43,17 @@ class ServerConfig:
             framework's code, ``def`` handlers, ``async def`` handlers with no
             await), creating a Task only then (the fast default); any other
             request starts in a Task. ``False`` starts every request in a Task.
+        websocket_max_message: Largest WebSocket message (and frame) in bytes
+            a client may send; a bigger one closes the connection with 1009.
+        websocket_read_high_water: Received WebSocket bytes waiting for the
+            handler at which the server stops reading from the socket (the
+            client's sends then block: flow control).
+        websocket_ping_interval: Seconds of silence after which the server
+            pings a WebSocket client.
+        websocket_ping_timeout: Seconds the client has to answer that ping
+            (any frame will do) before the connection is dropped.
+        websocket_close_timeout: Seconds the server waits for the client's
+            close frame after sending its own, before dropping the connection.
     """
 
     max_request_line: int = 8 * 1024
@@ -60,6 +71,11 @@ class ServerConfig:
     max_pipeline: int = 64
     max_discard: int = 64 * 1024
     eager_dispatch: bool = True
+    websocket_max_message: int = 1024 * 1024
+    websocket_read_high_water: int = 1024 * 1024
+    websocket_ping_interval: float = 20.0
+    websocket_ping_timeout: float = 20.0
+    websocket_close_timeout: float = 5.0
 
     def __post_init__(self) -> None:
         for name in ("max_request_line", "max_header_bytes", "max_headers", "backlog"):
@@ -70,7 +86,17 @@ class ServerConfig:
         for name in ("max_body", "max_discard", "body_high_water"):
             if getattr(self, name) < 0:
                 raise ImproperlyConfigured(f"ServerConfig.{name} must not be negative")
-        for name in ("keep_alive_timeout", "header_timeout", "body_timeout", "graceful_timeout"):
+        if self.websocket_max_message <= 0 or self.websocket_read_high_water <= 0:
+            raise ImproperlyConfigured("ServerConfig.websocket_* sizes must be positive")
+        for name in (
+            "keep_alive_timeout",
+            "header_timeout",
+            "body_timeout",
+            "graceful_timeout",
+            "websocket_ping_interval",
+            "websocket_ping_timeout",
+            "websocket_close_timeout",
+        ):
             value = getattr(self, name)
             if not (value > 0 and math.isfinite(value)):
                 raise ImproperlyConfigured(f"ServerConfig.{name} must be a positive number")

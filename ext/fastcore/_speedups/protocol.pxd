@@ -84,6 +84,7 @@ cdef class RoutedDispatch:
     cdef bint begun_inline          # begin(): the matched route may start outside a Task
     cdef dict endpoints             # endpoint -> _Endpoint, filled as routes are first used
     cdef readonly Gate gate         # the steps of the App's only middleware, or None
+    cdef public object websocket    # async (request, WebSocketConnection) -> None, or None
 
     cdef _Endpoint route(self, RequestHead head)
     cdef object call(self, _Endpoint entry, RequestHead head)
@@ -97,6 +98,8 @@ cdef class ServerState:
     cdef object loop
     cdef ResponseWriter writer
     cdef set connections
+    cdef set websockets             # the WebSocketConnections this server upgraded to
+    cdef set websocket_tasks        # their endpoints' Tasks, while they run
     cdef double now
     cdef double tick_interval
     cdef double keep_alive_timeout
@@ -148,6 +151,8 @@ cdef class HttpProtocol:
 
     cdef int _process(self) except -1
     cdef int _on_head(self, RequestHead head) except -1
+    cdef bint _upgrade_websocket(self, RequestHead head) except -1
+    cdef int _switch_to_websocket(self, RequestHead head, object endpoint, bytes key) except -1
     cdef object _start(self, RequestHead head)
     cdef object _start_gated(self, RoutedDispatch routed, RequestHead head)
     cdef object _drive(self, RoutedDispatch routed, RequestHead head, object coro)

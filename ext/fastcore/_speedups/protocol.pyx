@@ -37,6 +37,8 @@ import time
 import types
 
 from fastcore._speedups.eager import as_coroutine, resume
+from fastcore._speedups.websocket_frames import valid_key as _valid_ws_key
+from fastcore._speedups.websocket_protocol import WebSocketConnection as _WebSocketConnection
 from fastcore.exceptions import ClientDisconnect, ParserError
 
 # NOTE: PyIter_Send (CPython 3.10+) is not in Cython's bundled declarations.
@@ -54,6 +56,9 @@ cdef extern from "Python.h":
 cdef bytes _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 cdef bytes _LAST_CHUNK = b"0\r\n\r\n"
 cdef bytes _CRLF = b"\r\n"
+cdef bytes _WS_VERSION_REQUIRED = (
+    b"HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
+    b"Content-Length: 0\r\nConnection: close\r\n\r\n")
 cdef Py_ssize_t _COPY_CHUNK_LIMIT = 64 * 1024
 cdef object _log = logging.getLogger("fastcore.server")
 cdef object _CoroutineType = types.CoroutineType
@@ -181,6 +186,7 @@ cdef class RoutedDispatch:
         self.fail = fail
         self.convert = convert
         self.response_class = response_class
+        self.websocket = None
 
     def __call__(self, request):
         return self.dispatch(request)
@@ -268,6 +274,8 @@ cdef class ServerState:
         self.loop = loop if loop is not None else asyncio.get_running_loop()
         self.writer = ResponseWriter(config.server_header)
         self.connections = set()
+        self.websockets = set()
+        self.websocket_tasks = set()
         self.keep_alive_timeout = config.keep_alive_timeout
         self.header_timeout = config.header_timeout
         self.body_timeout = config.body_timeout
@@ -288,7 +296,7 @@ cdef class ServerState:
 
     @property
     def connection_count(self):
-        return len(self.connections)
+        return len(self.connections) + len(self.websockets)
 
     def start(self):
         if self.tick_handle is None:
@@ -304,12 +312,18 @@ cdef class ServerState:
         self.shutting_down = True
         for connection in list(self.connections):
             connection._begin_shutdown()
+        for websocket in list(self.websockets):
+            websocket.close(1001, "server shutting down")
 
     def abort_all(self):
         cdef HttpProtocol connection
         for connection in list(self.connections):
             if not connection.closed:
                 connection.transport.abort()
+        for websocket in list(self.websockets):
+            websocket.abort()
+        for task in list(self.websocket_tasks):
+            task.cancel()
 
     def _on_tick(self):
         try:
@@ -685,6 +699,8 @@ cdef class HttpProtocol:
         head.client = self.peer
         head.scheme = "http"
         if head.upgrade or _is_method(head.method, "CONNECT"):
+            if head.upgrade and not self.pipeline and self._upgrade_websocket(head):
+                return 0
             # NOTE: no protocol switch is supported here: the request is
             # answered as plain HTTP and the connection closes, so bytes of
             # another protocol are never parsed as requests.
@@ -759,6 +775,60 @@ cdef class HttpProtocol:
         exchange.response = response
         exchange.done = True
         return self._flush()
+
+    cdef bint _upgrade_websocket(self, RequestHead head) except -1:
+        # An Upgrade: websocket request (RFC 6455 section 4.2.1) to a dispatch
+        # that serves WebSockets: answer a bad handshake here, or hand the
+        # connection to a WebSocketConnection and start the dispatch's
+        # `websocket(request, connection)` in a Task. False: not ours, the
+        # request goes on as plain HTTP (and the connection closes after it).
+        cdef bytes data
+        endpoint = getattr(self.dispatch, "websocket", None)
+        if endpoint is None:
+            return False
+        upgrade = head.first_header(b"upgrade")
+        if upgrade is None or b"websocket" not in [
+                token.strip().lower() for token in (<bytes>upgrade).split(b",")]:
+            return False
+        if not _is_method(head.method, "GET") or head.version_minor != 1 \
+                or head.chunked or head.content_length > 0:
+            data = self.writer.error(400, "WebSocket handshake must be a GET without a body", False)
+        elif head.first_header(b"sec-websocket-version") != b"13":
+            # Section 4.4: name the versions we speak.
+            data = _WS_VERSION_REQUIRED
+        else:
+            key = head.first_header(b"sec-websocket-key")
+            if key is None or not _valid_ws_key(key):
+                data = self.writer.error(400, "invalid Sec-WebSocket-Key", False)
+            else:
+                self._switch_to_websocket(head, endpoint, key)
+                return True
+        self._emit(data)
+        self._close()
+        return True
+
+    cdef int _switch_to_websocket(self, RequestHead head, object endpoint, bytes key) except -1:
+        cdef ServerState state = self.state
+        # The bytes after the head (a client may send frames right behind
+        # it) belong to the WebSocket; HTTP parsing stops for good.
+        leftover = self.parser.unconsumed()
+        self.stopped = True
+        self.no_more_requests = True
+        self.deadline_kind = DEADLINE_NONE
+        state.connections.discard(self)
+        head.body_reader = _EMPTY_BODY
+        connection = _WebSocketConnection(
+            self.transport, leftover, key=key.decode("latin-1"), loop=self.loop,
+            config=state.config, on_close=state.websockets.discard)
+        state.websockets.add(connection)
+        self.transport.set_protocol(connection)
+        task = self.loop.create_task(endpoint(head, connection))
+        # NOTE: the loop keeps only a weak reference to a Task: the server
+        # keeps this one until it ends (the endpoint handles its own errors).
+        state.websocket_tasks.add(task)
+        task.add_done_callback(state.websocket_tasks.discard)
+        connection.handler_task = task
+        return 0
 
     cdef object _start(self, RequestHead head):
         # Run the request's handler up to its first real suspension. Returns

@@ -1,0 +1,51 @@
+# The C-level layout of one WebSocket connection (see websocket_protocol.pyx).
+
+from fastcore._speedups.websocket_frames cimport FrameParser
+
+
+cdef enum ConnectionState:
+    STATE_CONNECTING = 0            # the handshake waits for accept() or reject()
+    STATE_OPEN = 1
+    STATE_CLOSING = 2               # a close frame was sent or received
+    STATE_CLOSED = 3                # the transport is gone
+
+
+cdef enum WsReadPause:
+    PAUSE_HANDSHAKE = 1             # not accepted yet
+    PAUSE_QUEUE = 2                 # received messages above the high-water mark
+    PAUSE_WRITE = 4                 # the transport's write buffer is full
+
+
+cdef class WebSocketConnection:
+    cdef object transport
+    cdef object loop
+    cdef str key                    # the client's Sec-WebSocket-Key
+    cdef FrameParser parser
+    cdef object messages            # a deque of received str/bytes messages
+    cdef Py_ssize_t queued          # bytes in `messages`
+    cdef Py_ssize_t high_water
+    cdef double ping_interval
+    cdef double ping_timeout
+    cdef double close_timeout
+    cdef readonly int state
+    cdef readonly int close_code    # 0 while open
+    cdef readonly str close_reason
+    cdef object waiter              # wait(): a message or the close
+    cdef object drain_waiter
+    cdef object closed_waiter
+    cdef object timer               # the idle ping / pong / close deadline
+    cdef double last_seen           # loop time of the last bytes received
+    cdef double ping_sent           # loop time of the unanswered ping, -1 when none
+    cdef int read_paused            # WsReadPause bits
+    cdef bint write_paused
+    cdef object on_close            # called once with the connection when it ends
+    cdef public object handler_task # the endpoint's Task: cancelled soon after the end
+
+    cdef int _process(self) except -1
+    cdef int _on_close_frame(self, int code, str reason) except -1
+    cdef int _fail(self, int code, str reason) except -1
+    cdef int _finish(self, int code, str reason) except -1
+    cdef int _wake(self) except -1
+    cdef int _pause(self, int reason) except -1
+    cdef int _resume(self, int reason) except -1
+    cdef int _arm_timer(self, double delay) except -1

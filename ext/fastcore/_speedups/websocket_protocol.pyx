@@ -1,0 +1,374 @@
+# cython: autotestdict=False
+# The asyncio Protocol of one WebSocket connection, after the HTTP upgrade.
+#
+# HttpProtocol validates the handshake, hands the transport over to a
+# WebSocketConnection (transport.set_protocol) and starts the App's websocket
+# endpoint in a Task with it. Until the endpoint accepts, reading is paused:
+# the endpoint may still refuse with an HTTP response. After the 101, every
+# read is parsed at once by the frame kernel: pings are answered here, data
+# messages are queued for the endpoint, and a protocol error closes the
+# connection with the code the RFC requires. Flow control runs both ways: a
+# queue the endpoint does not empty stops reading from the socket, and a
+# full write buffer makes the endpoint's sends wait (and stops reading too,
+# so a ping flood cannot fill our buffer with pongs).
+
+cimport cython
+
+from fastcore._speedups.websocket_frames cimport (
+    OP_BINARY,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    WS_BINARY,
+    WS_CLOSE,
+    WS_NEED_DATA,
+    WS_PING,
+    WS_PONG,
+    WS_TEXT,
+    FrameParser,
+    build_frame,
+)
+
+import collections
+import logging
+
+from fastcore._speedups.websocket_frames import accept_key, build_close
+from fastcore.exceptions import WebSocketDisconnect, WebSocketProtocolError
+
+CONNECTING = STATE_CONNECTING
+OPEN = STATE_OPEN
+CLOSING = STATE_CLOSING
+CLOSED = STATE_CLOSED
+
+cdef object _log = logging.getLogger("fastcore.server")
+cdef bytes _PONG_EMPTY = build_frame(OP_PONG, b"")
+
+
+cdef inline bint _header_safe(str text):
+    # SECURITY: no CR, LF or NUL may reach a response head (header injection,
+    # RFC 9110 section 5.5).
+    return "\r" not in text and "\n" not in text and "\0" not in text
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class WebSocketConnection:
+    # See websocket_protocol.pyi for the documented Python surface.
+
+    def __init__(self, transport, bytes leftover=b"", *, str key, loop, config=None,
+                 on_close=None):
+        self.transport = transport
+        self.loop = loop
+        self.key = key
+        max_message = getattr(config, "websocket_max_message", 1 << 20)
+        self.parser = FrameParser(expect_masked=True, max_frame=max_message,
+                                  max_message=max_message)
+        self.parser.feed(leftover)
+        self.messages = collections.deque()
+        self.queued = 0
+        self.high_water = getattr(config, "websocket_read_high_water", 1 << 20)
+        self.ping_interval = getattr(config, "websocket_ping_interval", 20.0)
+        self.ping_timeout = getattr(config, "websocket_ping_timeout", 20.0)
+        self.close_timeout = getattr(config, "websocket_close_timeout", 5.0)
+        self.state = STATE_CONNECTING
+        self.close_code = 0
+        self.close_reason = ""
+        self.waiter = None
+        self.drain_waiter = None
+        self.closed_waiter = loop.create_future()
+        self.timer = None
+        self.last_seen = loop.time()
+        self.ping_sent = -1.0
+        self.read_paused = 0
+        self.write_paused = False
+        self.on_close = on_close
+        self.handler_task = None
+        # Nothing is read before the endpoint decides (accept or reject).
+        self._pause(PAUSE_HANDSHAKE)
+
+    # -- the endpoint's side ---------------------------------------------------
+
+    def accept(self, subprotocol=None, headers=()):
+        cdef list lines
+        if self.state != STATE_CONNECTING:
+            raise RuntimeError("the WebSocket was accepted or closed already")
+        lines = [
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
+            b"Sec-WebSocket-Accept: " + accept_key(self.key.encode("latin-1")).encode() + b"\r\n",
+        ]
+        if subprotocol is not None:
+            if not _header_safe(subprotocol) or not subprotocol:
+                raise ValueError(f"invalid subprotocol {subprotocol!r}")
+            lines.append(b"Sec-WebSocket-Protocol: " + subprotocol.encode("latin-1") + b"\r\n")
+        for name, value in headers:
+            if not _header_safe(name) or not _header_safe(value) or ":" in name or not name:
+                raise ValueError(f"invalid response header {name!r}: {value!r}")
+            lines.append(f"{name}: {value}\r\n".encode("latin-1"))
+        lines.append(b"\r\n")
+        self.state = STATE_OPEN
+        self.transport.write(b"".join(lines))
+        self._arm_timer(self.ping_interval)
+        self._resume(PAUSE_HANDSHAKE)
+        # Frames that came with the handshake's last read.
+        self._process()
+
+    def reject(self, int status_code, bytes body=b"", str content_type="text/plain; charset=utf-8"):
+        if self.state != STATE_CONNECTING:
+            raise RuntimeError("only a WebSocket not yet accepted can be refused with HTTP")
+        if not 400 <= status_code <= 599 or not _header_safe(content_type):
+            raise ValueError("a refusal is a 4xx or 5xx response")
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+            % (status_code, _reason_phrase(status_code), content_type.encode("latin-1"), len(body))
+            + body)
+        self._finish(1006, "refused during the handshake")
+        self.transport.close()
+
+    def take(self):
+        cdef object message
+        if self.messages:
+            message = self.messages.popleft()
+            self.queued -= len(message)
+            if self.read_paused & PAUSE_QUEUE and self.queued <= self.high_water // 2:
+                self._resume(PAUSE_QUEUE)
+            return message
+        if self.state == STATE_CLOSED or self.state == STATE_CLOSING and self.close_code:
+            raise WebSocketDisconnect(self.close_code or 1006, self.close_reason)
+        if self.state == STATE_CONNECTING:
+            raise RuntimeError("accept the WebSocket before receiving")
+        return None
+
+    def wait(self):
+        waiter = self.loop.create_future()
+        if self.messages or self.state == STATE_CLOSED or self.close_code:
+            waiter.set_result(None)
+        else:
+            self.waiter = waiter
+        return waiter
+
+    def send(self, object data):
+        # True when the write buffer is full: the caller awaits drain().
+        cdef int opcode = OP_TEXT if isinstance(data, str) else OP_BINARY
+        if self.state != STATE_OPEN:
+            if self.state == STATE_CONNECTING:
+                raise RuntimeError("accept the WebSocket before sending")
+            raise WebSocketDisconnect(self.close_code or 1006, self.close_reason)
+        self.transport.write(build_frame(opcode, data))
+        return self.write_paused
+
+    def drain(self):
+        waiter = self.loop.create_future()
+        if not self.write_paused or self.state == STATE_CLOSED:
+            waiter.set_result(None)
+        else:
+            self.drain_waiter = waiter
+        return waiter
+
+    def ping(self, bytes data=b""):
+        if self.state == STATE_OPEN:
+            self.transport.write(build_frame(OP_PING, data))
+
+    def close(self, int code=1000, str reason=""):
+        # Start the closing handshake (RFC 6455 section 7.1.2); the transport
+        # closes when the client answers, or after close_timeout.
+        cdef bytes frame = build_close(code, reason)
+        if self.state == STATE_CONNECTING:
+            # Closing before accepting refuses the handshake (403).
+            self.reject(403, b"WebSocket refused")
+            return
+        if self.state != STATE_OPEN:
+            return
+        self.state = STATE_CLOSING
+        self.transport.write(frame)
+        if not self.close_code:
+            self.close_reason = reason
+        self._arm_timer(self.close_timeout)
+
+    def abort(self):
+        # Drop the connection without a closing handshake.
+        self.transport.abort()
+
+    def wait_closed(self):
+        return self.closed_waiter
+
+    @property
+    def closed(self):
+        return self.state == STATE_CLOSED
+
+    # -- asyncio.Protocol ----------------------------------------------------
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, bytes data):
+        self.last_seen = self.loop.time()
+        self.ping_sent = -1.0
+        self.parser.feed(data)
+        if self.state != STATE_CONNECTING:
+            self._process()
+
+    def eof_received(self):
+        # A half-close without a close frame: the connection is over.
+        return False
+
+    def connection_lost(self, exc):
+        self._finish(1006, "")
+
+    def pause_writing(self):
+        self.write_paused = True
+        # SECURITY: a client that does not read stops being read: its pings
+        # cannot pile up pongs in our buffer (ping flood).
+        self._pause(PAUSE_WRITE)
+
+    def resume_writing(self):
+        self.write_paused = False
+        self._resume(PAUSE_WRITE)
+        waiter = self.drain_waiter
+        self.drain_waiter = None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- internals -------------------------------------------------------------
+
+    cdef int _process(self) except -1:
+        cdef FrameParser parser = self.parser
+        cdef int event
+        while self.state == STATE_OPEN or self.state == STATE_CLOSING:
+            try:
+                event = parser.next_event()
+            except WebSocketProtocolError as exc:
+                return self._fail(exc.code, exc.reason)
+            if event == WS_NEED_DATA:
+                break
+            if event == WS_TEXT or event == WS_BINARY:
+                if self.state == STATE_CLOSING:
+                    continue  # we are closing: data is dropped (section 1.4)
+                self.messages.append(parser.message)
+                self.queued += len(parser.message)
+                if self.queued > self.high_water:
+                    # The endpoint lags: stop reading until it catches up.
+                    self._pause(PAUSE_QUEUE)
+                self._wake()
+            elif event == WS_PING:
+                if self.state == STATE_OPEN:
+                    message = parser.message
+                    self.transport.write(build_frame(OP_PONG, message) if message else _PONG_EMPTY)
+            elif event == WS_PONG:
+                pass  # any frame proves the peer alive (last_seen)
+            elif event == WS_CLOSE:
+                return self._on_close_frame(parser.close_code, parser.close_reason)
+        return 0
+
+    cdef int _on_close_frame(self, int code, str reason) except -1:
+        if self.state == STATE_OPEN:
+            # Echo the code (section 5.5.1); a close without one is answered
+            # without one.
+            self.transport.write(build_close(code if code != 1005 else 1005))
+        self.close_code = code
+        self.close_reason = reason
+        self.state = STATE_CLOSING
+        self._wake()
+        # The server closes the TCP connection first (section 7.1.1).
+        self.transport.close()
+        return 0
+
+    cdef int _fail(self, int code, str reason) except -1:
+        # Section 7.1.7: send a close frame with the code, then drop the connection.
+        if self.state == STATE_OPEN:
+            self.transport.write(build_close(code, reason))
+        self.close_code = code
+        self.close_reason = reason
+        self.state = STATE_CLOSING
+        self._wake()
+        self.transport.close()
+        return 0
+
+    cdef int _finish(self, int code, str reason) except -1:
+        if self.state == STATE_CLOSED:
+            return 0
+        self.state = STATE_CLOSED
+        if not self.close_code:
+            self.close_code = code
+            self.close_reason = reason
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self._wake()
+        waiter = self.drain_waiter
+        self.drain_waiter = None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if not self.closed_waiter.done():
+            self.closed_waiter.set_result(None)
+        if self.on_close is not None:
+            on_close = self.on_close
+            self.on_close = None
+            on_close(self)
+        task = self.handler_task
+        self.handler_task = None
+        if task is not None and not task.done():
+            # The endpoint sees WebSocketDisconnect on its next receive or
+            # send first; whatever else it still awaits (a broadcast, a
+            # sleep) is cancelled afterwards, so no Task outlives its socket.
+            self.loop.call_soon(task.cancel)
+        return 0
+
+    cdef int _wake(self) except -1:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        return 0
+
+    cdef int _pause(self, int reason) except -1:
+        if self.read_paused == 0 and self.state != STATE_CLOSED:
+            self.transport.pause_reading()
+        self.read_paused |= reason
+        return 0
+
+    cdef int _resume(self, int reason) except -1:
+        if not self.read_paused & reason:
+            return 0
+        self.read_paused &= ~reason
+        if self.read_paused == 0 and self.state != STATE_CLOSED:
+            self.transport.resume_reading()
+        return 0
+
+    cdef int _arm_timer(self, double delay) except -1:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = self.loop.call_later(delay, self._on_timer)
+        return 0
+
+    def _on_timer(self):
+        # One timer per connection: the idle ping, the pong deadline, or the
+        # closing handshake's deadline.
+        cdef double now = self.loop.time()
+        self.timer = None
+        if self.state == STATE_CLOSED:
+            return
+        if self.state == STATE_CLOSING:
+            self.transport.abort()  # the client never answered our close frame
+            return
+        if self.ping_sent >= 0.0:
+            # NOTE: data_received resets ping_sent, so any frame counts as the answer.
+            self.close_code = 1011
+            self.close_reason = "keepalive ping timeout"
+            self.transport.abort()
+            return
+        if now - self.last_seen >= self.ping_interval:
+            self.ping_sent = now
+            self.transport.write(build_frame(OP_PING, b""))
+            self._arm_timer(self.ping_timeout)
+        else:
+            self._arm_timer(self.ping_interval - (now - self.last_seen))
+
+
+cdef bytes _reason_phrase(int status_code):
+    import http
+
+    try:
+        return http.HTTPStatus(status_code).phrase.encode("ascii")
+    except ValueError:
+        return b"Error"
