@@ -255,6 +255,12 @@ class ModelAdmin:
         """Whether the user may delete objects."""
         return await has_perm(request, self.permission_name("delete"))
 
+    def action_names(self) -> set[str]:
+        """The names of every bulk action of this model, allowed or not."""
+        from fastcore.admin.actions import delete_selected
+
+        return {function.__name__ for function in [delete_selected, *self.actions]}
+
     async def get_actions(self, request: Request) -> dict[str, tuple[Action, str]]:
         """The bulk actions the user may run, by name: ``(function, description)``."""
         from fastcore.admin.actions import delete_selected

@@ -141,7 +141,10 @@ class Admin(Extension):
         from fastcore.auth.middleware import AuthenticationMiddleware
         from fastcore.orm.session import DatabaseSessionMiddleware
 
-        classes = {spec.cls for spec in app.middleware}
+        from fastcore.auth.config import _flat_specs
+        from fastcore.middleware.csrf import CSRFMiddleware
+
+        classes = {spec.cls for spec in _flat_specs(app.middleware)}
         errors: list[CheckMessage] = []
         if DatabaseSessionMiddleware not in classes:
             errors.append(
@@ -151,6 +154,14 @@ class Admin(Extension):
             errors.append(
                 _error(
                     "the admin needs fastcore.auth: call Auth(...).init_app(app)", id="admin.E002"
+                )
+            )
+        if CSRFMiddleware not in classes:
+            errors.append(
+                _error(
+                    "the admin needs CSRF protection: keep the default security stack "
+                    "or add CSRFMiddleware",
+                    id="admin.E003",
                 )
             )
         for model_admin in self.registry.values():

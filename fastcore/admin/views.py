@@ -29,8 +29,9 @@ from fastcore.admin.introspect import (
 )
 from fastcore.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from fastcore.admin.options import label_of
-from fastcore.auth.decorators import require_staff
-from fastcore.exceptions import BadRequest, Forbidden, NotFound
+from fastcore.auth.config import get_auth
+from fastcore.auth.redirects import login_redirect_url
+from fastcore.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 from fastcore.forms.validators import ValidationError
 from fastcore.responses import HTMLResponse, RedirectResponse, Response
 from fastcore.templating import Markup
@@ -55,6 +56,21 @@ def _site(request: Request) -> Admin:
         if isinstance(extension, Admin):
             return extension
     raise NotFound()  # unreachable: the routes exist only with an Admin installed
+
+
+def require_staff(request: Request) -> None:
+    """Let in active staff users; send anyone else to log in (403 once logged in).
+
+    The admin is a browser site, so an anonymous request is always
+    redirected to the login page, whatever its ``Accept`` header says.
+    """
+    user = request.user
+    if not user.is_authenticated or not user.is_active:
+        target = request.raw_path + (f"?{request.query_string}" if request.query_string else "")
+        location = login_redirect_url(get_auth(request).login_url, target)
+        raise HTTPException(303, "Please log in to use the admin.", {"location": location})
+    if not user.is_staff:
+        raise Forbidden("The admin is for staff members only.")
 
 
 def flash(request: Request, message: str) -> None:
@@ -212,7 +228,7 @@ class AdminViews:
 
     async def index(self, request: Request) -> Response:
         """The models the user may see, and their recent actions."""
-        await require_staff(request)
+        require_staff(request)
         models = []
         for model_admin in self.site.registry.values():
             if await model_admin.has_view_permission(request):
@@ -237,7 +253,7 @@ class AdminViews:
 
     async def changelist(self, request: Request, app_label: str, model_name: str) -> Response:
         """The list of objects (GET) or a bulk action on the selected ones (POST)."""
-        await require_staff(request)
+        require_staff(request)
         model_admin = self.model_admin(app_label, model_name)
         if not await model_admin.has_view_permission(request):
             raise Forbidden(f"You may not view {model_admin.verbose_name_plural.lower()}.")
@@ -283,7 +299,9 @@ class AdminViews:
         actions = await model_admin.get_actions(request)
         name = form.get("action", "")
         if name not in actions:
-            raise BadRequest(f"unknown or forbidden action {name!r}")
+            if name in model_admin.action_names():
+                raise Forbidden(f"You may not run the action {name!r}.")
+            raise BadRequest(f"unknown action {name!r}")
         selected = form.getlist("_selected")
         if len(selected) > _MAX_SELECTED:
             raise BadRequest(f"select at most {_MAX_SELECTED} objects at once")
@@ -301,7 +319,7 @@ class AdminViews:
 
     async def add(self, request: Request, app_label: str, model_name: str) -> Response:
         """The form adding an object."""
-        await require_staff(request)
+        require_staff(request)
         model_admin = self.model_admin(app_label, model_name)
         if not await model_admin.has_add_permission(request):
             raise Forbidden(f"You may not add {model_admin.verbose_name_plural.lower()}.")
@@ -311,7 +329,7 @@ class AdminViews:
         self, request: Request, app_label: str, model_name: str, object_id: str
     ) -> Response:
         """The form changing an object (read-only for users who may only view)."""
-        await require_staff(request)
+        require_staff(request)
         model_admin = self.model_admin(app_label, model_name)
         if not await model_admin.has_view_permission(request):
             raise Forbidden(f"You may not view {model_admin.verbose_name_plural.lower()}.")
@@ -436,7 +454,7 @@ class AdminViews:
         self, request: Request, app_label: str, model_name: str, object_id: str
     ) -> Response:
         """The confirmation page listing what goes with the object (GET), then the deletion."""
-        await require_staff(request)
+        require_staff(request)
         model_admin = self.model_admin(app_label, model_name)
         obj = await self.get_object(request, model_admin, object_id)
         if not await model_admin.has_delete_permission(request, obj):
@@ -469,7 +487,7 @@ class AdminViews:
         self, request: Request, app_label: str, model_name: str, object_id: str
     ) -> Response:
         """Who changed the object, what and when (the object may be gone)."""
-        await require_staff(request)
+        require_staff(request)
         model_admin = self.model_admin(app_label, model_name)
         if not await model_admin.has_view_permission(request):
             raise Forbidden(f"You may not view {model_admin.verbose_name_plural.lower()}.")

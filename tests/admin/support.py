@@ -108,7 +108,9 @@ BookAdmin.actions = [publish]
 MODELS = [Author, Book, Tag, Shelf]
 
 
-def build_app(target: Target, **admin_options: Any) -> tuple[App, Admin]:
+def build_app(
+    target: Target, book_admin: type[ModelAdmin] = BookAdmin, **admin_options: Any
+) -> tuple[App, Admin]:
     """The app every admin test drives."""
     app = App(
         settings=Settings(debug=False),
@@ -123,7 +125,7 @@ def build_app(target: Target, **admin_options: Any) -> tuple[App, Admin]:
     app.include(auth_routes(auth))
     admin = Admin(title="Library admin", **admin_options)
     admin.register(Author)
-    admin.register(Book, BookAdmin)
+    admin.register(Book, book_admin)
     admin.register(Tag)
     admin.register(Shelf)
     app.install(admin)
@@ -159,7 +161,9 @@ def build_app(target: Target, **admin_options: Any) -> tuple[App, Admin]:
         ids = []
         for entry in data:
             author = Author(name=entry["name"])
-            author.books = [Book(title=title, genre=Genre.NOVEL) for title in entry.get("books", [])]
+            author.books = [
+                Book(title=title, genre=Genre.NOVEL) for title in entry.get("books", [])
+            ]
             request.db.add(author)
             await request.db.flush()
             ids.append(author.id)

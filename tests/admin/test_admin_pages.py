@@ -83,7 +83,7 @@ def test_add_shows_errors_next_to_fields_keeps_input_and_writes_nothing(superuse
         {"title": "", "genre": "novel", "author_id": str(author), "pages": "12", "_save": ""},
     )
     assert response.status_code == 422
-    assert re.search(r'field-title has-error.*?This field is required', response.text, re.S)
+    assert re.search(r"field-title has-error.*?This field is required", response.text, re.S)
     assert f'<option value="{author}" selected>Ann</option>' in response.text
     bad = superuser.post_form(
         BOOKS + "/add",
