@@ -25,7 +25,13 @@ __all__ = ["GroupAdmin", "UserAdmin", "register_auth_models"]
 class UserAdmin(ModelAdmin):
     """Users: the hash stays hidden; a new password is typed and hashed on save."""
 
-    list_display: ClassVar[list[str]] = ["username", "email", "is_staff", "is_superuser", "is_active"]
+    list_display: ClassVar[list[str]] = [
+        "username",
+        "email",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+    ]
     search_fields: ClassVar[list[str]] = ["username", "email"]
     list_filter: ClassVar[list[str]] = ["is_staff", "is_superuser", "is_active"]
     ordering: ClassVar[list[str]] = ["username"]

@@ -140,7 +140,7 @@ class ChangeList:
         return {item for item in display if isinstance(item, str) and item in columns}
 
     def _parse_order(self, raw: str) -> list[tuple[str, bool]]:
-        order = []
+        order: list[tuple[str, bool]] = []
         for part in raw.split(","):
             name = part.removeprefix("-")
             if name not in self.sortable or len(order) > 10:
@@ -177,7 +177,9 @@ class ChangeList:
                     raise BadRequest(f"{value!r} is not a choice of the filter {key!r}")
                 item.selected = value
                 column = getattr(model_admin.model, key)
-                statement = statement.where(column.is_(None) if chosen[2] is None else column == chosen[2])
+                statement = statement.where(
+                    column.is_(None) if chosen[2] is None else column == chosen[2]
+                )
                 filtered = True
             else:
                 raise BadRequest(f"unknown query parameter {key!r}")
@@ -186,9 +188,9 @@ class ChangeList:
             filtered = True
         self.total, self.exact = await count_rows(session, model_admin, statement, filtered)
         statement = statement.order_by(*self._order_by())
-        for item in model_admin.get_list_display():
-            if isinstance(item, str) and item in model_admin.relationships:
-                statement = statement.options(selectinload(getattr(model_admin.model, item)))
+        for entry in model_admin.get_list_display():
+            if isinstance(entry, str) and entry in model_admin.relationships:
+                statement = statement.options(selectinload(getattr(model_admin.model, entry)))
         size = model_admin.list_per_page
         rows = list(await session.scalars(statement.limit(size + 1).offset((self.page - 1) * size)))
         if self.page > 1 and not rows:
@@ -214,7 +216,8 @@ class ChangeList:
     def _order_by(self) -> list[Any]:
         model = self.model_admin.model
         order = self.order or [
-            (name.removeprefix("-"), name.startswith("-")) for name in self.model_admin.get_ordering()
+            (name.removeprefix("-"), name.startswith("-"))
+            for name in self.model_admin.get_ordering()
         ]
         clauses: list[Any] = []
         for name, descending in order:
@@ -271,4 +274,3 @@ class ChangeList:
     def next_url(self) -> str | None:
         """The next page, or None on the last."""
         return self.url(page=self.page + 1) if self.has_next else None
-

@@ -98,7 +98,8 @@ async def _foreign_key_field(
     return ChoiceField(
         choices=choices,
         required=required,
-        label=info.column.info.get("label") or info.key.removesuffix("_id").replace("_", " ").capitalize(),
+        label=info.column.info.get("label")
+        or info.key.removesuffix("_id").replace("_", " ").capitalize(),
         help_text=info.column.comment or "",
     )
 
@@ -135,7 +136,9 @@ async def build_form_class(
         fields: list[str] = []
 
     attributes["Meta"] = Meta
-    form_class: type[ModelForm] = type(f"{model_admin.model.__name__}AdminForm", (base,), attributes)
+    form_class: type[ModelForm] = type(
+        f"{model_admin.model.__name__}AdminForm", (base,), attributes
+    )
     order = [name for name in names if name in form_class.fields]
     order += [name for name in form_class.fields if name not in order]
     form_class.fields = {name: form_class.fields[name] for name in order}

@@ -111,12 +111,12 @@ def columns_of(model: type[Any]) -> dict[str, ColumnInfo]:
     """Every single-column attribute of ``model``, in mapper order."""
     mapper: Mapper[Any] = sa.inspect(model)
     single_pk = len(mapper.primary_key) == 1
-    many_to_one: dict[sa.Column[Any], tuple[str, type[Any]]] = {}
-    for relationship in mapper.relationships:
-        if relationship.direction is RelationshipDirection.MANYTOONE:
-            local = list(relationship.local_columns)
+    many_to_one: dict[Any, tuple[str, type[Any]]] = {}
+    for link in mapper.relationships:
+        if link.direction is RelationshipDirection.MANYTOONE:
+            local = list(link.local_columns)
             if len(local) == 1:
-                many_to_one[local[0]] = (relationship.key, relationship.mapper.class_)
+                many_to_one[local[0]] = (link.key, link.mapper.class_)
     out: dict[str, ColumnInfo] = {}
     for prop in mapper.column_attrs:
         if not isinstance(prop, ColumnProperty) or len(prop.columns) != 1:
@@ -127,6 +127,8 @@ def columns_of(model: type[Any]) -> dict[str, ColumnInfo]:
         kind = _concrete(column.type)
         enum_class = kind.enum_class if isinstance(kind, sa.Enum) else None
         choices = tuple(kind.enums) if isinstance(kind, sa.Enum) and enum_class is None else ()
+        relationship: str | None
+        related: type[Any] | None
         relationship, related = many_to_one.get(column, (None, None))
         if related is None and len(column.foreign_keys) == 1:
             target = next(iter(column.foreign_keys)).column.table
@@ -228,7 +230,7 @@ def decode_pk(model: type[Any], segment: str) -> tuple[Any, ...]:
     """
     mapper: Mapper[Any] = sa.inspect(model)
     columns = columns_of(model)
-    by_column = {info.column: info for info in columns.values()}
+    by_column: dict[Any, ColumnInfo] = {info.column: info for info in columns.values()}
     parts = segment.split(",")
     if len(parts) != len(mapper.primary_key) or len(segment) > 2000:
         raise NotFound(f"{model.__name__} has no object {segment!r}.")
@@ -243,7 +245,7 @@ def decode_pk(model: type[Any], segment: str) -> tuple[Any, ...]:
 
 def object_repr(obj: Any) -> str:
     """How an object reads in the admin: its ``__str__`` if it has one, else model and key."""
-    if type(obj).__str__ is not object.__str__:
+    if getattr(type(obj), "__str__", None) is not object.__str__:
         return str(obj)
     key = ", ".join(_key_text(value) for value in pk_of(obj))
     return f"{type(obj).__name__} {key}"
@@ -288,16 +290,33 @@ async def _walk(
     limit: int,
     seen: set[tuple[type[Any], tuple[Any, ...]]],
 ) -> None:
-    mapper: Mapper[Any] = sa.inspect(type(obj))
-    table = mapper.local_table
     handled: set[sa.ForeignKey] = set()
+    children = await _follow_relationships(session, obj, plan, limit, handled)
+    children += await _follow_foreign_keys(session, obj, plan, limit, handled)
+    if depth > 1:
+        for child in children:
+            key = (type(child), pk_of(child))
+            if key not in seen:
+                seen.add(key)
+                await _walk(session, child, plan, depth - 1, limit, seen)
+
+
+async def _follow_relationships(
+    session: AsyncSession, obj: Any, plan: DeletionPlan, limit: int, handled: set[sa.ForeignKey]
+) -> list[Any]:
+    """The ORM's one-to-many relationships: ``cascade="delete"`` ones go along."""
+    mapper: Mapper[Any] = sa.inspect(type(obj))
     children: list[Any] = []
     for relationship in mapper.relationships:
         if relationship.direction is not RelationshipDirection.ONETOMANY:
             continue
         for column in relationship.remote_side:
-            handled.update(fk for fk in column.foreign_keys if fk.column.table is table)
-        statement = select_children(relationship.mapper.class_, with_parent(obj, relationship))
+            handled.update(
+                fk for fk in column.foreign_keys if fk.column.table is mapper.local_table
+            )
+        statement = select_children(
+            relationship.mapper.class_, with_parent(obj, getattr(type(obj), relationship.key))
+        )
         rows = list(await session.scalars(statement.limit(limit + 1)))
         if not rows:
             continue
@@ -305,12 +324,21 @@ async def _walk(
             children += _record(plan.cascades, relationship.mapper.class_, rows, plan, limit)
         elif not all(column.nullable for column in relationship.remote_side):
             _record(plan.protected, relationship.mapper.class_, rows, plan, limit)
+    return children
+
+
+async def _follow_foreign_keys(
+    session: AsyncSession, obj: Any, plan: DeletionPlan, limit: int, handled: set[sa.ForeignKey]
+) -> list[Any]:
+    """Foreign keys of other mapped tables no relationship covers: the database decides."""
+    mapper: Mapper[Any] = sa.inspect(type(obj))
+    children: list[Any] = []
     for other in mapper.registry.mappers:
         other_table = other.local_table
         if not isinstance(other_table, sa.Table):
             continue
         for fk in other_table.foreign_keys:
-            if fk in handled or fk.column.table is not table or fk.parent is None:
+            if fk in handled or fk.column.table is not mapper.local_table or fk.parent is None:
                 continue
             ondelete = (fk.ondelete or "").upper()
             if ondelete == "SET NULL":
@@ -324,12 +352,7 @@ async def _walk(
                 children += _record(plan.cascades, other.class_, rows, plan, limit)
             else:
                 _record(plan.protected, other.class_, rows, plan, limit)
-    if depth > 1:
-        for child in children:
-            key = (type(child), pk_of(child))
-            if key not in seen:
-                seen.add(key)
-                await _walk(session, child, plan, depth - 1, limit, seen)
+    return children
 
 
 def select_children(model: type[Any], criterion: Any) -> sa.Select[Any]:
@@ -339,7 +362,11 @@ def select_children(model: type[Any], criterion: Any) -> sa.Select[Any]:
 
 
 def _record(
-    into: list[tuple[str, list[str]]], model: type[Any], rows: list[Any], plan: DeletionPlan, limit: int
+    into: list[tuple[str, list[str]]],
+    model: type[Any],
+    rows: list[Any],
+    plan: DeletionPlan,
+    limit: int,
 ) -> list[Any]:
     if len(rows) > limit:
         plan.truncated = True

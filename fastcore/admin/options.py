@@ -142,14 +142,17 @@ class ModelAdmin:
         keys as their relationship when there is one)."""
         if self.list_display:
             return list(self.list_display)
-        return [info.relationship or info.key for info in self.columns.values()][:8]
+        names: list[str | Callable[..., Any]] = [
+            info.relationship or info.key for info in self.columns.values()
+        ]
+        return names[:8]
 
     def get_list_display_links(self) -> list[str | Callable[..., Any]]:
         """The columns that link to the object."""
         display = self.get_list_display()
         if self.list_display_links:
             return [item for item in display if item in self.list_display_links]
-        return display[:1]
+        return list(display[:1])
 
     def get_queryset(self, request: Request) -> sa.Select[Any]:
         """The rows this admin may show and act on (override to restrict them)."""
@@ -275,4 +278,3 @@ class ModelAdmin:
                 description = getattr(function, "short_description", function.__name__)
                 found[function.__name__] = (function, str(description))
         return found
-

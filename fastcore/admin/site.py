@@ -50,7 +50,9 @@ class Admin(Extension):
         self, title: str = "Administration", *, prefix: str = "/admin", register_auth: bool = True
     ) -> None:
         if not prefix.startswith("/") or prefix.endswith("/"):
-            raise ImproperlyConfigured(f"admin prefix {prefix!r} must start with '/' and not end with '/'")
+            raise ImproperlyConfigured(
+                f"admin prefix {prefix!r} must start with '/' and not end with '/'"
+            )
         self.title = title
         self.prefix = prefix
         self.register_auth = register_auth
@@ -138,11 +140,10 @@ class Admin(Extension):
         app.add_check(self._check)
 
     def _check(self, app: App) -> list[CheckMessage]:
-        from fastcore.auth.middleware import AuthenticationMiddleware
-        from fastcore.orm.session import DatabaseSessionMiddleware
-
         from fastcore.auth.config import _flat_specs
+        from fastcore.auth.middleware import AuthenticationMiddleware
         from fastcore.middleware.csrf import CSRFMiddleware
+        from fastcore.orm.session import DatabaseSessionMiddleware
 
         classes = {spec.cls for spec in _flat_specs(app.middleware)}
         errors: list[CheckMessage] = []
@@ -194,15 +195,23 @@ def _check_options(model_admin: ModelAdmin) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     for item in model_admin.list_display:
         if isinstance(item, str) and not (
-            item in columns or item in model_admin.relationships or callable(getattr(model_admin, item, None))
+            item in columns
+            or item in model_admin.relationships
+            or callable(getattr(model_admin, item, None))
             or hasattr(model_admin.model, item)
         ):
             errors.append(
-                _error(f"{name}.list_display: {item!r} is no column, relationship or method of {model}", id="admin.E108")
+                _error(
+                    f"{name}.list_display: {item!r} is no column, relationship or method "
+                    f"of {model}",
+                    id="admin.E108",
+                )
             )
     for item in model_admin.search_fields:
         if item not in columns:
-            errors.append(_error(f"{name}.search_fields: {model} has no column {item!r}", id="admin.E126"))
+            errors.append(
+                _error(f"{name}.search_fields: {model} has no column {item!r}", id="admin.E126")
+            )
     for item in model_admin.list_filter:
         info = columns.get(item)
         if info is None or not (
@@ -210,13 +219,16 @@ def _check_options(model_admin: ModelAdmin) -> list[CheckMessage]:
         ):
             errors.append(
                 _error(
-                    f"{name}.list_filter: {item!r} is no boolean, Enum or foreign key column of {model}",
+                    f"{name}.list_filter: {item!r} is no boolean, Enum or foreign key column "
+                    f"of {model}",
                     id="admin.E116",
                 )
             )
     for item in model_admin.ordering:
         if item.removeprefix("-") not in columns:
-            errors.append(_error(f"{name}.ordering: {model} has no column {item!r}", id="admin.E033"))
+            errors.append(
+                _error(f"{name}.ordering: {model} has no column {item!r}", id="admin.E033")
+            )
     for item in [*model_admin.readonly_fields, *(model_admin.fields or ()), *model_admin.exclude]:
         if item not in columns and not hasattr(model_admin.model, item):
             errors.append(_error(f"{name}: {model} has no field {item!r}", id="admin.E035"))

@@ -298,11 +298,11 @@ class AdminViews:
         form = await request.form()
         actions = await model_admin.get_actions(request)
         name = form.get("action", "")
-        if name not in actions:
+        if not isinstance(name, str) or name not in actions:
             if name in model_admin.action_names():
                 raise Forbidden(f"You may not run the action {name!r}.")
             raise BadRequest(f"unknown action {name!r}")
-        selected = form.getlist("_selected")
+        selected = [value for value in form.getlist("_selected") if isinstance(value, str)]
         if len(selected) > _MAX_SELECTED:
             raise BadRequest(f"select at most {_MAX_SELECTED} objects at once")
         objects = [await self.get_object(request, model_admin, object_id) for object_id in selected]
@@ -362,9 +362,9 @@ class AdminViews:
         readonly = [name for name in model_admin.get_readonly_fields(adding)]
         if not can_change:
             readonly = [key for _, names_ in model_admin.get_fieldsets(adding) for key in names_]
-        fieldsets = []
+        fieldsets: list[tuple[str | None, list[dict[str, Any]]]] = []
         for title, group in model_admin.get_fieldsets(adding):
-            entries = []
+            entries: list[dict[str, Any]] = []
             for name in group:
                 if name in form.fields:
                     entries.append({"field": form[name]})
@@ -428,7 +428,9 @@ class AdminViews:
             form.add_error(None, exc)
             return None
         except IntegrityError as exc:
-            form.add_error(None, f"The database refused the change: {str(exc.orig).splitlines()[0]}")
+            form.add_error(
+                None, f"The database refused the change: {str(exc.orig).splitlines()[0]}"
+            )
             return None
         if adding:
             await _log(model_admin, request, obj, ADDITION)
@@ -510,7 +512,9 @@ class AdminViews:
                 "entry": entry,
                 "changes": [
                     (label_of(name, model_admin), old, new)
-                    for name, (old, new) in (json.loads(entry.changes) if entry.changes else {}).items()
+                    for name, (old, new) in (
+                        json.loads(entry.changes) if entry.changes else {}
+                    ).items()
                 ],
             }
             for entry in entries
@@ -534,4 +538,3 @@ class AdminViews:
         return Response(
             body, media_type=media_type, headers={"cache-control": "public, max-age=3600"}
         )
-

@@ -58,4 +58,3 @@ def test_past_the_threshold_postgresql_lists_by_the_estimate(target: Target) -> 
         # The last page by the links still works; past it is 404.
         assert client.get(BOOKS + "?page=12").status_code == 200
         assert client.get(BOOKS + "?page=13").status_code == 404
-
