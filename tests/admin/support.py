@@ -81,6 +81,19 @@ class Shelf(Model):
     capacity: Mapped[int] = mapped_column(Integer, default=10)
 
 
+class Review(IdMixin, Model):
+    """Refers to a book with no cascade: a reviewed book cannot be deleted."""
+
+    __tablename__ = "admin_test_reviews"
+    __app_label__ = "library"
+
+    book_id: Mapped[int] = mapped_column(ForeignKey("admin_test_books.id"), index=True)
+    text: Mapped[str] = mapped_column(String(100), default="")
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class BookAdmin(ModelAdmin):
     list_display = ["title", "author", "genre", "published", "shout"]
     list_display_links = ["title"]
@@ -166,6 +179,9 @@ def build_app(
             ]
             request.db.add(author)
             await request.db.flush()
+            for book in author.books:
+                if book.title in entry.get("reviewed", ()):
+                    request.db.add(Review(book_id=book.id, text=f"on {book.title}"))
             ids.append(author.id)
         return {"ids": ids}
 

@@ -198,3 +198,29 @@ def test_users_get_a_hashed_password_never_shown(superuser: Site) -> None:
     superuser.log_in("clerk")  # the password was hashed and works
     weak = superuser.client  # a staff user without permissions cannot open the users
     assert weak.get("/admin/auth/user").status_code == 403
+
+
+def test_a_referenced_object_is_protected_from_deletion(superuser: Site) -> None:
+    superuser.make_authors({"name": "Ann", "books": ["Alpha", "Beta"], "reviewed": ["Alpha"]})
+    ids = re.findall(r'name="_selected" value="([^"]+)"', superuser.client.get(BOOKS).text)
+    alpha = ids[0]  # sorted by title
+    page = superuser.client.get(f"{BOOKS}/{alpha}/delete")
+    assert "protected objects" in page.text and "Review: on Alpha" in page.text
+    assert "Yes, I" not in page.text
+    refused = superuser.post_form(f"{BOOKS}/{alpha}/delete", {})
+    assert refused.status_code == 409
+    bulk = superuser.post_form(BOOKS, {"action": "delete_selected", "_selected": ids})
+    assert "protected related objects" in bulk.text and "Yes, I" not in bulk.text
+    assert rows_of(superuser.client.get(BOOKS).text) == ["Alpha", "Beta"]
+
+
+def test_a_weak_new_password_is_a_form_error_and_nothing_is_saved(superuser: Site) -> None:
+    response = superuser.post_form(
+        "/admin/auth/user/add",
+        {"username": "weakling", "is_active": "on", "new_password": "password1"},
+    )
+    assert response.status_code == 422 and "too common" in response.text
+    assert (
+        "weakling"
+        not in superuser.client.get("/admin/auth/user?q=weakling").text.split("<tbody>")[1]
+    )
