@@ -205,7 +205,14 @@ class ChangeList:
             ]
 
     def _search_clauses(self) -> list[Any]:
-        columns = [getattr(self.model_admin.model, name) for name in self.model_admin.search_fields]
+        model, infos = self.model_admin.model, self.model_admin.columns
+        # A column that is not text (a number, a UUID) is searched as its text.
+        columns = [
+            getattr(model, name)
+            if infos[name].is_text
+            else sa.cast(getattr(model, name), sa.String)
+            for name in self.model_admin.search_fields
+        ]
         clauses = []
         for word in self.search.split()[:10]:
             # SECURITY: the term is a bound parameter; LIKE wildcards in it are escaped.

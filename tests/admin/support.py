@@ -97,7 +97,7 @@ class Review(IdMixin, Model):
 class BookAdmin(ModelAdmin):
     list_display = ["title", "author", "genre", "published", "shout"]
     list_display_links = ["title"]
-    search_fields = ["title"]
+    search_fields = ["title", "pages"]
     list_filter = ["published", "genre", "author_id"]
     ordering = ["title"]
     list_per_page = 5
@@ -175,7 +175,8 @@ def build_app(
         for entry in data:
             author = Author(name=entry["name"])
             author.books = [
-                Book(title=title, genre=Genre.NOVEL) for title in entry.get("books", [])
+                Book(title=title, genre=Genre.NOVEL, pages=entry.get("pages", {}).get(title))
+                for title in entry.get("books", [])
             ]
             request.db.add(author)
             await request.db.flush()

@@ -24,7 +24,7 @@ def test_index_lists_the_registered_models_with_users_and_groups(superuser: Site
 
 def test_change_list_searches_filters_sorts_and_paginates(superuser: Site) -> None:
     superuser.make_authors(
-        {"name": "Ann", "books": ["Alpha", "Beta", "Gamma"]},
+        {"name": "Ann", "books": ["Alpha", "Beta", "Gamma"], "pages": {"Gamma": 177}},
         {"name": "Bob", "books": ["Delta", "Epsilon", "Zeta", "Eta"]},
     )
     client = superuser.client
@@ -37,6 +37,7 @@ def test_change_list_searches_filters_sorts_and_paginates(superuser: Site) -> No
     assert rows_of(client.get(BOOKS + "?q=eta").text) == ["Beta", "Eta", "Zeta"]
     assert rows_of(client.get(BOOKS + "?q=%25").text) == []
     assert rows_of(client.get(BOOKS + "?q=z+eta").text) == ["Zeta"]
+    assert rows_of(client.get(BOOKS + "?q=77").text) == ["Gamma"]  # pages, an integer, as text
     # Filters: foreign key, then combined with a boolean.
     ann = re.search(r'href="/admin/library/book\?author_id=(\d+)">Ann<', first.text)
     assert ann is not None
