@@ -9,6 +9,7 @@ page that is not a positive number answers 400 (a page past the end 404).
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -44,6 +45,54 @@ class Filter:
     links: list[tuple[str, str, bool]] = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass(frozen=True)
+class DateRange:
+    """A half-open range of dates or times a date filter picks: ``start <= value < end``."""
+
+    start: datetime.date
+    end: datetime.date
+
+
+def _date_ranges(info: ColumnInfo) -> list[tuple[str, str, Any]]:
+    """Today, the past 7 days, this month, this year (in UTC), as Django's date filter."""
+    today = datetime.datetime.now(datetime.UTC).date()
+    month = today.replace(day=1)
+    next_month = (month + datetime.timedelta(days=32)).replace(day=1)
+    year = today.replace(month=1, day=1)
+    spans = [
+        ("today", "Today", today, today + datetime.timedelta(days=1)),
+        (
+            "past_7_days",
+            "Past 7 days",
+            today - datetime.timedelta(days=7),
+            today + datetime.timedelta(days=1),
+        ),
+        ("this_month", "This month", month, next_month),
+        ("this_year", "This year", year, year.replace(year=year.year + 1)),
+    ]
+    if info.python_type is datetime.date:
+        return [(key, label, DateRange(start, end)) for key, label, start, end in spans]
+    # NOTE: a timezone-aware column compares with aware times, a naive one with naive UTC.
+    aware = bool(getattr(info.column.type, "timezone", False)) or bool(
+        getattr(getattr(info.column.type, "impl_instance", None), "timezone", False)
+    )
+    zone = datetime.UTC if aware else None
+
+    def moment(day: datetime.date) -> datetime.datetime:
+        return datetime.datetime(day.year, day.month, day.day, tzinfo=zone)
+
+    return [(key, label, DateRange(moment(start), moment(end))) for key, label, start, end in spans]
+
+
+def _filter_clause(column: Any, value: Any) -> Any:
+    """The WHERE clause of a picked filter choice (the value is a bound parameter)."""
+    if value is None:
+        return column.is_(None)
+    if isinstance(value, DateRange):
+        return sa.and_(column >= value.start, column < value.end)
+    return column == value
+
+
 async def _filter_for(
     model_admin: ModelAdmin, session: AsyncSession, info: ColumnInfo, title: str
 ) -> Filter:
@@ -65,6 +114,8 @@ async def _filter_for(
         for row in rows:
             key = mapper.primary_key_from_instance(row)[0]
             choices.append((str(key), object_repr(row), key))
+    elif info.python_type in (datetime.date, datetime.datetime):
+        choices = _date_ranges(info)
     if info.nullable:
         choices.append((_NULL, "Unknown" if info.python_type is bool else "None", None))
     return Filter(info.key, title, choices)
@@ -177,9 +228,7 @@ class ChangeList:
                     raise BadRequest(f"{value!r} is not a choice of the filter {key!r}")
                 item.selected = value
                 column = getattr(model_admin.model, key)
-                statement = statement.where(
-                    column.is_(None) if chosen[2] is None else column == chosen[2]
-                )
+                statement = statement.where(_filter_clause(column, chosen[2]))
                 filtered = True
             else:
                 raise BadRequest(f"unknown query parameter {key!r}")

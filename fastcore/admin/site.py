@@ -13,6 +13,7 @@ startup checks name what is missing.
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable
 from importlib import resources
@@ -215,11 +216,14 @@ def _check_options(model_admin: ModelAdmin) -> list[CheckMessage]:
     for item in model_admin.list_filter:
         info = columns.get(item)
         if info is None or not (
-            info.python_type is bool or info.enum_class or info.choices or info.related
+            info.python_type in (bool, datetime.date, datetime.datetime)
+            or info.enum_class
+            or info.choices
+            or info.related
         ):
             errors.append(
                 _error(
-                    f"{name}.list_filter: {item!r} is no boolean, Enum or foreign key column "
+                    f"{name}.list_filter: {item!r} is no boolean, date, Enum or foreign key column "
                     f"of {model}",
                     id="admin.E116",
                 )

@@ -3,6 +3,7 @@ composite key and a cascade, behind the security stack, auth and the admin."""
 
 from __future__ import annotations
 
+import datetime
 import enum
 import re
 import uuid
@@ -16,7 +17,7 @@ from fastcore.admin import Admin, ModelAdmin, action
 from fastcore.auth import Auth, add_permission, auth_routes, create_permissions, set_password
 from fastcore.auth.hashers import TEST_HASHER
 from fastcore.middleware.csrf import csrf_exempt
-from fastcore.orm import IdMixin, Model
+from fastcore.orm import IdMixin, Model, UTCDateTime
 from fastcore.security import default_middleware
 from tests.orm.orm_support import Target
 
@@ -51,6 +52,7 @@ class Book(IdMixin, Model):
     genre: Mapped[Genre] = mapped_column(Enum(Genre), default=Genre.NOVEL)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     pages: Mapped[int | None] = mapped_column(Integer, default=None)
+    added_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime(), default=None)
     author_id: Mapped[int] = mapped_column(
         ForeignKey("admin_test_authors.id", ondelete="CASCADE"), index=True
     )
@@ -98,7 +100,7 @@ class BookAdmin(ModelAdmin):
     list_display = ["title", "author", "genre", "published", "shout"]
     list_display_links = ["title"]
     search_fields = ["title", "pages"]
-    list_filter = ["published", "genre", "author_id"]
+    list_filter = ["published", "genre", "author_id", "added_at"]
     ordering = ["title"]
     list_per_page = 5
     readonly_fields = ["pages"]
@@ -175,7 +177,12 @@ def build_app(
         for entry in data:
             author = Author(name=entry["name"])
             author.books = [
-                Book(title=title, genre=Genre.NOVEL, pages=entry.get("pages", {}).get(title))
+                Book(
+                    title=title,
+                    genre=Genre.NOVEL,
+                    pages=entry.get("pages", {}).get(title),
+                    added_at=_days_ago(entry.get("added_days_ago", {}).get(title)),
+                )
                 for title in entry.get("books", [])
             ]
             request.db.add(author)
@@ -187,6 +194,12 @@ def build_app(
         return {"ids": ids}
 
     return app, admin
+
+
+def _days_ago(days: int | None) -> datetime.datetime | None:
+    if days is None:
+        return None
+    return datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days)
 
 
 def _auth_models() -> list[type[Any]]:

@@ -49,6 +49,22 @@ def test_change_list_searches_filters_sorts_and_paginates(superuser: Site) -> No
     assert "<td>Ann</td>" in first.text and "<td>ALPHA</td>" in first.text
 
 
+def test_date_filter_picks_a_range(superuser: Site) -> None:
+    superuser.make_authors(
+        {
+            "name": "Ann",
+            "books": ["Fresh", "Recent", "Old", "Undated"],
+            "added_days_ago": {"Fresh": 0, "Recent": 3, "Old": 400},
+        }
+    )
+    client = superuser.client
+    assert rows_of(client.get(BOOKS + "?added_at=today").text) == ["Fresh"]
+    assert rows_of(client.get(BOOKS + "?added_at=past_7_days").text) == ["Fresh", "Recent"]
+    assert rows_of(client.get(BOOKS + "?added_at=__null__").text) == ["Undated"]
+    assert "Old" not in rows_of(client.get(BOOKS + "?added_at=this_year").text)
+    assert client.get(BOOKS + "?added_at=yesterday").status_code == 400
+
+
 def test_bad_query_parameters_answer_400_or_404_never_500(superuser: Site) -> None:
     superuser.make_authors({"name": "Ann", "books": ["Alpha"]})
     client = superuser.client
