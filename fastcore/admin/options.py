@@ -80,7 +80,7 @@ class ModelAdmin:
         list_display_links: Which of them link to the change form (the first
             by default).
         search_fields: Text columns searched (every word must match one).
-        list_filter: Boolean, Enum and foreign key columns filtered on.
+        list_filter: Boolean, date, Enum and foreign key columns filtered on.
         ordering: The default order (``"-name"`` descending); the primary key
             descending otherwise.
         list_per_page: Rows per page.

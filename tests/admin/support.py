@@ -9,7 +9,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fastcore import App, Request, Settings
@@ -72,6 +72,16 @@ class Tag(Model):
     label: Mapped[str] = mapped_column(String(50))
 
 
+class Gadget(IdMixin, Model):
+    """A JSON document and a UUID that is not a key."""
+
+    __tablename__ = "admin_test_gadgets"
+    __app_label__ = "library"
+
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    serial: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None, nullable=True)
+
+
 class Shelf(Model):
     """A composite natural key."""
 
@@ -120,7 +130,7 @@ async def publish(model_admin: ModelAdmin, request: Request, objects: list[Any])
 
 BookAdmin.actions = [publish]
 
-MODELS = [Author, Book, Tag, Shelf]
+MODELS = [Author, Book, Tag, Shelf, Gadget]
 
 
 def build_app(
@@ -143,6 +153,7 @@ def build_app(
     admin.register(Book, book_admin)
     admin.register(Tag)
     admin.register(Shelf)
+    admin.register(Gadget)
     app.install(admin)
 
     @app.on_startup

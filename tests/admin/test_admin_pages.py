@@ -241,3 +241,16 @@ def test_a_weak_new_password_is_a_form_error_and_nothing_is_saved(superuser: Sit
         "weakling"
         not in superuser.client.get("/admin/auth/user?q=weakling").text.split("<tbody>")[1]
     )
+
+
+def test_json_and_uuid_columns_are_edited_as_text(superuser: Site) -> None:
+    url = "/admin/library/gadget/add"
+    bad = superuser.post_form(url, {"spec": "{not json", "serial": "xyz"})
+    assert bad.status_code == 422
+    assert "Enter valid JSON" in bad.text and "Enter a valid UUID." in bad.text
+    serial = "12345678-1234-5678-1234-567812345678"
+    good = superuser.post_form(url, {"spec": '{"volts": 12}', "serial": serial, "_continue": ""})
+    assert good.status_code == 303
+    page = superuser.client.get(good.headers["location"]).text
+    assert "&#34;volts&#34;: 12" in page or "&quot;volts&quot;: 12" in page
+    assert f'value="{serial}"' in page
