@@ -61,7 +61,6 @@ class Admin(Extension):
         self.registry: dict[type[Any], ModelAdmin] = {}
         #: The same, by the URL's ``(app_label, model_name)``.
         self.registry_by_url: dict[tuple[str, str], ModelAdmin] = {}
-        self._app: App | None = None
 
     @overload
     def register(self, model: type[Any], admin_class: None = None) -> Callable[[MA], MA]: ...
@@ -112,7 +111,6 @@ class Admin(Extension):
         from fastcore.templating import ChoiceLoader, PackageLoader
         from fastcore.templating.extension import Templates
 
-        self._app = app
         if self.register_auth:
             from fastcore.admin.auth_admin import register_auth_models
 
