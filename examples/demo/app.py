@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 from sqlalchemy import select
 
 from examples.demo.accounts import install_accounts
+from examples.demo.admin import install_admin
 from examples.demo.contact import contact
 from examples.demo.models import MAX_NOTE_LENGTH, Note
 from examples.demo.typed_api import notes_api
@@ -132,3 +133,4 @@ app.include(api)
 app.include(notes_api)
 app.include(contact)
 install_accounts(app)  # sign-up, login, logout (examples/demo/accounts.py)
+install_admin(app)  # /admin for staff users (examples/demo/admin.py)
