@@ -1,0 +1,326 @@
+"""File responses: a file from disk with validators and ranges, and downloads.
+
+:func:`send_file` answers a request with a file: ``ETag`` and
+``Last-Modified``, ``304`` / ``412`` for conditional requests, ``Range``
+(one range, or several as ``multipart/byteranges``) with ``206`` / ``416``
+and ``If-Range``, ``HEAD``. :func:`attachment` sends bytes, text or a stream
+as a download, with an RFC 6266 ``Content-Disposition``.
+
+How the bytes travel: a file up to :data:`BUFFER_LIMIT` is read into one
+buffer (in a worker thread above :data:`INLINE_READ_LIMIT`) and written with
+its ``Content-Length`` in one write, like any response; a larger one is read
+in :data:`CHUNK_SIZE` chunks in a worker thread and sent chunked
+(``Transfer-Encoding: chunked``, no ``Content-Length``), because the
+connection protocol frames every streamed body that way. The descriptor
+opened for the validators is the one read, so a file replaced while it is
+served is sent whole as it was; one truncated in place cuts the connection
+(the client sees an incomplete body, never a wrong one).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import secrets
+import stat
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from typing import IO, Any
+from urllib.parse import quote
+
+from fastcore.concurrency import run_in_threadpool
+from fastcore.exceptions import HTTPException
+from fastcore.responses import Response, StreamingResponse
+from fastcore.static.http import (
+    ByteRange,
+    RangeNotSatisfiable,
+    evaluate_preconditions,
+    http_date,
+    if_range_holds,
+    make_etag,
+    parse_range,
+)
+
+__all__ = [
+    "BUFFER_LIMIT",
+    "CHUNK_SIZE",
+    "INLINE_READ_LIMIT",
+    "attachment",
+    "content_disposition",
+    "guess_media_type",
+    "send_file",
+]
+
+#: Files up to this size are read on the event loop (a page-cache copy).
+INLINE_READ_LIMIT = 64 * 1024
+#: Files up to this size are sent from one buffer with a Content-Length.
+BUFFER_LIMIT = 4 * 1024 * 1024
+#: The read size of larger files, streamed chunked.
+CHUNK_SIZE = 256 * 1024
+
+# Text types whose Content-Type carries the charset (the files are read as
+# UTF-8 by the browser only if told so).
+_CHARSET_TYPES = frozenset(
+    {
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "application/xml",
+        "image/svg+xml",
+        "text/javascript",
+    }
+)
+# Types the mimetypes table of some systems lacks or gets wrong.
+_EXTRA_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".wasm": "application/wasm",
+    ".webmanifest": "application/manifest+json",
+    ".map": "application/json",
+    ".avif": "image/avif",
+}
+
+
+def guess_media_type(name: str, charset: str = "utf-8") -> str:
+    """The Content-Type of a file name, with ``charset`` for text types."""
+    extension = os.path.splitext(name)[1].lower()
+    media_type = _EXTRA_TYPES.get(extension) or mimetypes.guess_type(name)[0]
+    if media_type is None:
+        return "application/octet-stream"
+    if media_type.startswith("text/") or media_type in _CHARSET_TYPES:
+        return f"{media_type}; charset={charset}"
+    return media_type
+
+
+# RFC 5987 attr-char: what may stay unescaped in filename*.
+_ATTR_CHARS = "!#$&+-.^_`|~"
+
+
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """A ``Content-Disposition`` value per RFC 6266 for ``filename``.
+
+    The plain ``filename`` parameter holds an ASCII fallback (quotes,
+    backslashes and control characters replaced); a name that is not plain
+    ASCII is also given exactly as ``filename*=UTF-8''...`` (RFC 8187), which
+    browsers prefer. Path separators are dropped: a download name is a name.
+    """
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch >= " " and ch != "\x7f")
+    if not name:
+        raise ValueError(f"no file name left in {filename!r}")
+    kind = "inline" if inline else "attachment"
+    fallback = "".join(ch if " " <= ch < "\x7f" and ch not in '"\\%' else "_" for ch in name)
+    value = f'{kind}; filename="{fallback}"'
+    if fallback != name:
+        value += "; filename*=UTF-8''" + quote(name, safe=_ATTR_CHARS)
+    return value
+
+
+def attachment(
+    content: bytes | str | AsyncIterable[bytes | str] | Iterable[bytes | str],
+    filename: str,
+    *,
+    media_type: str | None = None,
+    inline: bool = False,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A download of ``content`` (bytes, text, or a sync or async stream) named ``filename``.
+
+    The media type defaults to the one the name suggests. For a file on
+    disk, use :func:`send_file` with ``download_name`` (ranges, validators).
+    """
+    pairs = [("content-disposition", content_disposition(filename, inline=inline))]
+    pairs.extend((headers or {}).items())
+    media = media_type or guess_media_type(filename)
+    if isinstance(content, bytes | str):
+        return Response(content, headers=pairs, media_type=media)
+    return StreamingResponse(content, headers=pairs, media_type=media)
+
+
+class _File:
+    """An open regular file and its validators, read through one descriptor."""
+
+    __slots__ = ("handle", "last_modified", "size", "etag")
+
+    def __init__(self, handle: IO[bytes], info: os.stat_result) -> None:
+        self.handle = handle
+        self.size = info.st_size
+        self.last_modified = float(int(info.st_mtime))
+        self.etag = make_etag(size=info.st_size, mtime_ns=info.st_mtime_ns)
+
+    def read(self, offset: int, length: int) -> bytes:
+        data = os.pread(self.handle.fileno(), length, offset)
+        if len(data) != length:
+            # SECURITY (integrity): truncated in place while served; the
+            # length was promised, so the response must fail, not shrink.
+            raise OSError(f"{self.handle.name}: file changed while it was read")
+        return data
+
+
+def open_file(path: str | os.PathLike[str]) -> _File | None:
+    """Open a regular file for serving, or None when there is none (404)."""
+    try:
+        handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the response
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
+        return None
+    except OSError as exc:
+        if exc.errno in (36, 40):  # ENAMETOOLONG, ELOOP
+            return None
+        raise
+    info = os.fstat(handle.fileno())
+    if not stat.S_ISREG(info.st_mode):
+        handle.close()
+        return None
+    return _File(handle, info)
+
+
+async def send_file(
+    request: Any,
+    path: str | os.PathLike[str],
+    *,
+    media_type: str | None = None,
+    download_name: str | None = None,
+    as_attachment: bool = False,
+    headers: Mapping[str, str] | None = None,
+    cache_control: str | None = None,
+) -> Response:
+    """Answer ``request`` with the file at ``path`` (404 if there is none).
+
+    Args:
+        request: The request (its method and conditional / Range headers).
+        path: The file; the caller makes sure it is one the client may read.
+        media_type: The Content-Type (guessed from the name by default).
+        download_name: Sent as ``Content-Disposition`` (``attachment`` if
+            ``as_attachment``, else ``inline``).
+        headers: Extra headers for every answer (200, 206, 304).
+        cache_control: The ``Cache-Control`` value, if any.
+    """
+    opened = open_file(path)
+    if opened is None:
+        raise HTTPException(404)
+    extra = dict(headers or {})
+    if cache_control is not None:
+        extra["cache-control"] = cache_control
+    if download_name is not None:
+        extra["content-disposition"] = content_disposition(download_name, inline=not as_attachment)
+    name = os.fspath(path)
+    return await file_response(request, opened, media_type or guess_media_type(name), extra)
+
+
+async def file_response(
+    request: Any, opened: _File, media_type: str, headers: dict[str, str]
+) -> Response:
+    """The answer to ``request`` for an opened file (validators, ranges, HEAD)."""
+    try:
+        return await _answer(request, opened, media_type, headers)
+    except BaseException:
+        opened.handle.close()
+        raise
+
+
+async def _answer(
+    request: Any, opened: _File, media_type: str, headers: dict[str, str]
+) -> Response:
+    method = request.method
+    request_headers = request.headers
+    validators = {"etag": opened.etag, "last-modified": http_date(opened.last_modified)}
+    common = {**validators, **headers}
+    verdict = evaluate_preconditions(method, request_headers, opened.etag, opened.last_modified)
+    if verdict is not None:
+        opened.handle.close()
+        if verdict == 304:
+            return Response(b"", status_code=304, headers=common)
+        return Response(b"", status_code=412, headers=headers)
+    size = opened.size
+    common["accept-ranges"] = "bytes"
+    ranges: list[ByteRange] | None = None
+    range_header = request_headers.get("range")
+    # RFC 9110 section 14.2: Range is defined for GET only (HEAD sends it all).
+    if range_header is not None and method == "GET":
+        if_range = request_headers.get("if-range")
+        if if_range is None or if_range_holds(if_range, opened.etag, opened.last_modified):
+            try:
+                ranges = parse_range(range_header, size)
+            except RangeNotSatisfiable:
+                opened.handle.close()
+                return Response(
+                    b"",
+                    status_code=416,
+                    headers={**headers, "content-range": f"bytes */{size}"},
+                )
+    if ranges is None:
+        return await _whole(method, opened, media_type, common)
+    if len(ranges) == 1:
+        (only,) = ranges
+        common["content-range"] = f"bytes {only.start}-{only.end}/{size}"
+        return await _body(opened, [(only.start, only.length)], 206, media_type, common)
+    boundary = secrets.token_hex(16)
+    pieces: list[bytes | tuple[int, int]] = []
+    for index, byte_range in enumerate(ranges):
+        pieces.append(
+            (
+                f"{'' if index == 0 else chr(13) + chr(10)}--{boundary}\r\n"
+                f"content-type: {media_type}\r\n"
+                f"content-range: bytes {byte_range.start}-{byte_range.end}/{size}\r\n\r\n"
+            ).encode("latin-1")
+        )
+        pieces.append((byte_range.start, byte_range.length))
+    pieces.append(f"\r\n--{boundary}--\r\n".encode("latin-1"))
+    return await _body(opened, pieces, 206, f"multipart/byteranges; boundary={boundary}", common)
+
+
+async def _whole(method: str, opened: _File, media_type: str, headers: dict[str, str]) -> Response:
+    if method == "HEAD":
+        opened.handle.close()
+        return Response(
+            b"", headers={**headers, "content-length": str(opened.size)}, media_type=media_type
+        )
+    return await _body(opened, [(0, opened.size)], 200, media_type, headers)
+
+
+def _read_all(opened: _File, pieces: list[bytes | tuple[int, int]]) -> bytes:
+    try:
+        return b"".join(
+            piece if isinstance(piece, bytes) else opened.read(*piece) for piece in pieces
+        )
+    finally:
+        opened.handle.close()
+
+
+async def _body(
+    opened: _File,
+    pieces: list[bytes | tuple[int, int]],
+    status_code: int,
+    media_type: str,
+    headers: dict[str, str],
+) -> Response:
+    total = sum(len(piece) if isinstance(piece, bytes) else piece[1] for piece in pieces)
+    if total <= INLINE_READ_LIMIT:
+        body = _read_all(opened, pieces)
+    elif total <= BUFFER_LIMIT:
+        body = await run_in_threadpool(_read_all, opened, pieces)
+    else:
+        return StreamingResponse(
+            _stream(opened, pieces), status_code=status_code, headers=headers, media_type=media_type
+        )
+    return Response(body, status_code=status_code, headers=headers, media_type=media_type)
+
+
+async def _stream(opened: _File, pieces: list[bytes | tuple[int, int]]) -> AsyncIterator[bytes]:
+    try:
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                yield piece
+                continue
+            offset, remaining = piece
+            while remaining > 0:
+                length = min(CHUNK_SIZE, remaining)
+                yield await run_in_threadpool(opened.read, offset, length)
+                offset += length
+                remaining -= length
+    finally:
+        opened.handle.close()
