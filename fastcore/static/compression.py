@@ -157,6 +157,8 @@ class Compression(Middleware):
         else:
             stream: Any = response
             stream.body_iterator = _compressed(stream.body_iterator, encoder)
+            if getattr(stream, "content_length", None) is not None:
+                stream.content_length = None  # the compressed size is unknown: chunked
         return response
 
 

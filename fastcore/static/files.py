@@ -9,12 +9,14 @@ as a download, with an RFC 6266 ``Content-Disposition``.
 How the bytes travel: a file up to :data:`BUFFER_LIMIT` is read into one
 buffer (in a worker thread above :data:`INLINE_READ_LIMIT`) and written with
 its ``Content-Length`` in one write, like any response; a larger one is read
-in :data:`CHUNK_SIZE` chunks in a worker thread and sent chunked
-(``Transfer-Encoding: chunked``, no ``Content-Length``), because the
-connection protocol frames every streamed body that way. The descriptor
-opened for the validators is the one read, so a file replaced while it is
-served is sent whole as it was; one truncated in place cuts the connection
-(the client sees an incomplete body, never a wrong one).
+in :data:`CHUNK_SIZE` chunks in a worker thread and streamed after its
+``Content-Length`` (``StreamingResponse(content_length=...)``), the
+transport's flow control pacing the reads. There is no ``sendfile``: uvloop
+implements no ``loop.sendfile`` and its transports own the socket, so the
+bytes pass through user space once. The descriptor opened for the
+validators is the one read, so a file replaced while it is served is sent
+whole as it was; one truncated in place cuts the connection (the client
+sees an incomplete body, never a wrong one).
 """
 
 from __future__ import annotations
@@ -305,7 +307,11 @@ async def _body(
         body = await run_in_threadpool(_read_all, opened, pieces)
     else:
         return StreamingResponse(
-            _stream(opened, pieces), status_code=status_code, headers=headers, media_type=media_type
+            _stream(opened, pieces),
+            status_code=status_code,
+            headers=headers,
+            media_type=media_type,
+            content_length=total,
         )
     return Response(body, status_code=status_code, headers=headers, media_type=media_type)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -191,3 +192,28 @@ def test_head_is_not_compressed_but_varies(server: str) -> None:
 def test_an_unknown_coding_is_refused_at_startup() -> None:
     with pytest.raises(ValueError, match="deflate"):
         Compression(build_app().build_dispatch(), encodings=["deflate"])
+
+
+def test_a_large_static_file_is_compressed_whole(tmp_path: Path) -> None:
+    text = b"".join(b".rule-%d { color: #%06x; }\n" % (n, n) for n in range(200_000))
+    assert len(text) > 4 * 1024 * 1024  # streamed with its length when not compressed
+    (tmp_path / "big.css").write_bytes(text)
+    app = App(security=False)
+    app.add_middleware(Compression)
+    app.static("/static", tmp_path)
+    with LiveServer(app) as live:
+        for coding in ("gzip", "br", "zstd"):
+            reply = fetch(live.url, "/static/big.css", headers={"accept-encoding": coding})
+            assert reply.header("content-encoding") == coding
+            assert decode(coding, reply.body) == text
+        plain = fetch(live.url, "/static/big.css")
+        assert plain.header("content-length") == str(len(text))
+        assert plain.body == text
+        etag = plain.header("etag")
+        assert etag is not None
+        again = fetch(
+            live.url,
+            "/static/big.css",
+            headers={"accept-encoding": "gzip", "if-none-match": f"W/{etag}"},
+        )
+        assert again.status == 304
