@@ -19,7 +19,7 @@ from fastcore.exceptions import HTTPException, ImproperlyConfigured
 from fastcore.extensions import Extension
 from fastcore.requests import Request
 from fastcore.responses import Response
-from fastcore.static.files import file_response, guess_media_type, open_file
+from fastcore.static.files import FileCache, file_response, guess_media_type
 from fastcore.static.finder import resolve_under
 from fastcore.static.http import choose_encoding
 from fastcore.static.manifest import ENCODINGS, Manifest
@@ -82,6 +82,7 @@ class StaticFiles(Extension):
         self.url_function = url_function
         self.manifest: Manifest | None = None
         self._served: list[str] = []
+        self._files = FileCache()
         if url != "/static":
             self.name = f"static:{self.url}"
 
@@ -135,14 +136,19 @@ class StaticFiles(Extension):
     def _find(self, path: str) -> _Found | None:
         if not self._served:
             self.load()
+        if self.manifest is not None:
+            # PERF and SECURITY: once collected, only what collectstatic wrote
+            # is served; a name is looked up, never resolved on the disk (no
+            # realpath walk, no probing for variants).
+            entry = self.manifest.entry(path)
+            if entry is None:
+                return None
+            collected = os.path.join(self._served[0], *path.split("/"))
+            return _Found(collected, entry.encodings, self.manifest.is_fingerprinted(path))
         for folder in self._served:
             real = resolve_under(folder, path, allow_hidden=self.allow_hidden)
             if real is None:
                 continue
-            if self.manifest is not None:
-                entry = self.manifest.entry(path)
-                encodings = entry.encodings if entry is not None else ()
-                return _Found(real, encodings, self.manifest.is_fingerprinted(path))
             if self.precompressed:
                 return _Found(real, _variants_beside(real), False)
             return _Found(real, (), False)
@@ -159,11 +165,11 @@ class StaticFiles(Extension):
             headers["vary"] = "Accept-Encoding"
             coding = choose_encoding(request.headers.get("accept-encoding"), found.encodings)
             if coding is not None:
-                opened = open_file(found.path + ENCODINGS[coding])
+                opened = self._files.open(found.path + ENCODINGS[coding])
                 if opened is not None:
                     headers["content-encoding"] = coding
         if opened is None:
-            opened = open_file(found.path)
+            opened = self._files.open(found.path)
             if opened is None:
                 raise HTTPException(404)
         return await file_response(request, opened, guess_media_type(found.path), headers)

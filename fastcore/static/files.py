@@ -21,10 +21,12 @@ sees an incomplete body, never a wrong one).
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import os
 import secrets
 import stat
+from collections import OrderedDict
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from typing import IO, Any
 from urllib.parse import quote
@@ -45,6 +47,7 @@ from fastcore.static.http import (
 __all__ = [
     "BUFFER_LIMIT",
     "CHUNK_SIZE",
+    "FileCache",
     "INLINE_READ_LIMIT",
     "attachment",
     "content_disposition",
@@ -87,6 +90,7 @@ _EXTRA_TYPES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def guess_media_type(name: str, charset: str = "utf-8") -> str:
     """The Content-Type of a file name, with ``charset`` for text types."""
     extension = os.path.splitext(name)[1].lower()
@@ -144,23 +148,32 @@ def attachment(
 
 
 class _File:
-    """An open regular file and its validators, read through one descriptor."""
+    """A regular file and its validators: an open descriptor, or bytes read before."""
 
-    __slots__ = ("handle", "last_modified", "size", "etag")
+    __slots__ = ("data", "etag", "handle", "last_modified", "last_modified_text", "size")
 
-    def __init__(self, handle: IO[bytes], info: os.stat_result) -> None:
+    def __init__(self, handle: IO[bytes] | None, info: os.stat_result, data: bytes | None = None):
         self.handle = handle
+        self.data = data
         self.size = info.st_size
         self.last_modified = float(int(info.st_mtime))
+        self.last_modified_text = http_date(self.last_modified)
         self.etag = make_etag(size=info.st_size, mtime_ns=info.st_mtime_ns)
 
     def read(self, offset: int, length: int) -> bytes:
+        if self.data is not None:
+            return self.data[offset : offset + length]
+        assert self.handle is not None  # one of the two is always set
         data = os.pread(self.handle.fileno(), length, offset)
         if len(data) != length:
             # SECURITY (integrity): truncated in place while served; the
             # length was promised, so the response must fail, not shrink.
             raise OSError(f"{self.handle.name}: file changed while it was read")
         return data
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
 
 
 def open_file(path: str | os.PathLike[str]) -> _File | None:
@@ -178,6 +191,59 @@ def open_file(path: str | os.PathLike[str]) -> _File | None:
         handle.close()
         return None
     return _File(handle, info)
+
+
+class FileCache:
+    """Small files kept in memory, each checked against one ``stat`` per request.
+
+    A file up to ``max_file_size`` is read once and served from memory while
+    its modification time, size and inode stay the same (a file rewritten or
+    replaced is read again); least recently used files leave first past
+    ``max_bytes``. Larger files are opened per request.
+    """
+
+    def __init__(self, *, max_file_size: int = INLINE_READ_LIMIT, max_bytes: int = 32 << 20):
+        self.max_file_size = max_file_size
+        self.max_bytes = max_bytes
+        self._files: OrderedDict[str, tuple[tuple[int, int, int], _File]] = OrderedDict()
+        self._bytes = 0
+
+    def open(self, path: str) -> _File | None:
+        """The file at ``path`` (cached or opened), or None when there is none."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        signature = (info.st_mtime_ns, info.st_size, info.st_ino)
+        cached = self._files.get(path)
+        if cached is not None and cached[0] == signature:
+            self._files.move_to_end(path)
+            return cached[1]
+        opened = open_file(path)
+        if opened is None or opened.size > self.max_file_size:
+            return opened
+        try:
+            data = opened.read(0, opened.size)
+        finally:
+            opened.close()
+        info = os.stat(path)
+        if (info.st_mtime_ns, info.st_size, info.st_ino) != signature:
+            return open_file(path)  # changed while read: serve it uncached
+        loaded = _File(None, info, data)
+        self._store(path, signature, loaded)
+        return loaded
+
+    def _store(self, path: str, signature: tuple[int, int, int], loaded: _File) -> None:
+        previous = self._files.pop(path, None)
+        if previous is not None:
+            self._bytes -= previous[1].size
+        self._files[path] = (signature, loaded)
+        self._bytes += loaded.size
+        while self._bytes > self.max_bytes and self._files:
+            _, (_, evicted) = self._files.popitem(last=False)
+            self._bytes -= evicted.size
 
 
 async def send_file(
@@ -220,7 +286,7 @@ async def file_response(
     try:
         return await _answer(request, opened, media_type, headers)
     except BaseException:
-        opened.handle.close()
+        opened.close()
         raise
 
 
@@ -229,11 +295,11 @@ async def _answer(
 ) -> Response:
     method = request.method
     request_headers = request.headers
-    validators = {"etag": opened.etag, "last-modified": http_date(opened.last_modified)}
+    validators = {"etag": opened.etag, "last-modified": opened.last_modified_text}
     common = {**validators, **headers}
     verdict = evaluate_preconditions(method, request_headers, opened.etag, opened.last_modified)
     if verdict is not None:
-        opened.handle.close()
+        opened.close()
         if verdict == 304:
             return Response(b"", status_code=304, headers=common)
         return Response(b"", status_code=412, headers=headers)
@@ -248,7 +314,7 @@ async def _answer(
             try:
                 ranges = parse_range(range_header, size)
             except RangeNotSatisfiable:
-                opened.handle.close()
+                opened.close()
                 return Response(
                     b"",
                     status_code=416,
@@ -277,7 +343,7 @@ async def _answer(
 
 async def _whole(method: str, opened: _File, media_type: str, headers: dict[str, str]) -> Response:
     if method == "HEAD":
-        opened.handle.close()
+        opened.close()
         return Response(
             b"", headers={**headers, "content-length": str(opened.size)}, media_type=media_type
         )
@@ -290,7 +356,7 @@ def _read_all(opened: _File, pieces: list[bytes | tuple[int, int]]) -> bytes:
             piece if isinstance(piece, bytes) else opened.read(*piece) for piece in pieces
         )
     finally:
-        opened.handle.close()
+        opened.close()
 
 
 async def _body(
@@ -329,4 +395,4 @@ async def _stream(opened: _File, pieces: list[bytes | tuple[int, int]]) -> Async
                 offset += length
                 remaining -= length
     finally:
-        opened.handle.close()
+        opened.close()
