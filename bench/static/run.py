@@ -4,7 +4,8 @@ Each server runs alone with one worker pinned to CPU 0; wrk runs pinned to
 CPU 1 (``taskset``). Every round starts each server in turn on the same
 files; the figures are medians over rounds. Subjects:
 
-- ``fastcore``: ``app.static()`` on the bundled server (``fastcore run``);
+- ``fastcore``: ``app.static()`` on the bundled server (``fastcore run``),
+  serving the folder ``fastcore collectstatic`` wrote (production mode);
 - ``nginx``: ``sendfile on``, one worker process;
 - ``starlette``: ``StaticFiles`` on uvicorn (uvloop, httptools);
 - ``whitenoise``: WhiteNoise (WSGI) on ``uvicorn --interface wsgi``.
@@ -204,11 +205,26 @@ def main() -> None:
         del subjects["nginx"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        folder.chmod(0o755)  # nginx's worker process runs as an unprivileged user
         (folder / "static").mkdir()
         for name, size in FILES.values():
             (folder / "static" / name).write_bytes(os.urandom(size // 2).hex().encode()[:size])
         words = " ".join(f"<li>item {n}: {'lorem ipsum dolor ' * 3}</li>" for n in range(300))
         (folder / "static" / "page.html").write_text(f"<ul>{words}</ul>"[: 20 * 1024])
+        # fastcore serves the collected folder, as in production (collectstatic).
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from fastcore.cli import main; raise SystemExit(main())",
+                "collectstatic",
+                "fastcore_static:app",
+            ],
+            cwd=APPS,
+            env=dict(os.environ, BENCH_STATIC_DIR=str(folder / "static")),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
         targets = [(label, f"/static/{name}", []) for label, (name, _) in FILES.items()]
         page_target = [("20KiB page gzip", "/page", ["Accept-Encoding: gzip"])]

@@ -19,7 +19,7 @@ from fastcore.exceptions import HTTPException, ImproperlyConfigured
 from fastcore.extensions import Extension
 from fastcore.requests import Request
 from fastcore.responses import Response
-from fastcore.static.files import FileCache, file_response, guess_media_type
+from fastcore.static.files import FileCache, file_response, guess_media_type, request_conditions
 from fastcore.static.finder import resolve_under
 from fastcore.static.http import choose_encoding
 from fastcore.static.manifest import ENCODINGS, Manifest
@@ -160,10 +160,11 @@ class StaticFiles(Extension):
         if found is None:
             raise HTTPException(404)
         headers = {"cache-control": IMMUTABLE if found.immutable else self.cache_control}
+        conditions = request_conditions(request)
         opened = None
         if found.encodings:
             headers["vary"] = "Accept-Encoding"
-            coding = choose_encoding(request.headers.get("accept-encoding"), found.encodings)
+            coding = choose_encoding(conditions.get("accept-encoding"), found.encodings)
             if coding is not None:
                 opened = self._files.open(found.path + ENCODINGS[coding])
                 if opened is not None:
@@ -172,7 +173,9 @@ class StaticFiles(Extension):
             opened = self._files.open(found.path)
             if opened is None:
                 raise HTTPException(404)
-        return await file_response(request, opened, guess_media_type(found.path), headers)
+        return await file_response(
+            request, opened, guess_media_type(found.path), headers, conditions
+        )
 
 
 def _variants_beside(path: str) -> tuple[str, ...]:

@@ -172,9 +172,23 @@ def test_files_without_variants_do_not_vary(served: str) -> None:
     assert reply.header("content-encoding") is None
 
 
-def test_the_collected_folder_is_not_listed(served: str) -> None:
-    assert fetch(served, "/static/").status == 404
-    assert fetch(served, "/static/css").status == 404
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/",
+        "/static/css",
+        "/static/staticfiles.json",  # in the root, but not collected
+        "/static/css/app.css.gz",  # variants only through Accept-Encoding
+        "/static/../siteapp.py",
+        "/static/%2e%2e/siteapp.py",
+        "/static/..%2f..%2fsiteapp.py",
+        "/static/.hidden",
+    ],
+)
+def test_only_collected_names_are_served(served: str, path: str) -> None:
+    reply = fetch(served, path)
+    assert reply.status in (400, 404), path
+    assert b"import" not in reply.body
 
 
 def test_missing_codings_are_skipped_with_a_message(

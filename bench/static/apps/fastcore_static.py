@@ -9,11 +9,12 @@ from fastcore.responses import HTMLResponse
 from fastcore.static import Compression
 
 app = App(security=False)
-app.static("/static", os.environ["BENCH_STATIC_DIR"])
+FOLDER = os.environ["BENCH_STATIC_DIR"]
+app.static("/static", FOLDER, root=os.path.join(os.path.dirname(FOLDER), "collected"))
 
 page_app = App(security=False)
 page_app.add_middleware(Compression)
-PAGE = open(os.path.join(os.environ["BENCH_STATIC_DIR"], "page.html"), encoding="utf-8").read()
+PAGE = open(os.path.join(FOLDER, "page.html"), encoding="utf-8").read()
 
 
 @page_app.get("/page")
