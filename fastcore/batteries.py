@@ -12,7 +12,7 @@ needed, so an app that never renders loads no template engine:
   (:class:`~fastcore.security.extension.DefaultSecurity`), added when the app
   is built;
 - ``app.static(...)``: a static files folder
-  (:class:`~fastcore.static.StaticFiles`);
+  (:class:`~fastcore.staticfiles.StaticFiles`);
 - ``app.run(...)``: the bundled server.
 """
 
@@ -31,7 +31,7 @@ from fastcore.extensions import Extension
 if TYPE_CHECKING:
     from fastcore.openapi import OpenAPIConfig
     from fastcore.responses import HTMLResponse
-    from fastcore.static.extension import StaticFiles
+    from fastcore.staticfiles.extension import StaticFiles
     from fastcore.templating import Environment
     from fastcore.templating.extension import Templates
 
@@ -123,10 +123,10 @@ class App(CoreApp):
     ) -> StaticFiles:
         """Serve the files of ``directory`` under ``url`` (and ``static_url()`` in templates).
 
-        ``options`` are :class:`~fastcore.static.StaticFiles` arguments, such as
+        ``options`` are :class:`~fastcore.staticfiles.StaticFiles` arguments, such as
         ``root="collected-static"`` (where ``fastcore collectstatic`` writes).
         """
-        from fastcore.static.extension import StaticFiles
+        from fastcore.staticfiles.extension import StaticFiles
 
         return self.install(StaticFiles(url, directory, **options))
 

@@ -17,7 +17,7 @@ from fastcore.middleware_base import Middleware
 from fastcore.responses import Response
 from fastcore.testing import LiveServer
 from tests.security.helpers import redis_available, unique_prefix
-from tests.static.support import fetch
+from tests.staticfiles.support import fetch
 
 needs_redis = pytest.mark.skipif(not redis_available(), reason="no Redis server on 127.0.0.1:6379")
 

@@ -6,7 +6,7 @@ import os
 
 from fastcore import App
 from fastcore.responses import HTMLResponse
-from fastcore.static import Compression
+from fastcore.staticfiles import Compression
 
 app = App(security=False)
 FOLDER = os.environ["BENCH_STATIC_DIR"]

@@ -27,8 +27,8 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastcore.middleware_base import Handler, Middleware
-from fastcore.static import codings
-from fastcore.static.http import choose_encoding
+from fastcore.staticfiles import codings
+from fastcore.staticfiles.http import choose_encoding
 
 if TYPE_CHECKING:
     from fastcore.requests import Request

@@ -16,9 +16,9 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from fastcore.static import codings
-from fastcore.static.files import guess_media_type
-from fastcore.static.manifest import ENCODINGS, Manifest, ManifestEntry
+from fastcore.staticfiles import codings
+from fastcore.staticfiles.files import guess_media_type
+from fastcore.staticfiles.manifest import ENCODINGS, Manifest, ManifestEntry
 
 __all__ = ["CollectResult", "collect", "fingerprint_name"]
 

@@ -12,7 +12,7 @@ import pytest
 
 from fastcore import App
 from fastcore.testing import LiveServer
-from tests.static.support import fetch
+from tests.staticfiles.support import fetch
 
 CSS = b"body { color: #123456; }\n" * 40
 BLOB = bytes(range(256)) * 4096  # 1 MiB, above the inline read limit

@@ -19,7 +19,7 @@ from fastcore.concurrency import run_in_threadpool
 from fastcore.handlers import is_async_callable, to_response
 from fastcore.middleware_base import Middleware
 from fastcore.responses import Response
-from fastcore.static.http import evaluate_preconditions, make_etag, parse_http_date
+from fastcore.staticfiles.http import evaluate_preconditions, make_etag, parse_http_date
 
 if TYPE_CHECKING:
     from fastcore.requests import Request

@@ -9,7 +9,7 @@ import pytest
 
 from fastcore import App, Request
 from fastcore.responses import Response
-from fastcore.static import (
+from fastcore.staticfiles import (
     ConditionalGet,
     attachment,
     cache_control,
@@ -17,9 +17,9 @@ from fastcore.static import (
     never_cache,
     send_file,
 )
-from fastcore.static.caching import cache_control_value
+from fastcore.staticfiles.caching import cache_control_value
 from fastcore.testing import LiveServer
-from tests.static.support import fetch
+from tests.staticfiles.support import fetch
 
 REPORT = b"%PDF-1.4 quarterly report\n" * 100
 

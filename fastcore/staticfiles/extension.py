@@ -19,10 +19,15 @@ from fastcore.exceptions import HTTPException, ImproperlyConfigured
 from fastcore.extensions import Extension
 from fastcore.requests import Request
 from fastcore.responses import Response
-from fastcore.static.files import FileCache, file_response, guess_media_type, request_conditions
-from fastcore.static.finder import resolve_under
-from fastcore.static.http import choose_encoding
-from fastcore.static.manifest import ENCODINGS, Manifest
+from fastcore.staticfiles.files import (
+    FileCache,
+    file_response,
+    guess_media_type,
+    request_conditions,
+)
+from fastcore.staticfiles.finder import resolve_under
+from fastcore.staticfiles.http import choose_encoding
+from fastcore.staticfiles.manifest import ENCODINGS, Manifest
 
 if TYPE_CHECKING:
     from fastcore.app import App

@@ -34,7 +34,7 @@ from urllib.parse import quote
 from fastcore.concurrency import run_in_threadpool
 from fastcore.exceptions import HTTPException
 from fastcore.responses import Response, StreamingResponse
-from fastcore.static.http import (
+from fastcore.staticfiles.http import (
     ByteRange,
     RangeNotSatisfiable,
     evaluate_preconditions,

@@ -13,10 +13,10 @@ import pytest
 
 from fastcore.app_loader import import_app
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.static import collect
-from fastcore.static.collect import fingerprint_name
+from fastcore.staticfiles import collect
+from fastcore.staticfiles.collect import fingerprint_name
 from fastcore.testing import LiveServer
-from tests.static.support import fetch
+from tests.staticfiles.support import fetch
 
 CSS = b"body { color: #333; margin: 0 auto; }\n" * 50
 JS = b"export const greeting = 'hello';\n" * 30
@@ -194,7 +194,7 @@ def test_only_collected_names_are_served(served: str, path: str) -> None:
 def test_missing_codings_are_skipped_with_a_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fastcore.static import codings
+    from fastcore.staticfiles import codings
 
     monkeypatch.setitem(codings._modules, "brotli", None)
     (tmp_path / "src").mkdir()
@@ -215,7 +215,7 @@ def test_without_a_root_collectstatic_names_the_fix(tmp_path: Path) -> None:
 
 
 def test_a_damaged_manifest_is_a_clear_error(tmp_path: Path) -> None:
-    from fastcore.static import StaticFiles
+    from fastcore.staticfiles import StaticFiles
 
     (tmp_path / "staticfiles.json").write_text("{not json")
     files = StaticFiles("/static", tmp_path, root=tmp_path)

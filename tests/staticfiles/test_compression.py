@@ -11,10 +11,10 @@ import pytest
 
 from fastcore import App, Request
 from fastcore.responses import PlainTextResponse, Response, StreamingResponse
-from fastcore.static import Compression, uncompressed
-from fastcore.static import codings as coding_support
+from fastcore.staticfiles import Compression, uncompressed
+from fastcore.staticfiles import codings as coding_support
 from fastcore.testing import LiveServer
-from tests.static.support import fetch
+from tests.staticfiles.support import fetch
 
 PAGE = ("<p>" + "fastcore compresses pages " * 800 + "</p>").encode()
 brotli = pytest.importorskip("brotli", reason="the brotli package is not installed")

@@ -9,7 +9,7 @@ import pytest
 
 from fastcore import App
 from fastcore.testing import LiveServer
-from tests.static.support import fetch, raw_status
+from tests.staticfiles.support import fetch, raw_status
 
 SECRET = b"secret-key-material"
 

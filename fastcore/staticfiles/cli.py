@@ -29,8 +29,8 @@ def register(commands: Any) -> None:
 
 
 def _collectstatic(args: argparse.Namespace) -> int:
-    from fastcore.static.collect import collect
-    from fastcore.static.extension import StaticFiles
+    from fastcore.staticfiles.collect import collect
+    from fastcore.staticfiles.extension import StaticFiles
 
     try:
         app = import_app(args.app)

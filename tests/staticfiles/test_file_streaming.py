@@ -121,7 +121,7 @@ def test_a_file_replaced_while_served_is_sent_as_it_was(tmp_path: Path) -> None:
 
 
 def test_static_files_under_uvicorn_keep_their_length_and_ranges(tmp_path: Path) -> None:
-    from tests.static.support import fetch
+    from tests.staticfiles.support import fetch
     from tests.test_asgi import serve_with_uvicorn
 
     data = bytes(range(256)) * 4096 * 6  # 6 MiB: streamed
