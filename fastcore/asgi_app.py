@@ -138,6 +138,11 @@ async def _handle_http(app: App, scope: Scope, receive: Receive, send: Send) -> 
         await send(start)
         await send({"type": "http.response.body", "body": b"" if head else response.body})
         return
+    length = getattr(response, "content_length", None)
+    if length is not None:  # a body of known size (a file): the server needs no chunking
+        headers = [(name, value) for name, value in headers if name.lower() != b"content-length"]
+        headers.append((b"content-length", str(length).encode()))
+        start["headers"] = headers
     await send(start)
     iterator: Any = response.body_iterator  # type: ignore[attr-defined]
     if not head:

@@ -11,11 +11,14 @@ needed, so an app that never renders loads no template engine:
 - the default security stack for HTML apps: ``App(security=...)``
   (:class:`~fastcore.security.extension.DefaultSecurity`), added when the app
   is built;
+- ``app.static(...)``: a static files folder
+  (:class:`~fastcore.staticfiles.StaticFiles`);
 - ``app.run(...)``: the bundled server.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,6 +31,7 @@ from fastcore.extensions import Extension
 if TYPE_CHECKING:
     from fastcore.openapi import OpenAPIConfig
     from fastcore.responses import HTMLResponse
+    from fastcore.staticfiles.extension import StaticFiles
     from fastcore.templating import Environment
     from fastcore.templating.extension import Templates
 
@@ -141,6 +145,23 @@ class App(CoreApp):
             return handler
 
         return decorator
+
+    # -- static files ----------------------------------------------------------
+
+    def static(
+        self,
+        url: str = "/static",
+        directory: str | os.PathLike[str] | None = "static",
+        **options: Any,
+    ) -> StaticFiles:
+        """Serve the files of ``directory`` under ``url`` (and ``static_url()`` in templates).
+
+        ``options`` are :class:`~fastcore.staticfiles.StaticFiles` arguments, such as
+        ``root="collected-static"`` (where ``fastcore collectstatic`` writes).
+        """
+        from fastcore.staticfiles.extension import StaticFiles
+
+        return self.install(StaticFiles(url, directory, **options))
 
     # -- OpenAPI -------------------------------------------------------------
 

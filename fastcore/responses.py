@@ -275,9 +275,13 @@ class StreamingResponse(Response):
     Args:
         content: An async iterable, or a sync iterable (iterated in a thread
             pool so it cannot block the event loop), of ``bytes`` or ``str``.
+        content_length: The body's exact size when it is known (a file): it
+            is then sent with a ``Content-Length`` instead of chunked, and a
+            body that turns out shorter or longer cuts the connection (the
+            client never takes a wrong body for a whole one).
     """
 
-    __slots__ = ("body_iterator",)
+    __slots__ = ("body_iterator", "content_length")
 
     def __init__(
         self,
@@ -285,9 +289,14 @@ class StreamingResponse(Response):
         status_code: int = 200,
         headers: HeaderInput = None,
         media_type: str | None = None,
+        *,
+        content_length: int | None = None,
     ) -> None:
         super().__init__(None, status_code=status_code, headers=headers, media_type=media_type)
         self.body = None
+        if content_length is not None and content_length < 0:
+            raise ValueError(f"content_length must be >= 0, not {content_length}")
+        self.content_length = content_length
         if isinstance(content, AsyncIterable):
             self.body_iterator: AsyncIterator[bytes] = self._encode_async(content)
         else:

@@ -43,15 +43,21 @@ def test_reflected_xss_payloads_are_escaped(client: TestClient, payload: str) ->
     assert hello.status_code == 200 and "<script" not in hello.text and "<img" not in hello.text
 
 
-def test_pages_carry_the_security_headers_and_a_nonce_for_the_inline_style(
+def test_pages_carry_the_security_headers_and_a_same_origin_stylesheet(
     client: TestClient,
 ) -> None:
     page = client.get("/")
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["x-frame-options"] == "DENY"
-    nonce = re.search(r'<style nonce="([^"]+)">', page.text)
-    assert nonce is not None
-    assert f"style-src 'self' 'nonce-{nonce[1]}'" in page.headers["content-security-policy"]
+    assert "style-src 'self'" in page.headers["content-security-policy"]
+    link = re.search(r'<link rel="stylesheet" href="(/static/[^"]+)">', page.text)
+    assert link is not None and "<style" not in page.text
+    stylesheet = client.get(link[1])
+    assert stylesheet.status_code == 200
+    assert stylesheet.headers["content-type"] == "text/css; charset=utf-8"
+    assert "max-width: 40rem" in stylesheet.text
+    revalidated = client.get(link[1], headers={"if-none-match": stylesheet.headers["etag"]})
+    assert revalidated.status_code == 304
 
 
 def test_a_forged_host_is_refused(client: TestClient) -> None:

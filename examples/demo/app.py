@@ -33,6 +33,7 @@ HERE = Path(__file__).parent
 DEMO_DATABASE = Path(tempfile.gettempdir()) / "fastcore-demo.sqlite3"
 
 app = App(settings=Settings.from_env(template_folders=[str(HERE / "templates")]))
+app.static("/static", HERE / "static")  # the stylesheet (docs/static-files.md)
 database = Database(os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{DEMO_DATABASE}")
 database.init_app(app)
 

@@ -25,6 +25,8 @@ class BodyFraming(IntEnum):
     """``Transfer-Encoding: chunked`` (HTTP/1.1)."""
     FRAMING_CLOSE = 2
     """The body ends when the connection closes (HTTP/1.0)."""
+    FRAMING_LENGTH = 3
+    """A ``Content-Length`` the response states (``StreamingResponse(content_length=...)``)."""
 
 @disjoint_base
 class ResponseBase:
@@ -133,10 +135,17 @@ class ResponseWriter:
         """
 
     def serialize_stream_head(
-        self, response: _ResponseLike, version_minor: int, keep_alive: bool, head_request: bool
+        self,
+        response: _ResponseLike,
+        version_minor: int,
+        keep_alive: bool,
+        head_request: bool,
+        content_length: int = -1,
     ) -> bytes:
         """Serialize the head of a streaming response.
 
+        A body of known size (``content_length`` >= 0) is announced with a
+        ``content-length`` and sent as it is (``FRAMING_LENGTH``). Otherwise
         HTTP/1.1 bodies are sent chunked (``transfer-encoding: chunked``);
         HTTP/1.0 bodies end with the connection (``connection: close``).
         """

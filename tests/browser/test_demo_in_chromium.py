@@ -2,7 +2,7 @@
 
 The demo runs with its security stack on (production mode, test key), so
 these tests also show what a browser sees of it: the form tokens, the CSP
-(the page's own nonce-carrying style applies) and a cross-site form refused.
+(the page's /static stylesheet applies) and a cross-site form refused.
 
 Needs Chromium (Debian/Ubuntu: ``apt-get install chromium``; CI installs it;
 elsewhere set ``CHROMIUM_BIN`` to a Chromium executable) and the
@@ -91,7 +91,7 @@ def test_notes_form_stores_a_payload_as_text(browser, demo_url: str) -> None:  #
     alerts: list[str] = []
     page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
     page.goto(demo_url + "/notes")
-    # The inline style carries the CSP nonce, so the browser applies it.
+    # The stylesheet comes from /static (same origin), so the CSP lets it apply.
     assert page.evaluate("getComputedStyle(document.body).maxWidth") == "640px"
     marker = uuid.uuid4().hex
     payload = f"{marker}<img src=x onerror=alert(1)><script>alert(2)</script>"

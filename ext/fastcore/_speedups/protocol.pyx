@@ -24,6 +24,7 @@ from fastcore._speedups.response_writer cimport (
     FRAMING_CHUNKED,
     ResponseBase,
     FRAMING_CLOSE,
+    FRAMING_LENGTH,
     FRAMING_NONE,
     ResponseWriter,
     encode_chunk,
@@ -1099,6 +1100,7 @@ cdef class HttpProtocol:
         cdef int framing
         cdef bytes data
         cdef Py_ssize_t size = 0
+        cdef Py_ssize_t length = -1
         exchange.sent = True
         if self.no_more_requests and not self.pipeline:
             keep = False  # the connection's last request
@@ -1116,15 +1118,22 @@ cdef class HttpProtocol:
                 # NOTE: the unread body is settled when the stream ends: the
                 # body iterator may well be reading the request body.
                 framing = stream_framing(status_code, head.version_minor, head_request)
+                if framing != FRAMING_NONE:
+                    # A body of known size (a file) is sent with its length.
+                    declared = getattr(response, "content_length", None)
+                    if declared is not None:
+                        length = declared
+                        framing = FRAMING_LENGTH
                 if framing == FRAMING_CLOSE:
                     keep = False
                 data = self.writer.serialize_stream_head(
-                    response, head.version_minor, keep, head_request)
+                    response, head.version_minor, keep, head_request, length)
                 self._emit(data)
                 exchange.keep_alive = keep
                 exchange.streaming = True
                 self.pipeline.insert(0, exchange)
-                exchange.task = self.loop.create_task(self._stream(exchange, response, framing))
+                exchange.task = self.loop.create_task(
+                    self._stream(exchange, response, framing, length))
                 return 0
             if exchange.body is not None and not exchange.body.complete \
                     and not self._settle_body(exchange):
@@ -1164,7 +1173,9 @@ cdef class HttpProtocol:
         self._resume(PAUSE_BODY)
         return 1
 
-    async def _stream(self, _Exchange exchange, object response, int framing):
+    async def _stream(self, _Exchange exchange, object response, int framing,
+                      Py_ssize_t length):
+        # `length` is the declared size of a FRAMING_LENGTH body (else -1).
         cdef bytes chunk
         cdef Py_ssize_t size
         iterator = response.body_iterator
@@ -1183,7 +1194,11 @@ cdef class HttpProtocol:
                     if self.closed:
                         return
                     exchange.body_bytes += size
-                    if framing == FRAMING_CLOSE:
+                    if framing == FRAMING_LENGTH:
+                        if exchange.body_bytes > length:
+                            raise RuntimeError(f"the body is longer than its {length} bytes")
+                        transport.write(chunk)
+                    elif framing == FRAMING_CLOSE:
                         transport.write(chunk)
                     elif size <= _COPY_CHUNK_LIMIT:
                         transport.write(encode_chunk(chunk))
@@ -1196,6 +1211,10 @@ cdef class HttpProtocol:
                         await self.drain_waiter
                 if framing == FRAMING_CHUNKED and not self.closed:
                     transport.write(_LAST_CHUNK)
+                elif framing == FRAMING_LENGTH and exchange.body_bytes != length \
+                        and not self.closed:
+                    raise RuntimeError(f"the body ended after {exchange.body_bytes} "
+                                       f"of its {length} bytes")
         except _CancelledError:
             raise
         except BaseException:

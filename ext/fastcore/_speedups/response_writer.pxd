@@ -8,6 +8,7 @@ cpdef enum BodyFraming:
     FRAMING_NONE = 0      # no body bytes at all (HEAD, 1xx, 204, 304)
     FRAMING_CHUNKED = 1   # Transfer-Encoding: chunked (HTTP/1.1)
     FRAMING_CLOSE = 2     # the body ends when the connection closes (HTTP/1.0)
+    FRAMING_LENGTH = 3    # Content-Length stated by the response (a file of known size)
 
 
 cdef class ResponseBase:
@@ -35,7 +36,8 @@ cdef class ResponseWriter:
     cpdef bytes serialize(self, object response, int version_minor, bint keep_alive,
                           bint head_request)
     cpdef bytes serialize_stream_head(self, object response, int version_minor,
-                                      bint keep_alive, bint head_request)
+                                      bint keep_alive, bint head_request,
+                                      Py_ssize_t content_length=*)
     cpdef bytes error(self, int status_code, str detail, bint keep_alive=*)
     cdef bytes _build(self, int status_code, object headers, bytes content_type, bytes body,
                       int version_minor, bint keep_alive, bint head_request, int framing,

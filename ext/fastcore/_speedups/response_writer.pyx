@@ -555,9 +555,17 @@ cdef class ResponseWriter:
                            extra_lines)
 
     cpdef bytes serialize_stream_head(self, object response, int version_minor,
-                                      bint keep_alive, bint head_request):
+                                      bint keep_alive, bint head_request,
+                                      Py_ssize_t content_length=-1):
         cdef int status_code = response.status_code
         cdef int framing = stream_framing(status_code, version_minor, head_request)
+        if framing != FRAMING_NONE and content_length >= 0:
+            # FRAMING_LENGTH: the body's size is known (a file), so it goes
+            # unframed after a Content-Length, on either HTTP version; a
+            # Content-Length among the raw headers is dropped as usual.
+            return self._build(status_code, response.raw_headers, None, b"", version_minor,
+                               keep_alive, head_request, FRAMING_NONE, False,
+                               b"content-length: %d\r\n" % content_length)
         if framing == FRAMING_CLOSE:
             keep_alive = False
         return self._build(status_code, response.raw_headers, None, b"", version_minor,
