@@ -21,6 +21,7 @@ __all__ = [
     "has_scoped_block",
     "iter_child_nodes",
     "loads_name",
+    "set_names",
     "target_names",
 ]
 
@@ -113,6 +114,11 @@ class Frame:
         #: Names this scope reads or assigns (Jinja's symbol references).
         self.refs: set[str] = set()
         self.loop_symbols: set[str] = set()
+        #: Inside an ``if`` or inline if: unknown filters and tests fail at render time.
+        self.soft = False
+        #: For a loop body or a block: the names its ``set`` tags assign, which
+        #: ``pass_context`` callables called there see (Jinja's _loop_vars).
+        self.tracked: list[str] | None = None
         self.block: str | None = parent.block if parent is not None else None
         # Whether output here is dropped once the template has extended another
         # (Jinja's require_output_check): the root scope and the scopes in it,
@@ -153,6 +159,19 @@ class Frame:
                 result.setdefault(name, ident)
             frame = frame.parent
         return result
+
+
+def set_names(body: list[nodes.Stmt]) -> list[str]:
+    """The names the ``set`` tags of a scope assign (``if`` branches included)."""
+    names: dict[str, None] = {}
+    for node in body:
+        if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            names.update(dict.fromkeys(target_names(node.target)))
+        elif isinstance(node, nodes.If):
+            for _, branch in node.branches:
+                names.update(dict.fromkeys(set_names(branch)))
+            names.update(dict.fromkeys(set_names(node.else_)))
+    return list(names)
 
 
 def frame_loop_symbols(frame: Frame) -> set[str]:
@@ -248,6 +267,10 @@ class FirstUse:
     def target(self, target: nodes.Expr) -> None:
         if isinstance(target, nodes.NSRef):
             self.load(target.name)
+        elif isinstance(target, nodes.Tuple):
+            for item in target.items:
+                if isinstance(item, nodes.NSRef):
+                    self.load(item.name)
         for name in target_names(target):
             self.store(name)
 

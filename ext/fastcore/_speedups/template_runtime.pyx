@@ -380,10 +380,17 @@ cdef class Undefined:
         return f"{owner!r} has no attribute {self._undefined_name!r}"
 
     cdef object _fail(self):
-        raise self._undefined_exception(self._message())
+        if type(self) is Undefined or type(self) is StrictUndefined:
+            raise self._undefined_exception(self._message())
+        # A Python subclass may override the Jinja hook (make_logging_undefined does).
+        return self._fail_with_undefined_error()
+
+    @property
+    def _undefined_message(self):
+        return self._message()
 
     def _fail_with_undefined_error(self, *args, **kwargs):
-        self._fail()
+        raise self._undefined_exception(self._message())
 
     def __getattr__(self, name):
         if name[:2] == "__":
