@@ -68,6 +68,9 @@ class Markup(str):
 def escape_str(s: str) -> str:
     """Escape ``& < > " '`` as MarkupSafe does; return ``s`` itself if nothing changes."""
 
+def striptags(s: str) -> str:
+    """MarkupSafe's ``striptags``: drop comments and tags, collapse whitespace, unescape."""
+
 def escape(s: object) -> Markup:
     """Escape a value into Markup; values with ``__html__`` are taken as they are."""
 

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import quote_from_bytes
 
 from .exceptions import TemplateRuntimeError
-from .runtime import Markup, Undefined, escape, lookup_item, soft_str, title_ascii
+from .runtime import (
+    Markup,
+    Undefined,
+    escape,
+    lookup_item,
+    soft_str,
+    striptags,
+    title_ascii,
+)
 from .urlize import URI_SCHEME_RE, urlize
 
 if TYPE_CHECKING:
@@ -223,7 +231,7 @@ def do_striptags(value: str) -> str:
     """Remove SGML/XML tags and collapse whitespace."""
     if hasattr(value, "__html__"):
         value = value.__html__()
-    return Markup(str(value)).striptags()
+    return striptags(str(value))
 
 
 def _url_quote(obj: Any, for_qs: bool = False) -> str:

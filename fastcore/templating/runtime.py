@@ -34,6 +34,7 @@ from fastcore._speedups.template_runtime import (
     render_super,
     soft_str,
     str_join,
+    striptags,
     title_ascii,
 )
 
@@ -62,6 +63,7 @@ __all__ = [
     "missing",
     "object_type_repr",
     "soft_str",
+    "striptags",
     "title_ascii",
 ]
 

@@ -234,3 +234,31 @@ def test_markup_operations_match_markupsafe(base: str, other: str, arg: str) -> 
     assert rt.Markup(template) % other == markupsafe.Markup(template) % other
     fields = "{0}-{x}" + base.replace("{", "{{").replace("}", "}}")
     assert rt.Markup(fields).format(other, x=arg) == markupsafe.Markup(fields).format(other, x=arg)
+
+
+HTML_PIECES = st.sampled_from(
+    ["<", ">", "<!--", "-->", "--", "!", " ", "\n", "\t", "\u00a0", "\u2003", "\x85", "a", "B",
+     "&amp;", "&lt;", "&", "&#39;", "&nbsp;", "é", "日", "<b>", "</p>", "<a href='x'>"]
+)  # fmt: skip
+
+
+@given(st.lists(HTML_PIECES, max_size=16).map("".join))
+def test_striptags_kernel_matches_markupsafe(text: str) -> None:
+    expected = markupsafe.Markup(text).striptags()
+    assert rt.striptags(text) == expected
+    assert type(rt.striptags(text)) is str
+    assert rt.Markup(text).striptags() == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>Post <b>1</b> &amp; more</p>\n<!-- a <b> in a comment --><p>end</p>",
+        "open <!-- never closed <b>x</b>",
+        "a < b and c > d",
+        "<!--><b>x</b>",
+        "unclosed <tag",
+    ],
+)
+def test_striptags_kernel_edge_cases(text: str) -> None:
+    assert rt.striptags(text) == markupsafe.Markup(text).striptags()
