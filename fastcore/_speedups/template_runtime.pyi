@@ -71,6 +71,12 @@ def escape_str(s: str) -> str:
 def striptags(s: str) -> str:
     """MarkupSafe's ``striptags``: drop comments and tags, collapse whitespace, unescape."""
 
+def unescape_html(s: str) -> str:
+    """``html.unescape``, faster when the only entities are the ones escaping writes."""
+
+def join_strings(value: object, separator: str) -> str | None:
+    """``separator.join(value)`` for a list or tuple of plain str; None otherwise."""
+
 def escape(s: object) -> Markup:
     """Escape a value into Markup; values with ``__html__`` are taken as they are."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import markupsafe
 import pytest
 from hypothesis import given
@@ -262,3 +264,24 @@ def test_striptags_kernel_matches_markupsafe(text: str) -> None:
 )
 def test_striptags_kernel_edge_cases(text: str) -> None:
     assert rt.striptags(text) == markupsafe.Markup(text).striptags()
+
+
+ENTITY_PIECES = st.sampled_from(
+    ["&amp;", "&lt;", "&gt;", "&quot;", "&#34;", "&#39;", "&#x27;", "&nbsp;", "&", "amp;",
+     "&amp", "&notit;", "&#0;", "&AMP;", "&#x27", "a", " ", "é"]
+)  # fmt: skip
+
+
+@given(st.lists(ENTITY_PIECES, max_size=12).map("".join))
+def test_unescape_kernel_matches_the_standard_library(text: str) -> None:
+    assert rt.unescape_html(text) == html.unescape(text)
+
+
+def test_join_strings_takes_only_lists_and_tuples_of_plain_strings() -> None:
+    assert rt.join_strings(["a", "<b>"], ", ") == "a, <b>"
+    assert rt.join_strings(("a",), "-") == "a"
+    assert rt.join_strings(["a", rt.Markup("<b>")], ",") is None
+    assert rt.join_strings(["a", 1], ",") is None
+    items = iter(["a", "b"])
+    assert rt.join_strings(items, ",") is None
+    assert list(items) == ["a", "b"]  # a generator is left for the general path
