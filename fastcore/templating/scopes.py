@@ -277,23 +277,42 @@ class FirstUse:
     def branches(
         self, branches: list[tuple[nodes.Expr, list[nodes.Stmt]]], else_: list[nodes.Stmt]
     ) -> None:
-        """Record an ``if``: body, the ``elif`` chain and ``else`` as three branches."""
-        self.expression(branches[0][0])
-        outer_kinds, outer_stores = self.kinds, self.stores
-        results: list[tuple[dict[str, str], set[str]]] = []
-        for part in ("body", "elif", "else"):
+        """Record an ``if``: body, the ``elif`` chain and ``else`` as three branches.
+
+        The ``elif`` chain is an ``if`` nested in the first one's place; it is
+        walked with an explicit stack, so hundreds of ``elif`` never hit the
+        recursion limit.
+        """
+        Branch = tuple[dict[str, str], set[str]]
+        levels: list[tuple[dict[str, str], set[str], Branch]] = []
+        for index, (test, body) in enumerate(branches):
+            if index:
+                # An elif starts from the state before the enclosing if's body.
+                outer_kinds, outer_stores = levels[-1][0], levels[-1][1]
+                self.kinds, self.stores = dict(outer_kinds), set(outer_stores)
+            self.expression(test)
+            outer_kinds, outer_stores = self.kinds, self.stores
             self.kinds, self.stores = dict(outer_kinds), set(outer_stores)
-            if part == "body":
-                self.statements(branches[0][1])
-            elif part == "elif" and len(branches) > 1:
-                self.branches(branches[1:], else_)
-            elif part == "else" and len(branches) == 1:
+            self.statements(body)
+            levels.append((outer_kinds, outer_stores, (self.kinds, self.stores)))
+        inner: Branch | None = None
+        for outer_kinds, outer_stores, body_result in reversed(levels):
+            untouched: Branch = (dict(outer_kinds), set(outer_stores))
+            if inner is None:
+                self.kinds, self.stores = dict(outer_kinds), set(outer_stores)
                 self.statements(else_)
-            results.append((self.kinds, self.stores))
-        self.kinds, self.stores = outer_kinds, outer_stores
+                results = [body_result, untouched, (self.kinds, self.stores)]
+            else:
+                results = [body_result, inner, untouched]
+            self.kinds, self.stores = outer_kinds, outer_stores
+            self._merge(results, outer_stores)
+            inner = (self.kinds, self.stores)
+
+    def _merge(self, results: list[tuple[dict[str, str], set[str]]], outer: set[str]) -> None:
+        """Fold the branches of an ``if`` into the current state."""
         counts: dict[str, int] = {}
         for _, stores in results:
-            for name in stores - outer_stores:
+            for name in stores - outer:
                 counts[name] = counts.get(name, 0) + 1
         for kinds, stores in results:
             self.kinds.update(kinds)
