@@ -800,7 +800,11 @@ class CodeGenerator:
             if current.tracked is not None:
                 if not current.tracked:
                     return None
-                items = (f"{name!r}: {self.load_name(name, frame)}" for name in current.tracked)
+                # Raw identifiers: a name not set yet is `missing`, which derived() skips.
+                items = (
+                    f"{name!r}: {frame.find(name) or self.load_name(name, frame)}"
+                    for name in current.tracked
+                )
                 return "{" + ", ".join(items) + "}"
             current = current.parent
         return None

@@ -266,7 +266,7 @@ def test_pass_context_callables_see_loop_and_block_variables_like_jinja() -> Non
     rendered = []
     for module in (jinja2, templating):
         templates = {
-            "page": "{% for x in [1, 2] %}{% set y = x * 10 %}{{ show('x') }}{{ show('y') }}"
+            "page": "{% for x in [1, 2] %}{{ show('y') }}{% set y = x * 10 %}{{ show('x') }}{{ show('y') }}"
             "{% if x %}{% set z = 'z' %}{{ show('z') }}{% endif %}{% endfor %}"
             "{% set top = 3 %}{{ show('top') }}{% block a %}{% set q = 5 %}{{ show('q') }}"
             "{% endblock %}",
