@@ -7,6 +7,7 @@ Templates are compiled once, outside the timed loop.
 
 from __future__ import annotations
 
+import datetime
 import pathlib
 from typing import Any
 
@@ -82,12 +83,29 @@ BLOG = {
     ],
 }
 
+# The filter-heavy page of issue 21: striptags|truncate on HTML bodies, title, join, a date.
+BLOG_INDEX = {
+    **BLOG,
+    "posts": [
+        {
+            **post,
+            "published": datetime.date(2026, 1 + post["id"] % 12, 1 + post["id"] % 28),
+            "html": f"<p>Post <b>{post['id']}</b> is about <a href='/t'>templates</a> &amp; "
+            "speed.</p>\n<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do "
+            "eiusmod tempor incididunt ut labore et dolore magna aliqua.</p>\n<!-- draft -->"
+            "<p>Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris.</p>",
+        }
+        for post in BLOG["posts"]
+    ],
+}
+
 TINY = "Hello {{ name }}!"
 
 SCENARIOS: dict[str, tuple[str, dict[str, Any]]] = {
     "fortunes": ("fortunes.html", {"fortunes": FORTUNES}),
     "table_1000_rows": ("table.html", {"rows": ROWS}),
     "blog_inheritance": ("blog.html", BLOG),
+    "blog_index_filters": ("blog_index.html", BLOG_INDEX),
     "tiny": ("", {"name": "World"}),
 }
 

@@ -68,6 +68,15 @@ class Markup(str):
 def escape_str(s: str) -> str:
     """Escape ``& < > " '`` as MarkupSafe does; return ``s`` itself if nothing changes."""
 
+def striptags(s: str) -> str:
+    """MarkupSafe's ``striptags``: drop comments and tags, collapse whitespace, unescape."""
+
+def unescape_html(s: str) -> str:
+    """``html.unescape``, faster when the only entities are the ones escaping writes."""
+
+def join_strings(value: object, separator: str) -> str | None:
+    """``separator.join(value)`` for a list or tuple of plain str; None otherwise."""
+
 def escape(s: object) -> Markup:
     """Escape a value into Markup; values with ``__html__`` are taken as they are."""
 
@@ -118,8 +127,11 @@ class Undefined:
         name: object = None,
         exc: type[Exception] | None = None,
     ) -> None: ...
+    @property
+    def _undefined_message(self) -> str:
+        """The message of the error a use of this value raises."""
     def _fail_with_undefined_error(self, *args: object, **kwargs: object) -> Any:
-        """Raise the UndefinedError describing this value."""
+        """Raise the UndefinedError describing this value (subclasses may override it)."""
     def __getattr__(self, name: str) -> Any: ...
     def __iter__(self) -> Iterator[Any]: ...
     def __len__(self) -> int: ...

@@ -31,20 +31,28 @@ if TYPE_CHECKING:
     from .loaders import FileSystemLoader as FileSystemLoader
     from .loaders import FunctionLoader as FunctionLoader
     from .loaders import PackageLoader as PackageLoader
+    from .loaders import PrefixLoader as PrefixLoader
     from .runtime import Markup as Markup
     from .runtime import StrictUndefined as StrictUndefined
     from .runtime import Undefined as Undefined
     from .runtime import escape as escape
+    from .undefined import ChainableUndefined as ChainableUndefined
+    from .undefined import DebugUndefined as DebugUndefined
+    from .undefined import is_undefined as is_undefined
+    from .undefined import make_logging_undefined as make_logging_undefined
 
 __all__ = [
     "BaseLoader",
+    "ChainableUndefined",
     "ChoiceLoader",
+    "DebugUndefined",
     "DictLoader",
     "Environment",
     "FileSystemLoader",
     "FunctionLoader",
     "Markup",
     "PackageLoader",
+    "PrefixLoader",
     "StrictUndefined",
     "Template",
     "TemplateAssertionError",
@@ -56,6 +64,8 @@ __all__ = [
     "Undefined",
     "UndefinedError",
     "escape",
+    "is_undefined",
+    "make_logging_undefined",
     "pass_context",
     "pass_environment",
     "pass_eval_context",
@@ -82,6 +92,11 @@ _LAZY = {
     "FileSystemLoader": "fastcore.templating.loaders",
     "FunctionLoader": "fastcore.templating.loaders",
     "PackageLoader": "fastcore.templating.loaders",
+    "PrefixLoader": "fastcore.templating.loaders",
+    "ChainableUndefined": "fastcore.templating.undefined",
+    "DebugUndefined": "fastcore.templating.undefined",
+    "is_undefined": "fastcore.templating.undefined",
+    "make_logging_undefined": "fastcore.templating.undefined",
     "Markup": "fastcore.templating.runtime",
     "StrictUndefined": "fastcore.templating.runtime",
     "Undefined": "fastcore.templating.runtime",

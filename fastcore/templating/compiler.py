@@ -24,6 +24,7 @@ from .scopes import (
     has_scoped_block,
     iter_child_nodes,
     loads_name,
+    set_names,
     target_names,
 )
 
@@ -138,8 +139,12 @@ class CodeGenerator:
             module.extend(self.block_function(block))
         block_items = ", ".join(f"{name!r}: block_{name}" for name in self.blocks)
         module.append((0, f"blocks = {{{block_items}}}", 1))
+        registries = {"filters": self.environment.filters, "tests": self.environment.tests}  # type: ignore[attr-defined]
         for (kind, key), ident in self.bindings.items():
-            module.append((0, f"{ident} = environment.{kind}[{key!r}]", 1))
+            if key in registries[kind]:
+                module.append((0, f"{ident} = environment.{kind}[{key!r}]", 1))
+            else:
+                module.append((0, f"{ident} = unknown_callable({kind[:-1]!r}, {key!r})", 1))
         return self._assemble(module)
 
     def _assemble(self, module: list[tuple[int, str, int]]) -> CompiledSource:
@@ -198,6 +203,7 @@ class CodeGenerator:
         function = Function(self.next_id(), "w")
         frame = Frame(None, function, False, function.ident)
         frame.block = block.name
+        frame.tracked = set_names(block.body)
         self.lineno = block.lineno
         if block.required:
             body = [
@@ -329,7 +335,10 @@ class CodeGenerator:
 
     def visit_If(self, node: nodes.If, frame: Frame) -> None:
         self.conditional_depth += 1
+        # An unknown filter or test under an `if` fails only if it runs (Jinja 3.1).
+        saved, frame.soft = frame.soft, True
         self._if(node, frame)
+        frame.soft = saved
         self.conditional_depth -= 1
 
     def _if(self, node: nodes.If, frame: Frame) -> None:
@@ -342,6 +351,8 @@ class CodeGenerator:
             self.indented(node.else_, frame)
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        for lineno in _stores_of(node, "loop"):
+            raise self.fail("Can't assign to special loop variable in for-loop target", lineno)
         if node.recursive:
             self._recursive_for(node, frame)
             return
@@ -356,6 +367,7 @@ class CodeGenerator:
         targets = target_names(node.target)
         for name in targets:
             loop_frame.declare(name)
+        loop_frame.tracked = set_names(node.body)
         target = self.assign_target(node.target, loop_frame)
         if node.test is not None:
             test = self.expr(node.test, loop_frame)
@@ -415,11 +427,21 @@ class CodeGenerator:
         # output is dropped, but call blocks and includes in it still show.
         self.write(f"{name}({self.expr(node.iter, frame)}, 0)", frame)
 
-    def assign_target(self, target: nodes.Expr, frame: Frame) -> str:
+    def assign_target(
+        self,
+        target: nodes.Expr,
+        frame: Frame,
+        references: list[tuple[str, nodes.NSRef]] | None = None,
+    ) -> str:
+        """The Python target of an assignment; ``ns.attr`` items go to ``references``."""
         if isinstance(target, nodes.Name):
             return frame.declare(target.name)
+        if isinstance(target, nodes.NSRef) and references is not None:
+            temporary = f"_ns_{self.next_id()}"
+            references.append((temporary, target))
+            return temporary
         if isinstance(target, nodes.Tuple):
-            items = [self.assign_target(item, frame) for item in target.items]
+            items = [self.assign_target(item, frame, references) for item in target.items]
             return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         raise self.fail("can't assign to this expression", target.lineno)
 
@@ -438,7 +460,10 @@ class CodeGenerator:
         if isinstance(node.target, nodes.NSRef):
             self._namespace_assign(node.target, value, frame)
             return
-        self.line(f"{self.assign_target(node.target, frame)} = {value}")
+        references: list[tuple[str, nodes.NSRef]] = []
+        self.line(f"{self.assign_target(node.target, frame, references)} = {value}")
+        for temporary, reference in references:
+            self._namespace_assign(reference, temporary, frame)
         self.export(target_names(node.target), frame)
 
     def _namespace_assign(self, target: nodes.NSRef, value: str, frame: Frame) -> None:
@@ -459,10 +484,16 @@ class CodeGenerator:
         frame.function.writer = saved_writer
         return f"markup_if(ctx, ''.join({buffer}))"
 
+    def filter_chain(self, node: nodes.Filter, value: str, frame: Frame) -> str:
+        """Apply ``|a|b`` (``node`` is ``b``, its ``node`` is ``a``...) to ``value``."""
+        if isinstance(node.node, nodes.Filter):
+            value = self.filter_chain(node.node, value, frame)
+        return self.filter_call(node, value, frame)
+
     def visit_AssignBlock(self, node: nodes.AssignBlock, frame: Frame) -> None:
         value = self.captured(node.body, frame)
         if node.filter is not None:
-            value = self.filter_call(node.filter, value, frame)
+            value = self.filter_chain(node.filter, value, frame)
         if isinstance(node.target, nodes.NSRef):
             self._namespace_assign(node.target, value, frame)
             return
@@ -473,7 +504,7 @@ class CodeGenerator:
         # NOTE: as in Jinja, after `extends` the body's own output is dropped
         # but the filtered result is still written.
         value = self.captured(node.body, frame, output_check=frame.output_check)
-        self.write(f"render_str({self.filter_call(node.filter, value, frame)})", frame)
+        self.write(f"render_str({self.filter_chain(node.filter, value, frame)})", frame)
 
     def visit_Autoescape(self, node: nodes.Autoescape, frame: Frame) -> None:
         if not isinstance(node.value, nodes.Const):
@@ -586,7 +617,9 @@ class CodeGenerator:
         if frame.function is not self.root_function or not frame.toplevel:
             raise self.fail("cannot use extend from a non top-level scope", node.lineno)
         if self.extends_seen:
-            raise self.fail("extended multiple times", node.lineno)
+            # Jinja compiles it and fails at render time; so does fastcore.
+            self.line("raise TemplateRuntimeError('extended multiple times')")
+            return
         if self.dynamic_extends:
             self.line("if parent_template is not None:")
             self.line("    raise TemplateRuntimeError('extended multiple times')")
@@ -665,6 +698,14 @@ class CodeGenerator:
         return "{" + ", ".join(items) + "}"
 
     def expr_CondExpr(self, node: nodes.CondExpr, frame: Frame) -> str:
+        # An unknown filter or test in an inline if fails only if it runs (Jinja 3.1).
+        saved, frame.soft = frame.soft, True
+        try:
+            return self._cond_expr(node, frame)
+        finally:
+            frame.soft = saved
+
+    def _cond_expr(self, node: nodes.CondExpr, frame: Frame) -> str:
         if node.expr2 is None:
             where = f'line {node.lineno} in "{self.name}"' if self.name else f"line {node.lineno}"
             message = (
@@ -744,24 +785,44 @@ class CodeGenerator:
         function = self.expr(node.node, frame)
         arguments = self.arguments(node, frame, extra)
         if isinstance(node.node, nodes.Name) and frame.find(node.node.name) is None:
-            # A global such as url_for may ask for the context (pass_context).
+            # A global such as url_for may ask for the context (pass_context);
+            # in a loop or block it also sees the variables `set` there (Jinja).
+            tracked = self.tracked_locals(frame)
+            if tracked:
+                return f"context_call_with({', '.join(['ctx', tracked, function, *arguments])})"
             return f"context_call({', '.join(['ctx', function, *arguments])})"
         return f"{function}({', '.join(arguments)})"
+
+    def tracked_locals(self, frame: Frame) -> str | None:
+        """The dict of the innermost loop's or block's ``set`` variables, if any."""
+        current: Frame | None = frame
+        while current is not None and current.function is frame.function:
+            if current.tracked is not None:
+                if not current.tracked:
+                    return None
+                # Raw identifiers: a name not set yet is `missing`, which derived() skips.
+                items = (
+                    f"{name!r}: {frame.find(name) or self.load_name(name, frame)}"
+                    for name in current.tracked
+                )
+                return "{" + ", ".join(items) + "}"
+            current = current.parent
+        return None
 
     def expr_Call(self, node: nodes.Call, frame: Frame) -> str:
         return self.call(node, frame)
 
-    def binding(self, kind: str, name: str, lineno: int) -> tuple[str, object]:
+    def binding(self, kind: str, name: str, lineno: int, frame: Frame) -> tuple[str, object]:
         registry: dict[str, object] = getattr(self.environment, kind)
-        if name not in registry:
+        if name not in registry and not frame.soft:
             raise self.fail(f"No {kind[:-1]} named {name!r}.", lineno)
         ident = self.bindings.get((kind, name))
         if ident is None:
             ident = self.bindings[(kind, name)] = f"{kind[0]}_{len(self.bindings)}"
-        return ident, registry[name]
+        return ident, registry.get(name)
 
     def filter_call(self, node: nodes.Filter, value: str, frame: Frame) -> str:
-        ident, function = self.binding("filters", node.name, node.lineno)
+        ident, function = self.binding("filters", node.name, node.lineno, frame)
         args = [value, *self.arguments(node, frame)]
         passed = _pass_argument(function)
         if passed is not None:
@@ -774,7 +835,7 @@ class CodeGenerator:
         return self.filter_call(node, self.expr(node.node, frame), frame)
 
     def expr_Test(self, node: nodes.Test, frame: Frame) -> str:
-        ident, function = self.binding("tests", node.name, node.lineno)
+        ident, function = self.binding("tests", node.name, node.lineno, frame)
         value = self.expr(node.node, frame)
         inline = _INLINE_TESTS.get(node.name)
         if (
@@ -789,6 +850,18 @@ class CodeGenerator:
         if passed is not None:
             args.insert(0, passed)
         return f"{ident}({', '.join(args)})"
+
+
+def _stores_of(node: nodes.Node, name: str) -> list[int]:
+    """The lines where ``name`` is assigned anywhere inside ``node``."""
+    found: list[int] = []
+    stack: list[nodes.Node] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, nodes.Name) and current.ctx == "store" and current.name == name:
+            found.append(current.lineno)
+        stack.extend(iter_child_nodes(current))
+    return sorted(found)
 
 
 def _has_extends(body: list[nodes.Stmt]) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from .compiler import CompiledSource, compile_template
 from .debug import rewrite_traceback, template_line
@@ -87,6 +88,13 @@ class Environment:
         lstrip_blocks: Drop whitespace before a block tag at the start of a line.
         keep_trailing_newline: Keep the single trailing newline of a template.
         cache_size: How many compiled templates to keep (least recently used go first).
+        line_statement_prefix: A line starting with it (after indentation) is a
+            tag: with ``"#"``, ``# for x in y`` means ``{% for x in y %}``.
+        line_comment_prefix: From it to the end of the line is a comment.
+
+    ``policies`` holds Jinja's filter policies (``urlize.rel``,
+    ``urlize.target``, ``urlize.extra_schemes``, ``truncate.leeway``,
+    ``json.dumps_function``, ``json.dumps_kwargs``), with Jinja's defaults.
     """
 
     def __init__(
@@ -99,6 +107,8 @@ class Environment:
         lstrip_blocks: bool = False,
         keep_trailing_newline: bool = False,
         cache_size: int = 400,
+        line_statement_prefix: str | None = None,
+        line_comment_prefix: str | None = None,
     ) -> None:
         self.loader = loader
         self.autoescape: AutoescapeSetting = (
@@ -110,6 +120,16 @@ class Environment:
         self.lstrip_blocks = lstrip_blocks
         self.keep_trailing_newline = keep_trailing_newline
         self.cache_size = cache_size
+        self.line_statement_prefix = line_statement_prefix
+        self.line_comment_prefix = line_comment_prefix
+        self.policies: dict[str, Any] = {
+            "urlize.rel": "noopener",
+            "urlize.target": None,
+            "urlize.extra_schemes": None,
+            "truncate.leeway": 5,
+            "json.dumps_function": None,
+            "json.dumps_kwargs": {"sort_keys": True},
+        }
         self.filters: dict[str, Callable[..., Any]] = dict(DEFAULT_FILTERS)
         self.tests: dict[str, Callable[..., Any]] = dict(DEFAULT_TESTS)
         self.globals: dict[str, Any] = _default_globals()
@@ -126,7 +146,13 @@ class Environment:
 
     def lexer(self) -> Lexer:
         """Return a lexer with this environment's whitespace options."""
-        return Lexer(self.trim_blocks, self.lstrip_blocks, self.keep_trailing_newline)
+        return Lexer(
+            self.trim_blocks,
+            self.lstrip_blocks,
+            self.keep_trailing_newline,
+            self.line_statement_prefix,
+            self.line_comment_prefix,
+        )
 
     def parse(
         self, source: str, name: str | None = None, filename: str | None = None
@@ -286,6 +312,12 @@ def TemplateRuntimeErrorFor(kind: str, name: str) -> Exception:  # noqa: N802
     return TemplateRuntimeError(f"No {kind[:-1]} named {name!r}.")
 
 
+@functools.lru_cache(maxsize=16)
+def _shared_environment(options: tuple[tuple[str, Any], ...]) -> Environment:
+    """The environment of ``Template(source, **options)``, one per set of options."""
+    return Environment(**dict(options))
+
+
 def _undefined_class(undefined: str | type[Undefined]) -> type[Undefined]:
     if undefined == "lenient":
         return Undefined
@@ -302,9 +334,16 @@ class Template:
     """A compiled template: render it with a context.
 
     Get one from :meth:`Environment.get_template` or
-    :meth:`Environment.from_string` rather than building it directly.
+    :meth:`Environment.from_string`; ``Template(source, **options)`` is the
+    shortcut for a one-off template: it compiles ``source`` in a shared
+    environment built from the ``Environment`` keyword ``options``
+    (autoescaping on by default, unlike Jinja's shortcut).
     """
 
+    @overload
+    def __init__(self, environment: str, /, **options: Any) -> None: ...
+
+    @overload
     def __init__(
         self,
         environment: Environment,
@@ -313,7 +352,25 @@ class Template:
         filename: str | None,
         uptodate: Callable[[], bool] | None,
         globals: Mapping[str, Any] | None = None,
+    ) -> None: ...
+
+    def __init__(  # type: ignore[misc]  # the options of the shortcut are Environment's
+        self,
+        environment: Environment | str,
+        source: str | None = None,
+        name: str | None = None,
+        filename: str | None = None,
+        uptodate: Callable[[], bool] | None = None,
+        globals: Mapping[str, Any] | None = None,
+        **options: Any,
     ) -> None:
+        if isinstance(environment, str):
+            if source is not None:
+                raise TypeError("Template(source, **options) takes one positional argument")
+            source = environment
+            environment = _shared_environment(tuple(sorted(options.items())))
+        elif options or source is None:
+            raise TypeError("Template(environment, source, ...) takes no environment options")
         compiled = environment.compile(source, name, filename)
         self.environment = environment
         self.name = name

@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import quote_from_bytes
 
 from .exceptions import TemplateRuntimeError
-from .runtime import Markup, Undefined, escape, lookup_item, soft_str, title_ascii
+from .runtime import (
+    Markup,
+    Undefined,
+    escape,
+    join_strings,
+    lookup_item,
+    soft_str,
+    striptags,
+    title_ascii,
+)
+from .urlize import URI_SCHEME_RE, urlize
 
 if TYPE_CHECKING:
     from .environment import Environment
@@ -173,6 +183,12 @@ def do_join(
     eval_ctx: Context, value: Iterable[Any], d: str = "", attribute: str | int | None = None
 ) -> str:
     """Join the items with ``d`` (escaping unsafe items when any item is safe)."""
+    if attribute is None and type(d) is str:
+        # PERF: plain strings joined by a plain separator need no escaping
+        # decision (bench: test_bench_templates blog_index_filters).
+        joined = join_strings(value, d)
+        if joined is not None:
+            return joined
     if attribute is not None:
         value = map(make_attrgetter(eval_ctx.environment, attribute), value)
     if not eval_ctx.autoescape:
@@ -201,7 +217,7 @@ def do_truncate(
 ) -> str:
     """Shorten the string to ``length`` characters, at a word boundary by default."""
     if leeway is None:
-        leeway = 5
+        leeway = environment.policies["truncate.leeway"]
     if length < len(end):
         raise FilterArgumentError(f"expected length >= {len(end)}, got {length}")
     if leeway < 0:
@@ -222,7 +238,7 @@ def do_striptags(value: str) -> str:
     """Remove SGML/XML tags and collapse whitespace."""
     if hasattr(value, "__html__"):
         value = value.__html__()
-    return Markup(str(value)).striptags()
+    return striptags(str(value))
 
 
 def _url_quote(obj: Any, for_qs: bool = False) -> str:
@@ -244,7 +260,10 @@ def do_indent(s: str, width: int | str = 4, first: bool = False, blank: bool = F
     """Indent every line but the first (unless ``first``), skipping blank lines."""
     indention = width if isinstance(width, str) else " " * width
     newline = "\n"
-    if isinstance(s, Markup) and not isinstance(newline, Markup):
+    if hasattr(s, "__html__"):
+        s = Markup(s)  # any safe string (MarkupSafe's too) stays safe
+        # The indentation is layout, not text: it must not be escaped.
+        indention = Markup(indention)
         newline = Markup(newline)
     s += newline  # so a trailing newline survives splitlines()
     if blank:
@@ -309,8 +328,17 @@ def do_filesizeformat(value: str | float, binary: bool = False) -> str:
 
 @pass_eval_context
 def do_tojson(eval_ctx: Context, value: Any, indent: int | None = None) -> Markup:
-    """Serialize to JSON that is safe inside HTML and ``<script>`` tags."""
-    dumped = json.dumps(value, indent=indent, sort_keys=True)
+    """Serialize to JSON that is safe inside HTML and ``<script>`` tags.
+
+    The environment's ``policies["json.dumps_function"]`` (``json.dumps`` when
+    None) serializes, with ``policies["json.dumps_kwargs"]`` as its options.
+    """
+    policies = eval_ctx.environment.policies
+    dumps = policies["json.dumps_function"] or json.dumps
+    options = dict(policies["json.dumps_kwargs"])
+    if indent is not None:
+        options["indent"] = indent
+    dumped = dumps(value, **options)
     # SECURITY: escape the characters that could close a <script> or break out of
     # an attribute, as Jinja's htmlsafe_json_dumps does.
     return Markup(
@@ -319,6 +347,40 @@ def do_tojson(eval_ctx: Context, value: Any, indent: int | None = None) -> Marku
         .replace("&", "\\u0026")
         .replace("'", "\\u0027")
     )
+
+
+@pass_eval_context
+def do_urlize(
+    eval_ctx: Context,
+    value: str,
+    trim_url_limit: int | None = None,
+    nofollow: bool = False,
+    target: str | None = None,
+    rel: str | None = None,
+    extra_schemes: Iterable[str] | None = None,
+) -> str:
+    """Turn URLs and e-mail addresses into links (Jinja's rules and policies).
+
+    ``rel`` gains ``nofollow`` when asked and the ``urlize.rel`` policy's
+    words; ``target`` and ``extra_schemes`` default to the ``urlize.target``
+    and ``urlize.extra_schemes`` policies.
+    """
+    policies = eval_ctx.environment.policies
+    rel_words = set((rel or "").split())
+    if nofollow:
+        rel_words.add("nofollow")
+    rel_words.update((policies["urlize.rel"] or "").split())
+    if target is None:
+        target = policies["urlize.target"]
+    if extra_schemes is None:
+        extra_schemes = policies["urlize.extra_schemes"] or ()
+    for scheme in extra_schemes:
+        if URI_SCHEME_RE.fullmatch(scheme) is None:
+            raise FilterArgumentError(f"{scheme!r} is not a valid URI scheme prefix.")
+    rendered = urlize(
+        value, trim_url_limit, " ".join(sorted(rel_words)) or None, target, extra_schemes
+    )
+    return Markup(rendered) if eval_ctx.autoescape else rendered
 
 
 _ATTRIBUTE_KEY_RE = re.compile(r"[\s/>=]", flags=re.ASCII)
@@ -752,6 +814,7 @@ DEFAULT_FILTERS: dict[str, Callable[..., Any]] = {
     "unique": do_unique,
     "upper": do_upper,
     "urlencode": do_urlencode,
+    "urlize": do_urlize,
     "wordcount": do_wordcount,
     "wordwrap": do_wordwrap,
     "xmlattr": do_xmlattr,

@@ -11,7 +11,7 @@ __all__ = ["Lexer", "Token", "TokenStream"]
 
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 # A tag opener and its whitespace-control sign: "{{-", "{%+", "{#" ...
-_TAG_START_RE = re.compile(r"\{([{%#])([-+]?)")
+_TAG_START_RE = re.compile(r"\{(?P<kind>[{%#])(?P<sign>[-+]?)")
 _RAW_START_RE = re.compile(r"\s*raw\s*(?:(-)%\}|%\})")
 _RAW_END_RE = re.compile(r"\{%([-+]?)\s*endraw\s*(?:([-+])%\}|%\})")
 _COMMENT_END_RE = re.compile(r"([-+]?)#\}")
@@ -127,12 +127,22 @@ class Lexer:
         trim_blocks: Drop the first newline after a block tag or comment.
         lstrip_blocks: Drop spaces and tabs before a block tag or comment at line start.
         keep_trailing_newline: Keep the single trailing newline of the source.
+        line_statement_prefix: A line starting with it (after spaces) is a block tag.
+        line_comment_prefix: From it to the end of the line is a comment.
     """
 
-    def __init__(self, trim_blocks: bool, lstrip_blocks: bool, keep_trailing_newline: bool) -> None:
+    def __init__(
+        self,
+        trim_blocks: bool,
+        lstrip_blocks: bool,
+        keep_trailing_newline: bool,
+        line_statement_prefix: str | None = None,
+        line_comment_prefix: str | None = None,
+    ) -> None:
         self.trim_blocks = trim_blocks
         self.lstrip_blocks = lstrip_blocks
         self.keep_trailing_newline = keep_trailing_newline
+        self.start_re = _start_pattern(line_statement_prefix, line_comment_prefix)
 
     def normalize(self, source: str) -> str:
         """Normalize newlines to ``\\n`` and drop one trailing newline (as Jinja)."""
@@ -144,6 +154,30 @@ class Lexer:
     def tokenize(self, source: str, name: str | None, filename: str | None) -> list[Token]:
         """Split ``source`` into tokens, ending with an ``eof`` token."""
         return _Scan(self, self.normalize(source), name, filename).run()
+
+
+def _start_pattern(statement_prefix: str | None, comment_prefix: str | None) -> re.Pattern[str]:
+    """The pattern of whatever starts a non-data token: a tag, a line statement or comment."""
+    if statement_prefix is None and comment_prefix is None:
+        return _TAG_START_RE
+    # As in Jinja, a longer opener wins over a shorter one starting at the same place.
+    rules = [(2, r"\{(?P<kind>[{%#])(?P<sign>[-+]?)")]
+    if statement_prefix is not None:
+        rules.append(
+            (len(statement_prefix), rf"(?P<statement>^[ \t\v]*){re.escape(statement_prefix)}")
+        )
+    if comment_prefix is not None:
+        rules.append(
+            (
+                len(comment_prefix),
+                rf"(?P<comment>(?:^|(?<=\S))[^\S\r\n]*){re.escape(comment_prefix)}",
+            )
+        )
+    rules.sort(key=lambda rule: rule[0], reverse=True)
+    return re.compile("|".join(f"(?:{pattern})" for _, pattern in rules), re.M)
+
+
+_LINE_STATEMENT_END_RE = re.compile(r"\s*(?:\n|\Z)")
 
 
 class _Scan:
@@ -172,12 +206,16 @@ class _Scan:
 
     def run(self) -> list[Token]:
         source = self.source
+        start_re = self.lexer.start_re
         while self.pos < len(source):
-            match = _TAG_START_RE.search(source, self.pos)
+            match = start_re.search(source, self.pos)
             if match is None:
                 self.emit_data(source[self.pos :], len(source))
                 break
-            kind, sign = match.group(1), match.group(2)
+            if match.group("kind") is None:
+                self._line_rule(match)
+                continue
+            kind, sign = match.group("kind"), match.group("sign")
             data = self._strip_before(source[self.pos : match.start()], kind, sign)
             raw = _RAW_START_RE.match(source, match.end()) if kind == "%" else None
             self.emit_data(data, match.start())
@@ -189,6 +227,30 @@ class _Scan:
                 self._tag(kind, match.end())
         self.tokens.append(Token(self.lineno, "eof", None))
         return self.tokens
+
+    def _line_rule(self, match: re.Match[str]) -> None:
+        """A line comment (dropped up to the newline) or a line statement (a block tag)."""
+        self.emit_data(self.source[self.pos : match.start()], match.end())
+        if match.groupdict().get("comment") is not None:
+            newline = self.source.find("\n", self.pos)
+            self.advance(len(self.source) if newline < 0 else newline)
+            return
+        self.tokens.append(Token(self.lineno, "block_begin", None))
+        stack: list[str] = []
+        while True:
+            # Inside brackets a statement runs on over newlines.
+            end = _LINE_STATEMENT_END_RE.match(self.source, self.pos) if not stack else None
+            if end is not None:
+                self.tokens.append(Token(self.lineno, "block_end", None))
+                self.advance(end.end())
+                return
+            ws = _WHITESPACE_RE.match(self.source, self.pos)
+            if ws is not None:
+                self.advance(ws.end())
+                if self.pos >= len(self.source):
+                    raise self.error("unexpected end of template in a line statement")
+                continue
+            self._expression_token(stack)
 
     def _strip_before(self, data: str, kind: str, sign: str) -> str:
         if sign == "-":
@@ -235,7 +297,8 @@ class _Scan:
             if kind == "{"
             else ("block_begin", "block_end", "%}")
         )
-        self.tokens.append(Token(self.lineno, begin, None))
+        opened = self.lineno
+        self.tokens.append(Token(opened, begin, None))
         self.advance(start)
         stack: list[str] = []
         source = self.source
@@ -244,7 +307,13 @@ class _Scan:
             if ws is not None:
                 self.advance(ws.end())
             if self.pos >= len(source):
-                raise self.error(f"unexpected end of template, expected '{closer}'.")
+                # The error points at the tag that was left open, not at the last line.
+                opener = "{{" if kind == "{" else "{%"
+                raise self.error(
+                    f"unexpected end of template: the '{opener}' tag opened on line {opened}"
+                    f" is never closed, expected '{closer}'.",
+                    opened,
+                )
             if not stack:
                 for sign in ("-", "+", ""):
                     if source.startswith(sign + closer, self.pos):

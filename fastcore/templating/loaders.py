@@ -20,6 +20,7 @@ __all__ = [
     "FileSystemLoader",
     "FunctionLoader",
     "PackageLoader",
+    "PrefixLoader",
     "split_template_path",
 ]
 
@@ -217,3 +218,41 @@ class ChoiceLoader(BaseLoader):
         for loader in self.loaders:
             found.update(loader.list_templates())
         return sorted(found)
+
+
+class PrefixLoader(BaseLoader):
+    """Route ``prefix/name`` to the loader of ``prefix`` (one per app or plugin).
+
+    Args:
+        mapping: Prefix to loader: ``{"admin": PackageLoader("myadmin")}``.
+        delimiter: What separates the prefix from the name in the loader's names.
+    """
+
+    def __init__(self, mapping: Mapping[str, BaseLoader], delimiter: str = "/") -> None:
+        self.mapping = mapping
+        self.delimiter = delimiter
+
+    def get_loader(self, template: str) -> tuple[BaseLoader, str]:
+        """Return the loader of ``template``'s prefix and the name it knows it by."""
+        prefix, found, name = template.partition(self.delimiter)
+        loader = self.mapping.get(prefix) if found else None
+        if loader is None:
+            raise TemplateNotFound(template)
+        return loader, name
+
+    def get_source(self, environment: Environment, template: str) -> Source:
+        """Ask the prefix's loader for the rest of the name."""
+        loader, name = self.get_loader(template)
+        try:
+            return loader.get_source(environment, name)
+        except TemplateNotFound:
+            # The error names the template as the application asked for it.
+            raise TemplateNotFound(template) from None
+
+    def list_templates(self) -> list[str]:
+        """List every loader's templates under its prefix."""
+        return sorted(
+            prefix + self.delimiter + name
+            for prefix, loader in self.mapping.items()
+            for name in loader.list_templates()
+        )

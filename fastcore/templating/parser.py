@@ -28,6 +28,8 @@ class Parser:
     def __init__(self, stream: TokenStream) -> None:
         self.stream = stream
         self._end_stack: list[tuple[str, ...]] = []
+        #: The tags being parsed, innermost last: (name, line).
+        self._open_tags: list[tuple[str, int]] = []
         self._statements: dict[str, Callable[[], nodes.Stmt | list[nodes.Stmt]]] = {
             "for": self.parse_for,
             "if": self.parse_if,
@@ -96,7 +98,18 @@ class Parser:
 
     def _unclosed(self, end_tokens: tuple[str, ...]) -> Exception:
         expected = " or ".join(repr(name) for name in end_tokens)
-        return self.stream.fail(f"Unexpected end of template. Jinja was looking for: {expected}.")
+        message = (
+            f"Unexpected end of template. Jinja was looking for the following tags: {expected}."
+        )
+        if not self._open_tags:
+            return self.stream.fail(message)
+        # The error points at the tag that was left open, not at the last line.
+        tag, lineno = self._open_tags[-1]
+        return self.stream.fail(
+            f"{message} The innermost block that needs to be closed is {tag!r}"
+            f" (opened on line {lineno}).",
+            lineno,
+        )
 
     def parse_statement(self) -> nodes.Stmt | list[nodes.Stmt]:
         """Parse the tag at the current token (after ``{%``)."""
@@ -105,18 +118,34 @@ class Parser:
             raise self.stream.fail("tag name expected")
         handler = self._statements.get(str(token.value))
         if handler is not None:
-            return handler()
+            self._open_tags.append((str(token.value), token.lineno))
+            try:
+                return handler()
+            finally:
+                self._open_tags.pop()
         for ends in self._end_stack:
             if token.value in ends:
-                raise self.stream.fail(
-                    f"Encountered unknown tag {token.value!r}. Jinja was looking for: "
+                message = (
+                    f"Encountered unknown tag {token.value!r}. You probably made a nesting"
+                    " mistake. Jinja is expecting this tag, but currently looking for "
                     + " or ".join(repr(name) for name in self._end_stack[-1])
                     + "."
                 )
+                if self._open_tags:
+                    tag, lineno = self._open_tags[-1]
+                    message += (
+                        f" The innermost block that needs to be closed is {tag!r}"
+                        f" (opened on line {lineno})."
+                    )
+                raise self.stream.fail(message)
         raise self.stream.fail(f"Encountered unknown tag {token.value!r}.")
 
     def parse_body(self, *end_tokens: str, drop_needle: bool = False) -> list[nodes.Stmt]:
-        """Parse a tag body up to one of ``end_tokens`` (consumed when ``drop_needle``)."""
+        """Parse a tag body up to one of ``end_tokens`` (consumed when ``drop_needle``).
+
+        A ``:`` may end the tag's header, Python style (``# for x in y:``).
+        """
+        self.stream.skip_op(":")
         self.stream.expect("block_end")
         body = self.subparse(end_tokens)
         if drop_needle:
@@ -308,9 +337,8 @@ class Parser:
             ):
                 with_context = self._parse_context(False)
                 break
-            if self.stream.current.type != "name":
-                break
-            token = next(self.stream)
+            # After a comma only a name (or `with context`) may follow, as in Jinja.
+            token = self.stream.expect("name")
             name = str(token.value)
             if name.startswith("_"):
                 raise self.stream.fail(
@@ -338,16 +366,13 @@ class Parser:
     ) -> nodes.Expr:
         """Parse a name, ``ns.attr`` or a tuple of names to assign to."""
         stream = self.stream
-        if with_namespace and stream.look().is_op("."):
-            token = stream.expect("name")
-            next(stream)
-            attr = stream.expect("name")
-            return nodes.NSRef(str(token.value), str(attr.value), lineno=token.lineno)
         if name_only:
             token = stream.expect("name")
             return nodes.Name(str(token.value), "store", lineno=token.lineno)
         if with_tuple:
-            target = self.parse_tuple(simplified=True, extra_end_names=extra_end_names)
+            target = self.parse_tuple(
+                simplified=True, extra_end_names=extra_end_names, with_namespace=with_namespace
+            )
         else:
             target = self.parse_primary()
         if not _assignable(target):
@@ -489,8 +514,13 @@ class Parser:
         with_condexpr: bool = True,
         extra_end_names: tuple[str, ...] = (),
         explicit_parentheses: bool = False,
+        with_namespace: bool = False,
     ) -> nodes.Expr:
-        """Parse one expression or a comma-separated tuple of them."""
+        """Parse one expression or a comma-separated tuple of them.
+
+        ``simplified`` parses names and literals only (assignment targets), and
+        ``with_namespace`` lets them be namespace attributes (``ns.a, ns.b``).
+        """
         lineno = self.stream.current.lineno
         items: list[nodes.Expr] = []
         is_tuple = False
@@ -499,7 +529,12 @@ class Parser:
                 self.stream.expect("operator", ",")
             if self._tuple_ends(extra_end_names):
                 break
-            if simplified:
+            if simplified and with_namespace and self.stream.look().is_op("."):
+                token = self.stream.expect("name")
+                next(self.stream)
+                attr = self.stream.expect("name")
+                items.append(nodes.NSRef(str(token.value), str(attr.value), lineno=token.lineno))
+            elif simplified:
                 items.append(self.parse_primary())
             else:
                 items.append(self.parse_expression(with_condexpr))
@@ -709,7 +744,7 @@ def _assignable(node: nodes.Expr) -> bool:
         return node.name not in ("true", "false", "none", "True", "False", "None")
     if isinstance(node, nodes.Tuple):
         return all(_assignable(item) for item in node.items)
-    return False
+    return isinstance(node, nodes.NSRef)
 
 
 def _set_store(node: nodes.Expr) -> None:

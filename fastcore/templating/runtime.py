@@ -22,6 +22,7 @@ from fastcore._speedups.template_runtime import (
     context_call,
     escape,
     escape_silent,
+    join_strings,
     lookup_attr,
     lookup_item,
     markup_if,
@@ -34,6 +35,7 @@ from fastcore._speedups.template_runtime import (
     render_super,
     soft_str,
     str_join,
+    striptags,
     title_ascii,
 )
 
@@ -56,12 +58,14 @@ __all__ = [
     "Undefined",
     "escape",
     "escape_silent",
+    "join_strings",
     "exported",
     "lookup_attr",
     "lookup_item",
     "missing",
     "object_type_repr",
     "soft_str",
+    "striptags",
     "title_ascii",
 ]
 
@@ -243,6 +247,30 @@ def import_name(module: TemplateModule, name: str, lineno: int, undefined: type[
         )
 
 
+def context_call_with(
+    ctx: Context, local_vars: Mapping[str, Any], function: Any, *args: Any, **kwargs: Any
+) -> Any:
+    """Call a global from a loop or block: a ``pass_context`` one sees ``local_vars`` too."""
+    marker = getattr(function, "fastcore_pass_arg", None)
+    if marker is None:
+        marker = getattr(getattr(function, "jinja_pass_arg", None), "name", None)
+    if marker == "context":
+        ctx = ctx.derived(dict(local_vars))
+    return context_call(ctx, function, *args, **kwargs)
+
+
+def unknown_callable(kind: str, name: str) -> Callable[..., Any]:
+    """Stand in for a filter or test the environment lacks, used under an ``if``.
+
+    The template compiles; using it raises, as in Jinja 3.1.
+    """
+
+    def fail(*args: object, **kwargs: object) -> Any:
+        raise TemplateRuntimeError(f"No {kind} named {name!r} found.")
+
+    return fail
+
+
 # The names a compiled template's globals receive: its ABI with this runtime.
 _ABI: dict[str, Any] = {
     "Context": Context,
@@ -255,6 +283,7 @@ _ABI: dict[str, Any] = {
     "Undefined": Undefined,
     "UndefinedError": UndefinedError,
     "context_call": context_call,
+    "context_call_with": context_call_with,
     "escape": escape,
     "import_name": import_name,
     "import_template": import_template,
@@ -269,6 +298,7 @@ _ABI: dict[str, Any] = {
     "render_str": render_str,
     "render_super": render_super,
     "str_join": str_join,
+    "unknown_callable": unknown_callable,
 }
 
 #: The sorted names of the runtime ABI (what generated code may reference).

@@ -21,6 +21,7 @@ __all__ = [
     "has_scoped_block",
     "iter_child_nodes",
     "loads_name",
+    "set_names",
     "target_names",
 ]
 
@@ -113,6 +114,11 @@ class Frame:
         #: Names this scope reads or assigns (Jinja's symbol references).
         self.refs: set[str] = set()
         self.loop_symbols: set[str] = set()
+        #: Inside an ``if`` or inline if: unknown filters and tests fail at render time.
+        self.soft = False
+        #: For a loop body or a block: the names its ``set`` tags assign, which
+        #: ``pass_context`` callables called there see (Jinja's _loop_vars).
+        self.tracked: list[str] | None = None
         self.block: str | None = parent.block if parent is not None else None
         # Whether output here is dropped once the template has extended another
         # (Jinja's require_output_check): the root scope and the scopes in it,
@@ -153,6 +159,19 @@ class Frame:
                 result.setdefault(name, ident)
             frame = frame.parent
         return result
+
+
+def set_names(body: list[nodes.Stmt]) -> list[str]:
+    """The names the ``set`` tags of a scope assign (``if`` branches included)."""
+    names: dict[str, None] = {}
+    for node in body:
+        if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            names.update(dict.fromkeys(target_names(node.target)))
+        elif isinstance(node, nodes.If):
+            for _, branch in node.branches:
+                names.update(dict.fromkeys(set_names(branch)))
+            names.update(dict.fromkeys(set_names(node.else_)))
+    return list(names)
 
 
 def frame_loop_symbols(frame: Frame) -> set[str]:
@@ -248,29 +267,52 @@ class FirstUse:
     def target(self, target: nodes.Expr) -> None:
         if isinstance(target, nodes.NSRef):
             self.load(target.name)
+        elif isinstance(target, nodes.Tuple):
+            for item in target.items:
+                if isinstance(item, nodes.NSRef):
+                    self.load(item.name)
         for name in target_names(target):
             self.store(name)
 
     def branches(
         self, branches: list[tuple[nodes.Expr, list[nodes.Stmt]]], else_: list[nodes.Stmt]
     ) -> None:
-        """Record an ``if``: body, the ``elif`` chain and ``else`` as three branches."""
-        self.expression(branches[0][0])
-        outer_kinds, outer_stores = self.kinds, self.stores
-        results: list[tuple[dict[str, str], set[str]]] = []
-        for part in ("body", "elif", "else"):
+        """Record an ``if``: body, the ``elif`` chain and ``else`` as three branches.
+
+        The ``elif`` chain is an ``if`` nested in the first one's place; it is
+        walked with an explicit stack, so hundreds of ``elif`` never hit the
+        recursion limit.
+        """
+        Branch = tuple[dict[str, str], set[str]]
+        levels: list[tuple[dict[str, str], set[str], Branch]] = []
+        for index, (test, body) in enumerate(branches):
+            if index:
+                # An elif starts from the state before the enclosing if's body.
+                outer_kinds, outer_stores = levels[-1][0], levels[-1][1]
+                self.kinds, self.stores = dict(outer_kinds), set(outer_stores)
+            self.expression(test)
+            outer_kinds, outer_stores = self.kinds, self.stores
             self.kinds, self.stores = dict(outer_kinds), set(outer_stores)
-            if part == "body":
-                self.statements(branches[0][1])
-            elif part == "elif" and len(branches) > 1:
-                self.branches(branches[1:], else_)
-            elif part == "else" and len(branches) == 1:
+            self.statements(body)
+            levels.append((outer_kinds, outer_stores, (self.kinds, self.stores)))
+        inner: Branch | None = None
+        for outer_kinds, outer_stores, body_result in reversed(levels):
+            untouched: Branch = (dict(outer_kinds), set(outer_stores))
+            if inner is None:
+                self.kinds, self.stores = dict(outer_kinds), set(outer_stores)
                 self.statements(else_)
-            results.append((self.kinds, self.stores))
-        self.kinds, self.stores = outer_kinds, outer_stores
+                results = [body_result, untouched, (self.kinds, self.stores)]
+            else:
+                results = [body_result, inner, untouched]
+            self.kinds, self.stores = outer_kinds, outer_stores
+            self._merge(results, outer_stores)
+            inner = (self.kinds, self.stores)
+
+    def _merge(self, results: list[tuple[dict[str, str], set[str]]], outer: set[str]) -> None:
+        """Fold the branches of an ``if`` into the current state."""
         counts: dict[str, int] = {}
         for _, stores in results:
-            for name in stores - outer_stores:
+            for name in stores - outer:
                 counts[name] = counts.get(name, 0) + 1
         for kinds, stores in results:
             self.kinds.update(kinds)

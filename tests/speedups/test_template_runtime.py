@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import markupsafe
 import pytest
 from hypothesis import given
@@ -234,3 +236,52 @@ def test_markup_operations_match_markupsafe(base: str, other: str, arg: str) -> 
     assert rt.Markup(template) % other == markupsafe.Markup(template) % other
     fields = "{0}-{x}" + base.replace("{", "{{").replace("}", "}}")
     assert rt.Markup(fields).format(other, x=arg) == markupsafe.Markup(fields).format(other, x=arg)
+
+
+HTML_PIECES = st.sampled_from(
+    ["<", ">", "<!--", "-->", "--", "!", " ", "\n", "\t", "\u00a0", "\u2003", "\x85", "a", "B",
+     "&amp;", "&lt;", "&", "&#39;", "&nbsp;", "é", "日", "<b>", "</p>", "<a href='x'>"]
+)  # fmt: skip
+
+
+@given(st.lists(HTML_PIECES, max_size=16).map("".join))
+def test_striptags_kernel_matches_markupsafe(text: str) -> None:
+    expected = markupsafe.Markup(text).striptags()
+    assert rt.striptags(text) == expected
+    assert type(rt.striptags(text)) is str
+    assert rt.Markup(text).striptags() == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>Post <b>1</b> &amp; more</p>\n<!-- a <b> in a comment --><p>end</p>",
+        "open <!-- never closed <b>x</b>",
+        "a < b and c > d",
+        "<!--><b>x</b>",
+        "unclosed <tag",
+    ],
+)
+def test_striptags_kernel_edge_cases(text: str) -> None:
+    assert rt.striptags(text) == markupsafe.Markup(text).striptags()
+
+
+ENTITY_PIECES = st.sampled_from(
+    ["&amp;", "&lt;", "&gt;", "&quot;", "&#34;", "&#39;", "&#x27;", "&nbsp;", "&", "amp;",
+     "&amp", "&notit;", "&#0;", "&AMP;", "&#x27", "a", " ", "é"]
+)  # fmt: skip
+
+
+@given(st.lists(ENTITY_PIECES, max_size=12).map("".join))
+def test_unescape_kernel_matches_the_standard_library(text: str) -> None:
+    assert rt.unescape_html(text) == html.unescape(text)
+
+
+def test_join_strings_takes_only_lists_and_tuples_of_plain_strings() -> None:
+    assert rt.join_strings(["a", "<b>"], ", ") == "a, <b>"
+    assert rt.join_strings(("a",), "-") == "a"
+    assert rt.join_strings(["a", rt.Markup("<b>")], ",") is None
+    assert rt.join_strings(["a", 1], ",") is None
+    items = iter(["a", "b"])
+    assert rt.join_strings(items, ",") is None
+    assert list(items) == ["a", "b"]  # a generator is left for the general path

@@ -49,6 +49,8 @@ cdef class Macro:
 
 
 cpdef str escape_str(str s)
+cpdef str striptags(str s)
+cpdef str unescape_html(str s)
 cpdef object escape(object s)
 cpdef object render_escaped(object value)
 cpdef object render_str(object value)
