@@ -30,11 +30,6 @@ DICTIONARIES = {
 }
 
 
-def corpus_dir(target: str) -> Path:
-    """The committed seed corpus of a target."""
-    return CORPUS / target
-
-
 def fuzzing() -> bool:
     """Whether this process runs a target as its main module (not a replay)."""
     return Path(sys.argv[0]).resolve().parent == Path(__file__).resolve().parent
@@ -44,9 +39,9 @@ def fuzzing() -> bool:
 def instrumented() -> Iterator[None]:
     """Instrument the fastcore modules imported inside (when fuzzing under atheris).
 
-    Only Python bytecode is instrumented: the compiled kernels give libFuzzer
-    no coverage feedback with gcc (see docs/fuzzing.md), so their Python
-    callers and the strict checks after each call do the steering.
+    Only Python bytecode is instrumented here; the compiled kernels give
+    libFuzzer coverage only in the `make asan` build, through the coverage
+    shim (see docs/fuzzing.md).
     ``FASTCORE_FUZZ_INSTRUMENT=0`` skips it (faster start, for the CI smoke).
     """
     if not fuzzing() or os.environ.get("FASTCORE_FUZZ_INSTRUMENT") == "0":
