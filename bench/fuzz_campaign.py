@@ -79,9 +79,13 @@ def environment(asan: bool) -> tuple[dict[str, str], Path]:
                 "quarantine_size_mb=32",
                 "malloc_context_size=10",
                 "handle_abort=1",
+                # gcc's runtimes cannot tell libFuzzer of a report (atheris finds
+                # no __sanitizer_set_death_callback): abort, so libFuzzer's
+                # SIGABRT handler writes the crashing input.
+                "abort_on_error=1",
             ]
         ),
-        UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
+        UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1",
     )
     probe = subprocess.run(
         [sys.executable, "-c", "import fastcore._speedups.http_parser as m; print(m.__file__)"],
