@@ -13,6 +13,7 @@ Outside a fuzzing run (the smoke test replays the corpora through
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import inspect
 import os
 import sys
@@ -29,11 +30,6 @@ DICTIONARIES = {
 }
 
 
-def corpus_dir(target: str) -> Path:
-    """The committed seed corpus of a target."""
-    return CORPUS / target
-
-
 def fuzzing() -> bool:
     """Whether this process runs a target as its main module (not a replay)."""
     return Path(sys.argv[0]).resolve().parent == Path(__file__).resolve().parent
@@ -43,9 +39,9 @@ def fuzzing() -> bool:
 def instrumented() -> Iterator[None]:
     """Instrument the fastcore modules imported inside (when fuzzing under atheris).
 
-    Only Python bytecode is instrumented: the compiled kernels give libFuzzer
-    no coverage feedback with gcc (see docs/fuzzing.md), so their Python
-    callers and the strict checks after each call do the steering.
+    Only Python bytecode is instrumented here; the compiled kernels give
+    libFuzzer coverage only in the `make asan` build, through the coverage
+    shim (see docs/fuzzing.md).
     ``FASTCORE_FUZZ_INSTRUMENT=0`` skips it (faster start, for the CI smoke).
     """
     if not fuzzing() or os.environ.get("FASTCORE_FUZZ_INSTRUMENT") == "0":
@@ -69,7 +65,35 @@ def main(one_input: Callable[[bytes], None]) -> None:
             atheris.instrument_func(value)
     argv = list(sys.argv)
     dictionary = DICTIONARIES.get(Path(argv[0]).stem)
+    # libFuzzer re-runs its own command line through the shell for
+    # -minimize_crash, -fork and -jobs: make that line run this module again.
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    if spec is not None:
+        argv[0] = f"{sys.executable} -m {spec.name}"
     if dictionary is not None and not any(arg.startswith("-dict=") for arg in argv):
         argv.insert(1, f"-dict={dictionary}")
-    atheris.Setup(argv, one_input)
+    atheris.Setup(argv, _with_kernel_coverage(one_input))
     atheris.Fuzz()
+
+
+def _with_kernel_coverage(one_input: Callable[[bytes], None]) -> Callable[[bytes], None]:
+    """Hand libFuzzer the kernels' block counters when the coverage shim is preloaded.
+
+    Under `make asan` the shim (tests/fuzz/native/coverage_shim.c) is
+    preloaded; atheris loads its libFuzzer only inside ``Fuzz()``, so the
+    counters are registered on the first input.
+    """
+    register = getattr(ctypes.CDLL(None), "fastcore_fuzzcov_register", None)
+    if register is None:
+        return one_input
+    registered = False
+
+    def first_registers(data: bytes) -> None:
+        nonlocal registered
+        if not registered:
+            registered = True
+            if register() != 0:
+                raise RuntimeError("the coverage shim could not find atheris's libFuzzer")
+        one_input(data)
+
+    return first_registers

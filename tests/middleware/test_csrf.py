@@ -93,6 +93,34 @@ def test_origin_and_referer_are_checked_over_https(app: App) -> None:
     assert client.post("/submit", data={"csrf_token": token}, headers=referer).status_code == 200
 
 
+def test_a_wildcard_trusted_origin_allows_subdomains_only(tmp_path: Path) -> None:
+    # Issue 23's mutation check: no test configured a wildcard, so matching
+    # "evilexample.com", or any origin once a wildcard is set, passed the suite.
+    app = html_app(tmp_path, stack(trusted_origins=["https://*.example.com"]))
+    client = TestClient(app, base_url="https://site.test")
+    token = token_from(client.get("/").text)
+    for origin in (
+        "https://admin.example.com",
+        "https://a.b.example.com",
+        "https://admin.example.com:8443",
+    ):
+        response = client.post("/submit", data={"csrf_token": token}, headers={"origin": origin})
+        assert response.status_code == 200, origin
+    for origin in (
+        "https://evilexample.com",
+        "https://example.com.evil.net",
+        "https://example.com",  # the wildcard names subdomains, not the domain itself
+        "http://admin.example.com",  # downgraded scheme
+        "https://evil.net",
+    ):
+        response = client.post("/submit", data={"csrf_token": token}, headers={"origin": origin})
+        assert response.status_code == 403, origin
+    referer = {"referer": "https://shop.example.com/cart"}
+    assert client.post("/submit", data={"csrf_token": token}, headers=referer).status_code == 200
+    referer = {"referer": "https://evilexample.com/cart"}
+    assert client.post("/submit", data={"csrf_token": token}, headers=referer).status_code == 403
+
+
 def test_exempt_handlers_and_bearer_clients(tmp_path: Path) -> None:
     app = html_app(tmp_path, stack())
 

@@ -77,6 +77,17 @@ def test_int_fast_path_at_the_64_bit_boundary() -> None:
         assert router.match("GET", f"/n/{digits}").params == {"n": int(digits)}
 
 
+def test_int_segments_past_64_bits_convert_exactly() -> None:
+    # Found by tests/fuzz/router.py under `make asan` (UBSan: signed overflow
+    # while summing the digits of a long segment; corpus: router/ubsan-int-overflow).
+    # The normal build shows no symptom; this pins the values around the fix.
+    router = Router()
+    router.add("/n/{n:int}", "n")
+    router.freeze()
+    for digits in ("7" * 20, "9" * 40, "1" + "0" * 30, "18446744073709551616"):
+        assert router.match("GET", f"/n/{digits}").params == {"n": int(digits)}
+
+
 def test_matching_does_not_leak() -> None:
     router = Router(redirect_slashes=True)
     router.add("/a/{n:int}/{s}", "a")

@@ -263,17 +263,19 @@ cdef object _convert_int(Segment *seg):
     cdef object text = <object>seg.text
     cdef int kind = PyUnicode_KIND(text)
     cdef void *data = PyUnicode_DATA(text)
-    cdef long long value = 0
+    # Unsigned: past 19 digits the sum wraps (defined behaviour; signed overflow
+    # is undefined, UBSan found it by fuzzing) and is not used.
+    cdef unsigned long long value = 0
     cdef Py_ssize_t i
     cdef Py_UCS4 c
     for i in range(seg.start, seg.end):
         c = PyUnicode_READ(kind, data, i)
         if not _is_digit(c):
             return _NO_MATCH
-        value = value * 10 + (<int>c - 48)
+        value = value * 10 + <unsigned long long>(<int>c - 48)
     # 18 digits always fit in a signed 64-bit integer; longer ones go to int().
     if seg.end - seg.start <= 18:
-        return PyLong_FromLongLong(value)
+        return PyLong_FromLongLong(<long long>value)
     return int(_text_of(seg))
 
 

@@ -118,6 +118,7 @@ class Fastcore:
                                 "version": f"1.{head.version_minor}",
                                 "headers": [[_text(n), _text(v)] for n, v in head.headers],
                                 "body": _text(body),
+                                "keep_alive": head.keep_alive,
                             }
                         )
         except ParserError as exc:
@@ -165,6 +166,7 @@ class _HttptoolsCallbacks:
                 "version": self.parser.get_http_version(),
                 "headers": self.headers,
                 "body": _text(self.body),
+                "keep_alive": self.parser.should_keep_alive(),
             }
         )
 
