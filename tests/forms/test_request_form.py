@@ -354,11 +354,8 @@ def test_a_field_exactly_at_its_size_limit_is_accepted() -> None:
     assert client.post("/f", content=body, headers=multipart).status_code == 413
 
 
-# Found by tests/fuzz/form_parsers.py (corpus: form_parsers/crash-field-size-in-characters)
-# and reported to the lead rather than fixed here, as the parsers are moving: the
-# urlencoded check reads `len(value) > limit and len(value.encode()) > limit`, which
-# is `len(value) > limit`, so a value of up to 4 x limit bytes passes.
-@pytest.mark.xfail(reason="urlencoded field size is counted in characters", strict=True)
+# Found by tests/fuzz/form_parsers.py (corpus: form_parsers/crash-field-size-in-characters):
+# the urlencoded check counted characters, so a value of up to 4 x limit bytes passed.
 def test_urlencoded_field_size_is_counted_in_bytes() -> None:
     client = small_field_client()
     headers = {"content-type": "application/x-www-form-urlencoded"}
