@@ -129,6 +129,14 @@ class ServerState:
 
     config: ServerConfig
     shutting_down: bool
+    scheme: str
+    """``request.scheme`` before proxy headers: ``"https"`` behind TLS."""
+    forwarded: Callable[[RequestHead], None] | None
+    """Called with each request head to apply trusted proxy headers, or ``None``."""
+    request_count: int
+    """Requests started since the server started (read by ``--max-requests``)."""
+    active: int
+    """Requests running in a Task now (bounded by ``limit_concurrency``)."""
 
     def __init__(
         self, config: ServerConfig, loop: asyncio.AbstractEventLoop | None = None

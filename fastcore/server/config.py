@@ -7,7 +7,7 @@ import math
 
 from fastcore.exceptions import ImproperlyConfigured
 
-__all__ = ["ServerConfig"]
+__all__ = ["ServerConfig", "WorkerConfig"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -43,6 +43,17 @@ class ServerConfig:
             framework's code, ``def`` handlers, ``async def`` handlers with no
             await), creating a Task only then (the fast default); any other
             request starts in a Task. ``False`` starts every request in a Task.
+        limit_concurrency: Requests of this worker in progress at once (those
+            that wait for something); a request beyond it is answered 503 with
+            ``Retry-After`` at once. ``None``: no limit.
+        max_connections: Open connections of this worker; a connection beyond
+            it is answered 503 and closed. ``None``: no limit.
+        proxy_headers: Take the client address and scheme from
+            ``X-Forwarded-For`` / ``X-Forwarded-Proto`` when the peer is one of
+            ``forwarded_allow_ips``.
+        forwarded_allow_ips: Comma-separated addresses or networks of the
+            trusted proxies, or ``"*"`` (trust any peer: only behind a proxy
+            that overwrites the headers).
     """
 
     max_request_line: int = 8 * 1024
@@ -60,6 +71,10 @@ class ServerConfig:
     max_pipeline: int = 64
     max_discard: int = 64 * 1024
     eager_dispatch: bool = True
+    limit_concurrency: int | None = None
+    max_connections: int | None = None
+    proxy_headers: bool = False
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     def __post_init__(self) -> None:
         for name in ("max_request_line", "max_header_bytes", "max_headers", "backlog"):
@@ -74,6 +89,10 @@ class ServerConfig:
             value = getattr(self, name)
             if not (value > 0 and math.isfinite(value)):
                 raise ImproperlyConfigured(f"ServerConfig.{name} must be a positive number")
+        for name in ("limit_concurrency", "max_connections"):
+            limit = getattr(self, name)
+            if limit is not None and limit < 1:
+                raise ImproperlyConfigured(f"ServerConfig.{name} must be at least 1")
         if self.server_header is not None and (
             "\r" in self.server_header or "\n" in self.server_header
         ):
@@ -84,3 +103,33 @@ class ServerConfig:
         """Seconds between the server's timer ticks (Date refresh, timeouts)."""
         shortest = min(self.keep_alive_timeout, self.header_timeout, self.body_timeout)
         return max(0.01, min(1.0, shortest / 4))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    """How the supervisor of ``fastcore run --workers N`` manages its workers.
+
+    Attributes:
+        max_requests: A worker that has started this many requests drains and
+            is replaced (0: never), bounding slow memory leaks.
+        max_requests_jitter: A random 0..J added to ``max_requests`` per
+            worker, so that workers do not all restart at once.
+        timeout: Seconds without a heartbeat from a worker's event loop (code
+            blocking it) after which the worker's traceback is logged and it
+            is killed and replaced.
+        ready_timeout: Seconds a new worker has to start listening before a
+            rolling restart gives up and keeps the running workers.
+    """
+
+    max_requests: int = 0
+    max_requests_jitter: int = 0
+    timeout: float = 30.0
+    ready_timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.max_requests < 0 or self.max_requests_jitter < 0:
+            raise ImproperlyConfigured("WorkerConfig.max_requests(_jitter) must not be negative")
+        for name in ("timeout", "ready_timeout"):
+            value = getattr(self, name)
+            if not (value > 0 and math.isfinite(value)):
+                raise ImproperlyConfigured(f"WorkerConfig.{name} must be a positive number")

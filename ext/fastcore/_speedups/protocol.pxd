@@ -114,6 +114,12 @@ cdef class ServerState:
     cdef object tick_handle
     cdef long long date_second
     cdef readonly bint shutting_down
+    cdef public str scheme          # "http", or "https" behind TLS
+    cdef public object forwarded    # the proxy-headers hook (head) -> None, or None
+    cdef readonly long long request_count  # requests started (--max-requests)
+    cdef readonly Py_ssize_t active # requests running in a Task (--limit-concurrency)
+    cdef Py_ssize_t limit_concurrency  # 0: no limit
+    cdef Py_ssize_t max_connections    # 0: no limit
 
     cdef int _tick(self) except -1
 
@@ -145,9 +151,11 @@ cdef class HttpProtocol:
     cdef bint no_more_requests      # the current request is the connection's last
     cdef bint stopped               # parsing stopped for good
     cdef bint parse_blocked         # pipeline full: events left in the parser
+    cdef bint fresh                 # no request head seen yet on this connection
 
     cdef int _process(self) except -1
     cdef int _on_head(self, RequestHead head) except -1
+    cdef int _overloaded(self, RequestHead head) except -1
     cdef object _start(self, RequestHead head)
     cdef object _start_gated(self, RoutedDispatch routed, RequestHead head)
     cdef object _drive(self, RoutedDispatch routed, RequestHead head, object coro)

@@ -54,6 +54,9 @@ cdef extern from "Python.h":
 cdef bytes _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 cdef bytes _LAST_CHUNK = b"0\r\n\r\n"
 cdef bytes _CRLF = b"\r\n"
+cdef bytes _TEXT_PLAIN = b"text/plain; charset=utf-8"
+cdef bytes _RETRY_AFTER = b"retry-after: 1\r\n"
+cdef double _FIRST_REQUEST_GRACE = 1.0  # seconds a new connection has at shutdown
 cdef Py_ssize_t _COPY_CHUNK_LIMIT = 64 * 1024
 cdef object _log = logging.getLogger("fastcore.server")
 cdef object _CoroutineType = types.CoroutineType
@@ -285,6 +288,12 @@ cdef class ServerState:
         self.date_second = -1
         self.tick_handle = None
         self.shutting_down = False
+        self.scheme = "http"
+        self.forwarded = None
+        self.request_count = 0
+        self.active = 0
+        self.limit_concurrency = config.limit_concurrency or 0
+        self.max_connections = config.max_connections or 0
 
     @property
     def connection_count(self):
@@ -480,6 +489,7 @@ cdef class _Exchange:
 
     def _task_done(self, task):
         cdef HttpProtocol protocol = self.protocol
+        protocol.state.active -= 1
         if task is not self.task or protocol.closed or task.cancelled():
             return
         self.task = None
@@ -544,6 +554,7 @@ cdef class HttpProtocol:
         self.no_more_requests = False
         self.stopped = False
         self.parse_blocked = False
+        self.fresh = True
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -555,11 +566,20 @@ cdef class HttpProtocol:
         if isinstance(peer, tuple) and len(peer) > 2:
             peer = peer[:2]  # IPv6: drop flowinfo and scope id
         self.peer = peer
+        if self.state.max_connections and \
+                len(self.state.connections) >= self.state.max_connections:
+            # Over --max-connections: answered at once, never read.
+            self.stopped = True
+            self.closed = True
+            transport.write(self.writer._build(
+                503, None, _TEXT_PLAIN, b"too many connections", 1, False, False,
+                FRAMING_NONE, True, _RETRY_AFTER))
+            transport.close()
+            return
         self.state.connections.add(self)
         self._set_idle()
         if self.state.shutting_down:
-            self.no_more_requests = True
-            self._close()
+            self._begin_shutdown()
 
     def connection_lost(self, exc):
         cdef _Exchange exchange
@@ -682,8 +702,14 @@ cdef class HttpProtocol:
         cdef ResponseBase fixed
         cdef bytes data
 
+        state.request_count += 1
+        self.fresh = False
         head.client = self.peer
-        head.scheme = "http"
+        head.scheme = state.scheme
+        if state.forwarded is not None:
+            state.forwarded(head)
+        if state.limit_concurrency and state.active >= state.limit_concurrency:
+            return self._overloaded(head)
         if head.upgrade or _is_method(head.method, "CONNECT"):
             # NOTE: no protocol switch is supported here: the request is
             # answered as plain HTTP and the connection closes, so bytes of
@@ -726,6 +752,7 @@ cdef class HttpProtocol:
                 exchange = _Exchange.new(self, head, keep_alive, started)
                 self.pipeline.append(exchange)
             exchange.task = self.loop.create_task(self.suspended, context=context)
+            state.active += 1
             self.suspended = None
             exchange.task.add_done_callback(exchange._task_done)
             return 0
@@ -953,6 +980,20 @@ cdef class HttpProtocol:
         else:
             self._set_idle()
         return 0
+
+    cdef int _overloaded(self, RequestHead head) except -1:
+        # Over --limit-concurrency: 503 with Retry-After and close, before
+        # the handler or any body; what is still in flight is answered first.
+        cdef _Exchange exchange = _Exchange.new(self, head, False, 0.0)
+        self._stop_reading()
+        self.no_more_requests = True
+        self.deadline_kind = DEADLINE_NONE
+        exchange.raw = self.writer._build(
+            503, None, _TEXT_PLAIN, b"the server is busy, retry later", head.version_minor,
+            False, _is_method(head.method, "HEAD"), FRAMING_NONE, True, _RETRY_AFTER)
+        exchange.done = True
+        self.pipeline.append(exchange)
+        return self._flush()
 
     cdef int _on_parser_error(self, object exc) except -1:
         cdef _Exchange exchange = self.body_exchange
@@ -1284,10 +1325,27 @@ cdef class HttpProtocol:
         return 0
 
     cdef int _begin_shutdown(self) except -1:
+        if self.closed:
+            return 0
+        if self.pipeline or self.body_exchange is not None:
+            self.no_more_requests = True
+            return 0  # answered, with connection: close, once done
+        if self.deadline_kind == DEADLINE_HEAD or self.parser.unconsumed():
+            # A request head is arriving: _on_head sees shutting_down and
+            # answers it with connection: close (or the header timeout cuts it).
+            return 0
+        if self.fresh:
+            # NOTE: accepted, but its first request not read yet: the client
+            # has sent it or is sending it, so it gets a moment to arrive
+            # rather than a closed connection (a rolling restart or a drain
+            # would drop it otherwise); answered like the case above.
+            self.deadline_kind = DEADLINE_IDLE
+            self.deadline = self.state.now + _FIRST_REQUEST_GRACE
+            return 0
+        # A quiet keep-alive connection: a request racing this close is
+        # one a client may retry (RFC 9112 section 9.3.1).
         self.no_more_requests = True
-        if not self.pipeline and self.body_exchange is None:
-            return self._close()
-        return 0
+        return self._close()
 
     cdef int _log_access(self, RequestHead head, int status, Py_ssize_t size,
                          double started) except -1:
