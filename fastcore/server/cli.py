@@ -8,6 +8,7 @@ Registered through the ``fastcore.commands`` entry-point group (see
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -102,6 +103,11 @@ def _serve(args: argparse.Namespace) -> int:
         from fastcore.server.reload import run_with_reload
 
         return run_with_reload(sys.argv[1:], args.reload_dir or ["."])
+    reloader = os.environ.get("FASTCORE_RELOADER_PID")
+    if args.command == "run" and reloader and reloader.isdigit():
+        from fastcore.server.workers import die_with_parent
+
+        die_with_parent(int(reloader))
     supervised = args.command == "run" and (args.workers > 1 or args.max_requests)
     app = None
     if not supervised:

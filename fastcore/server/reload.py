@@ -25,6 +25,9 @@ logger = logging.getLogger("fastcore.server")
 
 _STOP_GRACE = 5.0
 
+#: Set in the served child's environment: the reloader's pid.
+PARENT_ENV = "FASTCORE_RELOADER_PID"
+
 
 class SourceFilter:
     """Which changed paths restart the server: Python sources and ``.env`` files."""
@@ -91,6 +94,8 @@ def run_with_reload(argv: list[str], directories: list[str]) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     command = [sys.executable, "-m", "fastcore.server.cli", *_without_reload(argv)]
+    # The child stops with the reloader, however the reloader ends.
+    env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -99,7 +104,7 @@ def run_with_reload(argv: list[str], directories: list[str]) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     watched = [str(Path(directory).resolve()) for directory in directories]
     logger.info("reloader %d watching %s", os.getpid(), ", ".join(watched))
-    child = subprocess.Popen(command)
+    child = subprocess.Popen(command, env=env)
     try:
         for changes in watchfiles.watch(
             *watched,
@@ -122,7 +127,7 @@ def run_with_reload(argv: list[str], directories: list[str]) -> int:
             names = sorted({os.path.relpath(path) for _, path in changes})
             logger.info("changed: %s; restarting", ", ".join(names[:5]))
             _stop(child)
-            child = subprocess.Popen(command)
+            child = subprocess.Popen(command, env=env)
     finally:
         _stop(child)
         for sig, handler in previous.items():

@@ -43,7 +43,7 @@ from fastcore.server.config import ServerConfig, WorkerConfig
 from fastcore.server.serve import Server, run_single
 from fastcore.server.sockets import describe_listener
 
-__all__ = ["Supervisor"]
+__all__ = ["Supervisor", "die_with_parent"]
 
 logger = logging.getLogger("fastcore.server")
 
@@ -94,8 +94,9 @@ class _Worker:
         return self.process.pid or 0
 
 
-def _die_with_parent(master_pid: int) -> None:
-    # SECURITY/NOTE: Linux delivers SIGTERM to this process when the master
+def die_with_parent(master_pid: int) -> None:
+    """Get SIGTERM when the parent process ``master_pid`` dies (Linux), or now if it has."""
+    # NOTE: Linux delivers SIGTERM to this process when the master
     # dies, however it dies (SIGKILL included); the parent-pid check in the
     # worker's heartbeat covers other systems and the race before prctl.
     if sys.platform.startswith("linux"):
@@ -123,7 +124,7 @@ def _worker_main(spec: _WorkerSpec) -> None:
         except OSError:
             pass
     faulthandler.register(signal.SIGUSR1, all_threads=True)
-    _die_with_parent(spec.master_pid)
+    die_with_parent(spec.master_pid)
     app = spec.app
     if app is None:
         from fastcore.app_loader import import_app
