@@ -53,6 +53,7 @@ def run(
     max_requests: int = 0,
     max_requests_jitter: int = 0,
     worker_timeout: float = 30.0,
+    max_worker_memory: int = 0,
     app_ref: str | None = None,
     **options: Any,
 ) -> None:
@@ -77,6 +78,8 @@ def run(
         max_requests: Recycle a worker after this many requests (0: never);
             runs a supervisor even with one worker.
         max_requests_jitter: Add a random 0..J to ``max_requests`` per worker.
+        max_worker_memory: Recycle a worker whose resident memory exceeds
+            this many MiB (0: no cap); runs a supervisor even with one worker.
         worker_timeout: Seconds a worker's event loop may stay blocked before
             it is killed (traceback logged) and replaced.
         app_ref: ``module:attribute`` of the app: with a supervisor, workers
@@ -100,11 +103,14 @@ def run(
     elif ssl_keyfile is not None or ssl_ca_certs is not None:
         raise ImproperlyConfigured("--ssl-keyfile/--ssl-ca-certs need --ssl-certfile")
     worker_config = WorkerConfig(
-        max_requests=max_requests, max_requests_jitter=max_requests_jitter, timeout=worker_timeout
+        max_requests=max_requests,
+        max_requests_jitter=max_requests_jitter,
+        max_memory=max_worker_memory,
+        timeout=worker_timeout,
     )
     sock = create_listener(host, port, uds=uds, fd=fd, backlog=config.backlog)
     try:
-        if workers > 1 or max_requests:
+        if workers > 1 or max_requests or max_worker_memory:
             Supervisor(
                 app,
                 host,

@@ -41,6 +41,13 @@ def register(commands: Any) -> None:
         help="add 0..J to --max-requests per worker",
     )
     run.add_argument(
+        "--max-worker-memory",
+        type=int,
+        default=0,
+        metavar="MIB",
+        help="recycle a worker whose resident memory exceeds MIB",
+    )
+    run.add_argument(
         "--timeout",
         type=float,
         default=30.0,
@@ -108,7 +115,9 @@ def _serve(args: argparse.Namespace) -> int:
         from fastcore.server.workers import die_with_parent
 
         die_with_parent(int(reloader))
-    supervised = args.command == "run" and (args.workers > 1 or args.max_requests)
+    supervised = args.command == "run" and (
+        args.workers > 1 or args.max_requests or args.max_worker_memory
+    )
     app = None
     if not supervised:
         # NOTE: under a supervisor each worker imports the app after the
@@ -151,6 +160,7 @@ def _serve(args: argparse.Namespace) -> int:
             max_requests=args.max_requests,
             max_requests_jitter=args.max_requests_jitter,
             worker_timeout=args.timeout,
+            max_worker_memory=args.max_worker_memory,
             limit_concurrency=args.limit_concurrency,
             max_connections=args.max_connections,
             app_ref=args.app,

@@ -114,6 +114,8 @@ class WorkerConfig:
             is replaced (0: never), bounding slow memory leaks.
         max_requests_jitter: A random 0..J added to ``max_requests`` per
             worker, so that workers do not all restart at once.
+        max_memory: A worker whose resident memory exceeds this many MiB
+            drains and is replaced (0: no cap); checked twice a second.
         timeout: Seconds without a heartbeat from a worker's event loop (code
             blocking it) after which the worker's traceback is logged and it
             is killed and replaced.
@@ -123,12 +125,14 @@ class WorkerConfig:
 
     max_requests: int = 0
     max_requests_jitter: int = 0
+    max_memory: int = 0
     timeout: float = 30.0
     ready_timeout: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.max_requests < 0 or self.max_requests_jitter < 0:
-            raise ImproperlyConfigured("WorkerConfig.max_requests(_jitter) must not be negative")
+        for name in ("max_requests", "max_requests_jitter", "max_memory"):
+            if getattr(self, name) < 0:
+                raise ImproperlyConfigured(f"WorkerConfig.{name} must not be negative")
         for name in ("timeout", "ready_timeout"):
             value = getattr(self, name)
             if not (value > 0 and math.isfinite(value)):

@@ -75,6 +75,7 @@ class _WorkerSpec:
     master_pid: int
     close_fds: list[int]
     max_requests: int
+    max_memory: int
 
 
 @dataclasses.dataclass(eq=False)
@@ -175,17 +176,34 @@ class _Heartbeat:
         elif os.getppid() != self.spec.master_pid or not self._send(_BEAT):
             logger.warning("worker %d: the master is gone; draining", os.getpid())
             server.request_shutdown()
-        elif self._served_enough(server):
-            logger.info(
-                "worker %d: %d requests served; recycling", os.getpid(), self.spec.max_requests
-            )
-            self._send(_RETIRING)
-            server.request_shutdown()
+        else:
+            reason = self._recycle_reason(server)
+            if reason is not None:
+                logger.info("worker %d: %s; recycling", os.getpid(), reason)
+                self._send(_RETIRING)
+                server.request_shutdown()
         server.loop.call_later(_BEAT_INTERVAL, self._tick)
 
-    def _served_enough(self, server: Server) -> bool:
+    def _recycle_reason(self, server: Server) -> str | None:
         limit = self.spec.max_requests
-        return bool(limit) and server.state is not None and server.state.request_count >= limit
+        if limit and server.state is not None and server.state.request_count >= limit:
+            return f"{limit} requests served"
+        cap = self.spec.max_memory
+        if cap:
+            rss = _resident_bytes()
+            if rss > cap * 1024 * 1024:
+                return f"resident memory {rss // (1024 * 1024)} MiB over {cap} MiB"
+        return None
+
+
+def _resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 class Supervisor:
@@ -259,6 +277,7 @@ class Supervisor:
             master_pid=os.getpid(),
             close_fds=[read_fd, *(worker.status_fd for worker in self._workers)],
             max_requests=limit,
+            max_memory=self.worker_config.max_memory,
         )
         process = self._context.Process(target=_worker_main, args=(spec,), name="fastcore-worker")
         try:

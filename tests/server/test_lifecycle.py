@@ -177,3 +177,26 @@ def test_max_requests_recycles_workers_without_failing_a_request(tmp_path: Path)
         assert server.stop() == 0
     finally:
         server.kill()
+
+
+def test_a_worker_over_the_memory_cap_is_recycled_gracefully(tmp_path: Path) -> None:
+    source = APP_SOURCE.replace(
+        'elif request.path == "/block":',
+        'elif request.path == "/grow":\n                GROWN.append(bytearray(64 * 1024 * 1024))\n'
+        '            elif request.path == "/block":',
+    ).replace('VERSION = "v1"', 'VERSION = "v1"\nGROWN = []')
+    server = start(tmp_path, "--workers", "1", "--max-worker-memory", "200", source=source)
+    try:
+        (first,) = server.wait_workers(1)
+        time.sleep(1.2)  # a few checks below the cap: no recycling
+        assert pid_alive(first)
+        for _ in range(4):  # 4 x 64 MiB
+            assert get(server.port, "/grow")[0] == 200
+        server.wait_for(rf"worker {first}: resident memory \d+ MiB over 200 MiB; recycling")
+        (second,) = server.wait_workers(1)
+        assert wait_gone({first}, 10.0) == set()
+        status, body = get(server.port)
+        assert status == 200 and body == f"v1 {second}"
+        assert server.stop() == 0
+    finally:
+        server.kill()
