@@ -54,6 +54,8 @@ def run(
     max_requests_jitter: int = 0,
     worker_timeout: float = 30.0,
     max_worker_memory: int = 0,
+    metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
     app_ref: str | None = None,
     **options: Any,
 ) -> None:
@@ -82,6 +84,9 @@ def run(
             this many MiB (0: no cap); runs a supervisor even with one worker.
         worker_timeout: Seconds a worker's event loop may stay blocked before
             it is killed (traceback logged) and replaced.
+        metrics_port: Serve Prometheus metrics of every worker on this
+            port (``/metrics``, needs prometheus-client); runs a supervisor.
+        metrics_host: The metrics endpoint's address (default loopback).
         app_ref: ``module:attribute`` of the app: with a supervisor, workers
             import it after the fork, so SIGHUP loads new code.
         **options: Other :class:`ServerConfig` fields, such as
@@ -110,7 +115,7 @@ def run(
     )
     sock = create_listener(host, port, uds=uds, fd=fd, backlog=config.backlog)
     try:
-        if workers > 1 or max_requests or max_worker_memory:
+        if workers > 1 or max_requests or max_worker_memory or metrics_port is not None:
             Supervisor(
                 app,
                 host,
@@ -121,6 +126,8 @@ def run(
                 app_ref=app_ref,
                 sock=sock,
                 ssl_context=ssl_context,
+                metrics_port=metrics_port,
+                metrics_host=metrics_host,
             ).run()
         else:
             if app is None:

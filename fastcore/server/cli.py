@@ -82,6 +82,12 @@ def register(commands: Any) -> None:
         metavar="LIST",
         help="trusted proxy addresses or networks, comma-separated, or * (default 127.0.0.1,::1)",
     )
+    run.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus metrics at http://127.0.0.1:PORT/metrics (prometheus-client)",
+    )
     run.add_argument("--reload", action="store_true", help="restart on code changes (development)")
     run.add_argument(
         "--reload-dir",
@@ -116,7 +122,10 @@ def _serve(args: argparse.Namespace) -> int:
 
         die_with_parent(int(reloader))
     supervised = args.command == "run" and (
-        args.workers > 1 or args.max_requests or args.max_worker_memory
+        args.workers > 1
+        or args.max_requests
+        or args.max_worker_memory
+        or args.metrics_port is not None
     )
     app = None
     if not supervised:
@@ -161,6 +170,7 @@ def _serve(args: argparse.Namespace) -> int:
             max_requests_jitter=args.max_requests_jitter,
             worker_timeout=args.timeout,
             max_worker_memory=args.max_worker_memory,
+            metrics_port=args.metrics_port,
             limit_concurrency=args.limit_concurrency,
             max_connections=args.max_connections,
             app_ref=args.app,
@@ -171,6 +181,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     except RuntimeError as exc:
         print(f"fastcore: error: {exc}", file=sys.stderr)
+        return 1
+    except ImportError as exc:
+        print(f"fastcore: error: {exc.name or exc} is needed: pip install it", file=sys.stderr)
         return 1
     except OSError as exc:
         # Most often the address is in use or not local.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
+from typing import Any
 
 from fastcore.exceptions import ImproperlyConfigured
 
@@ -54,6 +56,8 @@ class ServerConfig:
         forwarded_allow_ips: Comma-separated addresses or networks of the
             trusted proxies, or ``"*"`` (trust any peer: only behind a proxy
             that overwrites the headers).
+        on_request: Called after each answered request with its head, the
+            status and the seconds it took (the metrics of ``--metrics-port``).
     """
 
     max_request_line: int = 8 * 1024
@@ -75,6 +79,7 @@ class ServerConfig:
     max_connections: int | None = None
     proxy_headers: bool = False
     forwarded_allow_ips: str = "127.0.0.1,::1"
+    on_request: Callable[[Any, int, float], None] | None = None
 
     def __post_init__(self) -> None:
         for name in ("max_request_line", "max_header_bytes", "max_headers", "backlog"):

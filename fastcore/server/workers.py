@@ -31,12 +31,15 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import random
+import shutil
 import signal
 import socket
 import ssl
 import sys
+import tempfile
 import time
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 from fastcore.server.config import ServerConfig, WorkerConfig
@@ -76,6 +79,7 @@ class _WorkerSpec:
     close_fds: list[int]
     max_requests: int
     max_memory: int
+    metrics_dir: str | None
 
 
 @dataclasses.dataclass(eq=False)
@@ -89,6 +93,7 @@ class _Worker:
     last_beat: float
     ready: bool = False
     retiring: bool = False  # asked to stop: not replaced when it exits
+    exit_reason: str = "crashed"  # for the fastcore_worker_exits metric
 
     @property
     def pid(self) -> int:
@@ -132,12 +137,19 @@ def _worker_main(spec: _WorkerSpec) -> None:
 
         assert spec.app_ref is not None
         app = import_app(spec.app_ref)
-    heartbeat = _Heartbeat(spec)
+    config = spec.config
+    metrics = None
+    if spec.metrics_dir is not None:
+        from fastcore.server.metrics import RequestMetrics
+
+        metrics = RequestMetrics(Path(spec.metrics_dir) / f"worker-{os.getpid()}.json")
+        config = dataclasses.replace(config, on_request=metrics)
+    heartbeat = _Heartbeat(spec, metrics)
     run_single(
         app,
         "",
         0,
-        spec.config,
+        config,
         sock=spec.sock,
         ssl_context=spec.ssl_context,
         force_on_repeat=False,
@@ -148,8 +160,9 @@ def _worker_main(spec: _WorkerSpec) -> None:
 class _Heartbeat:
     """A worker's timer: heartbeat to the master, parent check, request count."""
 
-    def __init__(self, spec: _WorkerSpec) -> None:
+    def __init__(self, spec: _WorkerSpec, metrics: Any = None) -> None:
         self.spec = spec
+        self.metrics = metrics
         self.server: Server | None = None
 
     def start(self, server: Server) -> None:
@@ -170,6 +183,11 @@ class _Heartbeat:
     def _tick(self) -> None:
         server = self.server
         assert server is not None and server.loop is not None
+        if self.metrics is not None:
+            try:
+                self.metrics.write(server.state)
+            except OSError:
+                logger.exception("cannot write the metrics snapshot")
         if server.shutdown_requested:
             # Draining: still alive as far as the master is concerned.
             self._send(_BEAT)
@@ -219,6 +237,9 @@ class Supervisor:
         worker_config: Recycling and heartbeat settings.
         app_ref: ``module:attribute``: each worker imports the app after the
             fork, so a rolling restart (SIGHUP) serves the new code.
+        metrics_port: Serve Prometheus metrics of all the workers at
+            ``http://metrics_host:metrics_port/metrics`` (needs prometheus-client).
+        metrics_host: The address of the metrics endpoint (loopback by default).
         sock: A listening socket to serve (``--uds``, ``--fd``).
         ssl_context: Serve TLS with this context.
     """
@@ -235,6 +256,8 @@ class Supervisor:
         app_ref: str | None = None,
         sock: socket.socket | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        metrics_port: int | None = None,
+        metrics_host: str = "127.0.0.1",
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -249,6 +272,9 @@ class Supervisor:
         self.worker_config = worker_config or WorkerConfig()
         self.sock = sock
         self.ssl_context = ssl_context
+        self.metrics_port = metrics_port
+        self.metrics_host = metrics_host
+        self.metrics: Any = None
         self.failed = False
         self._workers: list[_Worker] = []
         self._generation = 0
@@ -278,6 +304,7 @@ class Supervisor:
             close_fds=[read_fd, *(worker.status_fd for worker in self._workers)],
             max_requests=limit,
             max_memory=self.worker_config.max_memory,
+            metrics_dir=str(self.metrics.directory) if self.metrics is not None else None,
         )
         process = self._context.Process(target=_worker_main, args=(spec,), name="fastcore-worker")
         try:
@@ -291,6 +318,7 @@ class Supervisor:
 
     def _retire(self, worker: _Worker) -> None:
         worker.retiring = True
+        worker.exit_reason = "stopped"
         if worker.process.is_alive():
             os.kill(worker.pid, signal.SIGTERM)
 
@@ -325,7 +353,10 @@ class Supervisor:
             signal.SIGTTOU,
         )
         previous = {signum: signal.signal(signum, self._on_signal) for signum in handled}
+        metrics_server = None
         try:
+            if self.metrics_port is not None:
+                metrics_server = self._start_metrics()
             for _ in range(self.workers):
                 self._spawn(sock)
             logger.info(
@@ -350,6 +381,22 @@ class Supervisor:
                 os.close(worker.status_fd)
             self._workers = []
             sock.close()
+            if metrics_server is not None:
+                metrics_server.shutdown()
+                metrics_server.server_close()
+            if self.metrics is not None:
+                shutil.rmtree(self.metrics.directory, ignore_errors=True)
+
+    def _start_metrics(self) -> Any:
+        from fastcore.server.metrics import MetricsStore, serve_metrics
+
+        self.metrics = MetricsStore(Path(tempfile.mkdtemp(prefix="fastcore-metrics-")))
+        assert self.metrics_port is not None
+        server = serve_metrics(self.metrics, self.metrics_host, self.metrics_port)
+        host, port = server.server_address[:2]
+        self.metrics_port = port
+        logger.info("metrics on http://%s:%d/metrics", host, port)
+        return server
 
     def _wait(self, wake: socket.socket, timeout: float) -> None:
         handles: list[Any] = [wake]
@@ -375,6 +422,7 @@ class Supervisor:
                 self._quick_failures = 0
             if _RETIRING in data:
                 worker.retiring = True
+                worker.exit_reason = "recycled"
 
     def _step(self, sock: socket.socket) -> None:
         while self._signals:
@@ -408,6 +456,8 @@ class Supervisor:
             worker.process.join()
             self._workers.remove(worker)
             os.close(worker.status_fd)
+            if self.metrics is not None:
+                self.metrics.worker_exited(worker.pid, worker.exit_reason)
             code = worker.process.exitcode
             if worker.retiring:
                 logger.info("worker %d stopped", worker.pid)
@@ -442,6 +492,7 @@ class Supervisor:
                 worker.pid,
                 now - worker.last_beat,
             )
+            worker.exit_reason = "blocked"
             try:
                 os.kill(worker.pid, signal.SIGUSR1)  # faulthandler dumps the stacks
                 time.sleep(0.2)
@@ -452,6 +503,8 @@ class Supervisor:
 
     def _keep_count(self, sock: socket.socket) -> None:
         active = [w for w in self._workers if not w.retiring]
+        if self.metrics is not None:
+            self.metrics.workers = len(self._workers)
         starting = any(not w.ready for w in active)
         old = [w for w in active if w.generation != self._generation]
         if len(active) < self.workers:

@@ -111,6 +111,8 @@ cdef class ServerState:
     cdef long long max_discard
     cdef bint eager_dispatch        # drive handlers synchronously first
     cdef object access_logger       # a logging.Logger, or None when disabled
+    cdef object observer            # config.on_request: (head, status, seconds), or None
+    cdef bint timed                 # access log or observer: time each request
     cdef object tick_handle
     cdef long long date_second
     cdef readonly bint shutting_down

@@ -284,6 +284,8 @@ cdef class ServerState:
         self.eager_dispatch = config.eager_dispatch
         self.tick_interval = config.tick_interval
         self.access_logger = logging.getLogger("fastcore.access") if config.access_log else None
+        self.observer = config.on_request
+        self.timed = self.access_logger is not None or self.observer is not None
         self.now = self.loop.time()
         self.date_second = -1
         self.tick_handle = None
@@ -717,7 +719,7 @@ cdef class HttpProtocol:
             keep_alive = False
         if not keep_alive:
             self.no_more_requests = True
-        if state.access_logger is not None:
+        if state.timed:
             started = _perf_counter()
 
         if has_body:
@@ -1350,7 +1352,15 @@ cdef class HttpProtocol:
     cdef int _log_access(self, RequestHead head, int status, Py_ssize_t size,
                          double started) except -1:
         cdef object logger = self.state.access_logger
-        if logger is None or head is None:
+        cdef object observer = self.state.observer
+        if head is None:
+            return 0
+        if observer is not None:
+            try:
+                observer(head, status, _perf_counter() - started)
+            except BaseException:
+                _log.exception("error in the request observer")
+        if logger is None:
             return 0
         peer = self.peer
         logger.info(
