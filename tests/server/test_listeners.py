@@ -268,3 +268,28 @@ def test_proxy_headers_reject_a_bad_allow_list() -> None:
     trusted = ProxyHeaders("10.0.0.0/8,::1")
     assert trusted.trusts("10.1.2.3") and trusted.trusts("::1")
     assert not trusted.trusts("11.0.0.1") and not trusted.trusts("not-an-ip")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ssl-keyfile", "key.pem"], "--ssl-keyfile/--ssl-ca-certs need --ssl-certfile"),
+        (["--ssl-certfile", "missing.pem"], "TLS: no such file"),
+        (["--uds", "x.sock", "--fd", "0"], "--uds and --fd are exclusive"),
+        (["--fd", "97"], "--fd 97: not an open socket"),
+        (["--proxy-headers", "--forwarded-allow-ips", "nope"], "'nope' is not an address"),
+    ],
+)
+def test_listening_mistakes_are_named(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "echoapp.py").write_text(APP_SOURCE)
+    result = subprocess.run(
+        [sys.executable, "-m", "fastcore.server.cli", "run", "echoapp:app", "--port", "0", *args],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
