@@ -11,7 +11,7 @@ Subjects (``--subject``):
 - ``fastcore``: ``apps/fastcore_app.py`` (the App of the load harness) behind
   fastcore's compiled ``HttpProtocol``, as ``fastcore run`` serves it.
 - ``fastcore-metrics``: the same with the per-request metrics of
-  ``fastcore run --metrics-port`` recording (``ServerConfig.on_request``).
+  ``fastcore run --metrics-port`` recording (``ServerConfig.request_metrics``).
 - ``uvloop-protocol``: ``apps/uvloop_protocol.py``, the uvloop + httptools
   protocol answering pre-built bytes.
 
@@ -61,12 +61,7 @@ def _fastcore_protocol(metrics: bool = False) -> Any:
 
     loop = uvloop.new_event_loop()
     asyncio.set_event_loop(loop)
-    config = ServerConfig()
-    if metrics:
-        from fastcore.server.metrics import RequestMetrics
-
-        config = ServerConfig(on_request=RequestMetrics(Path(tempfile.gettempdir()) / "m.json"))
-    state = ServerState(config, loop)
+    state = ServerState(ServerConfig(request_metrics=metrics), loop)
     protocol = HttpProtocol(app.build_dispatch(), state, app.request_class)
     protocol.connection_made(NullTransport())
     return protocol

@@ -145,6 +145,17 @@ class ServerState:
     def connection_count(self) -> int:
         """The number of open connections."""
 
+    def request_metrics(
+        self,
+    ) -> tuple[dict[tuple[Any, str, int], int], dict[Any, list[float]]]:
+        """The live counters of ``ServerConfig.request_metrics`` (empty when off).
+
+        Answered requests by ``(route, method, status)`` (``route`` is
+        ``request.route``, ``None`` when unmatched), and per route the request
+        count of each :data:`REQUEST_DURATION_BUCKETS` bucket, of ``+Inf``,
+        then the sum of the durations in seconds.
+        """
+
     def start(self) -> None:
         """Start the timer tick (Date refresh and connection deadlines)."""
 
@@ -160,6 +171,9 @@ class ServerState:
 
     def abort_all(self) -> None:
         """Cut every connection that is still open."""
+
+REQUEST_DURATION_BUCKETS: tuple[float, ...]
+"""Upper bounds (seconds) of the request duration histogram."""
 
 @final
 class HttpProtocol:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
-from typing import Any
 
 from fastcore.exceptions import ImproperlyConfigured
 
@@ -56,8 +54,9 @@ class ServerConfig:
         forwarded_allow_ips: Comma-separated addresses or networks of the
             trusted proxies, or ``"*"`` (trust any peer: only behind a proxy
             that overwrites the headers).
-        on_request: Called after each answered request with its head, the
-            status and the seconds it took (the metrics of ``--metrics-port``).
+        request_metrics: Count answered requests by route, method and
+            status, with a latency histogram (``ServerState.request_metrics()``;
+            what ``--metrics-port`` reports).
     """
 
     max_request_line: int = 8 * 1024
@@ -79,7 +78,7 @@ class ServerConfig:
     max_connections: int | None = None
     proxy_headers: bool = False
     forwarded_allow_ips: str = "127.0.0.1,::1"
-    on_request: Callable[[Any, int, float], None] | None = None
+    request_metrics: bool = False
 
     def __post_init__(self) -> None:
         for name in ("max_request_line", "max_header_bytes", "max_headers", "backlog"):

@@ -1,8 +1,9 @@
 """``--metrics-port``: request metrics of every worker, served by the master for Prometheus.
 
-Each worker counts its answered requests in plain dictionaries (a few dict
-operations per request, no lock, no file write) and writes a snapshot to
-the metrics directory on its heartbeat, twice a second. The master serves
+Each worker's protocol counts its answered requests in C-level dictionaries
+(``ServerConfig.request_metrics``: no Python call, lock or file write per
+request), and the worker writes a snapshot to the metrics directory on its
+heartbeat, twice a second. The master serves
 the sum over the workers, plus the totals of the workers that have exited,
 on a separate loopback port in the Prometheus text format (built with
 prometheus-client), so the metrics never appear on the application's port.
@@ -10,7 +11,6 @@ prometheus-client), so the metrics never appear on the application's port.
 
 from __future__ import annotations
 
-import bisect
 import json
 import os
 import threading
@@ -18,24 +18,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fastcore._speedups.protocol import REQUEST_DURATION_BUCKETS
+
 __all__ = ["BUCKETS", "MetricsStore", "RequestMetrics", "serve_metrics"]
 
 #: Upper bounds (seconds) of the request duration histogram's buckets.
-BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+BUCKETS: tuple[float, ...] = REQUEST_DURATION_BUCKETS
 
 # SECURITY: labels come from the route pattern, never from the raw path, so
 # a client cannot grow the label set (and the master's memory) at will.
 _UNMATCHED = "<unmatched>"
 
 
-def _route_label(head: Any) -> str:
-    route = head.route
+def _route_label(route: Any) -> str:
     pattern = getattr(route, "pattern", None)
     return pattern if isinstance(pattern, str) else _UNMATCHED
 
 
 class RequestMetrics:
-    """A worker's request counters and latency histograms (``ServerConfig.on_request``).
+    """Writes a worker's request counters (``ServerState.request_metrics()``) to a file.
 
     Args:
         path: The snapshot file this worker writes.
@@ -43,25 +44,23 @@ class RequestMetrics:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.requests: dict[tuple[str, str, int], int] = {}
-        self.durations: dict[str, list[float]] = {}  # bucket counts..., +Inf, sum
-
-    def __call__(self, head: Any, status: int, seconds: float) -> None:
-        """Count one answered request (the protocol calls this)."""
-        route = _route_label(head)
-        key = (route, head.method, status)
-        self.requests[key] = self.requests.get(key, 0) + 1
-        histogram = self.durations.get(route)
-        if histogram is None:
-            histogram = self.durations[route] = [0.0] * (len(BUCKETS) + 2)
-        histogram[bisect.bisect_left(BUCKETS, seconds)] += 1
-        histogram[-1] += seconds
 
     def write(self, state: Any) -> None:
         """Write the snapshot file atomically (the heartbeat calls this)."""
+        requests: dict[tuple[str, str, int], int] = {}
+        durations: dict[str, list[float]] = {}
+        if state is not None:
+            counts, histograms = state.request_metrics()
+            for (route, method, status), count in counts.items():
+                key = (_route_label(route), method, status)
+                requests[key] = requests.get(key, 0) + count
+            for route, row in histograms.items():
+                total = durations.setdefault(_route_label(route), [0.0] * len(row))
+                for index, value in enumerate(row):
+                    total[index] += value
         snapshot = {
-            "requests": [[*key, count] for key, count in self.requests.items()],
-            "durations": self.durations,
+            "requests": [[*key, count] for key, count in requests.items()],
+            "durations": durations,
             "in_progress": state.active if state is not None else 0,
             "connections": state.connection_count if state is not None else 0,
         }

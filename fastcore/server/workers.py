@@ -143,7 +143,7 @@ def _worker_main(spec: _WorkerSpec) -> None:
         from fastcore.server.metrics import RequestMetrics
 
         metrics = RequestMetrics(Path(spec.metrics_dir) / f"worker-{os.getpid()}.json")
-        config = dataclasses.replace(config, on_request=metrics)
+        config = dataclasses.replace(config, request_metrics=True)
     heartbeat = _Heartbeat(spec, metrics)
     run_single(
         app,

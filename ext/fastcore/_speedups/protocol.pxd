@@ -111,8 +111,10 @@ cdef class ServerState:
     cdef long long max_discard
     cdef bint eager_dispatch        # drive handlers synchronously first
     cdef object access_logger       # a logging.Logger, or None when disabled
-    cdef object observer            # config.on_request: (head, status, seconds), or None
-    cdef bint timed                 # access log or observer: time each request
+    cdef bint count_requests        # config.request_metrics: count by route and status
+    cdef dict route_counts          # (route, method, status) -> answered requests
+    cdef dict route_durations       # route -> [count per bucket..., +Inf, sum of seconds]
+    cdef bint timed                 # access log or metrics: time each request
     cdef object tick_handle
     cdef long long date_second
     cdef readonly bint shutting_down
@@ -124,6 +126,7 @@ cdef class ServerState:
     cdef Py_ssize_t max_connections    # 0: no limit
 
     cdef int _tick(self) except -1
+    cdef int _count(self, RequestHead head, int status, double seconds) except -1
 
 
 cdef class HttpProtocol:
