@@ -47,7 +47,14 @@ APP_SOURCE = textwrap.dedent(
 
 def start(tmp_path: Path, *args: str, **kwargs: object) -> ServerProcess:
     (tmp_path / "echoapp.py").write_text(APP_SOURCE)
-    return ServerProcess(tmp_path, "echoapp:app", *args, **kwargs)  # type: ignore[arg-type]
+    return ServerProcess(
+        tmp_path,
+        "echoapp:app",
+        "--graceful-timeout",
+        "5",
+        *args,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def raw_get(sock: socket.socket, headers: str = "") -> bytes:
