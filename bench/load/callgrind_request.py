@@ -10,6 +10,8 @@ Subjects (``--subject``):
 
 - ``fastcore``: ``apps/fastcore_app.py`` (the App of the load harness) behind
   fastcore's compiled ``HttpProtocol``, as ``fastcore run`` serves it.
+- ``fastcore-metrics``: the same with the per-request metrics of
+  ``fastcore run --metrics-port`` recording (``ServerConfig.request_metrics``).
 - ``uvloop-protocol``: ``apps/uvloop_protocol.py``, the uvloop + httptools
   protocol answering pre-built bytes.
 
@@ -48,7 +50,7 @@ sys.path.insert(0, str(APPS))
 from _null_transport import NullTransport  # noqa: E402
 
 
-def _fastcore_protocol() -> Any:
+def _fastcore_protocol(metrics: bool = False) -> Any:
     import asyncio
 
     import uvloop
@@ -59,7 +61,7 @@ def _fastcore_protocol() -> Any:
 
     loop = uvloop.new_event_loop()
     asyncio.set_event_loop(loop)
-    state = ServerState(ServerConfig(), loop)
+    state = ServerState(ServerConfig(request_metrics=metrics), loop)
     protocol = HttpProtocol(app.build_dispatch(), state, app.request_class)
     protocol.connection_made(NullTransport())
     return protocol
@@ -75,7 +77,10 @@ def _baseline_protocol() -> Any:
 
 def inner(subject: str, endpoint: str, count: int) -> None:
     """Feed ``count`` requests (pipelined: in reads of 16) to one connection."""
-    protocol = _fastcore_protocol() if subject == "fastcore" else _baseline_protocol()
+    if subject.startswith("fastcore"):
+        protocol = _fastcore_protocol(metrics=subject == "fastcore-metrics")
+    else:
+        protocol = _baseline_protocol()
     if endpoint == "pipelined":
         data = REQUESTS["plaintext"] * PIPELINE_DEPTH
         reads = count // PIPELINE_DEPTH
@@ -115,7 +120,9 @@ def _instructions(subject: str, endpoint: str, count: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subject", choices=("fastcore", "uvloop-protocol"), action="append")
+    parser.add_argument(
+        "--subject", choices=("fastcore", "fastcore-metrics", "uvloop-protocol"), action="append"
+    )
     parser.add_argument("--endpoint", choices=ENDPOINTS, action="append")
     parser.add_argument("--count", type=int, default=4000, help="requests of the long run")
     parser.add_argument("--base", type=int, default=800, help="requests of the short run")
@@ -135,10 +142,13 @@ def main() -> None:
             per_request = (long_run - short_run) / (args.count - args.base)
             table.setdefault(endpoint, {})[subject] = per_request
             print(f"  {subject:16} {endpoint:10} {per_request:9,.0f}", flush=True)
-    if len(subjects) == 2:
+    if {"fastcore", "uvloop-protocol"} <= set(subjects):
         for endpoint, row in table.items():
             ratio = row["uvloop-protocol"] / row["fastcore"]
             print(f"  {endpoint:10} baseline/fastcore = {ratio:.2f}x (above 1: fastcore cheaper)")
+            if "fastcore-metrics" in row:
+                cost = row["fastcore-metrics"] / row["fastcore"] - 1
+                print(f"  {endpoint:10} metrics on: {cost:+.1%} instructions per request")
 
 
 if __name__ == "__main__":

@@ -133,6 +133,14 @@ class ServerState:
 
     config: ServerConfig
     shutting_down: bool
+    scheme: str
+    """``request.scheme`` before proxy headers: ``"https"`` behind TLS."""
+    forwarded: Callable[[RequestHead], None] | None
+    """Called with each request head to apply trusted proxy headers, or ``None``."""
+    request_count: int
+    """Requests started since the server started (read by ``--max-requests``)."""
+    active: int
+    """Requests running in a Task now (bounded by ``limit_concurrency``)."""
 
     def __init__(
         self, config: ServerConfig, loop: asyncio.AbstractEventLoop | None = None
@@ -140,6 +148,17 @@ class ServerState:
     @property
     def connection_count(self) -> int:
         """The number of open connections (WebSockets included)."""
+
+    def request_metrics(
+        self,
+    ) -> tuple[dict[tuple[Any, str, int], int], dict[Any, list[float]]]:
+        """The live counters of ``ServerConfig.request_metrics`` (empty when off).
+
+        Answered requests by ``(route, method, status)`` (``route`` is
+        ``request.route``, ``None`` when unmatched), and per route the request
+        count of each :data:`REQUEST_DURATION_BUCKETS` bucket, of ``+Inf``,
+        then the sum of the durations in seconds.
+        """
 
     def start(self) -> None:
         """Start the timer tick (Date refresh and connection deadlines)."""
@@ -157,6 +176,9 @@ class ServerState:
 
     def abort_all(self) -> None:
         """Cut every connection that is still open and cancel the WebSocket endpoints."""
+
+REQUEST_DURATION_BUCKETS: tuple[float, ...]
+"""Upper bounds (seconds) of the request duration histogram."""
 
 @final
 class HttpProtocol:

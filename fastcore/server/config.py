@@ -7,7 +7,7 @@ import math
 
 from fastcore.exceptions import ImproperlyConfigured
 
-__all__ = ["ServerConfig"]
+__all__ = ["ServerConfig", "WorkerConfig"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -54,6 +54,20 @@ class ServerConfig:
             (any frame will do) before the connection is dropped.
         websocket_close_timeout: Seconds the server waits for the client's
             close frame after sending its own, before dropping the connection.
+        limit_concurrency: Requests of this worker in progress at once (those
+            that wait for something); a request beyond it is answered 503 with
+            ``Retry-After`` at once. ``None``: no limit.
+        max_connections: Open connections of this worker; a connection beyond
+            it is answered 503 and closed. ``None``: no limit.
+        proxy_headers: Take the client address and scheme from
+            ``X-Forwarded-For`` / ``X-Forwarded-Proto`` when the peer is one of
+            ``forwarded_allow_ips``.
+        forwarded_allow_ips: Comma-separated addresses or networks of the
+            trusted proxies, or ``"*"`` (trust any peer: only behind a proxy
+            that overwrites the headers).
+        request_metrics: Count answered requests by route, method and
+            status, with a latency histogram (``ServerState.request_metrics()``;
+            what ``--metrics-port`` reports).
     """
 
     max_request_line: int = 8 * 1024
@@ -76,6 +90,11 @@ class ServerConfig:
     websocket_ping_interval: float = 20.0
     websocket_ping_timeout: float = 20.0
     websocket_close_timeout: float = 5.0
+    limit_concurrency: int | None = None
+    max_connections: int | None = None
+    proxy_headers: bool = False
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    request_metrics: bool = False
 
     def __post_init__(self) -> None:
         for name in ("max_request_line", "max_header_bytes", "max_headers", "backlog"):
@@ -100,6 +119,10 @@ class ServerConfig:
             value = getattr(self, name)
             if not (value > 0 and math.isfinite(value)):
                 raise ImproperlyConfigured(f"ServerConfig.{name} must be a positive number")
+        for name in ("limit_concurrency", "max_connections"):
+            limit = getattr(self, name)
+            if limit is not None and limit < 1:
+                raise ImproperlyConfigured(f"ServerConfig.{name} must be at least 1")
         if self.server_header is not None and (
             "\r" in self.server_header or "\n" in self.server_header
         ):
@@ -110,3 +133,37 @@ class ServerConfig:
         """Seconds between the server's timer ticks (Date refresh, timeouts)."""
         shortest = min(self.keep_alive_timeout, self.header_timeout, self.body_timeout)
         return max(0.01, min(1.0, shortest / 4))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    """How the supervisor of ``fastcore run --workers N`` manages its workers.
+
+    Attributes:
+        max_requests: A worker that has started this many requests drains and
+            is replaced (0: never), bounding slow memory leaks.
+        max_requests_jitter: A random 0..J added to ``max_requests`` per
+            worker, so that workers do not all restart at once.
+        max_memory: A worker whose resident memory exceeds this many MiB
+            drains and is replaced (0: no cap); checked twice a second.
+        timeout: Seconds without a heartbeat from a worker's event loop (code
+            blocking it) after which the worker's traceback is logged and it
+            is killed and replaced.
+        ready_timeout: Seconds a new worker has to start listening before a
+            rolling restart gives up and keeps the running workers.
+    """
+
+    max_requests: int = 0
+    max_requests_jitter: int = 0
+    max_memory: int = 0
+    timeout: float = 30.0
+    ready_timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_requests", "max_requests_jitter", "max_memory"):
+            if getattr(self, name) < 0:
+                raise ImproperlyConfigured(f"WorkerConfig.{name} must not be negative")
+        for name in ("timeout", "ready_timeout"):
+            value = getattr(self, name)
+            if not (value > 0 and math.isfinite(value)):
+                raise ImproperlyConfigured(f"WorkerConfig.{name} must be a positive number")

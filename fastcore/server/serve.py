@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import socket
+import ssl
 from collections.abc import Callable
 from typing import Any, Protocol, cast
 
@@ -15,6 +16,8 @@ from fastcore._speedups.http_parser import RequestHead
 from fastcore._speedups.protocol import HttpProtocol, ServerState
 from fastcore.server.asgi_host import ASGIAdapter
 from fastcore.server.config import ServerConfig
+from fastcore.server.sockets import bind_socket as bind_socket
+from fastcore.server.sockets import describe_listener
 
 __all__ = ["NativeApp", "Server", "serve", "resolve_app"]
 
@@ -50,21 +53,6 @@ def resolve_app(app: Any) -> NativeApp:
     raise TypeError(f"{app!r} is neither a fastcore App nor an ASGI application")
 
 
-def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
-    """Create a TCP socket bound to ``(host, port)``, ``SO_REUSEPORT`` if asked."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if reuse_port:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((host, port))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
 class Server:
     """One listening server on the running event loop.
 
@@ -74,7 +62,10 @@ class Server:
         port: The port to bind (0 picks a free one; see :attr:`port`).
         config: Limits and timeouts (defaults to ``ServerConfig()``).
         reuse_port: Bind with ``SO_REUSEPORT`` so worker processes share the port.
-        sock: An already bound socket to listen on instead of ``host``/``port``.
+        sock: An already bound socket to listen on instead of ``host``/``port``
+            (a Unix socket, an inherited fd, the supervisor's shared socket).
+        ssl_context: Serve TLS with this context (see
+            :func:`fastcore.server.sockets.create_ssl_context`).
     """
 
     def __init__(
@@ -86,6 +77,7 @@ class Server:
         config: ServerConfig | None = None,
         reuse_port: bool = False,
         sock: socket.socket | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.app = resolve_app(app)
         self.host = host
@@ -93,7 +85,9 @@ class Server:
         self.config = config or ServerConfig()
         self.reuse_port = reuse_port
         self.sock = sock
+        self.ssl_context = ssl_context
         self.state: ServerState | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._stop = asyncio.Event()
         self._started = False
@@ -105,7 +99,7 @@ class Server:
             OSError: The address cannot be bound (checked before the startup
                 hooks run, so they never run for nothing).
         """
-        loop = asyncio.get_running_loop()
+        loop = self.loop = asyncio.get_running_loop()
         sock = self.sock or bind_socket(self.host, self.port, reuse_port=self.reuse_port)
         try:
             await self.app.startup()
@@ -116,6 +110,12 @@ class Server:
         dispatch = self.app.build_dispatch()
         request_class = getattr(self.app, "request_class", None)
         state = ServerState(self.config, loop)
+        if self.ssl_context is not None:
+            state.scheme = "https"
+        if self.config.proxy_headers:
+            from fastcore.server.proxy import ProxyHeaders
+
+            state.forwarded = ProxyHeaders(self.config.forwarded_allow_ips)
         self.state = state
         if request_class is None:
             factory: Callable[[], HttpProtocol] = lambda: HttpProtocol(dispatch, state)  # noqa: E731
@@ -124,9 +124,11 @@ class Server:
         # NOTE: HttpProtocol is a cdef class, an asyncio.Protocol by duck typing only.
         protocol_factory = cast(Callable[[], asyncio.Protocol], factory)
         self._server = await loop.create_server(
-            protocol_factory, sock=sock, backlog=self.config.backlog
+            protocol_factory, sock=sock, backlog=self.config.backlog, ssl=self.ssl_context
         )
-        self.port = sock.getsockname()[1]
+        self.sock = sock
+        if sock.family != socket.AF_UNIX:
+            self.port = sock.getsockname()[1]
         if isinstance(self.app, ASGIAdapter):
             self.app.server = (self.host, self.port)
         state.start()
@@ -192,6 +194,7 @@ async def serve(
     config: ServerConfig | None = None,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
+    ssl_context: ssl.SSLContext | None = None,
     install_signal_handlers: bool = True,
     force_on_repeat: bool = True,
     on_ready: Callable[[Server], None] | None = None,
@@ -205,13 +208,16 @@ async def serve(
         config: Limits and timeouts.
         reuse_port: Bind with ``SO_REUSEPORT`` (one socket per worker process).
         sock: A bound socket to use instead of binding ``host``/``port``.
+        ssl_context: Serve TLS with this context.
         install_signal_handlers: Drain gracefully on SIGTERM and SIGINT.
         force_on_repeat: A second signal cuts the connections still open
             (a second Ctrl-C); worker processes keep draining instead, since
             the supervisor forwards the signal the terminal already sent.
         on_ready: Called with the :class:`Server` once it listens.
     """
-    server = Server(app, host, port, config=config, reuse_port=reuse_port, sock=sock)
+    server = Server(
+        app, host, port, config=config, reuse_port=reuse_port, sock=sock, ssl_context=ssl_context
+    )
     loop = asyncio.get_running_loop()
     await server.start()
 
@@ -225,7 +231,9 @@ async def serve(
     if install_signal_handlers:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, on_signal)
-    logger.info("fastcore listening on http://%s:%d", host, server.port)
+    if server.sock is not None:
+        listening = describe_listener(server.sock, tls=ssl_context is not None)
+        logger.info("fastcore listening on %s", listening)
     if on_ready is not None:
         on_ready(server)
     try:
@@ -244,6 +252,7 @@ def run_single(
     *,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
+    ssl_context: ssl.SSLContext | None = None,
     force_on_repeat: bool = True,
     on_ready: Callable[[Server], None] | None = None,
 ) -> None:
@@ -256,6 +265,7 @@ def run_single(
             config=config,
             reuse_port=reuse_port,
             sock=sock,
+            ssl_context=ssl_context,
             force_on_repeat=force_on_repeat,
             on_ready=on_ready,
         )

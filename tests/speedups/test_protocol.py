@@ -303,13 +303,29 @@ def test_shutdown_closes_idle_connections_and_drains_busy_ones() -> None:
         nonlocal release
         release = asyncio.get_running_loop().create_future()
         state = ServerState(ServerConfig(), asyncio.get_running_loop())
-        idle, busy = HttpProtocol(waiting, state), HttpProtocol(waiting, state)
+        idle, busy = HttpProtocol(hello, state), HttpProtocol(waiting, state)
+        fresh = HttpProtocol(hello, state)
         idle_transport, busy_transport = RecordingTransport(), RecordingTransport()
-        idle.connection_made(idle_transport)
-        busy.connection_made(busy_transport)
+        fresh_transport = RecordingTransport()
+        for protocol, transport in (
+            (idle, idle_transport),
+            (busy, busy_transport),
+            (fresh, fresh_transport),
+        ):
+            protocol.connection_made(transport)
+        idle.data_received(get("/"))
+        await settle()
         busy.data_received(get("/"))
         state.shutdown()
+        # A keep-alive connection between requests closes at once; a busy
+        # one answers first; a new one whose first request is still on its
+        # way gets a moment for it (answered, then closed).
         assert idle_transport.closed and not busy_transport.closed
+        assert not fresh_transport.closed
+        fresh.data_received(get("/"))
+        await settle()
+        assert fresh_transport.data.startswith(b"HTTP/1.1 200 OK")
+        assert b"connection: close" in fresh_transport.data and fresh_transport.closed
         release.set_result(None)
         await settle()
         assert b"connection: close" in busy_transport.data

@@ -114,11 +114,22 @@ cdef class ServerState:
     cdef long long max_discard
     cdef bint eager_dispatch        # drive handlers synchronously first
     cdef object access_logger       # a logging.Logger, or None when disabled
+    cdef bint count_requests        # config.request_metrics: count by route and status
+    cdef dict route_counts          # (route, method, status) -> answered requests
+    cdef dict route_durations       # route -> [count per bucket..., +Inf, sum of seconds]
+    cdef bint timed                 # access log or metrics: time each request
     cdef object tick_handle
     cdef long long date_second
     cdef readonly bint shutting_down
+    cdef public str scheme          # "http", or "https" behind TLS
+    cdef public object forwarded    # the proxy-headers hook (head) -> None, or None
+    cdef readonly long long request_count  # requests started (--max-requests)
+    cdef readonly Py_ssize_t active # requests running in a Task (--limit-concurrency)
+    cdef Py_ssize_t limit_concurrency  # 0: no limit
+    cdef Py_ssize_t max_connections    # 0: no limit
 
     cdef int _tick(self) except -1
+    cdef int _count(self, RequestHead head, int status, double seconds) except -1
 
 
 cdef class HttpProtocol:
@@ -148,11 +159,13 @@ cdef class HttpProtocol:
     cdef bint no_more_requests      # the current request is the connection's last
     cdef bint stopped               # parsing stopped for good
     cdef bint parse_blocked         # pipeline full: events left in the parser
+    cdef bint fresh                 # no request head seen yet on this connection
 
     cdef int _process(self) except -1
     cdef int _on_head(self, RequestHead head) except -1
     cdef bint _upgrade_websocket(self, RequestHead head) except -1
     cdef int _switch_to_websocket(self, RequestHead head, object endpoint, bytes key) except -1
+    cdef int _overloaded(self, RequestHead head) except -1
     cdef object _start(self, RequestHead head)
     cdef object _start_gated(self, RoutedDispatch routed, RequestHead head)
     cdef object _drive(self, RoutedDispatch routed, RequestHead head, object coro)

@@ -60,6 +60,19 @@ cdef bytes _CRLF = b"\r\n"
 cdef bytes _WS_VERSION_REQUIRED = (
     b"HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
     b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+cdef bytes _TEXT_PLAIN = b"text/plain; charset=utf-8"
+cdef bytes _RETRY_AFTER = b"retry-after: 1\r\n"
+cdef double _FIRST_REQUEST_GRACE = 1.0  # seconds a new connection has at shutdown
+
+# Upper bounds (seconds) of the request duration histogram of ServerState.
+REQUEST_DURATION_BUCKETS = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+cdef enum:
+    _BUCKET_COUNT = 13
+cdef double _BUCKET_BOUNDS[_BUCKET_COUNT]
+for _index, _bound in enumerate(REQUEST_DURATION_BUCKETS):
+    _BUCKET_BOUNDS[_index] = _bound
+del _index, _bound
 cdef Py_ssize_t _COPY_CHUNK_LIMIT = 64 * 1024
 cdef object _log = logging.getLogger("fastcore.server")
 cdef object _CoroutineType = types.CoroutineType
@@ -290,14 +303,46 @@ cdef class ServerState:
         self.eager_dispatch = config.eager_dispatch
         self.tick_interval = config.tick_interval
         self.access_logger = logging.getLogger("fastcore.access") if config.access_log else None
+        self.count_requests = config.request_metrics
+        self.route_counts = {}
+        self.route_durations = {}
+        self.timed = self.access_logger is not None or self.count_requests
         self.now = self.loop.time()
         self.date_second = -1
         self.tick_handle = None
         self.shutting_down = False
+        self.scheme = "http"
+        self.forwarded = None
+        self.request_count = 0
+        self.active = 0
+        self.limit_concurrency = config.limit_concurrency or 0
+        self.max_connections = config.max_connections or 0
 
     @property
     def connection_count(self):
         return len(self.connections) + len(self.websockets)
+
+    def request_metrics(self):
+        return self.route_counts, self.route_durations
+
+    cdef int _count(self, RequestHead head, int status, double seconds) except -1:
+        # PERF: counted here, in C, not through a Python callback per request
+        # (bench/load/callgrind_request.py --subject fastcore-metrics).
+        cdef object route = head.route
+        cdef tuple key = (route, head.method, status)
+        cdef object count = self.route_counts.get(key)
+        cdef list row
+        cdef int index = 0
+        self.route_counts[key] = 1 if count is None else count + 1
+        row = self.route_durations.get(route)
+        if row is None:
+            row = [0] * (_BUCKET_COUNT + 1) + [0.0]
+            self.route_durations[route] = row
+        while index < _BUCKET_COUNT and seconds > _BUCKET_BOUNDS[index]:
+            index += 1
+        row[index] += 1
+        row[_BUCKET_COUNT + 1] += seconds
+        return 0
 
     def start(self):
         if self.tick_handle is None:
@@ -495,6 +540,7 @@ cdef class _Exchange:
 
     def _task_done(self, task):
         cdef HttpProtocol protocol = self.protocol
+        protocol.state.active -= 1
         if task is not self.task or protocol.closed or task.cancelled():
             return
         self.task = None
@@ -559,6 +605,7 @@ cdef class HttpProtocol:
         self.no_more_requests = False
         self.stopped = False
         self.parse_blocked = False
+        self.fresh = True
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -570,11 +617,20 @@ cdef class HttpProtocol:
         if isinstance(peer, tuple) and len(peer) > 2:
             peer = peer[:2]  # IPv6: drop flowinfo and scope id
         self.peer = peer
+        if self.state.max_connections and \
+                len(self.state.connections) >= self.state.max_connections:
+            # Over --max-connections: answered at once, never read.
+            self.stopped = True
+            self.closed = True
+            transport.write(self.writer._build(
+                503, None, _TEXT_PLAIN, b"too many connections", 1, False, False,
+                FRAMING_NONE, True, _RETRY_AFTER))
+            transport.close()
+            return
         self.state.connections.add(self)
         self._set_idle()
         if self.state.shutting_down:
-            self.no_more_requests = True
-            self._close()
+            self._begin_shutdown()
 
     def connection_lost(self, exc):
         cdef _Exchange exchange
@@ -697,8 +753,14 @@ cdef class HttpProtocol:
         cdef ResponseBase fixed
         cdef bytes data
 
+        state.request_count += 1
+        self.fresh = False
         head.client = self.peer
-        head.scheme = "http"
+        head.scheme = state.scheme
+        if state.forwarded is not None:
+            state.forwarded(head)
+        if state.limit_concurrency and state.active >= state.limit_concurrency:
+            return self._overloaded(head)
         if head.upgrade or _is_method(head.method, "CONNECT"):
             if head.upgrade and not self.pipeline and self._upgrade_websocket(head):
                 return 0
@@ -708,7 +770,7 @@ cdef class HttpProtocol:
             keep_alive = False
         if not keep_alive:
             self.no_more_requests = True
-        if state.access_logger is not None:
+        if state.timed:
             started = _perf_counter()
 
         if has_body:
@@ -743,6 +805,7 @@ cdef class HttpProtocol:
                 exchange = _Exchange.new(self, head, keep_alive, started)
                 self.pipeline.append(exchange)
             exchange.task = self.loop.create_task(self.suspended, context=context)
+            state.active += 1
             self.suspended = None
             exchange.task.add_done_callback(exchange._task_done)
             return 0
@@ -1024,6 +1087,20 @@ cdef class HttpProtocol:
         else:
             self._set_idle()
         return 0
+
+    cdef int _overloaded(self, RequestHead head) except -1:
+        # Over --limit-concurrency: 503 with Retry-After and close, before
+        # the handler or any body; what is still in flight is answered first.
+        cdef _Exchange exchange = _Exchange.new(self, head, False, 0.0)
+        self._stop_reading()
+        self.no_more_requests = True
+        self.deadline_kind = DEADLINE_NONE
+        exchange.raw = self.writer._build(
+            503, None, _TEXT_PLAIN, b"the server is busy, retry later", head.version_minor,
+            False, _is_method(head.method, "HEAD"), FRAMING_NONE, True, _RETRY_AFTER)
+        exchange.done = True
+        self.pipeline.append(exchange)
+        return self._flush()
 
     cdef int _on_parser_error(self, object exc) except -1:
         cdef _Exchange exchange = self.body_exchange
@@ -1373,15 +1450,36 @@ cdef class HttpProtocol:
         return 0
 
     cdef int _begin_shutdown(self) except -1:
+        if self.closed:
+            return 0
+        if self.pipeline or self.body_exchange is not None:
+            self.no_more_requests = True
+            return 0  # answered, with connection: close, once done
+        if self.deadline_kind == DEADLINE_HEAD or self.parser.unconsumed():
+            # A request head is arriving: _on_head sees shutting_down and
+            # answers it with connection: close (or the header timeout cuts it).
+            return 0
+        if self.fresh:
+            # NOTE: accepted, but its first request not read yet: the client
+            # has sent it or is sending it, so it gets a moment to arrive
+            # rather than a closed connection (a rolling restart or a drain
+            # would drop it otherwise); answered like the case above.
+            self.deadline_kind = DEADLINE_IDLE
+            self.deadline = self.state.now + _FIRST_REQUEST_GRACE
+            return 0
+        # A quiet keep-alive connection: a request racing this close is
+        # one a client may retry (RFC 9112 section 9.3.1).
         self.no_more_requests = True
-        if not self.pipeline and self.body_exchange is None:
-            return self._close()
-        return 0
+        return self._close()
 
     cdef int _log_access(self, RequestHead head, int status, Py_ssize_t size,
                          double started) except -1:
         cdef object logger = self.state.access_logger
-        if logger is None or head is None:
+        if head is None:
+            return 0
+        if self.state.count_requests:
+            self.state._count(head, status, _perf_counter() - started)
+        if logger is None:
             return 0
         peer = self.peer
         logger.info(
