@@ -112,9 +112,11 @@ class OpenAPIConfig(Extension):
             app.add_route(redoc_url, redoc, name="openapi.redoc", **hidden)
         pages = [url for url in (docs_url, redoc_url) if url is not None and free(url)]
         if pages and not self.cdn_url:
-            from fastcore.openapi.assets import asset_response
 
             async def docs_asset(request: Request, name: str) -> Response:
+                # Loaded on the first asset request, not by every app that starts.
+                from fastcore.openapi.assets import asset_response
+
                 return asset_response(request, name)
 
             app.add_route(
