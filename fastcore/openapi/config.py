@@ -35,8 +35,12 @@ class OpenAPIConfig(Extension):
             and then neither are the docs pages).
         docs_url: Where Swagger UI is served (None: not served).
         redoc_url: Where ReDoc is served (None: not served).
-        cdn_url: The base URL the docs pages load their scripts and styles
-            from (``{cdn_url}/swagger-ui-dist@5/swagger-ui-bundle.js``, ...).
+        assets_url: Where the app serves the docs pages' scripts and styles
+            (Swagger UI and ReDoc from the ``openapi-ui-bundles`` package),
+            so the pages work offline.
+        cdn_url: Load the scripts and styles from this CDN instead
+            (``{cdn_url}/swagger-ui-dist@5/swagger-ui-bundle.js``, ...); None
+            (the default): from the app, at ``assets_url``.
         servers: The ``servers`` list of the document.
         security_schemes: ``components.securitySchemes`` (name to scheme object).
         security: The document-wide security requirements.
@@ -50,7 +54,8 @@ class OpenAPIConfig(Extension):
     openapi_url: str | None = "/openapi.json"
     docs_url: str | None = "/docs"
     redoc_url: str | None = "/redoc"
-    cdn_url: str = "https://cdn.jsdelivr.net/npm"
+    assets_url: str = "/docs/assets"
+    cdn_url: str | None = None
     servers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     security_schemes: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     security: list[dict[str, list[str]]] | None = None
@@ -105,3 +110,15 @@ class OpenAPIConfig(Extension):
                 return redoc_page(request, config)
 
             app.add_route(redoc_url, redoc, name="openapi.redoc", **hidden)
+        pages = [url for url in (docs_url, redoc_url) if url is not None and free(url)]
+        if pages and not self.cdn_url:
+
+            async def docs_asset(request: Request, name: str) -> Response:
+                # Loaded on the first asset request, not by every app that starts.
+                from fastcore.openapi.assets import asset_response
+
+                return asset_response(request, name)
+
+            app.add_route(
+                self.assets_url.rstrip("/") + "/{name}", docs_asset, name="openapi.assets", **hidden
+            )

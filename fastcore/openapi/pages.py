@@ -1,6 +1,9 @@
-"""The interactive docs pages: Swagger UI and ReDoc, loaded from a CDN.
+"""The interactive docs pages: Swagger UI and ReDoc, with assets served by the app.
 
-Each page carries its own Content-Security-Policy (scripts from the CDN and
+The scripts and styles come from the app itself (:mod:`fastcore.openapi.assets`,
+under ``OpenAPIConfig.assets_url``), so the pages work offline; with
+``OpenAPIConfig.cdn_url`` set they come from that CDN instead. Each page
+carries its own Content-Security-Policy (scripts from the app or the CDN and
 one nonce'd inline script), which wins over the app's default policy. When
 the CSRF middleware is active, Swagger UI sends the session's token in the
 ``X-CSRF-Token`` header of every request it makes, so "Try it out" works in
@@ -48,12 +51,15 @@ def _csrf_token(request: Request) -> str | None:
 
 
 def _page(config: OpenAPIConfig, title: str, head: str, body: str, nonce: str) -> HTMLResponse:
-    parts = urlsplit(config.cdn_url)
-    cdn = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "'self'"
+    source = "'self'"
+    if config.cdn_url:
+        parts = urlsplit(config.cdn_url)
+        if parts.netloc:
+            source = f"'self' {parts.scheme}://{parts.netloc}"
     policy = (
-        f"default-src 'self'; script-src 'self' {cdn} 'nonce-{nonce}'; "
-        f"style-src 'self' {cdn} 'unsafe-inline'; img-src 'self' data: {cdn}; "
-        f"font-src 'self' data: {cdn}; worker-src 'self' blob:; connect-src 'self'; "
+        f"default-src 'self'; script-src {source} 'nonce-{nonce}'; "
+        f"style-src {source} 'unsafe-inline'; img-src {source} data:; "
+        f"font-src {source} data:; worker-src 'self' blob:; connect-src 'self'; "
         "frame-ancestors 'none'; base-uri 'self'"
     )
     document = (
@@ -67,15 +73,30 @@ def _page(config: OpenAPIConfig, title: str, head: str, body: str, nonce: str) -
     )
 
 
+def _asset_url(config: OpenAPIConfig, cdn_path: str, name: str) -> str:
+    """Where a page loads an asset: the configured CDN, else the app's own asset route."""
+    if config.cdn_url:
+        return html.escape(f"{config.cdn_url.rstrip('/')}/{cdn_path}/{name}")
+    return html.escape(f"{config.assets_url.rstrip('/')}/{name}")
+
+
 def swagger_page(request: Request, config: OpenAPIConfig) -> HTMLResponse:
     """Swagger UI for the app's document."""
-    base = html.escape(config.cdn_url.rstrip("/"))
     nonce = secrets.token_urlsafe(16)
-    settings = {"url": config.openapi_url, "dom_id": "#swagger-ui", "deepLinking": True}
-    head = f'<link rel="stylesheet" href="{base}/swagger-ui-dist@5/swagger-ui.css">\n'
+    # validatorUrl None: Swagger UI would otherwise send the document to an
+    # online validator for its badge.
+    settings = {
+        "url": config.openapi_url,
+        "dom_id": "#swagger-ui",
+        "deepLinking": True,
+        "validatorUrl": None,
+    }
+    stylesheet = _asset_url(config, "swagger-ui-dist@5", "swagger-ui.css")
+    script = _asset_url(config, "swagger-ui-dist@5", "swagger-ui-bundle.js")
+    head = f'<link rel="stylesheet" href="{stylesheet}">\n'
     body = (
         '<div id="swagger-ui"></div>\n'
-        f'<script src="{base}/swagger-ui-dist@5/swagger-ui-bundle.js"></script>\n'
+        f'<script src="{script}"></script>\n'
         f'<script nonce="{nonce}">\n'
         f"const settings = {_script_literal(settings)};\n"
         f"const csrfToken = {_script_literal(_csrf_token(request))};\n"
@@ -91,10 +112,10 @@ def swagger_page(request: Request, config: OpenAPIConfig) -> HTMLResponse:
 
 def redoc_page(request: Request, config: OpenAPIConfig) -> HTMLResponse:
     """ReDoc for the app's document (read-only: it sends no requests of its own)."""
-    base = html.escape(config.cdn_url.rstrip("/"))
     nonce = secrets.token_urlsafe(16)
+    script = _asset_url(config, "redoc@2/bundles", "redoc.standalone.js")
     body = (
         f'<redoc spec-url="{html.escape(config.openapi_url or "")}"></redoc>\n'
-        f'<script nonce="{nonce}" src="{base}/redoc@2/bundles/redoc.standalone.js"></script>\n'
+        f'<script nonce="{nonce}" src="{script}"></script>\n'
     )
     return _page(config, f"{config.title} - ReDoc", "", body, nonce)

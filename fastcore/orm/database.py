@@ -126,6 +126,18 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
 
+    def use_url(self, url: str | URL) -> None:
+        """Point the database at another URL (the pytest plugin's test database).
+
+        Raises:
+            ImproperlyConfigured: The database is connected, or the URL is invalid.
+        """
+        if self._engine is not None:
+            raise ImproperlyConfigured(
+                f"{self!r} is connected: its URL can change only before the app starts"
+            )
+        self.url = _resolve_url(url)
+
     @property
     def backend(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""

@@ -27,7 +27,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware_base import Handler, Middleware
@@ -70,7 +70,15 @@ class RequestSession(AsyncSession):
         if name not in ("sync_session", "_proxied"):
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         bind = self._async_bind
-        sync_bind = bind.sync_engine if bind is not None else None
+        sync_bind: Any
+        if bind is None:
+            sync_bind = None
+        elif isinstance(bind, AsyncConnection):
+            # A session joined to one connection's transaction (the test
+            # plugin's db fixture); a request session binds to the engine.
+            sync_bind = bind.sync_connection
+        else:
+            sync_bind = bind.sync_engine
         inner = self.sync_session_class(bind=sync_bind, **self._deferred_options)
         self.sync_session = self._proxied = self._assign_proxied(inner)
         return inner

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import http.cookies
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import orjson
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from fastcore.responses import Response
 
 __all__ = ["AsyncTestClient", "TestClient", "TestResponse"]
+
+T = TypeVar("T")
 
 _BODY = 2  # parser events (see ext/fastcore/_speedups/http_parser.pxd)
 _END = 3
@@ -271,28 +273,46 @@ class AsyncTestClient:
 class TestClient:
     """A synchronous in-process client: ``client.get("/")`` returns a TestResponse.
 
-    It runs the app on its own uvloop event loop. Use ``with TestClient(app)``
-    to run the app's startup and shutdown around the tests.
+    It runs the app on its own uvloop event loop, or on ``loop`` when given
+    (a loop that is not running, or one running in another thread, such as a
+    :class:`~fastcore.testing.loop.LoopThread`'s; the client never closes a
+    loop it did not make). Use ``with TestClient(app)`` to run the app's
+    startup and shutdown around the tests.
     """
 
     __test__ = False  # not a pytest test class
 
     def __init__(
-        self, app: App, base_url: str = "http://testserver", follow_redirects: bool = True
+        self,
+        app: App,
+        base_url: str = "http://testserver",
+        follow_redirects: bool = True,
+        *,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
-        import uvloop
-
         self.app = app
         self._client = AsyncTestClient(app, base_url, follow_redirects)
-        self._loop = uvloop.new_event_loop()
+        self._owns_loop = loop is None
+        if loop is None:
+            import uvloop
+
+            loop = uvloop.new_event_loop()
+        self._loop = loop
 
     @property
     def cookies(self) -> dict[str, str]:
         """The cookie jar (set by responses, sent with every request)."""
         return self._client.cookies
 
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._loop.is_running():
+            # NOTE: a loop running in another thread (a LoopThread): the
+            # coroutine runs there, between whatever else that loop serves.
+            return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+        return self._loop.run_until_complete(coroutine)
+
     def __enter__(self) -> Self:
-        self._loop.run_until_complete(self.app.startup())
+        self._run(self.app.startup())
         return self
 
     def __exit__(
@@ -302,24 +322,24 @@ class TestClient:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self._loop.run_until_complete(self.app.shutdown())
+            self._run(self.app.shutdown())
         finally:
             self.close()
 
     def close(self) -> None:
-        """Close the client's event loop."""
-        if not self._loop.is_closed():
+        """Close the client's event loop (unless it was given one)."""
+        if self._owns_loop and not self._loop.is_closed():
             self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
 
     def __del__(self) -> None:
         loop = getattr(self, "_loop", None)
-        if loop is not None and not loop.is_closed():
+        if getattr(self, "_owns_loop", False) and loop is not None and not loop.is_closed():
             loop.close()
 
     def request(self, method: str, url: str, **options: Any) -> TestResponse:
         """Send a request: ``params``, ``headers``, ``cookies``, ``content``, ``data``, ``json``."""
-        return self._loop.run_until_complete(self._client.request(method, url, **options))
+        return self._run(self._client.request(method, url, **options))
 
     def get(self, url: str, **options: Any) -> TestResponse:
         """Send a GET request."""

@@ -27,7 +27,11 @@ class LiveServer:
         app: A fastcore App or any ASGI application.
         host: The loopback address to bind.
         config: Server limits and timeouts.
-        start_timeout: Seconds to wait for the server to listen.
+        start_timeout: Seconds to wait for the server to listen (and to stop).
+        loop: Serve on this event loop, already running in another thread
+            (a :class:`~fastcore.testing.loop.LoopThread`'s), instead of on a
+            loop and thread of its own: the pytest plugin does this so the
+            server shares the loop of the test's database transaction.
     """
 
     def __init__(
@@ -36,6 +40,8 @@ class LiveServer:
         host: str = "127.0.0.1",
         config: ServerConfig | None = None,
         start_timeout: float = 10.0,
+        *,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self.app = app
         self.host = host
@@ -44,9 +50,11 @@ class LiveServer:
         self.port = 0
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._given_loop = loop
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
+        self._serving: asyncio.Future[None] | None = None
 
     @property
     def url(self) -> str:
@@ -68,15 +76,33 @@ class LiveServer:
         finally:
             loop.close()
 
-    async def _serve(self) -> None:
+    async def _start(self) -> Server:
         server = Server(self.app, self.host, 0, config=self.config)
         await server.start()
         self._server = server
         self.port = server.port
+        return server
+
+    async def _serve(self) -> None:
+        server = await self._start()
         self._ready.set()
         await server.serve_forever()
 
+    async def _start_in_background(self) -> None:
+        server = await self._start()
+        self._serving = asyncio.ensure_future(server.serve_forever())
+
+    async def _stop_in_background(self) -> None:
+        if self._server is not None and self._serving is not None:
+            self._server.request_shutdown()
+            await self._serving
+
     def __enter__(self) -> Self:
+        if self._given_loop is not None:
+            self._loop = self._given_loop
+            future = asyncio.run_coroutine_threadsafe(self._start_in_background(), self._loop)
+            future.result(self.start_timeout)
+            return self
         self._thread = threading.Thread(target=self._run, name="fastcore-live-server", daemon=True)
         self._thread.start()
         if not self._ready.wait(self.start_timeout):
@@ -91,6 +117,10 @@ class LiveServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._given_loop is not None:
+            future = asyncio.run_coroutine_threadsafe(self._stop_in_background(), self._given_loop)
+            future.result(self.start_timeout)
+            return
         if self._loop is not None and self._server is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._server.request_shutdown)
         if self._thread is not None:
