@@ -26,9 +26,7 @@ falcon (``CompiledRouter.find`` + the method map).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import falcon.routing
@@ -40,35 +38,11 @@ import werkzeug.routing
 from starlette.routing import Match
 from starlette.routing import Route as StarletteRoute
 
+from bench.micro.github_routes import PARAM, concrete, load_routes
 from fastcore.routing import Router
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "github_routes.txt"
-PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 FOUND, NOT_FOUND, NOT_ALLOWED = 200, 404, 405
 Lookup = Callable[[str, str], int]
-
-
-def load_routes() -> dict[str, list[str]]:
-    """Return pattern -> methods, in file order."""
-    routes: dict[str, list[str]] = {}
-    for line in DATA.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            method, pattern = line.split()
-            routes.setdefault(pattern, []).append(method)
-    return routes
-
-
-def concrete(pattern: str) -> str:
-    def value(match: re.Match[str]) -> str:
-        name, converter = match.group(1), match.group(2)
-        if converter == "int":
-            return "1347"
-        if converter == "path":
-            return "docs/guide/README.md"
-        return f"v{name}"
-
-    return PARAM.sub(value, pattern)
 
 
 # ---- one builder per router: each returns lookup(method, path) -> status -------------
@@ -249,5 +223,58 @@ def test_router_lookup(benchmark: Any, request_set: str, implementation: str) ->
         def run() -> None:
             for method, path in requests:
                 lookup(method, path)
+
+    benchmark(run)
+
+
+# ---- url_for: building a path back from a route name ---------------------------------
+
+
+def _url_for_fastcore() -> Callable[[], str]:
+    router = Router()
+    router.add("/repos/{owner}/{repo}/issues/{number:int}", None, name="issue")
+    router.freeze()
+    url_for = router.url_for
+    return lambda: url_for("issue", owner="octo", repo="hello-world", number=1347)
+
+
+def _url_for_werkzeug() -> Callable[[], str]:
+    rule = werkzeug.routing.Rule(
+        "/repos/<owner>/<repo>/issues/<int:number>", endpoint="issue", methods=["GET"]
+    )
+    build = werkzeug.routing.Map([rule]).bind("example.com").build
+    return lambda: build("issue", {"owner": "octo", "repo": "hello-world", "number": 1347})
+
+
+def _url_for_starlette() -> Callable[[], str]:
+    from starlette.routing import Router as StarletteRouter
+
+    async def endpoint(request: Any) -> None:  # never called
+        return None
+
+    router = StarletteRouter(
+        [StarletteRoute("/repos/{owner}/{repo}/issues/{number:int}", endpoint, name="issue")]
+    )
+    url_path_for = router.url_path_for
+    return lambda: url_path_for("issue", owner="octo", repo="hello-world", number=1347)
+
+
+URL_FOR = {
+    "fastcore": _url_for_fastcore,
+    "werkzeug": _url_for_werkzeug,
+    "starlette": _url_for_starlette,
+}
+
+
+@pytest.mark.parametrize("implementation", list(URL_FOR))
+def test_url_for(benchmark: Any, implementation: str) -> None:
+    build = URL_FOR[implementation]()
+    assert build() == "/repos/octo/hello-world/issues/1347"
+    benchmark.group = "url_for /repos/{owner}/{repo}/issues/{number:int} (100/round)"
+    benchmark.extra_info["lookups"] = 100
+
+    def run() -> None:
+        for _ in range(100):
+            build()
 
     benchmark(run)

@@ -312,3 +312,27 @@ def test_many_static_siblings() -> None:
     assert router.match("GET", "/api/res7/5").params == {"item_id": 5}
     assert router.match("GET", "/api/res7x/5").endpoint == "other"
     assert router.match("GET", "/api/res300/5").status == 404
+
+
+def test_paths_deeper_than_every_route_below_a_place() -> None:
+    # Backtracking through deeper and shallower branches: a path longer or
+    # shorter than every route below a place is a 404, a `path` route still
+    # takes any depth.
+    router = frozen(
+        ("/a/{x}", "short"),
+        ("/a/{x}/b/{y:int}", "long", ("POST",)),
+        ("/a/static/{z}/c/d", "static"),
+        ("/files/{name}/{rest:path}", "files"),
+        ("/", "root"),
+    )
+    assert router.match("GET", "/a/1").endpoint == "short"
+    assert router.match("GET", "/a/1/b/2/c").status == 404
+    assert router.match("GET", "/a/1/b/2").status == 405
+    assert router.match("POST", "/a/1/b/2").params == {"x": "1", "y": 2}
+    assert router.match("GET", "/a/static/q/c/d").endpoint == "static"
+    assert router.match("GET", "/a/static/q/c/d/e").status == 404
+    assert router.match("GET", "/a/static/q/c").status == 404
+    deep = "/files/n/" + "/".join("s" * 60)
+    assert router.match("GET", deep).params == {"name": "n", "rest": "/".join("s" * 60)}
+    assert router.match("GET", "/x/y").status == 404
+    assert router.match("GET", "/").endpoint == "root"

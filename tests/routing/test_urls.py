@@ -8,6 +8,7 @@ import pytest
 
 from fastcore.exceptions import RouteError
 from fastcore.routing import Router, URLBuildError, quote_segment
+from fastcore.routing.urls import build_path
 
 
 @pytest.fixture
@@ -121,3 +122,60 @@ def test_url_for_error_names_the_route(router: Router) -> None:
 def test_quote_segment() -> None:
     assert quote_segment("a/b c") == "a%2Fb%20c"
     assert quote_segment("~_.-") == "~_.-"
+
+
+class _Text(str):
+    """A str subclass: the prepared builder must not take it as a plain str."""
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"owner": "octo", "repo": "hello-world", "number": 1347},
+        {"owner": "a b", "repo": "Zoë", "number": 0},
+        {"owner": ".", "repo": "..", "number": 7},
+        {"owner": "...", "repo": "a:b@c!$&'()*+,;=~", "number": 10**30},
+        {"owner": _Text("x/y"), "repo": "r", "number": 1},
+        {"owner": "o", "repo": "", "number": 1},
+        {"owner": "o", "repo": 5, "number": 1},
+        {"owner": "o", "repo": "r", "number": True},
+        {"owner": "o", "repo": "r", "number": -1},
+        {"owner": "o", "repo": "r", "number": "1"},
+        {"owner": "o", "repo": "r"},
+        {"owner": "o", "repo": "r", "number": 1, "extra": 2},
+        {"owner": "o", "repo": "r", "numbr": 1},
+    ],
+)
+def test_prepared_builder_agrees_with_build_path(params: dict[str, object]) -> None:
+    # url_for uses a builder prepared once per route, with fast paths for
+    # plain values; build_path is the reference it must equal, errors included.
+    router = Router()
+    route = router.add("/repos/{owner}/{repo}/issues/{number:int}/", None, name="issue")
+    try:
+        expected: str | None = build_path(route.parsed, params, repr(route))
+    except URLBuildError as exc:
+        with pytest.raises(URLBuildError) as info:
+            router.url_for("issue", **params)
+        assert str(info.value) == str(exc)
+    else:
+        assert router.url_for("issue", **params) == expected
+        router.freeze()
+        assert router.match("GET", expected).params == params
+
+
+def test_slug_fast_path_still_checks_the_slug(router: Router) -> None:
+    assert router.url_for("tag", tag="release-1_2") == "/tags/release-1_2"
+    with pytest.raises(URLBuildError, match="does not match"):
+        router.url_for("tag", tag="a.b")
+
+
+def test_a_str_converter_subclass_keeps_its_own_to_url() -> None:
+    from fastcore.routing.converters import StringConverter
+
+    class Shouting(StringConverter):  # kind "str", inherited
+        def to_url(self, value: object) -> str:
+            return str(value).upper()
+
+    router = Router(converters={"shout": Shouting()})
+    router.add("/say/{word:shout}", None, name="say")
+    assert router.url_for("say", word="hi") == "/say/HI"
