@@ -29,6 +29,7 @@ with instrumented():
 
     from fastcore._speedups.http_parser import BODY, END, HEAD, NEED_DATA, HttpRequestParser
     from fastcore.exceptions import ParserError
+    from tests.llhttp_oracle import LlhttpRequests
 
 TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 DIGITS = re.compile(rb"[0-9]+")
@@ -78,47 +79,9 @@ def parse_fastcore(data: bytes) -> tuple[list[dict[str, Any]], list[bytes], bool
     return requests, heads, False
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.parser = httptools.HttpRequestParser(self)
-        self.requests: list[dict[str, Any]] = []
-        self.url = b""
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.body = b""
-        self.in_trailers = False
-
-    def on_message_begin(self) -> None:
-        self.url, self.headers, self.body, self.in_trailers = b"", [], b"", False
-
-    def on_url(self, url: bytes) -> None:
-        self.url += url
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if not self.in_trailers:
-            self.headers.append((name.lower(), value.strip(b" \t")))
-
-    def on_headers_complete(self) -> None:
-        self.in_trailers = True
-
-    def on_body(self, body: bytes) -> None:
-        self.body += body
-
-    def on_message_complete(self) -> None:
-        self.requests.append(
-            {
-                "method": self.parser.get_method().decode("latin-1"),
-                "target": self.url.decode("latin-1"),
-                "version": self.parser.get_http_version(),
-                "headers": self.headers,
-                "body": self.body,
-                "keep_alive": self.parser.should_keep_alive(),
-            }
-        )
-
-
 def parse_llhttp(data: bytes) -> tuple[list[dict[str, Any]], bool]:
     """The completed requests and whether llhttp refused (or stopped at an upgrade)."""
-    collector = _Collector()
+    collector = LlhttpRequests()
     try:
         collector.parser.feed_data(data)
     except httptools.HttpParserUpgrade:

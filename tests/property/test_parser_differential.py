@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httptools
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fastcore._speedups.http_parser import BODY, END, HEAD, NEED_DATA, HttpRequestParser
 from fastcore.exceptions import ParserError
+from tests.llhttp_oracle import LlhttpRequests
 
 TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PCHAR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@"
@@ -219,49 +219,10 @@ def parse_fastcore(pieces: list[bytes]) -> list[dict[str, Any]]:
     return parsed
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.parser = httptools.HttpRequestParser(self)
-        self.parsed: list[dict[str, Any]] = []
-        self.url = b""
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.body = b""
-        self.in_trailers = False
-
-    def on_message_begin(self) -> None:
-        self.url, self.headers, self.body, self.in_trailers = b"", [], b"", False
-
-    def on_url(self, url: bytes) -> None:
-        self.url += url
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        # llhttp reports trailers through on_header too and keeps trailing OWS.
-        if not self.in_trailers:
-            self.headers.append((name.lower(), value.strip(b" \t")))
-
-    def on_headers_complete(self) -> None:
-        self.in_trailers = True
-
-    def on_body(self, body: bytes) -> None:
-        self.body += body
-
-    def on_message_complete(self) -> None:
-        self.parsed.append(
-            {
-                "method": self.parser.get_method().decode(),
-                "target": self.url.decode(),
-                "version": self.parser.get_http_version(),
-                "headers": self.headers,
-                "body": self.body,
-                "keep_alive": self.parser.should_keep_alive(),
-            }
-        )
-
-
 def parse_httptools(data: bytes) -> list[dict[str, Any]]:
-    collector = _Collector()
+    collector = LlhttpRequests()
     collector.parser.feed_data(data)
-    return collector.parsed
+    return collector.requests
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
