@@ -205,6 +205,16 @@ class AdminViews:
 
     # -- lookups -------------------------------------------------------------
 
+    async def viewable_model_admin(
+        self, request: Request, app_label: str, model_name: str
+    ) -> ModelAdmin:
+        """The ModelAdmin of a page a staff user may view (403 otherwise, 404 for no model)."""
+        require_staff(request)
+        model_admin = self.model_admin(app_label, model_name)
+        if not await model_admin.has_view_permission(request):
+            raise Forbidden(f"You may not view {model_admin.verbose_name_plural.lower()}.")
+        return model_admin
+
     def model_admin(self, app_label: str, model_name: str) -> ModelAdmin:
         """The registered model admin, or 404."""
         found = self.site.registry_by_url.get((app_label, model_name))
@@ -253,10 +263,7 @@ class AdminViews:
 
     async def changelist(self, request: Request, app_label: str, model_name: str) -> Response:
         """The list of objects (GET) or a bulk action on the selected ones (POST)."""
-        require_staff(request)
-        model_admin = self.model_admin(app_label, model_name)
-        if not await model_admin.has_view_permission(request):
-            raise Forbidden(f"You may not view {model_admin.verbose_name_plural.lower()}.")
+        model_admin = await self.viewable_model_admin(request, app_label, model_name)
         if request.method == "POST":
             return await self._run_action(request, model_admin)
         changelist = await ChangeList.from_request(model_admin, request)
@@ -329,10 +336,7 @@ class AdminViews:
         self, request: Request, app_label: str, model_name: str, object_id: str
     ) -> Response:
         """The form changing an object (read-only for users who may only view)."""
-        require_staff(request)
-        model_admin = self.model_admin(app_label, model_name)
-        if not await model_admin.has_view_permission(request):
-            raise Forbidden(f"You may not view {model_admin.verbose_name_plural.lower()}.")
+        model_admin = await self.viewable_model_admin(request, app_label, model_name)
         obj = await self.get_object(request, model_admin, object_id)
         if request.method == "POST" and not await model_admin.has_change_permission(request, obj):
             raise Forbidden(f"You may not change {model_admin.verbose_name_plural.lower()}.")
@@ -489,10 +493,7 @@ class AdminViews:
         self, request: Request, app_label: str, model_name: str, object_id: str
     ) -> Response:
         """Who changed the object, what and when (the object may be gone)."""
-        require_staff(request)
-        model_admin = self.model_admin(app_label, model_name)
-        if not await model_admin.has_view_permission(request):
-            raise Forbidden(f"You may not view {model_admin.verbose_name_plural.lower()}.")
+        model_admin = await self.viewable_model_admin(request, app_label, model_name)
         decode_pk(model_admin.model, object_id)  # 404 for what cannot be a key
         entries = list(
             await request.db.scalars(

@@ -44,6 +44,7 @@ cdef class WebSocketConnection:
     cdef int _process(self) except -1
     cdef int _on_close_frame(self, int code, str reason) except -1
     cdef int _fail(self, int code, str reason) except -1
+    cdef int _close_connection(self, int code, str reason, bint send_reason) except -1
     cdef int _finish(self, int code, str reason) except -1
     cdef int _wake(self) except -1
     cdef int _pause(self, int reason) except -1

@@ -260,22 +260,19 @@ cdef class WebSocketConnection:
         return 0
 
     cdef int _on_close_frame(self, int code, str reason) except -1:
-        if self.state == STATE_OPEN:
-            # Echo the code (section 5.5.1); a close without one is answered
-            # without one.
-            self.transport.write(build_close(code if code != 1005 else 1005))
-        self.close_code = code
-        self.close_reason = reason
-        self.state = STATE_CLOSING
-        self._wake()
-        # The server closes the TCP connection first (section 7.1.1).
-        self.transport.close()
-        return 0
+        # Echo the code (section 5.5.1); a close without one (1005) is
+        # answered without one (build_close(1005) sends an empty payload).
+        return self._close_connection(code, reason, False)
 
     cdef int _fail(self, int code, str reason) except -1:
         # Section 7.1.7: send a close frame with the code, then drop the connection.
+        return self._close_connection(code, reason, True)
+
+    cdef int _close_connection(self, int code, str reason, bint send_reason) except -1:
+        # Send a close frame if the connection is still open, record why, wake
+        # the handler and close TCP: the server closes it first (section 7.1.1).
         if self.state == STATE_OPEN:
-            self.transport.write(build_close(code, reason))
+            self.transport.write(build_close(code, reason if send_reason else ""))
         self.close_code = code
         self.close_reason = reason
         self.state = STATE_CLOSING
