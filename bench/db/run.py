@@ -84,6 +84,14 @@ class Contender:
     prefix: str
 
 
+def _with_env(env: dict[str, str], command: Any) -> Any:
+    # `env VAR=value python ...` execs the server in place: same PID for the CPU reading.
+    def with_env(host: str, port: int) -> list[str]:
+        return ["env", *(f"{key}={value}" for key, value in env.items()), *command(host, port)]
+
+    return with_env
+
+
 CONTENDERS = {
     "fastcore-fast": Contender(
         ServerSpec(
@@ -101,6 +109,18 @@ CONTENDERS = {
             "fastcore",
             "fastcore with the SQLAlchemy ORM (request.db)",
             _fastcore_run("bench.db.apps.fastcore_db:app"),
+            ("fastcore.orm", "asyncpg"),
+        ),
+        "/orm",
+    ),
+    "fastcore-orm-begin-first": Contender(
+        ServerSpec(
+            "fastcore-orm-begin-first",
+            "fastcore",
+            "fastcore ORM with Database(defer_begin=False): BEGIN/COMMIT on every request",
+            _with_env(
+                {"FASTCORE_BENCH_DEFER_BEGIN": "0"}, _fastcore_run("bench.db.apps.fastcore_db:app")
+            ),
             ("fastcore.orm", "asyncpg"),
         ),
         "/orm",
@@ -294,6 +314,7 @@ def render(
     comparisons = [("fastcore-fast", peers, "best raw peer")]
     orm_peers = [n for n in names if CONTENDERS[n].spec.kind == "orm-peer"]
     comparisons.append(("fastcore-orm", orm_peers, "best ORM peer"))
+    comparisons.append(("fastcore-orm", ["fastcore-orm-begin-first"], "BEGIN per request"))
     for name, against, label in comparisons:
         against = [n for n in against if n in names]
         if name not in names or not against:

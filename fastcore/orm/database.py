@@ -91,6 +91,11 @@ class Database:
             :attr:`Model.metadata`.
         retry_after: The ``Retry-After`` seconds sent with the 503.
         engine_options: Extra keyword arguments for ``create_async_engine``.
+        defer_begin: On PostgreSQL, run plain ``SELECT`` statements outside a
+            transaction until the first write, so a request that only reads
+            sends no ``BEGIN``/``COMMIT`` (:mod:`fastcore.orm.deferred_begin`
+            says when a statement always runs in the transaction). ``False``
+            keeps SQLAlchemy's ``BEGIN`` before the first statement.
     """
 
     def __init__(
@@ -105,6 +110,7 @@ class Database:
         metadata: MetaData | None = None,
         retry_after: int = 1,
         engine_options: Mapping[str, Any] | None = None,
+        defer_begin: bool = True,
     ) -> None:
         if pool_size < 1 or max_overflow < 0 or pool_timeout <= 0:
             raise ImproperlyConfigured(
@@ -119,6 +125,7 @@ class Database:
         self.metadata = metadata if metadata is not None else Model.metadata
         self.retry_after = retry_after
         self.engine_options = dict(engine_options or {})
+        self.defer_begin = defer_begin
         self._engine: AsyncEngine | None = None
         self._fast: FastPath | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -166,6 +173,10 @@ class Database:
             # SQLAlchemy's asyncpg dialect calls this instead of asyncpg.connect.
             connect_args["async_creator_fn"] = connect_in_task(creator)
             options["connect_args"] = connect_args
+            if self.defer_begin and "module" not in options:
+                from fastcore.orm.deferred_begin import DeferredBeginDBAPI
+
+                options["module"] = DeferredBeginDBAPI(asyncpg)  # type: ignore[no-untyped-call]
         return options
 
     async def connect(self) -> None:

@@ -7,6 +7,7 @@ for requests that never touch ``request.db``.
 
 from __future__ import annotations
 
+import os
 from operator import attrgetter, itemgetter
 
 from sqlalchemy import select
@@ -33,6 +34,8 @@ database = Database(
     max_overflow=0,
     metadata=Base.metadata,
     engine_options={"connect_args": {"server_settings": SERVER_SETTINGS}},
+    # bench/db/run.py's "fastcore-orm-begin-first" contender: SQLAlchemy's BEGIN per request.
+    defer_begin=os.environ.get("FASTCORE_BENCH_DEFER_BEGIN", "1") != "0",
 )
 database.init_app(app)
 
