@@ -249,7 +249,12 @@ class Database:
         # attribute must not start implicit I/O, which asyncio cannot do.
         # PERF: built directly rather than through async_sessionmaker, whose
         # option merging costs more than the (deferred) session itself.
-        return RequestSession(engine, loop=self.loop, expire_on_commit=False)
+        return RequestSession(
+            engine,
+            loop=self.loop,
+            fast_get=self.defer_begin and self.backend == "postgresql",
+            expire_on_commit=False,
+        )
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

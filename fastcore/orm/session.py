@@ -57,9 +57,16 @@ class RequestSession(AsyncSession):
     """
 
     def __init__(
-        self, bind: Any = None, *, loop: asyncio.AbstractEventLoop | None = None, **options: Any
+        self,
+        bind: Any = None,
+        *,
+        loop: asyncio.AbstractEventLoop | None = None,
+        fast_get: bool = False,
+        **options: Any,
     ) -> None:
         self._async_bind = bind
+        #: Whether :meth:`get` may load directly (PostgreSQL with deferred BEGIN).
+        self.fast_get = fast_get
         self._async_binds = {}
         self._deferred_options = options
         #: The event loop the session belongs to (for :func:`sync_session`).
@@ -82,6 +89,21 @@ class RequestSession(AsyncSession):
         inner = self.sync_session_class(bind=sync_bind, **self._deferred_options)
         self.sync_session = self._proxied = self._assign_proxied(inner)
         return inner
+
+    async def get(self, entity: Any, ident: Any, **options: Any) -> Any:
+        """The instance with this primary key, or None: ``AsyncSession.get``.
+
+        On PostgreSQL, an object not yet in the session is loaded with one
+        prepared statement on the session's connection when that is exactly
+        what ``AsyncSession.get`` would do (:mod:`fastcore.orm.fast_get`).
+        """
+        if self.fast_get and not options:
+            from fastcore.orm.fast_get import fast_get
+
+            done, instance = await fast_get(self, entity, ident)
+            if done:
+                return instance
+        return await super().get(entity, ident, **options)
 
     @property
     def was_used(self) -> bool:
