@@ -115,11 +115,7 @@ def db_chart(report: Path, out: Path) -> Path:
     axes.set_title(f"TechEmpower database tests: {report.name}", fontsize=10)
     axes.legend(fontsize=8)
     axes.spines[["top", "right"]].set_visible(False)
-    figure.text(0.01, 0.01, command_of(text), fontsize=6, color="#57606a")
-    figure.tight_layout(rect=(0, 0.04, 1, 1))
-    target = out / f"{report.stem}.png"
-    _save(figure, target)
-    return target
+    return _save(figure, out / f"{report.stem}.png", command_of(text))
 
 
 def startup_chart(result: Path, out: Path) -> Path:
@@ -136,20 +132,11 @@ def startup_chart(result: Path, out: Path) -> Path:
         (cpu, "cpu_ms", "CPU time, ms (median)", "{:.0f}"),
         (rss, "peak_mib", "peak RSS, MiB (median)", "{:.1f}"),
     ):
-        values = [row[key] for row in rows]
-        bars = axes.barh(names, values, color=palette)
-        axes.bar_label(bars, labels=[fmt.format(v) for v in values], fontsize=7, padding=2)
-        axes.invert_yaxis()
-        axes.set_xlabel(label)
-        axes.spines[["top", "right"]].set_visible(False)
+        _bars(axes, names, [row[key] for row in rows], palette, fmt, label)
     rss.set_yticks([])
     figure.suptitle(f"Cold start of a fresh process: {result.name}", fontsize=10)
     command = " ".join(["python", *data.get("command", [])[1:]]) if data.get("command") else ""
-    figure.text(0.01, 0.01, command, fontsize=6, color="#57606a")
-    figure.tight_layout(rect=(0, 0.05, 1, 1))
-    target = out / f"{result.stem}.png"
-    _save(figure, target)
-    return target
+    return _save(figure, out / f"{result.stem}.png", command)
 
 
 def micro_chart(result: Path, out: Path) -> Path:
@@ -167,27 +154,39 @@ def micro_chart(result: Path, out: Path) -> Path:
     ]
     values = [b["stats"]["median"] * 1e6 for b in benchmarks]
     figure, axes = plt.subplots(figsize=(9, 0.32 * len(names) + 1.4), dpi=100)
-    bars = axes.barh(names, values, color=colours(implementations))
-    axes.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7, padding=2)
-    axes.invert_yaxis()
+    label = "µs per call (median; shorter is faster)"
+    _bars(axes, names, values, colours(implementations), "{:.2f}", label)
     axes.tick_params(axis="y", labelsize=7)
     if values and min(values) > 0 and max(values) / min(values) > 100:
         axes.set_xscale("log")  # sizes from a tiny template to a 1,000-row table
-    axes.set_xlabel("µs per call (median; shorter is faster)")
     axes.set_title(f"Micro benchmarks: {result.name}", fontsize=10)
+    return _save(figure, out / f"{result.stem}.png")
+
+
+def _bars(
+    axes: Any, names: list[str], values: list[float], palette: list[str], fmt: str, label: str
+) -> None:
+    """Horizontal bars, top to bottom in the order given, each labelled with its value."""
+    bars = axes.barh(names, values, color=palette)
+    axes.bar_label(bars, labels=[fmt.format(v) for v in values], fontsize=7, padding=2)
+    axes.invert_yaxis()
+    axes.set_xlabel(label)
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    target = out / f"{result.stem}.png"
-    _save(figure, target)
-    return target
 
 
-def _save(figure: Any, target: Path) -> None:
+def _save(figure: Any, target: Path, command: str = "") -> Path:
+    """Write the figure (with the command that made its input, small, at the bottom)."""
     import matplotlib.pyplot as plt
 
+    if command:
+        figure.text(0.01, 0.01, command, fontsize=6, color="#57606a")
+        figure.tight_layout(rect=(0, 0.05, 1, 1))
+    else:
+        figure.tight_layout()
     # No matplotlib version in the file: the same input draws the same bytes.
     figure.savefig(target, metadata={"Software": None})
     plt.close(figure)
+    return target
 
 
 def implementation(name: str) -> str:
