@@ -41,11 +41,13 @@ class Response(ResponseBase):
     The constructor and ``render`` are compiled (``ResponseBase``): a class
     that only sets ``media_type`` or ``charset`` builds its responses in C.
 
-    Args:
-        content: The body; ``str`` is encoded with the response charset.
-        status_code: The HTTP status.
-        headers: Extra headers, as a mapping or a list of pairs.
-        media_type: The Content-Type (the class default when omitted).
+    ``Response(content=None, status_code=200, headers=None, media_type=None)``
+    (the compiled constructor's arguments):
+
+    - ``content``: the body; ``str`` is encoded with the response charset;
+    - ``status_code``: the HTTP status;
+    - ``headers``: extra headers, as a mapping or a list of pairs;
+    - ``media_type``: the Content-Type (the class default when omitted).
     """
 
     __slots__ = ()

@@ -141,7 +141,13 @@ def test_a_core_app_serves_without_any_battery() -> None:
 
 
 def test_a_served_api_app_loads_only_the_openapi_battery() -> None:
-    # Built (as the server builds it), the app installs its docs routes; the
-    # document builder, templates, forms, the ORM, auth and server stay out.
+    # Built (as the server builds it), the app installs its docs routes and
+    # checks that their assets are installed (openapi.E001: the asset list);
+    # the document builder, templates, forms, the ORM, auth and server stay out.
     loaded = _loaded_after(HELLO + "app.build_dispatch()\n")
-    assert loaded == ["fastcore.openapi", "fastcore.openapi.config", "fastcore.openapi.pages"]
+    assert loaded == [
+        "fastcore.openapi",
+        "fastcore.openapi.assets",
+        "fastcore.openapi.config",
+        "fastcore.openapi.pages",
+    ]

@@ -9,6 +9,7 @@ no request can reach another file of the package.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from fastcore.responses import Response
 if TYPE_CHECKING:
     from fastcore.requests import Request
 
-__all__ = ["ASSETS", "asset_response", "load_asset"]
+__all__ = ["ASSETS", "asset_response", "load_asset", "missing_assets"]
 
 #: File name served -> (package holding it, media type).
 ASSETS: dict[str, tuple[str, str]] = {
@@ -44,6 +45,20 @@ def load_asset(name: str) -> tuple[bytes, str] | None:
         etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
         found = _loaded[name] = (content, etag)
     return found
+
+
+def missing_assets(names: Iterable[str]) -> list[str]:
+    """The assets among ``names`` that cannot be read: their package is missing or incomplete."""
+    missing = []
+    for name in names:
+        package, _ = ASSETS[name]
+        try:
+            found = (resources.files(package) / "vendor" / name).is_file()
+        except ImportError:  # openapi-ui-bundles (or the subpackage) is not installed
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
 
 
 def asset_response(request: Request, name: str) -> Response:

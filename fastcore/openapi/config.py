@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from fastcore.checks import CheckMessage
 from fastcore.extensions import Extension
 from fastcore.responses import Response
 
@@ -63,6 +64,46 @@ class OpenAPIConfig(Extension):
     _cache: dict[int, bytes] = dataclasses.field(default_factory=dict, repr=False)
 
     name = "openapi"
+
+    def init_app(self, app: App) -> None:
+        """Add the check that the docs pages can load their scripts."""
+        app.add_check(self.check)
+
+    def check(self, app: App) -> list[CheckMessage]:
+        """Report docs pages whose scripts cannot be served (``openapi-ui-bundles`` missing)."""
+        # A config replaced by another (``app.openapi = ...``) no longer speaks for the app.
+        if app.extensions.get(self.name) is not self or not self.enabled or self.cdn_url:
+            return []
+        if self.openapi_url is None:
+            return []
+        needed = {
+            url: names
+            for url, names in (
+                (self.docs_url, ("swagger-ui-bundle.js", "swagger-ui.css")),
+                (self.redoc_url, ("redoc.standalone.js",)),
+            )
+            if url is not None
+        }
+        if not needed:
+            return []
+        from fastcore.openapi.assets import missing_assets
+
+        missing = missing_assets(name for names in needed.values() for name in names)
+        if not missing:
+            return []
+        pages = [url for url, names in needed.items() if set(names) & set(missing)]
+        return [
+            CheckMessage(
+                "error",
+                "openapi.E001",
+                f"the docs pages ({', '.join(pages)}) cannot load Swagger UI and ReDoc: "
+                "the openapi-ui-bundles package, which ships them, is not installed "
+                f"(missing: {', '.join(missing)})",
+                "pip install openapi-ui-bundles (a dependency of fastcore-web); or load them "
+                "from a CDN with app.openapi.cdn_url; or serve no docs pages with "
+                "docs_url=None and redoc_url=None",
+            )
+        ]
 
     def document(self, app: App) -> dict[str, Any]:
         """Build the app's OpenAPI 3.1 document."""
