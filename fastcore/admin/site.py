@@ -20,6 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from fastcore.admin.options import ModelAdmin
+from fastcore.admin.search import resolve_search_field
 from fastcore.checks import CheckMessage
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.extensions import Extension
@@ -124,6 +125,7 @@ class Admin(Extension):
             (prefix + "/static/{filename}", views.static, ("GET",), "static"),
             (model, views.changelist, ("GET", "POST"), "changelist"),
             (model + "/add", views.add, ("GET", "POST"), "add"),
+            (model + "/lookup", views.lookup, ("GET",), "lookup"),
             (obj + "/change", views.change, ("GET", "POST"), "change"),
             (obj + "/delete", views.delete, ("GET", "POST"), "delete"),
             (obj + "/history", views.history, ("GET",), "history"),
@@ -207,10 +209,9 @@ def _check_options(model_admin: ModelAdmin) -> list[CheckMessage]:
                 )
             )
     for item in model_admin.search_fields:
-        if item not in columns:
-            errors.append(
-                _error(f"{name}.search_fields: {model} has no column {item!r}", id="admin.E126")
-            )
+        problem = resolve_search_field(model_admin.model, item)
+        if problem is not None:
+            errors.append(_error(f"{name}.search_fields {item!r}: {problem}", id="admin.E126"))
     for item in model_admin.list_filter:
         info = columns.get(item)
         if info is None or not (
