@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # run as a script: the bench package is importable
 
 SCHEMA_SQL = """
 DROP SCHEMA IF EXISTS bench_admin CASCADE; DROP SCHEMA IF EXISTS bench_admin_django CASCADE;
@@ -110,7 +111,7 @@ def main() -> None:
     pin = ["taskset", "-c", "0"]
     servers = {
         "fastcore": (
-            [*pin, sys.executable, "-m", "fastcore", "run", "bench.admin.fastcore_app:app"]
+            [*pin, Path(sys.executable).parent / "fastcore", "run", "bench.admin.fastcore_app:app"]
             + ["--port", "8401", "--workers", "1"],
             env,
             8401,

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from fastcore.admin.search import search_clauses
 from fastcore.admin.introspect import ColumnInfo, object_repr
+from fastcore.admin.search import search_clauses
 from fastcore.exceptions import BadRequest, NotFound
 
 if TYPE_CHECKING:

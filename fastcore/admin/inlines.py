@@ -56,7 +56,7 @@ class InlineModelAdmin(ModelAdmin):
         template: The template that renders the rows.
     """
 
-    model: ClassVar[type[Any]]
+    model: type[Any]  # set on the subclass
     fk_name: ClassVar[str | None] = None
     extra: ClassVar[int] = 3
     max_num: ClassVar[int] = 100
@@ -166,7 +166,7 @@ class InlineFormSet:
         return [label_of(name, self.inline) for name in [*self.readonly, *names]]
 
     def readonly_values(self, row: InlineRow) -> list[tuple[str, Any]]:
-        """The read-only fields of a row (all of them when it is not editable), as (label, value)."""
+        """A row's read-only fields (all when it is not editable), as (label, value)."""
         from fastcore.admin.views import format_value
 
         names = self.readonly if row.editable else [*self.readonly, *row.form.fields]

@@ -168,6 +168,44 @@ class Admin(Extension):
             )
         for model_admin in self.registry.values():
             errors += _check_options(model_admin)
+            errors += self._check_relations(model_admin)
+        return errors
+
+    def _check_relations(self, model_admin: ModelAdmin) -> list[CheckMessage]:
+        """Errors in the inlines and ``autocomplete_fields`` of a model admin."""
+        name = type(model_admin).__name__
+        errors: list[CheckMessage] = []
+        try:
+            model_admin.inline_instances  # noqa: B018 - builds them, finding the foreign keys
+        except ImproperlyConfigured as exc:
+            errors.append(_error(str(exc), id="admin.E202"))
+        for field in model_admin.autocomplete_fields:
+            key = next(
+                (
+                    key
+                    for key, info in model_admin.columns.items()
+                    if field in (key, info.relationship) and info.related is not None
+                ),
+                None,
+            )
+            if key is None:
+                errors.append(
+                    _error(
+                        f"{name}.autocomplete_fields: {field!r} is no foreign key of "
+                        f"{model_admin.model.__name__}",
+                        id="admin.E037",
+                    )
+                )
+            elif model_admin.columns[key].related not in self.registry:
+                related = model_admin.columns[key].related
+                errors.append(
+                    _error(
+                        f"{name}.autocomplete_fields: {field!r} points to "
+                        f"{getattr(related, '__name__', related)}, which is not registered",
+                        id="admin.E039",
+                        hint="register the related model: the lookup searches through its admin",
+                    )
+                )
         return errors
 
     def logout_url(self, request: Request) -> str | None:

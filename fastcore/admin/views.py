@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 
 from fastcore.admin.changelist import ChangeList
 from fastcore.admin.forms import LookupInput, build_form_class, foreign_keys_exist
-from fastcore.admin.related import load_related, related_keys, related_objects, set_related
 from fastcore.admin.inlines import InlineFormSet
 from fastcore.admin.introspect import (
     decode_pk,
@@ -31,6 +30,7 @@ from fastcore.admin.introspect import (
 )
 from fastcore.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from fastcore.admin.options import label_of
+from fastcore.admin.related import load_related, related_keys, related_objects, set_related
 from fastcore.auth.config import get_auth
 from fastcore.auth.redirects import login_redirect_url
 from fastcore.exceptions import BadRequest, Forbidden, HTTPException, NotFound
@@ -210,6 +210,20 @@ async def _related_label(
         return ""
     obj = await request.db.get(info.related, value)
     return object_repr(obj) if obj is not None else ""
+
+
+async def _checked_relations(
+    request: Request, model_admin: ModelAdmin, form: ModelForm, formsets: list[InlineFormSet]
+) -> dict[str, list[Any]] | None:
+    """The objects of the many-to-many fields, once every key the forms name exists
+    (None, with errors on the forms, otherwise)."""
+    if not await foreign_keys_exist(request.db, model_admin, form):
+        return None
+    for formset in formsets:
+        for row in formset.rows_to_write():
+            if not await foreign_keys_exist(request.db, formset.inline, row.form):
+                return None
+    return await related_objects(request.db, model_admin, form)
 
 
 def _url(request: Request, name: str, model_admin: ModelAdmin, object_id: str | None = None) -> str:
@@ -459,13 +473,7 @@ class AdminViews:
         if adding:
             obj = model_admin.model()
         # Checked before anything is set on the object (a query would flush it).
-        if not await foreign_keys_exist(request.db, model_admin, form):
-            return None
-        for formset in formsets:
-            for row in formset.rows_to_write():
-                if not await foreign_keys_exist(request.db, formset.inline, row.form):
-                    return None
-        related = await related_objects(request.db, model_admin, form)
+        related = await _checked_relations(request, model_admin, form, formsets)
         if related is None:
             return None
         before = {name: getattr(obj, name, None) for name in form.fields if name in columns}

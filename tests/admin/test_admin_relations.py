@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from fastcore.admin import ModelAdmin, StackedInline
+from fastcore.admin import StackedInline
 from fastcore.testing import TestClient
 from tests.admin.conftest import Site
 from tests.admin.support import AuthorAdmin, Book, BookAdmin, build_app
@@ -387,9 +387,11 @@ def test_search_fields_through_an_unknown_relationship_fail_the_check(target: Ta
         search_fields: ClassVar[list[str]] = ["author__missing", "nothing__name"]
 
     app, _ = build_app(target, book_admin=Broken)
-    messages = [message for message in app.run_checks() if message.id == "admin.E126"]
-    assert len(messages) == 2
-    assert "has no column 'missing'" in str(messages[0]) or "missing" in messages[0].message
+    messages = [message.msg for message in app.run_checks() if message.id == "admin.E126"]
+    assert messages == [
+        "Broken.search_fields 'author__missing': Author has no column 'missing'",
+        "Broken.search_fields 'nothing__name': Book has no relationship 'nothing'",
+    ]
 
 
 # -- view on site, template overrides --------------------------------------------------
@@ -443,8 +445,22 @@ def test_per_app_and_per_model_templates_win(target: Target, tmp_path: Path) -> 
         assert "Library list override" not in client.get("/admin/auth/user").text
 
 
-def test_model_admin_options_keep_working_with_relations(superuser: Site) -> None:
-    """The default admin of a model with an inline parent still lists it."""
-    assert isinstance(AuthorAdmin.inlines[0].model, type)
-    assert superuser.client.get(AUTHORS).status_code == 200
-    assert issubclass(_LookupBookAdmin, ModelAdmin)
+def test_misconfigured_inlines_and_autocomplete_fields_fail_the_checks(target: Target) -> None:
+    from tests.admin.support import Tag
+
+    class TagInline(StackedInline):
+        model = Tag  # no foreign key to Author
+
+    class BadAuthorAdmin(AuthorAdmin):
+        inlines: ClassVar[list[Any]] = [TagInline]
+
+    class BadBookAdmin(BookAdmin):
+        autocomplete_fields: ClassVar[list[str]] = ["title", "author"]
+
+    app, admin = build_app(target, book_admin=BadBookAdmin, author_admin=BadAuthorAdmin)
+    found = {message.id: message.msg for message in app.run_checks()}
+    assert "Tag needs exactly one foreign key to Author" in found["admin.E202"]
+    assert "'title' is no foreign key" in found["admin.E037"]
+    admin.registry.pop(next(model for model in admin.registry if model.__name__ == "Author"))
+    found = {message.id: message.msg for message in app.run_checks()}
+    assert "points to Author, which is not registered" in found["admin.E039"]

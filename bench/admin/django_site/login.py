@@ -8,7 +8,7 @@ import sys
 import urllib.parse
 import urllib.request
 
-from bench.admin.django_site.setup_db import PASSWORD, USERNAME
+from bench.admin.django_site import PASSWORD, USERNAME
 
 
 def main(base: str) -> str:

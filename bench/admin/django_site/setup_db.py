@@ -8,7 +8,7 @@ import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.admin.django_site.settings")
 
-USERNAME, PASSWORD = "bench", "plum orbit canyon 77"
+from bench.admin.django_site import PASSWORD, USERNAME
 
 
 def main() -> None:
