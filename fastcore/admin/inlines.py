@@ -189,7 +189,7 @@ class InlineFormSet:
         return [
             row
             for row in self.rows
-            if row.editable and not row.deleting and (row.obj is not None or _changed(row.form))
+            if row.editable and not row.deleting and (row.obj is not None or row.form.is_bound)
         ]
 
     @classmethod
@@ -265,6 +265,8 @@ class InlineFormSet:
         initial = {name: getattr(obj, name) for name in form_class.fields} if obj else {}
         # A row the user may not change is shown as text, and what is posted for it is not read.
         form = form_class(data if editable else None, initial=initial, prefix=prefix)
+        if obj is None and form.is_bound and not _changed(form):
+            form = form_class(None, prefix=prefix)  # left blank: shown again without errors
         row = InlineRow(form, obj, encode_pk(pk_of(obj)) if obj is not None else "", editable)
         if deletable:
             box = _DeleteForm(data, prefix=prefix)

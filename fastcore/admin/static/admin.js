@@ -70,11 +70,15 @@ function lookups() {
       active = Math.max(0, Math.min(index, items.length - 1));
       items.forEach((item, i) => item.setAttribute("aria-selected", String(i === active)));
     };
+    let latest = 0;
     const load = async () => {
+      const asked = ++latest;
       const url = input.dataset.lookupUrl + "&term=" + encodeURIComponent(search.value);
       const response = await fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } });
+      if (asked !== latest) return;  // an older answer, arriving after a newer question
       if (!response.ok) { close(); return; }
       const data = await response.json();
+      if (asked !== latest) return;
       list.replaceChildren(...data.results.map((result, i) => {
         const item = document.createElement("li");
         item.setAttribute("role", "option");
