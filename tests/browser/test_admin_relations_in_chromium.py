@@ -16,6 +16,7 @@ import pytest
 
 from fastcore.testing import LiveServer
 from tests.admin.support import PASSWORD, BookAdmin, build_app
+from tests.browser.test_admin_in_chromium import watch_problems
 from tests.browser.test_demo_in_chromium import browser as browser
 from tests.browser.test_demo_in_chromium import pytestmark as pytestmark
 from tests.orm.orm_support import (
@@ -66,6 +67,14 @@ def _post_json(url: str, data: object) -> Any:
         return json.loads(response.read())
 
 
+def _log_in(page: Any, url: str) -> None:
+    page.goto(url + "/accounts/login?next=/admin")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin")
+
+
 @pytest.fixture
 def server(target: Target) -> Iterator[tuple[str, dict[str, Any]]]:
     app, _ = build_app(target, book_admin=LookupBookAdmin)
@@ -88,17 +97,8 @@ def server(target: Target) -> Iterator[tuple[str, dict[str, Any]]]:
 def test_inlines_many_to_many_and_lookup_in_a_browser(browser, server) -> None:  # type: ignore[no-untyped-def]
     url, ids = server
     page = browser.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "console",
-        lambda message: problems.append(message.text) if "Refused" in message.text else None,
-    )
-    page.goto(url + "/accounts/login?next=/admin")
-    page.fill("input[name=username]", "boss")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin")
+    problems = watch_problems(page)
+    _log_in(page, url)
 
     # Inlines: rename the book, add one in a blank row, then delete the first one.
     page.goto(f"{url}/admin/library/author/{ids['ursula']}/change")
@@ -167,11 +167,7 @@ def test_the_lookup_works_with_scripts_off(browser, server) -> None:  # type: ig
     url, ids = server
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(url + "/accounts/login?next=/admin")
-    page.fill("input[name=username]", "boss")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin")
+    _log_in(page, url)
     page.goto(url + "/admin/library/book?q=Earthsea")
     page.click("table.result-list tbody a")
     assert page.locator("input.lookup-search").count() == 0  # no script, no search box
