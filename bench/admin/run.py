@@ -3,7 +3,9 @@
 The change list (100 of 10,000 PostgreSQL rows, 4 columns incl. a foreign key,
 a search term) and the change form (a foreign key select of 100 authors), each
 server on one worker pinned to core 0, wrk pinned to core 1, rounds
-interleaved; medians and same-run ratios printed.
+interleaved; medians and same-run ratios printed, of requests per second and
+of requests per second of the server's own CPU time (steady on a shared
+machine, where the wall-clock figure depends on what else runs).
 
 Needs PostgreSQL on 127.0.0.1:5432/test, wrk, and a peer venv (``$PEER_VENV``)
 with the bench extra's django, gunicorn, psycopg, sqladmin and uvicorn::
@@ -82,7 +84,21 @@ def _wait(url: str, timeout: float = 30) -> None:
     raise SystemExit(f"{url} did not answer in {timeout} s")
 
 
-def _wrk(url: str, cookie: str, duration: int) -> float:
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its descendants (gunicorn's worker)."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += _cpu_seconds(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
+
+
+def _wrk(url: str, cookie: str, duration: int) -> tuple[float, int]:
     command = ["taskset", "-c", "1", "wrk", "-t1", "-c8", f"-d{duration}s"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
@@ -92,8 +108,9 @@ def _wrk(url: str, cookie: str, duration: int) -> float:
     if "Non-2xx" in output:
         raise SystemExit(f"{url}: non-2xx answers\n{output}")
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    assert match is not None, output
-    return float(match.group(1))
+    count = re.search(r"(\d+) requests in", output)
+    assert match is not None and count is not None, output
+    return float(match.group(1)), int(count.group(1))
 
 
 def main() -> None:
@@ -148,24 +165,36 @@ def main() -> None:
             "sqladmin": "",
         }
         results: dict[tuple[str, str], list[float]] = {}
+        per_cpu: dict[tuple[str, str], list[float]] = {}
         for round_number in range(args.rounds):
             order = list(servers)
             order = order[round_number % 3 :] + order[: round_number % 3]
             for page, urls in PAGES.items():
                 for name in order:
                     url = f"http://127.0.0.1:{servers[name][2]}{urls[name]}"
-                    value = _wrk(url, cookies[name], args.duration)
+                    pid = processes[list(servers).index(name)].pid
+                    before = _cpu_seconds(pid)
+                    value, count = _wrk(url, cookies[name], args.duration)
+                    used = _cpu_seconds(pid) - before
                     results.setdefault((page, name), []).append(value)
+                    # Requests per second of the server's own CPU time: what the
+                    # server would do with a core to itself (this machine is shared).
+                    per_cpu.setdefault((page, name), []).append(count / used if used else 0.0)
         print(f"rounds={args.rounds} duration={args.duration}s wrk -t1 -c8, one worker each")
-        for page in PAGES:
-            medians = {name: statistics.median(results[(page, name)]) for name in servers}
-            for name, value in medians.items():
-                runs = ", ".join(f"{v:.0f}" for v in results[(page, name)])
-                print(f"{page:12} {name:9} {value:8.1f} req/s  (runs: {runs})")
-            print(
-                f"{page:12} fastcore / django = {medians['fastcore'] / medians['django']:.2f}x, "
-                f"fastcore / sqladmin = {medians['fastcore'] / medians['sqladmin']:.2f}x"
-            )
+        for label, table, unit in [
+            ("wall clock", results, "req/s"),
+            ("server CPU", per_cpu, "req/CPU-s"),
+        ]:
+            for page in PAGES:
+                medians = {name: statistics.median(table[(page, name)]) for name in servers}
+                for name, value in medians.items():
+                    runs = ", ".join(f"{v:.0f}" for v in table[(page, name)])
+                    print(f"{label}  {page:12} {name:9} {value:8.1f} {unit}  (runs: {runs})")
+                print(
+                    f"{label}  {page:12} fastcore / django = "
+                    f"{medians['fastcore'] / medians['django']:.2f}x, fastcore / sqladmin = "
+                    f"{medians['fastcore'] / medians['sqladmin']:.2f}x"
+                )
     finally:
         for process in processes:
             process.terminate()
