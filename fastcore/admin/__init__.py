@@ -18,9 +18,20 @@ See docs/admin.md.
 
 from __future__ import annotations
 
+from fastcore.admin.inlines import InlineModelAdmin as InlineModelAdmin
+from fastcore.admin.inlines import StackedInline as StackedInline
+from fastcore.admin.inlines import TabularInline as TabularInline
 from fastcore.admin.models import LogEntry as LogEntry
 from fastcore.admin.options import ModelAdmin as ModelAdmin
 from fastcore.admin.options import action as action
 from fastcore.admin.site import Admin as Admin
 
-__all__ = ["Admin", "LogEntry", "ModelAdmin", "action"]
+__all__ = [
+    "Admin",
+    "InlineModelAdmin",
+    "LogEntry",
+    "ModelAdmin",
+    "StackedInline",
+    "TabularInline",
+    "action",
+]

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from fastcore.admin.introspect import ColumnInfo, object_repr
+from fastcore.admin.search import search_clauses
 from fastcore.exceptions import BadRequest, NotFound
 
 if TYPE_CHECKING:
@@ -233,7 +234,9 @@ class ChangeList:
             else:
                 raise BadRequest(f"unknown query parameter {key!r}")
         if self.search and model_admin.search_fields:
-            statement = statement.where(*self._search_clauses())
+            statement = statement.where(
+                *search_clauses(model_admin.model, model_admin.search_fields, self.search)
+            )
             filtered = True
         self.total, self.exact = await count_rows(session, model_admin, statement, filtered)
         statement = statement.order_by(*self._order_by())
@@ -252,22 +255,6 @@ class ChangeList:
                 (label, self.url(**{item.name: key, PAGE: None}), item.selected == key)
                 for key, label, _ in item.choices
             ]
-
-    def _search_clauses(self) -> list[Any]:
-        model, infos = self.model_admin.model, self.model_admin.columns
-        # A column that is not text (a number, a UUID) is searched as its text.
-        columns = [
-            getattr(model, name)
-            if infos[name].is_text
-            else sa.cast(getattr(model, name), sa.String)
-            for name in self.model_admin.search_fields
-        ]
-        clauses = []
-        for word in self.search.split()[:10]:
-            # SECURITY: the term is a bound parameter; LIKE wildcards in it are escaped.
-            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            clauses.append(sa.or_(*[column.ilike(pattern, escape="\\") for column in columns]))
-        return clauses
 
     def _order_by(self) -> list[Any]:
         model = self.model_admin.model

@@ -1,7 +1,8 @@
 """The admin's add and change forms: a ModelForm per model, with foreign keys as selects.
 
-The form class is built per request because a foreign key's choices are the
-rows of the related table at that moment; the rest comes from
+The form class is built once per model admin and field list; only the fields
+whose choices are the rows of a related table at that moment (foreign key
+and many-to-many selects) are added per request. The rest comes from
 :func:`fastcore.forms.models.field_for_column` with two more types the admin
 edits (UUID and JSON).
 """
@@ -16,16 +17,27 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fastcore.admin.introspect import ColumnInfo, object_repr
-from fastcore.forms.fields import ChoiceField, Field
+from fastcore.admin.introspect import ColumnInfo, columns_of, object_repr
+from fastcore.forms.fields import ChoiceField, Field, MultipleChoiceField
+from fastcore.forms.forms import Form
 from fastcore.forms.models import ModelForm, field_for_column
 from fastcore.forms.validators import ValidationError
-from fastcore.forms.widgets import Textarea
+from fastcore.forms.widgets import SelectMultiple, Textarea, TextInput
 
 if TYPE_CHECKING:
     from fastcore.admin.options import ModelAdmin
+    from fastcore.requests import Request
 
-__all__ = ["JSONField", "UUIDField", "build_form_class", "field_for"]
+__all__ = [
+    "JSONField",
+    "KeyListField",
+    "LookupInput",
+    "UUIDField",
+    "build_form_class",
+    "field_for",
+    "foreign_keys_exist",
+    "lookup_url",
+]
 
 #: The label of a select's empty choice.
 EMPTY_CHOICE = "---------"
@@ -76,58 +88,100 @@ def field_for(info: ColumnInfo) -> Field[Any] | None:
     return None
 
 
-async def _foreign_key_field(
-    model_admin: ModelAdmin, session: AsyncSession, info: ColumnInfo
-) -> Field[Any] | None:
-    """A select of the related rows, or None when there are too many for one."""
-    related = info.related
-    assert related is not None  # only called for foreign keys
+class LookupInput(TextInput):
+    """A key typed as text; the admin's script adds search-as-you-type over it.
+
+    With scripts off it stays what it is: a text box for the related row's key.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__({"data-lookup-url": url, "autocomplete": "off", "class": "lookup"})
+
+
+class KeyListField(Field[list[Any]]):
+    """Keys of related rows typed as text, separated by commas (a many-to-many past the
+    select limit)."""
+
+    def __init__(self, key: Field[Any], **options: Any) -> None:
+        super().__init__(**options)
+        self.key = key
+
+    def empty_value(self) -> list[Any]:
+        """No key is an empty list."""
+        return []
+
+    def to_python(self, raw: str) -> list[Any]:
+        """Parse each key with the key column's field."""
+        parts = [part.strip() for part in raw.replace(" ", ",").split(",") if part.strip()]
+        if len(parts) > MAX_RELATED:
+            raise ValidationError(f"Pick at most {MAX_RELATED} objects.")
+        try:
+            return [self.key.to_python(part) for part in parts]
+        except ValidationError as exc:
+            raise ValidationError(f"{exc.messages[0]} (in {raw[:50]!r})") from None
+
+    def format_value(self, value: Any) -> Any:
+        """The keys, comma-separated."""
+        return ", ".join(str(item) for item in value or ())
+
+
+#: The most objects a many-to-many field may pick at once.
+MAX_RELATED = 1000
+
+
+def _label(name: str, info: ColumnInfo | None = None) -> str:
+    if info is not None and info.column.info.get("label"):
+        return str(info.column.info["label"])
+    return name.removesuffix("_id").replace("_", " ").capitalize()
+
+
+async def _choices(
+    session: AsyncSession, related: type[Any], limit: int
+) -> list[tuple[Any, str]] | None:
+    """``(key, label)`` of every row of ``related``, or None when it has more than ``limit``."""
     mapper = sa.inspect(related)
-    if len(mapper.primary_key) != 1:
-        return None
-    limit = model_admin.foreign_key_select_limit
-    rows = list(
-        await session.scalars(sa.select(related).order_by(*mapper.primary_key).limit(limit + 1))
-    )
+    key = mapper.primary_key[0]
+    rows = list(await session.scalars(sa.select(related).order_by(key).limit(limit + 1)))
     if len(rows) > limit:
-        return None  # a plain key input, checked on save
-    plain = field_for(info)
-    required = plain.required if plain is not None else not info.nullable
-    choices: list[tuple[Any, str]] = [("", EMPTY_CHOICE)]
-    choices += [(mapper.primary_key_from_instance(row)[0], object_repr(row)) for row in rows]
-    return ChoiceField(
-        choices=choices,
-        required=required,
-        label=info.column.info.get("label")
-        or info.key.removesuffix("_id").replace("_", " ").capitalize(),
-        help_text=info.column.comment or "",
+        return None
+    return [(mapper.primary_key_from_instance(row)[0], object_repr(row)) for row in rows]
+
+
+def _single_key(related: type[Any]) -> bool:
+    return len(sa.inspect(related).primary_key) == 1
+
+
+def lookup_url(request: Request, model_admin: ModelAdmin, name: str) -> str:
+    """The JSON lookup endpoint for the field ``name`` of ``model_admin``'s form."""
+    base = request.app.url_for(
+        "admin.lookup", app_label=model_admin.app_label, model_name=model_admin.model_name
     )
+    return f"{base}?field={name}"
 
 
-async def build_form_class(
-    model_admin: ModelAdmin, session: AsyncSession, names: Sequence[str]
+def _static_fields(
+    model_admin: ModelAdmin, request: Request, names: Sequence[str]
 ) -> type[ModelForm]:
-    """The form class editing ``names`` of the model admin's model."""
+    """The part of the form that does not depend on the table contents (built once)."""
     columns = model_admin.columns
     base = model_admin.form or ModelForm
     declared = set(base.fields)
     attributes: dict[str, Any] = {}
-    generated: list[str] = []
     for name in names:
         info = columns.get(name)
         if info is None or name in declared:
             continue
-        field: Field[Any] | None = None
-        if info.related is not None:
-            field = await _foreign_key_field(model_admin, session, info)
-        if field is None:
-            field = field_for(info)
+        field = field_for(info)
         if field is None:
             continue  # shown read-only (the check admin.W001 told at startup)
         if info.primary_key:
             field.required = True
+        if info.related is not None and _single_key(info.related):
+            # A select replaces it per request unless the field is in
+            # autocomplete_fields or the related table is past the select limit.
+            field.widget = LookupInput(lookup_url(request, model_admin, name))
+            field.label = _label(name, info)
         attributes[name] = field
-        generated.append(name)
 
     class Meta:
         model = model_admin.model
@@ -139,6 +193,87 @@ async def build_form_class(
     form_class: type[ModelForm] = type(
         f"{model_admin.model.__name__}AdminForm", (base,), attributes
     )
+    return form_class
+
+
+async def _related_fields(
+    model_admin: ModelAdmin, session: AsyncSession, names: Sequence[str]
+) -> dict[str, Field[Any]]:
+    """Selects of the related rows (their choices are read per request)."""
+    out: dict[str, Field[Any]] = {}
+    limit = model_admin.foreign_key_select_limit
+    lookups = model_admin.lookup_fields
+    for name in names:
+        info = model_admin.columns.get(name)
+        if info is not None and info.related is not None and name not in lookups:
+            if not _single_key(info.related):
+                continue
+            choices = await _choices(session, info.related, limit)
+            if choices is None:
+                continue  # the static key field, checked on save
+            plain = field_for(info)
+            out[name] = ChoiceField(
+                choices=[("", EMPTY_CHOICE), *choices],
+                required=plain.required if plain is not None else not info.nullable,
+                label=_label(name, info),
+                help_text=info.column.comment or "",
+            )
+        relationship = model_admin.many_to_many.get(name)
+        if relationship is not None:
+            target = relationship.mapper.class_
+            choices = await _choices(session, target, limit)
+            if choices is None:
+                mapper = relationship.mapper
+                key_name = mapper.get_property_by_column(mapper.primary_key[0]).key
+                key = field_for(columns_of(target)[key_name])
+                assert key is not None
+                out[name] = KeyListField(
+                    key,
+                    required=False,
+                    label=_label(name),
+                    help_text="Keys of the related objects, separated by commas.",
+                )
+            else:
+                out[name] = MultipleChoiceField(
+                    choices=choices,
+                    required=False,
+                    label=_label(name),
+                    widget=SelectMultiple(
+                        {"class": "filterable", "size": min(10, len(choices) or 1)}
+                    ),
+                )
+    return out
+
+
+async def foreign_keys_exist(session: AsyncSession, model_admin: ModelAdmin, form: Form) -> bool:
+    """Whether every foreign key the form sets names an existing row (errors on the form if not)."""
+    for name in form.fields:
+        info = model_admin.columns.get(name)
+        value = form.cleaned_data.get(name)
+        if info is not None and info.related is not None and value is not None:
+            if await session.get(info.related, value) is None:
+                form.add_error(name, "Select an existing object; this one does not exist.")
+                return False
+    return True
+
+
+async def build_form_class(
+    model_admin: ModelAdmin, request: Request, names: Sequence[str]
+) -> type[ModelForm]:
+    """The form class editing ``names`` of the model admin's model.
+
+    The fields whose choices are table rows (foreign keys, many-to-many) are
+    built per request; the rest of the class once per model admin and field list.
+    """
+    key = tuple(names)
+    static = model_admin.form_classes.get(key)
+    if static is None:
+        static = _static_fields(model_admin, request, names)
+        model_admin.form_classes[key] = static
+    related = await _related_fields(model_admin, request.db, names)
+    if not related:
+        return static
+    form_class: type[ModelForm] = type(static.__name__, (static,), related)
     order = [name for name in names if name in form_class.fields]
     order += [name for name in form_class.fields if name not in order]
     form_class.fields = {name: form_class.fields[name] for name in order}

@@ -25,6 +25,7 @@ from fastcore.admin.introspect import ColumnInfo, columns_of, object_repr
 from fastcore.auth.permissions import has_perm, model_permissions
 
 if TYPE_CHECKING:
+    from fastcore.admin.inlines import InlineModelAdmin
     from fastcore.forms.forms import Form
     from fastcore.forms.models import ModelForm
     from fastcore.requests import Request
@@ -95,6 +96,12 @@ class ModelAdmin:
             up to this many rows (filtered), so the list stays fast.
         foreign_key_select_limit: A foreign key whose table has more rows is
             typed as a key instead of picked from a select.
+        autocomplete_fields: Foreign keys (``"author"`` or ``"author_id"``)
+            picked by search-as-you-type instead of a select, whatever the
+            size of the related table.
+        inlines: :class:`~fastcore.admin.inlines.TabularInline` /
+            ``StackedInline`` classes whose child rows are edited on this
+            model's form.
     """
 
     list_display: ClassVar[Sequence[str | Callable[..., Any]]] = ()
@@ -111,6 +118,8 @@ class ModelAdmin:
     actions: ClassVar[Sequence[Action]] = ()
     count_estimate_above: ClassVar[int] = 100_000
     foreign_key_select_limit: ClassVar[int] = 500
+    inlines: ClassVar[Sequence[type[InlineModelAdmin]]] = ()
+    autocomplete_fields: ClassVar[Sequence[str]] = ()
 
     def __init__(self, model: type[Any]) -> None:
         self.model = model
@@ -134,6 +143,33 @@ class ModelAdmin:
     def relationships(self) -> dict[str, Any]:
         """The model's relationships by name."""
         return {rel.key: rel for rel in sa.inspect(self.model).relationships}
+
+    @functools.cached_property
+    def many_to_many(self) -> dict[str, Any]:
+        """The many-to-many relationships (through a secondary table) to single-key models."""
+        return {
+            key: rel
+            for key, rel in self.relationships.items()
+            if rel.secondary is not None and len(rel.mapper.primary_key) == 1 and rel.uselist
+        }
+
+    @functools.cached_property
+    def lookup_fields(self) -> frozenset[str]:
+        """The foreign key columns of ``autocomplete_fields``."""
+        by_relationship = {
+            info.relationship: key for key, info in self.columns.items() if info.relationship
+        }
+        return frozenset(by_relationship.get(name, name) for name in self.autocomplete_fields)
+
+    @functools.cached_property
+    def form_classes(self) -> dict[tuple[str, ...], type[ModelForm]]:
+        """The form classes built so far, by field list (see admin.forms.build_form_class)."""
+        return {}
+
+    @functools.cached_property
+    def inline_instances(self) -> list[InlineModelAdmin]:
+        """The inlines, bound to this model."""
+        return [inline(self.model) for inline in self.inlines]
 
     # -- what is listed ------------------------------------------------------
 
@@ -172,6 +208,8 @@ class ModelAdmin:
         if callable(method) and item not in self.columns and item not in self.relationships:
             return method(obj)
         value = getattr(obj, item)
+        if item in self.many_to_many:
+            return ", ".join(object_repr(member) for member in value)
         if item in self.relationships and value is not None:
             return object_repr(value)
         return value
@@ -190,6 +228,7 @@ class ModelAdmin:
                 for key, info in self.columns.items()
                 if not info.generated and (adding or not info.primary_key)
             ]
+            names += list(self.many_to_many)
         readonly = set(self.get_readonly_fields(adding))
         return [name for name in names if name not in self.exclude and name not in readonly]
 

@@ -20,6 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from fastcore.admin.options import ModelAdmin
+from fastcore.admin.search import resolve_search_field
 from fastcore.checks import CheckMessage
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.extensions import Extension
@@ -124,6 +125,7 @@ class Admin(Extension):
             (prefix + "/static/{filename}", views.static, ("GET",), "static"),
             (model, views.changelist, ("GET", "POST"), "changelist"),
             (model + "/add", views.add, ("GET", "POST"), "add"),
+            (model + "/lookup", views.lookup, ("GET",), "lookup"),
             (obj + "/change", views.change, ("GET", "POST"), "change"),
             (obj + "/delete", views.delete, ("GET", "POST"), "delete"),
             (obj + "/history", views.history, ("GET",), "history"),
@@ -166,6 +168,44 @@ class Admin(Extension):
             )
         for model_admin in self.registry.values():
             errors += _check_options(model_admin)
+            errors += self._check_relations(model_admin)
+        return errors
+
+    def _check_relations(self, model_admin: ModelAdmin) -> list[CheckMessage]:
+        """Errors in the inlines and ``autocomplete_fields`` of a model admin."""
+        name = type(model_admin).__name__
+        errors: list[CheckMessage] = []
+        try:
+            model_admin.inline_instances  # noqa: B018 - builds them, finding the foreign keys
+        except ImproperlyConfigured as exc:
+            errors.append(_error(str(exc), id="admin.E202"))
+        for field in model_admin.autocomplete_fields:
+            key = next(
+                (
+                    key
+                    for key, info in model_admin.columns.items()
+                    if field in (key, info.relationship) and info.related is not None
+                ),
+                None,
+            )
+            if key is None:
+                errors.append(
+                    _error(
+                        f"{name}.autocomplete_fields: {field!r} is no foreign key of "
+                        f"{model_admin.model.__name__}",
+                        id="admin.E037",
+                    )
+                )
+            elif model_admin.columns[key].related not in self.registry:
+                related = model_admin.columns[key].related
+                errors.append(
+                    _error(
+                        f"{name}.autocomplete_fields: {field!r} points to "
+                        f"{getattr(related, '__name__', related)}, which is not registered",
+                        id="admin.E039",
+                        hint="register the related model: the lookup searches through its admin",
+                    )
+                )
         return errors
 
     def logout_url(self, request: Request) -> str | None:
@@ -207,10 +247,9 @@ def _check_options(model_admin: ModelAdmin) -> list[CheckMessage]:
                 )
             )
     for item in model_admin.search_fields:
-        if item not in columns:
-            errors.append(
-                _error(f"{name}.search_fields: {model} has no column {item!r}", id="admin.E126")
-            )
+        problem = resolve_search_field(model_admin.model, item)
+        if problem is not None:
+            errors.append(_error(f"{name}.search_fields {item!r}: {problem}", id="admin.E126"))
     for item in model_admin.list_filter:
         info = columns.get(item)
         if info is None or not (

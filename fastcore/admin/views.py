@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from fastcore.admin.changelist import ChangeList
-from fastcore.admin.forms import build_form_class
+from fastcore.admin.forms import LookupInput, build_form_class, foreign_keys_exist
+from fastcore.admin.inlines import InlineFormSet
 from fastcore.admin.introspect import (
     decode_pk,
     encode_pk,
@@ -29,6 +30,7 @@ from fastcore.admin.introspect import (
 )
 from fastcore.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from fastcore.admin.options import label_of
+from fastcore.admin.related import load_related, related_keys, related_objects, set_related
 from fastcore.auth.config import get_auth
 from fastcore.auth.redirects import login_redirect_url
 from fastcore.exceptions import BadRequest, Forbidden, HTTPException, NotFound
@@ -190,6 +192,40 @@ async def confirm_bulk_delete(
     )
 
 
+async def _related_label(
+    request: Request, model_admin: ModelAdmin, form: ModelForm, name: str
+) -> str:
+    """What the key in a lookup field names (the widget shows the key itself)."""
+    field = form.fields[name]
+    info = model_admin.columns.get(name)
+    if not isinstance(field.widget, LookupInput) or info is None or info.related is None:
+        return ""
+    bound = form[name]
+    raw = bound.data if form.is_bound else bound.initial_value()
+    if raw is None or raw == "":
+        return ""
+    try:
+        value = field.to_python(str(raw))
+    except ValidationError:
+        return ""
+    obj = await request.db.get(info.related, value)
+    return object_repr(obj) if obj is not None else ""
+
+
+async def _checked_relations(
+    request: Request, model_admin: ModelAdmin, form: ModelForm, formsets: list[InlineFormSet]
+) -> dict[str, list[Any]] | None:
+    """The objects of the many-to-many fields, once every key the forms name exists
+    (None, with errors on the forms, otherwise)."""
+    if not await foreign_keys_exist(request.db, model_admin, form):
+        return None
+    for formset in formsets:
+        for row in formset.rows_to_write():
+            if not await foreign_keys_exist(request.db, formset.inline, row.form):
+                return None
+    return await related_objects(request.db, model_admin, form)
+
+
 def _url(request: Request, name: str, model_admin: ModelAdmin, object_id: str | None = None) -> str:
     params = {"app_label": model_admin.app_label, "model_name": model_admin.model_name}
     if object_id is not None:
@@ -346,7 +382,7 @@ class AdminViews:
         adding = obj is None
         can_change = adding or await model_admin.has_change_permission(request, obj)
         names = model_admin.get_fields(adding) if can_change else []
-        form_class = await build_form_class(model_admin, request.db, names)
+        form_class = await build_form_class(model_admin, request, names)
         extra = model_admin.extra_form_fields()
         if extra:
             form_class = type(form_class.__name__, (form_class,), dict(extra))
@@ -358,20 +394,36 @@ class AdminViews:
             for name in form_class.fields
             if obj is not None and name in model_admin.columns
         }
+        if obj is not None:
+            initial.update(await related_keys(request.db, model_admin, obj, form_class.fields))
         form: ModelForm = form_class(data, initial=initial)
-        if data is not None and form.is_valid():
-            response = await self._save(request, model_admin, form, obj, data)
+        formsets = []
+        for inline in model_admin.inline_instances:
+            formset = await InlineFormSet.build(inline, request, obj, data if can_change else None)
+            if formset is not None:
+                formsets.append(formset)
+        if data is not None and form.is_valid() and all(formset.is_valid() for formset in formsets):
+            response = await self._save(request, model_admin, form, obj, data, formsets)
             if response is not None:
                 return response
         readonly = [name for name in model_admin.get_readonly_fields(adding)]
         if not can_change:
             readonly = [key for _, names_ in model_admin.get_fieldsets(adding) for key in names_]
+        if obj is not None:
+            await load_related(
+                request.db, obj, [n for n in readonly if n in model_admin.many_to_many]
+            )
         fieldsets: list[tuple[str | None, list[dict[str, Any]]]] = []
         for title, group in model_admin.get_fieldsets(adding):
             entries: list[dict[str, Any]] = []
             for name in group:
                 if name in form.fields:
-                    entries.append({"field": form[name]})
+                    entries.append(
+                        {
+                            "field": form[name],
+                            "related_label": await _related_label(request, model_admin, form, name),
+                        }
+                    )
                 elif name in readonly and obj is not None:
                     entries.append(
                         {
@@ -393,6 +445,7 @@ class AdminViews:
             model_admin=model_admin,
             form=form,
             fieldsets=fieldsets,
+            formsets=formsets,
             adding=adding,
             can_change=can_change,
             changelist_url=_url(request, "changelist", model_admin),
@@ -406,28 +459,39 @@ class AdminViews:
         )
 
     async def _save(
-        self, request: Request, model_admin: ModelAdmin, form: ModelForm, obj: Any, data: Any
+        self,
+        request: Request,
+        model_admin: ModelAdmin,
+        form: ModelForm,
+        obj: Any,
+        data: Any,
+        formsets: list[InlineFormSet],
     ) -> Response | None:
         """Write a valid form; None when the database refused it (the form shows why)."""
         adding = obj is None
         columns = model_admin.columns
         if adding:
             obj = model_admin.model()
+        # Checked before anything is set on the object (a query would flush it).
+        related = await _checked_relations(request, model_admin, form, formsets)
+        if related is None:
+            return None
         before = {name: getattr(obj, name, None) for name in form.fields if name in columns}
+        if not adding:
+            before.update(await related_keys(request.db, model_admin, obj, related))
         for name, value in form.cleaned_data.items():
             # SECURITY: only the form's own column fields are written.
             if name in columns and name in form.fields and not form.fields[name].disabled:
                 setattr(obj, name, value)
-        for name in form.fields:
-            info = columns.get(name)
-            value = form.cleaned_data.get(name)
-            if info is not None and info.related is not None and value is not None:
-                if await request.db.get(info.related, value) is None:
-                    form.add_error(name, "Select an existing object; this one does not exist.")
-                    return None
+        inline_changes: dict[str, list[str]] = {}
         try:
             async with request.db.begin_nested():
+                await set_related(request.db, obj, related)
                 await model_admin.save_model(request, obj, form, adding)
+                for formset in formsets:
+                    done = await formset.save(request, obj)
+                    if done:
+                        inline_changes[formset.inline.verbose_name_plural] = done
         except ValidationError as exc:  # from save_model: shown on the form
             form.add_error(None, exc)
             return None
@@ -436,15 +500,17 @@ class AdminViews:
                 None, f"The database refused the change: {str(exc.orig).splitlines()[0]}"
             )
             return None
-        if adding:
-            await _log(model_admin, request, obj, ADDITION)
-        else:
-            changes = {
-                name: [_log_value(old), _log_value(getattr(obj, name, None))]
-                for name, old in before.items()
-                if old != getattr(obj, name, None)
-            }
-            await _log(model_admin, request, obj, CHANGE, changes)
+        after = {name: getattr(obj, name, None) for name in before if name in columns}
+        after.update(
+            {name: sorted(pk_of(item)[0] for item in items) for name, items in related.items()}
+        )
+        changes = {
+            name: [_log_value(old), _log_value(after[name])]
+            for name, old in before.items()
+            if not adding and name in after and old != after[name]
+        }
+        changes.update({name: [None, "; ".join(done)] for name, done in inline_changes.items()})
+        await _log(model_admin, request, obj, ADDITION if adding else CHANGE, changes)
         object_id = encode_pk(pk_of(obj))
         verb = "added" if adding else "changed"
         flash(request, f'The {model_admin.verbose_name.lower()} "{object_repr(obj)}" was {verb}.')
@@ -529,6 +595,13 @@ class AdminViews:
             changelist_url=_url(request, "changelist", model_admin),
             change_url=_url(request, "change", model_admin, object_id),
         )
+
+    async def lookup(self, request: Request, app_label: str, model_name: str) -> Response:
+        """The JSON search behind a foreign key's search-as-you-type (see admin.lookup)."""
+        from fastcore.admin.lookup import lookup
+
+        require_staff(request)
+        return await lookup(self.site, request, self.model_admin(app_label, model_name))
 
     async def static(self, filename: str) -> Response:
         """The admin's stylesheet and script (served from the package; CSP ``'self'``)."""

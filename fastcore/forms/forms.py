@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 # Set on every instance, so unavailable as field names.
 _INSTANCE_ATTRIBUTES = frozenset(
-    {"data", "is_bound", "initial", "cleaned_data", "instance", "model"}
+    {"data", "is_bound", "initial", "cleaned_data", "instance", "model", "prefix"}
 )
 
 #: Methods whose requests carry a form body (others give an unbound form).
@@ -73,13 +73,15 @@ class BoundField(Generic[T]):
     adds attributes.
     """
 
-    __slots__ = ("form", "field", "name", "id")
+    __slots__ = ("form", "field", "name", "html_name", "id")
 
     def __init__(self, form: Form, field: Field[T]) -> None:
         self.form = form
         self.field = field
         self.name = field.name
-        self.id = f"id_{field.name}"
+        #: The name the control is submitted under (``prefix-name`` on a prefixed form).
+        self.html_name = f"{form.prefix}-{field.name}" if form.prefix else field.name
+        self.id = f"id_{self.html_name}"
 
     @property
     def label(self) -> Label:
@@ -101,7 +103,7 @@ class BoundField(Generic[T]):
         """The raw submitted value (None on an unbound form)."""
         if not self.form.is_bound:
             return None
-        return self.field.value_from(self.form.data or {}, self.name)
+        return self.field.value_from(self.form.data or {}, self.html_name)
 
     @property
     def value(self) -> T | None:
@@ -138,7 +140,7 @@ class BoundField(Generic[T]):
         if described:
             extra["aria_describedby"] = " ".join(described)
         extra.update(attrs)
-        return self.field.widget.render(self.name, self.display_value(), extra)
+        return self.field.widget.render(self.html_name, self.display_value(), extra)
 
     __call__ = render
 
@@ -174,6 +176,8 @@ class Form:
         data: The submitted data (``await request.form()``, a dict, query
             parameters); ``None`` gives an unbound form that only displays.
         initial: Values shown on an unbound form, by field name.
+        prefix: Submit every field as ``prefix-name`` (several forms of the
+            same class in one page, the admin's inline rows).
 
     Field names must not shadow the form's own attributes (``errors``,
     ``data``, ...); that is refused when the class is defined.
@@ -200,9 +204,14 @@ class Form:
         cls.fields = fields
 
     def __init__(
-        self, data: Mapping[str, Any] | None = None, *, initial: Mapping[str, Any] | None = None
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        initial: Mapping[str, Any] | None = None,
+        prefix: str = "",
     ) -> None:
         self.data = data
+        self.prefix = prefix
         self.is_bound = data is not None
         self.initial: dict[str, Any] = dict(initial or {})
         #: The valid fields' typed values, after validation (Django's cleaned_data).
@@ -271,7 +280,8 @@ class Form:
                 self.cleaned_data[name] = self._bound[name].initial_value()
                 continue
             try:
-                self.cleaned_data[name] = field.clean(field.value_from(data, name))
+                raw = field.value_from(data, self._bound[name].html_name)
+                self.cleaned_data[name] = field.clean(raw)
             except ValidationError as exc:
                 self.add_error(name, exc)
         try:

@@ -183,6 +183,7 @@ class ModelForm(Form):
         *,
         instance: Any = None,
         initial: Mapping[str, Any] | None = None,
+        prefix: str = "",
     ) -> None:
         if self.model is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs Meta.model")
@@ -190,7 +191,7 @@ class ModelForm(Form):
         values: dict[str, Any] = {}
         if instance is not None:
             values = {name: getattr(instance, name) for name in self.fields}
-        super().__init__(data, initial={**values, **(initial or {})})
+        super().__init__(data, initial={**values, **(initial or {})}, prefix=prefix)
 
     def apply(self, instance: Any) -> Any:
         """Copy the cleaned values onto ``instance`` (the form must be valid)."""

@@ -171,8 +171,10 @@ class Select(Widget):
         """Render ``<select>`` with the chosen value(s) selected."""
         chosen = _as_strings(value)
         merged = {"name": name, "multiple": self.multiple, **self.attrs, **attrs}
+        # NOTE: written out rather than through render_attrs: a select of a
+        # foreign key has one option per related row, and this is its cost.
         options = "".join(
-            f"<option{render_attrs({'value': key, 'selected': key in chosen})}>"
+            f'<option value="{escape(key)}"{" selected" if key in chosen else ""}>'
             f"{escape(label)}</option>"
             for key, label in self.choices
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,6 +44,17 @@ class Site:
         token = csrf_token_in(self.client.get(page or url).text)
         options.setdefault("follow_redirects", False)
         return self.client.post(url, data={"csrf_token": token, **fields}, **options)
+
+
+@contextlib.contextmanager
+def superuser_site(target: Target, **options: Any) -> Iterator[Site]:
+    """The test app built with ``options`` (see support.build_app), a superuser logged in."""
+    app, _ = build_app(target, **options)
+    with TestClient(app) as client:
+        site = Site(client)
+        site.make_user("root", is_superuser=True)
+        site.log_in("root")
+        yield site
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Integer, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fastcore import App, Request, Settings
-from fastcore.admin import Admin, ModelAdmin, action
+from fastcore.admin import Admin, ModelAdmin, TabularInline, action
 from fastcore.auth import Auth, add_permission, auth_routes, create_permissions, set_password
 from fastcore.auth.hashers import TEST_HASHER
 from fastcore.middleware.csrf import csrf_exempt
@@ -43,6 +43,29 @@ class Author(IdMixin, Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return f"/authors/{self.id}"
+
+
+book_topics = Table(
+    "admin_test_book_topics",
+    Model.metadata,
+    Column("book_id", ForeignKey("admin_test_books.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("admin_test_topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Topic(IdMixin, Model):
+    """Books have many topics, through admin_test_book_topics."""
+
+    __tablename__ = "admin_test_topics"
+    __app_label__ = "library"
+
+    name: Mapped[str] = mapped_column(String(50))
+
+    def __str__(self) -> str:
+        return self.name
+
 
 class Book(IdMixin, Model):
     __tablename__ = "admin_test_books"
@@ -57,6 +80,7 @@ class Book(IdMixin, Model):
         ForeignKey("admin_test_authors.id", ondelete="CASCADE"), index=True
     )
     author: Mapped[Author] = relationship(back_populates="books")
+    topics: Mapped[list[Topic]] = relationship(secondary=book_topics)
 
     def __str__(self) -> str:
         return self.title
@@ -130,15 +154,31 @@ async def publish(model_admin: ModelAdmin, request: Request, objects: list[Any])
 
 BookAdmin.actions = [publish]
 
-MODELS = [Author, Book, Tag, Shelf, Gadget]
+
+class BookInline(TabularInline):
+    model = Book
+    fields = ["title", "genre", "published"]
+    extra = 2
+
+
+class AuthorAdmin(ModelAdmin):
+    search_fields = ["name"]
+    inlines = [BookInline]
+
+
+MODELS = [Author, Book, Tag, Shelf, Gadget, Topic]
 
 
 def build_app(
-    target: Target, book_admin: type[ModelAdmin] = BookAdmin, **admin_options: Any
+    target: Target,
+    book_admin: type[ModelAdmin] = BookAdmin,
+    author_admin: type[ModelAdmin] = AuthorAdmin,
+    templates: str | None = None,
+    **admin_options: Any,
 ) -> tuple[App, Admin]:
     """The app every admin test drives."""
     app = App(
-        settings=Settings(debug=False),
+        settings=Settings(debug=False, **({"template_folders": [templates]} if templates else {})),
         middleware=default_middleware(
             secret_key=SECRET, debug=False, allowed_hosts=["testserver", "127.0.0.1"]
         ),
@@ -149,8 +189,9 @@ def build_app(
     auth.init_app(app)
     app.include(auth_routes(auth))
     admin = Admin(title="Library admin", **admin_options)
-    admin.register(Author)
+    admin.register(Author, author_admin)
     admin.register(Book, book_admin)
+    admin.register(Topic)
     admin.register(Tag)
     admin.register(Shelf)
     admin.register(Gadget)
@@ -203,6 +244,15 @@ def build_app(
                     request.db.add(Review(book_id=book.id, text=f"on {book.title}"))
             ids.append(author.id)
         return {"ids": ids}
+
+    @app.post("/test/topics")
+    @csrf_exempt
+    async def make_topics(request: Request) -> dict[str, Any]:
+        """Test setup: topics by name."""
+        topics = [Topic(name=name) for name in await request.json()]
+        request.db.add_all(topics)
+        await request.db.flush()
+        return {"ids": [topic.id for topic in topics]}
 
     return app, admin
 

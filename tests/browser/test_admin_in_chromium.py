@@ -12,6 +12,7 @@ import json
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,14 +41,20 @@ def admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
 
 
-def test_staff_logs_in_adds_edits_searches_and_deletes(browser, admin_url: str) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page()
+def watch_problems(page: Any) -> list[str]:
+    """The list that collects the page's script errors and CSP refusals."""
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on(
         "console",
         lambda message: problems.append(message.text) if "Refused" in message.text else None,
     )
+    return problems
+
+
+def test_staff_logs_in_adds_edits_searches_and_deletes(browser, admin_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    problems = watch_problems(page)
     static: list[int] = []
     page.on(
         "response",

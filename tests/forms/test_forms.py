@@ -309,3 +309,18 @@ def test_a_urlencoded_post_to_a_file_form_is_a_field_error(upload_client: TestCl
     response = upload_client.post("/upload", data={"title": "x", "document": "C:/x.txt"})
     assert response.status_code == 422
     assert "multipart/form-data" in response.json()["errors"]["document"][0]
+
+
+def test_a_prefixed_form_reads_renders_and_reports_under_its_prefix() -> None:
+    from fastcore.forms import CharField, Form
+
+    class Row(Form):
+        title = CharField(max_length=5)
+
+    form = Row({"row-1-title": "toolong", "title": "ok"}, prefix="row-1")
+    assert not form.is_valid()
+    assert "title" in form.errors  # errors stay keyed by the field's own name
+    html = str(form["title"])
+    assert 'name="row-1-title"' in html and 'id="id_row-1-title"' in html
+    assert Row({"row-1-title": "ok"}, prefix="row-1").is_valid()
+    assert not Row({"title": "ok"}, prefix="row-1").is_valid()  # the bare name is not read
