@@ -40,7 +40,11 @@ cdef class WebSocketConnection:
     cdef bint write_paused
     cdef object on_close            # called once with the connection when it ends
     cdef public object handler_task # the endpoint's Task: cancelled soon after the end
+    cdef double message_rate        # messages per second allowed (set_limits), 0: no limit
+    cdef double rate_tokens         # the token bucket of that rate
+    cdef double rate_stamp          # loop time the bucket was last refilled
 
+    cdef bint _over_rate(self) except -1
     cdef int _process(self) except -1
     cdef int _on_close_frame(self, int code, str reason) except -1
     cdef int _fail(self, int code, str reason) except -1

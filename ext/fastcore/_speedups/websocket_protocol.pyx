@@ -83,6 +83,9 @@ cdef class WebSocketConnection:
         self.write_paused = False
         self.on_close = on_close
         self.handler_task = None
+        self.message_rate = 0.0
+        self.rate_tokens = 0.0
+        self.rate_stamp = 0.0
         # Nothing is read before the endpoint decides (accept or reject).
         self._pause(PAUSE_HANDSHAKE)
 
@@ -111,6 +114,20 @@ cdef class WebSocketConnection:
         self._resume(PAUSE_HANDSHAKE)
         # Frames that came with the handshake's last read.
         self._process()
+
+    def set_limits(self, long long max_message, double message_rate=0.0):
+        # The App's limits (Settings.websocket_*): a message size under the
+        # server's own, and a message rate (a token bucket of one second's
+        # worth, refilled continuously).
+        if max_message <= 0 or message_rate < 0.0:
+            raise ValueError("max_message must be positive and message_rate 0 or more")
+        if max_message < self.parser.max_message:
+            self.parser.max_message = max_message
+        if max_message < self.parser.max_frame:
+            self.parser.max_frame = max_message
+        self.message_rate = message_rate
+        self.rate_tokens = message_rate if message_rate > 1.0 else 1.0
+        self.rate_stamp = self.loop.time()
 
     def reject(self, int status_code, bytes body=b"", str content_type="text/plain; charset=utf-8"):
         if self.state != STATE_CONNECTING:
@@ -243,6 +260,9 @@ cdef class WebSocketConnection:
             if event == WS_TEXT or event == WS_BINARY:
                 if self.state == STATE_CLOSING:
                     continue  # we are closing: data is dropped (section 1.4)
+                if self.message_rate > 0.0 and self._over_rate():
+                    # Section 7.4.1: 1008, a message that violates our policy.
+                    return self._fail(1008, "message rate limit exceeded")
                 self.messages.append(parser.message)
                 self.queued += len(parser.message)
                 if self.queued > self.high_water:
@@ -258,6 +278,18 @@ cdef class WebSocketConnection:
             elif event == WS_CLOSE:
                 return self._on_close_frame(parser.close_code, parser.close_reason)
         return 0
+
+    cdef bint _over_rate(self) except -1:
+        cdef double now = self.loop.time()
+        cdef double burst = self.message_rate if self.message_rate > 1.0 else 1.0
+        self.rate_tokens += (now - self.rate_stamp) * self.message_rate
+        self.rate_stamp = now
+        if self.rate_tokens > burst:
+            self.rate_tokens = burst
+        if self.rate_tokens < 1.0:
+            return True
+        self.rate_tokens -= 1.0
+        return False
 
     cdef int _on_close_frame(self, int code, str reason) except -1:
         # Echo the code (section 5.5.1); a close without one (1005) is
