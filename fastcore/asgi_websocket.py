@@ -189,8 +189,11 @@ class ASGIWebSocketConnection:
     def _over_limits(self, data: str | bytes) -> tuple[int, str] | None:
         # NOTE: the ASGI server read the message already; this only keeps the
         # App's limits the same under every server.
-        if self._max_message and len(data) > self._max_message:
-            if isinstance(data, bytes) or len(data.encode()) > self._max_message:
+        limit = self._max_message
+        # A str has at most 4 bytes of UTF-8 per character: most need no encoding.
+        if limit and len(data) * (4 if isinstance(data, str) else 1) > limit:
+            size = len(data.encode()) if isinstance(data, str) else len(data)
+            if size > limit:
                 return 1009, "message too big"
         if self._rate:
             now = time.monotonic()

@@ -56,7 +56,8 @@ def websocket_chain(specs: Sequence[MiddlewareSpec], respond: Respond) -> ChainR
     """
 
     async def innermost(request: Request) -> Response:
-        connection, endpoint = request.state.websocket_handshake
+        state: Any = request.state
+        connection, endpoint = state.websocket_handshake
         await endpoint(request, connection)
         # Discarded (the 101 or the refusal went out already); a fresh one
         # each time since middleware may change it.
