@@ -38,6 +38,7 @@ cdef class WebSocketConnection:
     cdef double ping_sent           # loop time of the unanswered ping, -1 when none
     cdef int read_paused            # WsReadPause bits
     cdef bint write_paused
+    cdef bint failed                # we closed over a protocol error: input is dropped
     cdef object on_close            # called once with the connection when it ends
     cdef public object handler_task # the endpoint's Task: cancelled soon after the end
     cdef double message_rate        # messages per second allowed (set_limits), 0: no limit

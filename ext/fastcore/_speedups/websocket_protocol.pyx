@@ -83,6 +83,7 @@ cdef class WebSocketConnection:
         self.write_paused = False
         self.on_close = on_close
         self.handler_task = None
+        self.failed = False
         self.message_rate = 0.0
         self.rate_tokens = 0.0
         self.rate_stamp = 0.0
@@ -218,6 +219,8 @@ cdef class WebSocketConnection:
         self.transport = transport
 
     def data_received(self, bytes data):
+        if self.failed:
+            return  # after a protocol error: read and dropped until the peer closes
         self.last_seen = self.loop.time()
         self.ping_sent = -1.0
         self.parser.feed(data)
@@ -303,12 +306,26 @@ cdef class WebSocketConnection:
     cdef int _close_connection(self, int code, str reason, bint send_reason) except -1:
         # Send a close frame if the connection is still open, record why, wake
         # the handler and close TCP: the server closes it first (section 7.1.1).
-        if self.state == STATE_OPEN:
+        cdef bint was_open = self.state == STATE_OPEN
+        if was_open:
             self.transport.write(build_close(code, reason if send_reason else ""))
         self.close_code = code
         self.close_reason = reason
         self.state = STATE_CLOSING
         self._wake()
+        if send_reason and was_open and self.transport.can_write_eof():
+            # NOTE: closing at once would make the kernel answer the bytes the
+            # peer still sends with a reset, which can destroy our close frame
+            # before the peer reads it (and with it the code: 1009, 1008...).
+            # So only our side is shut; what arrives is dropped until the peer
+            # closes, or close_timeout runs out.
+            self.failed = True
+            if self.read_paused:
+                self.read_paused = 0
+                self.transport.resume_reading()
+            self.transport.write_eof()
+            self._arm_timer(self.close_timeout)
+            return 0
         self.transport.close()
         return 0
 
