@@ -38,7 +38,9 @@ class BodyReader(Protocol):
     The first ``read_nowait()``/``wait()`` sends ``100 Continue`` when the client
     asked for it. Reading resumes the transport when backpressure paused it.
     A client that disconnects mid-body makes ``read_nowait()`` raise
-    ``fastcore.exceptions.ClientDisconnect``.
+    ``fastcore.exceptions.ClientDisconnect``. A reader may also offer
+    ``disconnected()`` (a bool, or an awaitable of one): whether the client
+    has gone away, for ``Request.is_disconnected()``.
     """
 
     def read_nowait(self) -> bytes | None: ...

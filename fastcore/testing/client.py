@@ -47,6 +47,10 @@ class MemoryBodyReader:
         """Return the next chunk, then ``b""``."""
         return self._chunks.pop(0) if self._chunks else b""
 
+    def disconnected(self) -> bool:
+        """The in-process client never goes away."""
+        return False
+
     def wait(self) -> asyncio.Future[None]:
         """Never needed: everything is buffered; returns a completed future."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
