@@ -894,9 +894,11 @@ cdef class HttpProtocol:
         self.deadline_kind = DEADLINE_NONE
         state.connections.discard(self)
         head.body_reader = _EMPTY_BODY
+        # NOTE: the first Sec-WebSocket-Extensions header only (browsers send one).
         connection = _WebSocketConnection(
             self.transport, leftover, key=key.decode("latin-1"), loop=self.loop,
-            config=state.config, on_close=state.websockets.discard)
+            config=state.config, on_close=state.websockets.discard,
+            extensions=head.first_header(b"sec-websocket-extensions"))
         state.websockets.add(connection)
         self.transport.set_protocol(connection)
         task = self.loop.create_task(endpoint(head, connection))

@@ -31,8 +31,9 @@ from fastcore._speedups.websocket_frames cimport (
 
 import collections
 import logging
+import zlib as _zlib
 
-from fastcore._speedups.websocket_frames import accept_key, build_close
+from fastcore._speedups.websocket_frames import accept_key, build_close, negotiate_deflate
 from fastcore.exceptions import WebSocketDisconnect, WebSocketProtocolError
 
 CONNECTING = STATE_CONNECTING
@@ -56,7 +57,7 @@ cdef class WebSocketConnection:
     # See websocket_protocol.pyi for the documented Python surface.
 
     def __init__(self, transport, bytes leftover=b"", *, str key, loop, config=None,
-                 on_close=None):
+                 on_close=None, bytes extensions=None):
         self.transport = transport
         self.loop = loop
         self.key = key
@@ -84,6 +85,13 @@ cdef class WebSocketConnection:
         self.on_close = on_close
         self.handler_task = None
         self.failed = False
+        # permessage-deflate: negotiated in accept() when the server allows it.
+        self.extension_offer = extensions if getattr(config, "websocket_compression", False) \
+            else None
+        self.deflate = False
+        self.deflate_reset = False
+        self.deflate_bits = 15
+        self.deflater = None
         self.message_rate = 0.0
         self.rate_tokens = 0.0
         self.rate_stamp = 0.0
@@ -108,6 +116,14 @@ cdef class WebSocketConnection:
             if not _header_safe(name) or not _header_safe(value) or ":" in name or not name:
                 raise ValueError(f"invalid response header {name!r}: {value!r}")
             lines.append(f"{name}: {value}\r\n".encode("latin-1"))
+        if self.extension_offer:
+            agreed = negotiate_deflate(self.extension_offer)
+            if agreed is not None:
+                response, self.deflate_reset, client_reset, self.deflate_bits = agreed
+                self.deflate = True
+                self.parser.enable_inflate(client_reset)
+                lines.append(b"Sec-WebSocket-Extensions: " + response.encode("ascii") + b"\r\n")
+        self.extension_offer = None
         lines.append(b"\r\n")
         self.state = STATE_OPEN
         self.transport.write(b"".join(lines))
@@ -171,7 +187,10 @@ cdef class WebSocketConnection:
             if self.state == STATE_CONNECTING:
                 raise RuntimeError("accept the WebSocket before sending")
             raise WebSocketDisconnect(self.close_code or 1006, self.close_reason)
-        self.transport.write(build_frame(opcode, data))
+        if self.deflate:
+            self.transport.write(build_frame(opcode, self._compress(data), True, None, True))
+        else:
+            self.transport.write(build_frame(opcode, data))
         return self.write_paused
 
     def drain(self):
@@ -281,6 +300,20 @@ cdef class WebSocketConnection:
             elif event == WS_CLOSE:
                 return self._on_close_frame(parser.close_code, parser.close_reason)
         return 0
+
+    cdef bytes _compress(self, object data):
+        # RFC 7692 section 7.2.1: deflate, flush to a byte boundary and drop
+        # the 0x00 0x00 0xff 0xff that ends the flush (the peer adds it back).
+        cdef bytes raw = (<str>data).encode("utf-8") if isinstance(data, str) else bytes(data)
+        cdef bytes out
+        if self.deflater is None:
+            self.deflater = _zlib.compressobj(6, _zlib.DEFLATED, -self.deflate_bits)
+        out = self.deflater.compress(raw) + self.deflater.flush(_zlib.Z_SYNC_FLUSH)
+        if self.deflate_reset:
+            self.deflater = None  # server_no_context_takeover: each message afresh
+        if out.endswith(b"\x00\x00\xff\xff"):
+            out = out[:-4]
+        return out
 
     cdef bint _over_rate(self) except -1:
         cdef double now = self.loop.time()
