@@ -100,6 +100,11 @@ def register(commands: Any) -> None:
     run.add_argument("--graceful-timeout", type=float, default=None, metavar="SECONDS")
     run.add_argument("--no-server-header", action="store_true", help="send no Server header")
     run.add_argument(
+        "--ws-compression",
+        action="store_true",
+        help="accept permessage-deflate on WebSockets (off by default: CPU, memory, BREACH)",
+    )
+    run.add_argument(
         "--no-eager-dispatch",
         action="store_true",
         help="start every request in its own asyncio Task (default: only those that may need one)",
@@ -144,6 +149,8 @@ def _serve(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     if args.keep_alive_timeout is not None:
         options["keep_alive_timeout"] = args.keep_alive_timeout
+    if args.ws_compression:
+        options["websocket_compression"] = True
     if args.graceful_timeout is not None:
         options["graceful_timeout"] = args.graceful_timeout
     if args.no_server_header:
