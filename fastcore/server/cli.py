@@ -116,6 +116,25 @@ def register(commands: Any) -> None:
     routes.set_defaults(handler=_serve)
 
 
+def _config_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The ServerConfig fields the command line sets."""
+    options: dict[str, Any] = {}
+    if args.keep_alive_timeout is not None:
+        options["keep_alive_timeout"] = args.keep_alive_timeout
+    if args.ws_compression:
+        options["websocket_compression"] = True
+    if args.graceful_timeout is not None:
+        options["graceful_timeout"] = args.graceful_timeout
+    if args.no_server_header:
+        options["server_header"] = None
+    if args.no_eager_dispatch:
+        options["eager_dispatch"] = False
+    if args.proxy_headers:
+        options["proxy_headers"] = True
+        options["forwarded_allow_ips"] = args.forwarded_allow_ips
+    return options
+
+
 def _serve(args: argparse.Namespace) -> int:
     if args.command == "run" and args.reload:
         from fastcore.server.reload import run_with_reload
@@ -146,20 +165,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from fastcore.server import run
 
-    options: dict[str, Any] = {}
-    if args.keep_alive_timeout is not None:
-        options["keep_alive_timeout"] = args.keep_alive_timeout
-    if args.ws_compression:
-        options["websocket_compression"] = True
-    if args.graceful_timeout is not None:
-        options["graceful_timeout"] = args.graceful_timeout
-    if args.no_server_header:
-        options["server_header"] = None
-    if args.no_eager_dispatch:
-        options["eager_dispatch"] = False
-    if args.proxy_headers:
-        options["proxy_headers"] = True
-        options["forwarded_allow_ips"] = args.forwarded_allow_ips
+    options = _config_options(args)
     try:
         run(
             app,

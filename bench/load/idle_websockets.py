@@ -1,0 +1,116 @@
+"""Measure a server's resident memory per idle WebSocket.
+
+Start each server (the echo servers of websocket_echo.py), note its RSS, open
+``--connections`` WebSockets (default 10,000; raw handshakes from one client
+process, in batches), let them idle, read the RSS again and report
+(after - before) / the sockets the server still has open. The client raises
+``RLIMIT_NOFILE`` for itself and the servers (mind ``ulimit -n``: each side
+needs one descriptor per connection).
+
+Usage::
+
+    python bench/load/idle_websockets.py
+    python bench/load/idle_websockets.py --servers fastcore,websockets --connections 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+LOAD_DIR = Path(__file__).resolve().parent
+sys.path[:0] = [str(LOAD_DIR), str(LOAD_DIR.parent.parent)]
+
+from idle_connections import BATCH, established_connections, raise_fd_limit, tree_rss  # noqa: E402
+from websocket_echo import SERVERS, free_port, wait_listening  # noqa: E402
+
+HEADER = (
+    "| server | sockets | open at measure | RSS before MiB "
+    "| RSS after MiB | KiB per socket | open s |"
+)
+
+#: The target of issue 17 for fastcore.
+TARGET_KIB = 16
+
+
+async def open_socket(port: int) -> asyncio.StreamWriter:
+    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
+    key = base64.b64encode(os.urandom(16))
+    writer.write(
+        b"GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key + b"\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    if not head.startswith(b"HTTP/1.1 101"):
+        raise RuntimeError(f"handshake refused: {head[:40]!r}")
+    return writer
+
+
+async def hold(port: int, count: int, pid: int, settle: float) -> tuple[int, int, float]:
+    writers: list[asyncio.StreamWriter] = []
+    started = time.monotonic()
+    while len(writers) < count and time.monotonic() - started < 120:
+        size = min(BATCH, count - len(writers))
+        outcomes = await asyncio.gather(
+            *(open_socket(port) for _ in range(size)), return_exceptions=True
+        )
+        writers += [item for item in outcomes if isinstance(item, asyncio.StreamWriter)]
+        if len(writers) < len(outcomes):
+            break
+    opened = time.monotonic() - started
+    try:
+        await asyncio.sleep(settle)
+        return established_connections(pid, port_of[pid]), tree_rss(pid), opened
+    finally:
+        for writer in writers:
+            writer.close()
+
+
+port_of: dict[int, int] = {}
+
+
+def measure(subject: str, count: int, settle: float) -> str:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", SERVERS[subject], str(port)])
+    port_of[process.pid] = port
+    try:
+        os.sched_setaffinity(process.pid, {0})
+        wait_listening(port, process)
+        time.sleep(0.5)
+        before = tree_rss(process.pid)
+        open_now, after, opened = asyncio.run(hold(port, count, process.pid, settle))
+        per = (after - before) / open_now / 1024 if open_now else float("nan")
+        return (
+            f"| {subject} | {count:,} | {open_now:,} | {before / 2**20:.1f} "
+            f"| {after / 2**20:.1f} | {per:.2f} | {opened:.1f} |"
+        )
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--servers", default="fastcore,websockets,uvicorn,aiohttp")
+    parser.add_argument("--connections", type=int, default=10_000)
+    parser.add_argument("--settle", type=float, default=2.0)
+    args = parser.parse_args()
+    raise_fd_limit(args.connections + 1000)
+    os.sched_setaffinity(0, {1})
+    print(f"`{' '.join(sys.argv)}`\n")
+    print(HEADER)
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for subject in args.servers.split(","):
+        print(measure(subject, args.connections, args.settle), flush=True)
+    print(f"\nTarget (issue 17): fastcore <= {TARGET_KIB} KiB per idle WebSocket.")
+
+
+if __name__ == "__main__":
+    main()
