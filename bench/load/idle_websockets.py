@@ -39,6 +39,21 @@ HEADER = (
 TARGET_KIB = 16
 
 
+async def answer_pings(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answer the server's keepalive pings, as a live client would (else it is dropped)."""
+    while True:
+        head = await reader.readexactly(2)
+        length = head[1] & 0x7F  # server frames: unmasked; pings carry at most 125 bytes
+        if length == 126:
+            length = int.from_bytes(await reader.readexactly(2), "big")
+        elif length == 127:
+            length = int.from_bytes(await reader.readexactly(8), "big")
+        payload = await reader.readexactly(length)
+        if head[0] & 0x0F == 0x9:
+            # A masked pong with the ping's payload (mask 0: XOR leaves it as is).
+            writer.write(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
+
+
 async def open_socket(port: int) -> asyncio.StreamWriter:
     reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
     key = base64.b64encode(os.urandom(16))
@@ -50,6 +65,9 @@ async def open_socket(port: int) -> asyncio.StreamWriter:
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
     if not head.startswith(b"HTTP/1.1 101"):
         raise RuntimeError(f"handshake refused: {head[:40]!r}")
+    task = asyncio.ensure_future(answer_pings(reader, writer))
+    PONGERS.add(task)
+    task.add_done_callback(PONGERS.discard)
     return writer
 
 
@@ -62,7 +80,9 @@ async def hold(port: int, count: int, pid: int, settle: float) -> tuple[int, int
             *(open_socket(port) for _ in range(size)), return_exceptions=True
         )
         writers += [item for item in outcomes if isinstance(item, asyncio.StreamWriter)]
-        if len(writers) < len(outcomes):
+        failed = [item for item in outcomes if not isinstance(item, asyncio.StreamWriter)]
+        if failed:
+            print(f"  ({len(failed)} handshakes failed, first: {failed[0]!r})", file=sys.stderr)
             break
     opened = time.monotonic() - started
     try:
@@ -71,14 +91,19 @@ async def hold(port: int, count: int, pid: int, settle: float) -> tuple[int, int
     finally:
         for writer in writers:
             writer.close()
+        for task in list(PONGERS):
+            task.cancel()
 
 
 port_of: dict[int, int] = {}
+PONGERS: set[asyncio.Future[None]] = set()
 
 
 def measure(subject: str, count: int, settle: float) -> str:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", SERVERS[subject], str(port)])
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVERS[subject], str(port)], stderr=subprocess.DEVNULL
+    )
     port_of[process.pid] = port
     try:
         os.sched_setaffinity(process.pid, {0})

@@ -111,23 +111,17 @@ class ASGIAdapter:
 
     async def serve_websocket(self, request: RequestHead, connection: WebSocketConnection) -> None:
         """Run the app for a WebSocket handshake (the ASGI ``websocket`` scope)."""
-        await serve_asgi_websocket(self.app, request, connection, self.server)
+        scope = {**request_scope(request, self.server), "state": dict(self.state)}
+        await serve_asgi_websocket(self.app, request, connection, scope)
 
     async def _dispatch(self, request: RequestHead) -> Response:
-        raw_path = request.path
         scope: Scope = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
             "http_version": "1.1" if request.version_minor == 1 else "1.0",
             "method": request.method,
             "scheme": request.scheme,
-            "path": unquote(raw_path),
-            "raw_path": raw_path.encode("ascii"),
-            "query_string": request.query_string.encode("ascii"),
-            "root_path": "",
-            "headers": request.headers,
-            "client": request.client,
-            "server": self.server,
+            **request_scope(request, self.server),
             "state": dict(self.state),
         }
         cycle = _Cycle(request)
@@ -156,6 +150,20 @@ class ASGIAdapter:
             cycle.abort(RuntimeError("ASGI app returned without sending a response"))
         else:
             cycle.finish()
+
+
+def request_scope(request: RequestHead, server: tuple[str, int] | None) -> Scope:
+    """The fields an ``http`` and a ``websocket`` scope share: path, query, headers, peers."""
+    raw_path = request.path
+    return {
+        "path": unquote(raw_path),
+        "raw_path": raw_path.encode("ascii"),
+        "query_string": request.query_string.encode("ascii"),
+        "root_path": "",
+        "headers": request.headers,
+        "client": request.client,
+        "server": server,
+    }
 
 
 class _HostDispatch:

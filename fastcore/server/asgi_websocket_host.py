@@ -28,27 +28,17 @@ logger = logging.getLogger("fastcore.server")
 _CONNECTING, _OPEN = 0, 1
 
 
-def _websocket_scope(request: RequestHead, server: tuple[str, int] | None) -> Scope:
-    from urllib.parse import unquote
-
+def _websocket_scope(request: RequestHead, shared: Scope) -> Scope:
     offered = request.first_header(b"sec-websocket-protocol") or b""
-    raw_path = request.path
     return {
         "type": "websocket",
         "asgi": {"version": "3.0", "spec_version": "2.4"},
         "http_version": "1.1",
         "scheme": "wss" if request.scheme == "https" else "ws",
-        "path": unquote(raw_path),
-        "raw_path": raw_path.encode("ascii"),
-        "query_string": request.query_string.encode("ascii"),
-        "root_path": "",
-        "headers": request.headers,
-        "client": request.client,
-        "server": server,
+        **shared,
         "subprotocols": [
             item.strip().decode("latin-1") for item in offered.split(b",") if item.strip()
         ],
-        "state": {},
         "extensions": {"websocket.http.response": {}},
     }
 
@@ -132,9 +122,12 @@ async def serve_asgi_websocket(
     app: ASGIApp,
     request: RequestHead,
     connection: WebSocketConnection,
-    server: tuple[str, int] | None,
+    shared: Scope,
 ) -> None:
     """Run ``app`` for one WebSocket handshake (the server's ``websocket`` hook).
+
+    ``shared`` holds the scope's fields an ``http`` scope has too (path,
+    headers, peers, the lifespan state).
 
     A handshake the app closes before accepting is refused with 403 (or the
     status of its ``websocket.http.response``); an app that returns leaves
@@ -143,7 +136,7 @@ async def serve_asgi_websocket(
     """
     session = _Session(connection)
     try:
-        await app(_websocket_scope(request, server), session.receive, session.send)
+        await app(_websocket_scope(request, shared), session.receive, session.send)
     except Exception:
         logger.exception("ASGI app failed on the WebSocket %s", request.path)
         if connection.state == _CONNECTING:

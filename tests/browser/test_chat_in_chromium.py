@@ -4,35 +4,16 @@ WebSockets, and a page on the server-sent events fallback talks with them too.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
-from fastcore.testing import LiveServer
-from tests.browser.test_demo_in_chromium import CHROMIUM, LAUNCH_ARGS, sync_api
-from tests.demo_support import demo_app
+from tests.browser.test_demo_in_chromium import CHROMIUM
+from tests.browser.test_demo_in_chromium import browser as browser  # noqa: F401 - fixtures
+from tests.browser.test_demo_in_chromium import demo_url as demo_url  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium not found (see test_demo_in_chromium)"
 )
-
-
-@pytest.fixture(scope="module")
-def demo_url() -> Iterator[str]:
-    with LiveServer(demo_app()) as server:
-        yield server.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def open_room(browser, url: str, transport: str):  # type: ignore[no-untyped-def]
