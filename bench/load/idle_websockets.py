@@ -120,7 +120,11 @@ def measure(subject: str, count: int, settle: float, batch: int = BATCH) -> str:
         )
     finally:
         process.terminate()
-        process.wait(10)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:  # a graceful close of 10,000 sockets can take long
+            process.kill()
+            process.wait(10)
 
 
 def main() -> None:
