@@ -34,6 +34,7 @@ from fastcore.responses import RedirectResponse, Response
 from fastcore.routing import Router
 from fastcore.routing.router import Route, normalize_methods
 from fastcore.routing.urls import URLBuildError
+from fastcore.websocket_middleware import ChainRunner, refuse_with, websocket_chain
 
 if TYPE_CHECKING:
     from fastcore.types import Receive, Scope, Send, WebSocketConnection, WebSocketEndpoint
@@ -60,6 +61,7 @@ class _PendingRoute(NamedTuple):
     name_given: bool
     middleware: tuple[MiddlewareSpec, ...]
     options: RouteOptions = RouteOptions()
+    websocket: bool = False  # a WebSocket handler (endpoint is the handler itself)
 
 
 def _default_name(endpoint: Callable[..., Any]) -> str | None:
@@ -92,6 +94,13 @@ def _pending(
     )
 
 
+def _pending_websocket(
+    path: str, handler: Callable[..., Awaitable[None]], name: str | None
+) -> _PendingRoute:
+    # NOTE: a WebSocket route is named only when a name is given.
+    return _PendingRoute(path, handler, ("GET",), name, name is not None, (), websocket=True)
+
+
 class _RouteDecorators:
     """The route-registering decorators shared by :class:`App` and :class:`RouteGroup`.
 
@@ -111,6 +120,38 @@ class _RouteDecorators:
     ) -> None:
         """Register ``endpoint`` for ``path`` and ``methods`` (implemented by subclasses)."""
         raise NotImplementedError
+
+    def add_websocket(
+        self, path: str, handler: Callable[..., Awaitable[None]], name: str | None = None
+    ) -> None:
+        """Register a WebSocket ``handler`` for ``path`` (implemented by subclasses)."""
+        raise NotImplementedError
+
+    def websocket(self, path: str, name: str | None = None) -> Callable[[F], F]:
+        """Register an ``async def`` WebSocket handler for ``path`` (a decorator).
+
+        The handler's parameters are bound by annotation and name: the
+        ``WebSocket`` (:class:`fastcore.realtime.WebSocket`), then, as for a
+        GET handler, typed path parameters (``"/ws/{id:int}"``), the
+        handshake's :class:`~fastcore.requests.Request`, query parameters,
+        headers, cookies, the current user and ``Depends`` providers. The
+        App's middleware (and the group's) run around it. See
+        :mod:`fastcore.realtime.websocket`.
+
+        Example::
+
+            @app.websocket("/ws/{room}")
+            async def chat(ws: WebSocket, room: str):
+                await ws.accept()
+                async for message in ws:
+                    await ws.send_text(message)
+        """
+
+        def decorator(handler: F) -> F:
+            self.add_websocket(path, handler, name)
+            return handler
+
+        return decorator
 
     def route(
         self,
@@ -201,6 +242,12 @@ class RouteGroup(_RouteDecorators):
     ) -> None:
         """Register ``endpoint`` for ``path`` (relative to the group prefix)."""
         self.routes.append(_pending(path, endpoint, methods, name, options))
+
+    def add_websocket(
+        self, path: str, handler: Callable[..., Awaitable[None]], name: str | None = None
+    ) -> None:
+        """Register a WebSocket ``handler`` for ``path`` (relative to the group prefix)."""
+        self.routes.append(_pending_websocket(path, handler, name))
 
     def add_middleware(self, cls: type[Any], **options: Any) -> None:
         """Wrap this group's handlers in a middleware (added innermost)."""
@@ -307,6 +354,7 @@ class App(_RouteDecorators):
         self.shutdown_hooks = list(on_shutdown)
         self._names: set[str] = set()
         self._dispatch: Dispatch | None = None
+        self._websocket_chain: ChainRunner | None = None
         self._lifespan_stack: contextlib.AsyncExitStack | None = None
         self.state_started = False
         #: Installed extensions by name (their per-app state; see :meth:`install`).
@@ -351,11 +399,34 @@ class App(_RouteDecorators):
         for route in group._flatten():
             self._add(route)
 
+    def add_websocket(
+        self, path: str, handler: Callable[..., Awaitable[None]], name: str | None = None
+    ) -> None:
+        """Register a WebSocket ``handler`` for ``path`` (see :meth:`websocket`)."""
+        self._add(_pending_websocket(path, handler, name))
+
+    def websocket_handler_endpoint(
+        self, handler: Callable[..., Awaitable[None]], path_params: dict[str, type], pattern: str
+    ) -> WebSocketEndpoint:
+        """Wrap a WebSocket handler into an endpoint (the realtime battery provides this).
+
+        :class:`fastcore.App` overrides it with
+        :func:`fastcore.realtime.websocket.websocket_endpoint`; this core App
+        has no WebSocket API of its own (only :meth:`add_websocket_route`).
+        """
+        raise ImproperlyConfigured(
+            f"WebSocket route {pattern!r}: WebSocket handlers need the realtime battery "
+            "(use `from fastcore import App`)"
+        )
+
     def _add(self, pending: _PendingRoute) -> None:
         if self._dispatch is not None:
             raise ImproperlyConfigured(
                 f"cannot add route {pending.path!r}: the app has started and its routes are frozen"
             )
+        if pending.websocket:
+            self._add_websocket(pending)
+            return
         name = pending.name
         if name is not None and name in self._names and not pending.name_given:
             name = None  # a default name already taken: the route stays unnamed
@@ -385,6 +456,16 @@ class App(_RouteDecorators):
                 f"cannot add WebSocket route {path!r}: the app has started, its routes are frozen"
             )
         return self.websocket_router.add(path, endpoint, methods=("GET",), name=name)
+
+    def _add_websocket(self, pending: _PendingRoute) -> None:
+        route = self.add_websocket_route(pending.path, _unbound_websocket, name=pending.name)
+        endpoint = self.websocket_handler_endpoint(
+            pending.endpoint, route.param_types, route.pattern
+        )
+        if pending.middleware:
+            # The group's middleware, inside the App's (see websocket_middleware).
+            endpoint = _through(websocket_chain(pending.middleware, self.errors.respond), endpoint)
+        route.endpoint = endpoint
 
     def url_for(self, name: str, /, **params: Any) -> str:
         """Build the path of the route called ``name`` with ``params`` encoded."""
@@ -686,15 +767,20 @@ class App(_RouteDecorators):
             gate=gate,
         )
         if self.websocket_router.routes:
+            if self.middleware:
+                self._websocket_chain = websocket_chain(self.middleware, respond)
             routed_dispatch.websocket = self.serve_websocket
         return routed_dispatch
 
     async def serve_websocket(self, request: Request, connection: WebSocketConnection) -> None:
         """Route a WebSocket handshake to its endpoint (the servers call this).
 
-        No route for the path refuses the handshake with 404; an endpoint
-        that raises is logged, and its connection refused with 500 or closed
-        with 1011 (internal error).
+        The App's middleware runs around the endpoint (see
+        :mod:`fastcore.websocket_middleware`). No route for the path refuses
+        the handshake with 404; an exception before the handshake is
+        answered is answered by the App's error handlers (the handshake is
+        refused with that status), one after it is logged and closes the
+        connection with 1011 (internal error).
         """
         request.app = self
         found = self.websocket_router.match("GET", request.path)
@@ -704,12 +790,15 @@ class App(_RouteDecorators):
         request.route = found.route
         request.path_params = found.params
         try:
-            await found.endpoint(request, connection)
-        except Exception:
-            _log.exception("error in the WebSocket endpoint of %s", request.path)
-            if connection.state == 0:
-                connection.reject(500, b"Internal Server Error")
+            if self._websocket_chain is None:
+                await found.endpoint(request, connection)
             else:
+                await self._websocket_chain(request, connection, found.endpoint)
+        except Exception as exc:
+            if connection.state == 0:
+                refuse_with(connection, await self.errors.respond(request, exc))
+            else:
+                _log.exception("error in the WebSocket endpoint of %s", request.path)
                 connection.close(1011, "internal error")
 
     # -- ASGI ----------------------------------------------------------------
@@ -719,6 +808,17 @@ class App(_RouteDecorators):
         from fastcore.asgi_app import handle_asgi
 
         await handle_asgi(self, scope, receive, send)
+
+
+async def _unbound_websocket(request: Request, connection: WebSocketConnection) -> None:
+    raise RuntimeError("replaced as soon as the route is registered")  # pragma: no cover
+
+
+def _through(run: ChainRunner, endpoint: WebSocketEndpoint) -> WebSocketEndpoint:
+    async def grouped(request: Request, connection: WebSocketConnection) -> None:
+        await run(request, connection, endpoint)
+
+    return grouped
 
 
 def _registering(registry: dict[str, Any], name: str | None) -> Callable[[F], F]:

@@ -31,6 +31,21 @@ class ASGIBodyReader:
         self._chunks: list[bytes] = []
         self._done = False
         self._disconnected = False
+        self._listening: asyncio.Future[Any] | None = None
+
+    async def disconnected(self) -> bool:
+        """Whether the client left (``http.disconnect``), looking without waiting.
+
+        One ``receive()`` stays pending between calls to hear the disconnect;
+        body chunks it brings are kept for the reads.
+        """
+        if not self._disconnected:
+            listening = self._listen()
+            await asyncio.sleep(0)  # let a message that is ready arrive
+            if listening.done():
+                self._listening = None
+                self._take(listening.result())
+        return self._disconnected
 
     def read_nowait(self) -> bytes | None:
         """Return the next chunk, ``b""`` at the end, or ``None`` when none is buffered."""
@@ -44,8 +59,17 @@ class ASGIBodyReader:
         """Return a future that completes once the next ASGI message has arrived."""
         return asyncio.ensure_future(self._pull())
 
+    def _listen(self) -> asyncio.Future[Any]:
+        if self._listening is None:
+            self._listening = asyncio.ensure_future(self._receive())
+        return self._listening
+
     async def _pull(self) -> None:
-        message = await self._receive()
+        message = await self._listen()
+        self._listening = None
+        self._take(message)
+
+    def _take(self, message: Any) -> None:
         if message["type"] == "http.disconnect":
             self._disconnected = True
             return

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,6 +54,10 @@ class ASGIWebSocketConnection:
         self._closed = asyncio.get_running_loop().create_future()
         self._sender = asyncio.create_task(self._send_all())
         self._reader: asyncio.Task[None] | None = None
+        self._max_message = 0  # 0: the ASGI server's limit only
+        self._rate = 0.0
+        self._tokens = 0.0
+        self._stamp = 0.0
 
     # -- the endpoint's side (fastcore.types.WebSocketConnection) ---------------
 
@@ -86,6 +91,15 @@ class ASGIWebSocketConnection:
         else:
             self._queue({"type": "websocket.close", "code": 1008})
         self._finish(1006, "refused during the handshake")
+
+    def set_limits(self, max_message: int, message_rate: float = 0.0) -> None:
+        """Close with 1009 for a message over ``max_message``, 1008 beyond ``message_rate``/s."""
+        if max_message <= 0 or message_rate < 0:
+            raise ValueError("max_message must be positive and message_rate 0 or more")
+        self._max_message = max_message
+        self._rate = message_rate
+        self._tokens = max(message_rate, 1.0)
+        self._stamp = time.monotonic()
 
     def take(self) -> str | bytes | None:
         """The next received message, or None (raises once closed and empty)."""
@@ -172,6 +186,25 @@ class ASGIWebSocketConnection:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    def _over_limits(self, data: str | bytes) -> tuple[int, str] | None:
+        # NOTE: the ASGI server read the message already; this only keeps the
+        # App's limits the same under every server.
+        limit = self._max_message
+        # A str has at most 4 bytes of UTF-8 per character: most need no encoding.
+        if limit and len(data) * (4 if isinstance(data, str) else 1) > limit:
+            size = len(data.encode()) if isinstance(data, str) else len(data)
+            if size > limit:
+                return 1009, "message too big"
+        if self._rate:
+            now = time.monotonic()
+            burst = max(self._rate, 1.0)
+            self._tokens = min(burst, self._tokens + (now - self._stamp) * self._rate)
+            self._stamp = now
+            if self._tokens < 1.0:
+                return 1008, "message rate limit exceeded"
+            self._tokens -= 1.0
+        return None
+
     async def _send_all(self) -> None:
         while True:
             message = await self._outgoing.get()
@@ -191,7 +224,12 @@ class ASGIWebSocketConnection:
             kind = message["type"]
             if kind == "websocket.receive":
                 text = message.get("text")
-                self._messages.append(text if text is not None else message.get("bytes") or b"")
+                data = text if text is not None else message.get("bytes") or b""
+                refusal = self._over_limits(data)
+                if refusal is not None:
+                    self.close(*refusal)
+                    return
+                self._messages.append(data)
                 self._wake()
             elif kind == "websocket.disconnect":
                 self._finish(message.get("code", 1005), message.get("reason") or "")

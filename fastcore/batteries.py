@@ -19,7 +19,7 @@ needed, so an app that never renders loads no template engine:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastcore.app import App as CoreApp
@@ -34,14 +34,11 @@ if TYPE_CHECKING:
     from fastcore.staticfiles.extension import StaticFiles
     from fastcore.templating import Environment
     from fastcore.templating.extension import Templates
+    from fastcore.types import WebSocketEndpoint
 
 __all__ = ["App"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-async def _pending_endpoint(request: Any, connection: Any) -> None:  # pragma: no cover
-    raise RuntimeError("replaced as soon as the route is registered")
 
 
 class App(CoreApp):
@@ -121,30 +118,13 @@ class App(CoreApp):
 
     # -- WebSockets ------------------------------------------------------------
 
-    def websocket(self, path: str, name: str | None = None) -> Callable[[F], F]:
-        """Register an ``async def`` WebSocket handler for ``path`` (a decorator).
-
-        The handler's parameters are bound by annotation and name: the
-        :class:`~fastcore.realtime.WebSocket`, the handshake's
-        :class:`~fastcore.requests.Request`, and typed path parameters
-        (``"/ws/{room}"``, ``"/ws/{id:int}"``). See :mod:`fastcore.realtime.websocket`.
-
-        Example::
-
-            @app.websocket("/ws/{room}")
-            async def chat(ws: WebSocket, room: str):
-                await ws.accept()
-                async for message in ws:
-                    await ws.send_text(message)
-        """
+    def websocket_handler_endpoint(
+        self, handler: Callable[..., Awaitable[None]], path_params: dict[str, type], pattern: str
+    ) -> WebSocketEndpoint:
+        """Wrap a WebSocket handler (``@app.websocket``) with :mod:`fastcore.realtime`."""
         from fastcore.realtime.websocket import websocket_endpoint
 
-        def decorator(handler: F) -> F:
-            route = self.add_websocket_route(path, _pending_endpoint, name=name)
-            route.endpoint = websocket_endpoint(handler, route.param_types, route.pattern)
-            return handler
-
-        return decorator
+        return websocket_endpoint(handler, path_params, pattern)
 
     # -- static files ----------------------------------------------------------
 

@@ -18,7 +18,7 @@ import inspect
 import operator
 import types
 import typing
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 import orjson
@@ -632,8 +632,15 @@ def _type_hints(call: Callable[..., Any]) -> tuple[dict[str, Any], dict[str, str
     return hints, failed
 
 
-def analyze(call: Callable[..., Any], path_params: Mapping[str, type]) -> CallPlan:
-    """Work out how to bind every argument of ``call`` (a handler or provider)."""
+def analyze(
+    call: Callable[..., Any], path_params: Mapping[str, type], exclude: Iterable[str] = ()
+) -> CallPlan:
+    """Work out how to bind every argument of ``call`` (a handler or provider).
+
+    Arguments named in ``exclude`` are left out (the caller passes them itself,
+    as the WebSocket handlers' endpoint does with the ``WebSocket``).
+    """
+    skipped = frozenset(exclude)
     owner = describe(call)
     try:
         signature = inspect.signature(call)
@@ -642,7 +649,7 @@ def analyze(call: Callable[..., Any], path_params: Mapping[str, type]) -> CallPl
     hints, unresolved = _type_hints(call)
     params: list[BoundParam] = []
     for name, parameter in signature.parameters.items():
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD) or name in skipped:
             continue
         if name in unresolved and name not in path_params and name != "request":
             # Guessing would bind the wrong source or skip validation.

@@ -54,6 +54,12 @@ class Settings:
         websocket_allowed_origins: Origins (``https://app.example.com``, or
             ``*``) whose pages may open a WebSocket that carries cookies,
             besides the app's own origin (cross-site WebSocket hijacking).
+        websocket_max_message: The largest message a WebSocket client may
+            send, in bytes (the socket closes with 1009 above; after
+            permessage-deflate, the decompressed size counts).
+        websocket_message_rate: Messages per second one WebSocket client may
+            send, sustained, with bursts of up to one second's worth (the
+            socket closes with 1008 above); 0 for no limit.
     """
 
     debug: bool = False
@@ -72,6 +78,8 @@ class Settings:
     csrf_trusted_origins: list[str] = dataclasses.field(default_factory=list)
     https: bool = False
     websocket_allowed_origins: list[str] = dataclasses.field(default_factory=list)
+    websocket_max_message: int = 1024 * 1024
+    websocket_message_rate: float = 0.0
 
     @classmethod
     def from_env(
@@ -127,7 +135,9 @@ class Settings:
         """Check values that types alone cannot; override to add checks (call super)."""
         if not 0 <= self.port <= 65535:
             raise ImproperlyConfigured(f"setting 'port' must be 0..65535, not {self.port}")
-        for name in ("workers", "threadpool_size", "max_body_size"):
+        if self.websocket_message_rate < 0:
+            raise ImproperlyConfigured("setting 'websocket_message_rate' must be 0 (off) or more")
+        for name in ("workers", "threadpool_size", "max_body_size", "websocket_max_message"):
             if getattr(self, name) < 1:
                 raise ImproperlyConfigured(f"setting {name!r} must be at least 1")
 

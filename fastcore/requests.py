@@ -8,6 +8,7 @@ and cached in a slot.
 
 from __future__ import annotations
 
+import inspect
 import weakref
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -274,6 +275,22 @@ class Request(RequestHead):
     def url_for(self, name: str, /, **params: Any) -> str:
         """Build the path of a named route (see :meth:`fastcore.App.url_for`)."""
         return self.app.url_for(name, **params)
+
+    async def is_disconnected(self) -> bool:
+        """Whether the client has gone away (its connection is closed).
+
+        A streaming response (server-sent events, say) can poll it to stop
+        work nobody will read. The bundled server also cancels a handler or
+        stream whose client left, at its next ``await``; under an ASGI server
+        this is the way to find out.
+        """
+        check = getattr(self.body_reader, "disconnected", None)
+        if check is None:
+            return False
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        return bool(result)
 
     # -- the body ------------------------------------------------------------
 

@@ -38,7 +38,9 @@ class BodyReader(Protocol):
     The first ``read_nowait()``/``wait()`` sends ``100 Continue`` when the client
     asked for it. Reading resumes the transport when backpressure paused it.
     A client that disconnects mid-body makes ``read_nowait()`` raise
-    ``fastcore.exceptions.ClientDisconnect``.
+    ``fastcore.exceptions.ClientDisconnect``. A reader may also offer
+    ``disconnected()`` (a bool, or an awaitable of one): whether the client
+    has gone away, for ``Request.is_disconnected()``.
     """
 
     def read_nowait(self) -> bytes | None: ...
@@ -56,6 +58,9 @@ class WebSocketConnection(Protocol):
     - ``state``: 0 connecting (handshake pending), 1 open, 2 closing, 3 closed;
     - ``accept(subprotocol, headers)`` answers the handshake with 101;
       ``reject(status, body)`` refuses it with an HTTP response;
+    - ``set_limits(max_message, message_rate)`` applies the App's limits
+      (close 1009 for a message over ``max_message`` bytes, 1008 beyond
+      ``message_rate`` messages per second; 0 for no rate limit);
     - ``take()`` returns the next message (str or bytes) or None when none is
       queued, and raises ``fastcore.exceptions.WebSocketDisconnect`` once the
       socket closed and the queue is empty; ``wait()`` returns a future that
@@ -83,6 +88,8 @@ class WebSocketConnection(Protocol):
     def reject(
         self, status_code: int, body: bytes = b"", content_type: str = "text/plain; charset=utf-8"
     ) -> None: ...
+
+    def set_limits(self, max_message: int, message_rate: float = 0.0) -> None: ...
 
     def take(self) -> str | bytes | None: ...
 

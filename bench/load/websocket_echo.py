@@ -11,17 +11,23 @@ Subjects:
 
 - ``fastcore``: ``@app.websocket`` on the bundled server (compiled frames);
 - ``uvicorn``: a raw ASGI echo app under uvicorn (``ws="websockets"``, uvloop, httptools);
-- ``websockets``: the websockets library's own asyncio server on uvloop.
+- ``websockets``: the websockets library's own asyncio server on uvloop;
+- ``aiohttp``: aiohttp's ``WebSocketResponse`` on uvloop;
+- ``socketify``: socketify.py (uWebSockets in C++), when it is installed
+  (skipped with a note otherwise).
+
+Compression is off on every side (the client offers none).
 
 Run (about a minute)::
 
-    python bench/load/websocket_echo.py --repeat 3
+    python bench/load/websocket_echo.py --repeat 3 --pin
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import socket
 import statistics
@@ -82,7 +88,39 @@ async def main():
 
 uvloop.run(main())
 """,
+    "aiohttp": """
+import asyncio, sys, uvloop
+from aiohttp import WSMsgType, web
+
+async def echo(request):
+    ws = web.WebSocketResponse(compress=False)
+    await ws.prepare(request)
+    async for message in ws:
+        if message.type == WSMsgType.TEXT:
+            await ws.send_str(message.data)
+    return ws
+
+app = web.Application()
+app.router.add_get("/echo", echo)
+asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+""",
+    "socketify": """
+import sys
+from socketify import App, AppListenOptions, CompressOptions
+
+app = App()
+app.ws("/echo", {
+    "compression": CompressOptions.DISABLED,
+    "message": lambda ws, message, opcode: ws.send(message, opcode),
+})
+app.listen(AppListenOptions(port=int(sys.argv[1]), host="127.0.0.1"), lambda config: None)
+app.run()
+""",
 }
+
+#: Subjects whose package may be missing: skipped with a note.
+OPTIONAL = {"aiohttp": "aiohttp", "socketify": "socketify"}
 
 
 def free_port() -> int:
@@ -123,11 +161,15 @@ def wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not start")
 
 
-def measure(subject: str, connections: int, messages: int) -> float:
+def measure(subject: str, connections: int, messages: int, pin: bool = False) -> float:
     import uvloop
 
     port = free_port()
     process = subprocess.Popen([sys.executable, "-c", SERVERS[subject], str(port)])
+    if pin:
+        # The server on core 0, this client on core 1: neither steals the other's core.
+        os.sched_setaffinity(process.pid, {0})
+        os.sched_setaffinity(0, {1})
     try:
         wait_listening(port, process)
         uvloop.run(drive(port, 4, 10))  # warm-up
@@ -146,12 +188,19 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--subject", action="append", choices=sorted(SERVERS))
+    parser.add_argument("--pin", action="store_true", help="server on CPU 0, client on CPU 1")
     args = parser.parse_args()
-    subjects = args.subject or list(SERVERS)
+    subjects = []
+    for subject in args.subject or list(SERVERS):
+        module = OPTIONAL.get(subject)
+        if module is not None and importlib.util.find_spec(module) is None:
+            print(f"  (skipped {subject}: `pip install {module}` to compare with it)")
+            continue
+        subjects.append(subject)
     results: dict[str, list[float]] = {subject: [] for subject in subjects}
     for _ in range(args.repeat):
         for subject in subjects:  # interleaved, so drift hits every subject alike
-            results[subject].append(measure(subject, args.connections, args.messages))
+            results[subject].append(measure(subject, args.connections, args.messages, args.pin))
     print(
         f"echo, {args.connections} connections x {args.messages} messages, "
         f"median of {args.repeat}: messages per server CPU-second"
@@ -164,6 +213,10 @@ def main() -> None:
         for subject, value in medians.items():
             if subject != "fastcore":
                 print(f"  fastcore/{subject} = {medians['fastcore'] / value:.2f}x")
+        peers = {subject: value for subject, value in medians.items() if subject != "fastcore"}
+        if peers:
+            fastest = max(peers, key=peers.__getitem__)
+            print(f"  fastest peer: {fastest} ({medians['fastcore'] / peers[fastest]:.2f}x)")
 
 
 if __name__ == "__main__":

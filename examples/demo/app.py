@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from examples.demo.accounts import install_accounts
 from examples.demo.admin import install_admin
+from examples.demo.chat import install_chat
 from examples.demo.contact import contact
 from examples.demo.models import MAX_NOTE_LENGTH, Note
 from examples.demo.typed_api import notes_api
@@ -135,3 +136,4 @@ app.include(notes_api)
 app.include(contact)
 install_accounts(app)  # sign-up, login, logout (examples/demo/accounts.py)
 install_admin(app)  # /admin for staff users (examples/demo/admin.py)
+install_chat(app)  # /chat/{room}: live rooms over WebSockets (examples/demo/chat.py)

@@ -65,6 +65,9 @@ class WebSocketConnection(asyncio.Protocol):
             RuntimeError: accepted or closed already.
             ValueError: a subprotocol or header with a line break.
         """
+    def set_limits(self, max_message: int, message_rate: float = 0.0) -> None:
+        """Apply the App's limits: a largest message (1009 above; only lowers
+        the server's), and messages per second (1008 above; 0 for none)."""
     def reject(
         self, status_code: int, body: bytes = b"", content_type: str = "text/plain; charset=utf-8"
     ) -> None:

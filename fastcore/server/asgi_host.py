@@ -1,4 +1,4 @@
-"""Host any ASGI 3 application on the fastcore server (http and lifespan scopes)."""
+"""Host any ASGI 3 application on the fastcore server (http, websocket and lifespan scopes)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from urllib.parse import unquote
 from fastcore._speedups.http_parser import RequestHead
 from fastcore.exceptions import ClientDisconnect
 from fastcore.responses import Response, StreamingResponse
-from fastcore.types import ASGIApp, BodyReader, Message, Scope
+from fastcore.server.asgi_websocket_host import serve_asgi_websocket
+from fastcore.types import ASGIApp, BodyReader, Message, Scope, WebSocketConnection
 
 __all__ = ["ASGIAdapter"]
 
@@ -101,24 +102,26 @@ class ASGIAdapter:
     # -- http ----------------------------------------------------------------
 
     def build_dispatch(self) -> Callable[[RequestHead], Awaitable[Response]]:
-        """Return the dispatch callable the connection protocol calls per request."""
-        return self._dispatch
+        """Return the dispatch callable the connection protocol calls per request.
+
+        Its ``websocket`` attribute takes the WebSocket handshakes (see
+        :mod:`fastcore.server.asgi_websocket_host`).
+        """
+        return _HostDispatch(self)
+
+    async def serve_websocket(self, request: RequestHead, connection: WebSocketConnection) -> None:
+        """Run the app for a WebSocket handshake (the ASGI ``websocket`` scope)."""
+        scope = {**request_scope(request, self.server), "state": dict(self.state)}
+        await serve_asgi_websocket(self.app, request, connection, scope)
 
     async def _dispatch(self, request: RequestHead) -> Response:
-        raw_path = request.path
         scope: Scope = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
             "http_version": "1.1" if request.version_minor == 1 else "1.0",
             "method": request.method,
             "scheme": request.scheme,
-            "path": unquote(raw_path),
-            "raw_path": raw_path.encode("ascii"),
-            "query_string": request.query_string.encode("ascii"),
-            "root_path": "",
-            "headers": request.headers,
-            "client": request.client,
-            "server": self.server,
+            **request_scope(request, self.server),
             "state": dict(self.state),
         }
         cycle = _Cycle(request)
@@ -147,6 +150,34 @@ class ASGIAdapter:
             cycle.abort(RuntimeError("ASGI app returned without sending a response"))
         else:
             cycle.finish()
+
+
+def request_scope(request: RequestHead, server: tuple[str, int] | None) -> Scope:
+    """The fields an ``http`` and a ``websocket`` scope share: path, query, headers, peers."""
+    raw_path = request.path
+    return {
+        "path": unquote(raw_path),
+        "raw_path": raw_path.encode("ascii"),
+        "query_string": request.query_string.encode("ascii"),
+        "root_path": "",
+        "headers": request.headers,
+        "client": request.client,
+        "server": server,
+    }
+
+
+class _HostDispatch:
+    # The adapter's dispatch: requests through __call__, WebSocket handshakes
+    # through `websocket` (the attribute the connection protocol looks for).
+
+    __slots__ = ("_dispatch", "websocket")
+
+    def __init__(self, adapter: ASGIAdapter) -> None:
+        self._dispatch = adapter._dispatch
+        self.websocket = adapter.serve_websocket
+
+    def __call__(self, request: RequestHead) -> Awaitable[Response]:
+        return self._dispatch(request)
 
 
 class _Cycle:

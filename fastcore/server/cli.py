@@ -100,6 +100,11 @@ def register(commands: Any) -> None:
     run.add_argument("--graceful-timeout", type=float, default=None, metavar="SECONDS")
     run.add_argument("--no-server-header", action="store_true", help="send no Server header")
     run.add_argument(
+        "--ws-compression",
+        action="store_true",
+        help="accept permessage-deflate on WebSockets (off by default: CPU, memory, BREACH)",
+    )
+    run.add_argument(
         "--no-eager-dispatch",
         action="store_true",
         help="start every request in its own asyncio Task (default: only those that may need one)",
@@ -109,6 +114,25 @@ def register(commands: Any) -> None:
     routes = commands.add_parser("routes", help="print the route table of an app")
     routes.add_argument("app", help="the app, as module:attribute")
     routes.set_defaults(handler=_serve)
+
+
+def _config_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The ServerConfig fields the command line sets."""
+    options: dict[str, Any] = {}
+    if args.keep_alive_timeout is not None:
+        options["keep_alive_timeout"] = args.keep_alive_timeout
+    if args.ws_compression:
+        options["websocket_compression"] = True
+    if args.graceful_timeout is not None:
+        options["graceful_timeout"] = args.graceful_timeout
+    if args.no_server_header:
+        options["server_header"] = None
+    if args.no_eager_dispatch:
+        options["eager_dispatch"] = False
+    if args.proxy_headers:
+        options["proxy_headers"] = True
+        options["forwarded_allow_ips"] = args.forwarded_allow_ips
+    return options
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -141,18 +165,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from fastcore.server import run
 
-    options: dict[str, Any] = {}
-    if args.keep_alive_timeout is not None:
-        options["keep_alive_timeout"] = args.keep_alive_timeout
-    if args.graceful_timeout is not None:
-        options["graceful_timeout"] = args.graceful_timeout
-    if args.no_server_header:
-        options["server_header"] = None
-    if args.no_eager_dispatch:
-        options["eager_dispatch"] = False
-    if args.proxy_headers:
-        options["proxy_headers"] = True
-        options["forwarded_allow_ips"] = args.forwarded_allow_ips
+    options = _config_options(args)
     try:
         run(
             app,

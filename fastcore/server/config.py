@@ -54,6 +54,11 @@ class ServerConfig:
             (any frame will do) before the connection is dropped.
         websocket_close_timeout: Seconds the server waits for the client's
             close frame after sending its own, before dropping the connection.
+        websocket_compression: Accept permessage-deflate (RFC 7692) when a
+            client offers it. Off by default: it costs CPU per message and up
+            to ~300 KB per connection that keeps its compression context, and
+            compressing secrets beside attacker-chosen text leaks them by size
+            (CRIME/BREACH).
         limit_concurrency: Requests of this worker in progress at once (those
             that wait for something); a request beyond it is answered 503 with
             ``Retry-After`` at once. ``None``: no limit.
@@ -90,6 +95,7 @@ class ServerConfig:
     websocket_ping_interval: float = 20.0
     websocket_ping_timeout: float = 20.0
     websocket_close_timeout: float = 5.0
+    websocket_compression: bool = False
     limit_concurrency: int | None = None
     max_connections: int | None = None
     proxy_headers: bool = False

@@ -14,7 +14,7 @@ import http.cookies
 from collections.abc import Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
 import orjson
 
@@ -22,6 +22,7 @@ from fastcore._speedups.http_parser import HttpRequestParser
 from fastcore.datastructures import Headers
 from fastcore.responses import dumps_json
 from fastcore.status import reason_phrase
+from fastcore.testing.websocket import AsyncWebSocketSession, WebSocketSession
 
 if TYPE_CHECKING:
     from fastcore.app import App
@@ -45,6 +46,10 @@ class MemoryBodyReader:
     def read_nowait(self) -> bytes | None:
         """Return the next chunk, then ``b""``."""
         return self._chunks.pop(0) if self._chunks else b""
+
+    def disconnected(self) -> bool:
+        """The in-process client never goes away."""
+        return False
 
     def wait(self) -> asyncio.Future[None]:
         """Never needed: everything is buffered; returns a completed future."""
@@ -138,6 +143,49 @@ class _ClientCore:
         lines = [f"{method} {target} HTTP/1.1"]
         lines += [f"{name}: {value}" for name, value in header_map.items()]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+    def websocket_scope(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None,
+        cookies: Mapping[str, str] | None,
+        subprotocols: list[str] | None,
+    ) -> dict[str, Any]:
+        """The ASGI ``websocket`` scope of a handshake to ``url`` (with the cookie jar)."""
+        parts = urlsplit(urljoin(self.base_url, url))
+        header_map: dict[str, str] = {
+            "host": parts.netloc,
+            "user-agent": "fastcore-testclient",
+            "connection": "upgrade",
+            "upgrade": "websocket",
+            "sec-websocket-version": "13",
+            "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        }
+        jar = {**self.cookies, **(cookies or {})}
+        if jar:
+            header_map["cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items())
+        if subprotocols:
+            header_map["sec-websocket-protocol"] = ", ".join(subprotocols)
+        for name, value in (headers or {}).items():
+            header_map[name.lower()] = value
+        path = parts.path or "/"
+        return {
+            "type": "websocket",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "scheme": "wss" if parts.scheme == "https" else "ws",
+            "path": unquote(path),
+            "raw_path": path.encode("latin-1"),
+            "query_string": parts.query.encode("latin-1"),
+            "root_path": "",
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in header_map.items()],
+            "client": ("127.0.0.1", 50000),
+            "server": (parts.hostname or "testserver", parts.port or 80),
+            "subprotocols": list(subprotocols or []),
+            "state": {},
+            "extensions": {"websocket.http.response": {}},
+        }
 
     async def dispatch(self, raw: bytes) -> tuple[Response, bool]:
         """Parse ``raw`` with the server's parser and run it through the App."""
@@ -269,6 +317,25 @@ class AsyncTestClient:
         """Send an OPTIONS request."""
         return await self.request("OPTIONS", url, **options)
 
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        subprotocols: list[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        cookies: Mapping[str, str] | None = None,
+        timeout: float = 5.0,
+    ) -> AsyncWebSocketSession:
+        """Open an in-process WebSocket: ``async with client.websocket_connect("/ws") as ws``.
+
+        See :mod:`fastcore.testing.websocket` (the App runs through its ASGI
+        ``websocket`` scope; ``timeout`` bounds each receive).
+        """
+        scope = self._core.websocket_scope(
+            url, headers=headers, cookies=cookies, subprotocols=subprotocols
+        )
+        return AsyncWebSocketSession(self.app, scope, timeout)
+
 
 class TestClient:
     """A synchronous in-process client: ``client.get("/")`` returns a TestResponse.
@@ -368,3 +435,25 @@ class TestClient:
     def options(self, url: str, **options: Any) -> TestResponse:
         """Send an OPTIONS request."""
         return self.request("OPTIONS", url, **options)
+
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        subprotocols: list[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        cookies: Mapping[str, str] | None = None,
+        timeout: float = 5.0,
+    ) -> WebSocketSession:
+        """Open an in-process WebSocket: ``with client.websocket_connect("/ws") as ws``.
+
+        The session sends the cookie jar, ``send_text``/``send_bytes``/
+        ``send_json``, ``receive_text``/``receive_bytes``/``receive_json``
+        and ``close``; a refused handshake raises
+        :class:`~fastcore.testing.websocket.WebSocketRejected` with the
+        App's status. See :mod:`fastcore.testing.websocket`.
+        """
+        session = self._client.websocket_connect(
+            url, subprotocols=subprotocols, headers=headers, cookies=cookies, timeout=timeout
+        )
+        return WebSocketSession(session, self._run)

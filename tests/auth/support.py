@@ -36,6 +36,7 @@ from fastcore.auth.hashers import TEST_HASHER
 from fastcore.mail import FileMailBackend
 from fastcore.middleware.csrf import csrf_exempt
 from fastcore.orm import IdMixin, Model
+from fastcore.realtime import WebSocket
 from fastcore.security import default_middleware
 from tests.orm.orm_support import Target
 
@@ -140,6 +141,16 @@ def _add_guarded_pages(app: App) -> None:
     async def whoami(request: Request) -> dict[str, Any]:
         user = await current_user(request)
         return {"username": user.username, "authenticated": user.is_authenticated}
+
+    @app.websocket("/ws/whoami")
+    async def whoami_socket(
+        ws: WebSocket, user: Annotated[User, Depends(require_user)], greeting: str = "hello"
+    ) -> None:
+        # The auth middleware ran for the handshake: the user of the session
+        # cookie or the bearer token (no user: the handshake is refused with 401).
+        await ws.accept()
+        await ws.send_json({"username": user.username, "greeting": greeting})
+        await ws.receive_text()
 
     @app.get("/depends/me")
     async def me_by_depends(user: Annotated[User, Depends(require_user)]) -> dict[str, str]:

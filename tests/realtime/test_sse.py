@@ -18,6 +18,8 @@ from fastcore.testing import LiveServer
 
 release = threading.Event()
 stopped = threading.Event()
+polled: list[Request] = []
+seen: list[bool] = []
 
 
 def make_app() -> App:
@@ -57,6 +59,26 @@ def make_app() -> App:
                 stopped.set()
 
         return EventSourceResponse(events(), ping=0.1)
+
+    @app.get("/polling")
+    async def polling(request: Request) -> EventSourceResponse:
+        polled.append(request)
+
+        async def events() -> AsyncIterator[str]:
+            try:
+                while not await request.is_disconnected():
+                    seen.append(False)
+                    yield "tick"
+                    await asyncio.sleep(0.02)
+                seen.append(True)
+            finally:
+                stopped.set()
+
+        return EventSourceResponse(events())
+
+    @app.get("/probe")
+    async def probe() -> dict[str, bool]:
+        return {"disconnected": await polled[-1].is_disconnected()}
 
     return app
 
@@ -121,6 +143,45 @@ def test_keep_alive_comments_and_the_generator_stops_on_disconnect(server: LiveS
         assert b"data: hello\n\n" in read_until(sock, b"data: hello\n\n")
         assert b": ping\n\n" in read_until(sock, b": ping\n\n")
     assert stopped.wait(5), "the event generator kept running after the client left"
+
+
+def test_request_is_disconnected_tells_when_the_client_left(server: LiveServer) -> None:
+    stopped.clear()
+    seen.clear()
+    with open_stream(server, "/polling") as sock:
+        assert b"data: tick\n\n" in read_until(sock, b"data: tick\n\n")
+        with open_stream(server, "/probe") as other:
+            assert b'{"disconnected":false}' in read_until(other, b"}")
+    assert stopped.wait(5), "the event generator kept running after the client left"
+    assert seen[0] is False
+    with open_stream(server, "/probe") as other:
+        assert b'{"disconnected":true}' in read_until(other, b"}")
+
+
+def test_is_disconnected_under_asgi_hears_http_disconnect() -> None:
+    app = App(security=False)
+    answers: list[bool] = []
+
+    @app.get("/watch")
+    async def watch(request: Request) -> str:
+        answers.append(await request.is_disconnected())
+        await asyncio.sleep(0.01)  # meanwhile the client leaves
+        answers.append(await request.is_disconnected())
+        return "done"
+
+    messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict[str, object]:
+        if messages:
+            return messages.pop(0)
+        return {"type": "http.disconnect"}  # the client left after its request
+
+    async def send(message: object) -> None:
+        pass
+
+    scope = {"type": "http", "method": "GET", "path": "/watch", "headers": [], "query_string": b""}
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert answers == [False, True]
 
 
 def test_event_fields_cannot_inject_lines() -> None:

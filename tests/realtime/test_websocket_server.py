@@ -262,12 +262,19 @@ def raw_request(server: LiveServer, data: bytes) -> bytes:
         return b"".join(chunks)
 
 
-def handshake(path: str = "/echo/raw", version: bytes = b"13", key: bytes | None = None) -> bytes:
+def handshake(
+    path: str = "/echo/raw", version: bytes = b"13", key: bytes | None = None, headers: bytes = b""
+) -> bytes:
     key = key if key is not None else base64.b64encode(os.urandom(16))
     return (
         b"GET " + path.encode() + b" HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-        b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key + b"\r\n"
-        b"Sec-WebSocket-Version: " + version + b"\r\n\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: "
+        + key
+        + b"\r\n"
+        + headers
+        + b"Sec-WebSocket-Version: "
+        + version
+        + b"\r\n\r\n"
     )
 
 
@@ -303,15 +310,18 @@ def test_a_handshake_with_a_body_answers_400(server: LiveServer) -> None:
 class RawClient:
     """A WebSocket client that sends any bytes and reads the server's frames."""
 
-    def __init__(self, server: LiveServer, path: str = "/echo/raw", extra: bytes = b"") -> None:
+    def __init__(
+        self, server: LiveServer, path: str = "/echo/raw", extra: bytes = b"", headers: bytes = b""
+    ) -> None:
         self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-        self.sock.sendall(handshake(path) + extra)
+        self.sock.sendall(handshake(path, headers=headers) + extra)
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = self.sock.recv(1)
             assert chunk, "the server closed during the handshake"
             head += chunk
         assert head.startswith(b"HTTP/1.1 101 "), head
+        self.head = head
         self.parser = FrameParser(expect_masked=False, max_frame=1 << 22, max_message=1 << 22)
 
     def send(self, data: bytes) -> None:

@@ -134,6 +134,7 @@ cdef class ServerState:
 
 cdef class HttpProtocol:
     cdef ServerState state
+    cdef object empty_body          # the _EmptyBody of this connection's bodiless requests
     cdef ResponseWriter writer
     cdef object dispatch
     cdef RoutedDispatch routed      # `dispatch` when it is one and dispatch is eager, else None

@@ -408,7 +408,13 @@ cdef class ServerState:
 @cython.final
 @cython.auto_pickle(False)
 cdef class _EmptyBody:
-    # The body channel of every request without a body (shared).
+    # The body channel of the requests without a body: one per connection
+    # (made on its first such request), so that it can tell whether that
+    # connection is gone (request.is_disconnected()).
+    cdef bint lost
+
+    def disconnected(self):
+        return self.lost
 
     def read_nowait(self):
         return b""
@@ -465,6 +471,9 @@ cdef class _BodyChannel:
         if self.complete:
             return b""
         return None
+
+    def disconnected(self):
+        return self.failed or self.protocol.closed
 
     def wait(self):
         if self.continue_pending:
@@ -635,6 +644,8 @@ cdef class HttpProtocol:
     def connection_lost(self, exc):
         cdef _Exchange exchange
         self.closed = True
+        if self.empty_body is not None:
+            (<_EmptyBody>self.empty_body).lost = True
         self.state.connections.discard(self)
         self.deadline_kind = DEADLINE_NONE
         exchange = self.body_exchange
@@ -788,7 +799,9 @@ cdef class HttpProtocol:
                 self.deadline_kind = DEADLINE_BODY
                 self.deadline = state.now + state.body_timeout
         else:
-            head.body_reader = _EMPTY_BODY
+            if self.empty_body is None:
+                self.empty_body = _EmptyBody()
+            head.body_reader = self.empty_body
             self.deadline_kind = DEADLINE_NONE
 
         # Each request runs in its own copy of the context, as a Task would
@@ -881,9 +894,11 @@ cdef class HttpProtocol:
         self.deadline_kind = DEADLINE_NONE
         state.connections.discard(self)
         head.body_reader = _EMPTY_BODY
+        # NOTE: the first Sec-WebSocket-Extensions header only (browsers send one).
         connection = _WebSocketConnection(
             self.transport, leftover, key=key.decode("latin-1"), loop=self.loop,
-            config=state.config, on_close=state.websockets.discard)
+            config=state.config, on_close=state.websockets.discard,
+            extensions=head.first_header(b"sec-websocket-extensions"))
         state.websockets.add(connection)
         self.transport.set_protocol(connection)
         task = self.loop.create_task(endpoint(head, connection))

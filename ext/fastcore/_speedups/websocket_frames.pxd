@@ -31,6 +31,10 @@ cdef class FrameParser:
     cdef unsigned char _utf8_lo             # the range the next continuation byte must fall in
     cdef unsigned char _utf8_hi
     cdef bint _failed
+    cdef bint _compressed                   # the open message has RSV1 (permessage-deflate)
+    cdef readonly bint inflate              # permessage-deflate negotiated (enable_inflate)
+    cdef readonly bint inflate_reset        # the peer does not take its context over
+    cdef object _inflater                   # a zlib decompressobj, None until needed
     cdef readonly object message            # the payload of the last event
     cdef readonly int close_code            # of the last WS_CLOSE event
     cdef readonly str close_reason
@@ -39,7 +43,8 @@ cdef class FrameParser:
     cpdef int next_event(self) except -1
     cdef int _fail(self, int code, str reason) except -1
     cdef int _check_utf8(self, const unsigned char* p, Py_ssize_t n) except -1
+    cdef bytes _inflate(self, bytes payload)
     cdef int _read_close(self, bytes payload) except -1
 
 
-cpdef bytes build_frame(int opcode, object payload, bint fin=*, bytes mask_key=*)
+cpdef bytes build_frame(int opcode, object payload, bint fin=*, bytes mask_key=*, bint rsv1=*)

@@ -19,6 +19,7 @@ from libc.string cimport memcpy
 
 import base64
 import hashlib
+import zlib as _zlib
 
 from fastcore.exceptions import WebSocketProtocolError
 
@@ -99,6 +100,10 @@ cdef class FrameParser:
         self._utf8_lo = 0x80
         self._utf8_hi = 0xBF
         self._failed = False
+        self._compressed = False
+        self.inflate = False
+        self.inflate_reset = False
+        self._inflater = None
         self.message = None
         self.close_code = 0
         self.close_reason = ""
@@ -110,6 +115,14 @@ cdef class FrameParser:
             del self._buffer[:self._pos]
             self._pos = 0
         self._buffer += data
+
+    def enable_inflate(self, bint no_context_takeover=False):
+        # permessage-deflate was negotiated (RFC 7692): RSV1 marks a compressed
+        # message. With no_context_takeover the peer starts each message
+        # afresh, so the inflater is dropped between messages (less memory
+        # held by an idle connection).
+        self.inflate = True
+        self.inflate_reset = no_context_takeover
 
     @property
     def buffered(self):
@@ -210,8 +223,12 @@ cdef class FrameParser:
             # payload is awaited, so a peer cannot make us buffer a frame we
             # are going to refuse (RFC 6455 section 10.4).
             if b0 & 0x70:
-                # No extension is negotiated, so RSV1-3 must be 0 (section 5.2).
-                return self._fail(1002, "reserved bits set")
+                # RSV1-3 must be 0 (section 5.2), but RSV1 on the first frame
+                # of a data message once permessage-deflate is negotiated
+                # (RFC 7692 section 6.1: never on control or continuation frames).
+                if (b0 & 0x30) or not self.inflate or not (
+                        opcode == OP_TEXT or opcode == OP_BINARY):
+                    return self._fail(1002, "reserved bits set")
             if opcode >= 8:
                 if opcode > OP_PONG:
                     return self._fail(1002, "unknown opcode")
@@ -277,8 +294,9 @@ cdef class FrameParser:
             if opcode != OP_CONTINUATION:
                 self._message_opcode = opcode
                 self._utf8_need = 0
+                self._compressed = (b0 & 0x40) != 0
             self._message_size += length
-            if self._message_opcode == OP_TEXT:
+            if self._message_opcode == OP_TEXT and not self._compressed:
                 self._check_utf8(<const unsigned char*>PyBytes_AS_STRING(payload), length)
                 if fin and self._utf8_need:
                     return self._fail(1007, "text message ends inside a UTF-8 sequence")
@@ -292,6 +310,14 @@ cdef class FrameParser:
             opcode = self._message_opcode
             self._message_opcode = 0
             self._message_size = 0
+            if self._compressed:
+                self._compressed = False
+                payload = self._inflate(payload)
+                if opcode == OP_TEXT:
+                    self._check_utf8(<const unsigned char*>PyBytes_AS_STRING(payload),
+                                     PyBytes_GET_SIZE(payload))
+                    if self._utf8_need:
+                        return self._fail(1007, "text message ends inside a UTF-8 sequence")
             if opcode == OP_TEXT:
                 # Already validated: the decode cannot fail.
                 self.message = PyUnicode_DecodeUTF8(
@@ -299,6 +325,24 @@ cdef class FrameParser:
                 return WS_TEXT
             self.message = payload
             return WS_BINARY
+
+    cdef bytes _inflate(self, bytes payload):
+        # RFC 7692 section 7.2.2: append the 0x00 0x00 0xff 0xff the sender
+        # removed, and inflate. SECURITY: at most max_message bytes come out
+        # (a zip bomb of a few KB would otherwise inflate to gigabytes).
+        cdef bytes data
+        if self._inflater is None:
+            self._inflater = _zlib.decompressobj(-15)
+        inflater = self._inflater
+        try:
+            data = inflater.decompress(payload + b"\x00\x00\xff\xff", self.max_message + 1)
+        except _zlib.error:
+            self._fail(1007, "invalid compressed data")
+        if PyBytes_GET_SIZE(data) > self.max_message or inflater.unconsumed_tail:
+            self._fail(1009, "message too big once decompressed")
+        if self.inflate_reset:
+            self._inflater = None
+        return data
 
     cdef int _read_close(self, bytes payload) except -1:
         # Section 5.5.1: an optional 2-byte code, then an optional UTF-8 reason.
@@ -323,7 +367,8 @@ cdef class FrameParser:
         return WS_CLOSE
 
 
-cpdef bytes build_frame(int opcode, object payload, bint fin=True, bytes mask_key=None):
+cpdef bytes build_frame(int opcode, object payload, bint fin=True, bytes mask_key=None,
+                        bint rsv1=False):
     cdef bytes data
     cdef bytes frame
     cdef Py_ssize_t n, header
@@ -338,7 +383,7 @@ cpdef bytes build_frame(int opcode, object payload, bint fin=True, bytes mask_ke
     if opcode < 0 or opcode > 0xF or (0x3 <= opcode <= 0x7) or opcode > OP_PONG:
         raise ValueError(f"invalid opcode {opcode}")
     n = PyBytes_GET_SIZE(data)
-    if opcode >= 8 and (n > 125 or not fin):
+    if opcode >= 8 and (n > 125 or not fin or rsv1):
         raise ValueError("a control frame carries at most 125 bytes and is never fragmented")
     if mask_key is not None and PyBytes_GET_SIZE(mask_key) != 4:
         raise ValueError("mask_key must be 4 bytes")
@@ -347,7 +392,7 @@ cpdef bytes build_frame(int opcode, object payload, bint fin=True, bytes mask_ke
         header += 4
     frame = PyBytes_FromStringAndSize(NULL, header + n)
     out = <unsigned char*>PyBytes_AS_STRING(frame)
-    out[0] = (0x80 if fin else 0) | opcode
+    out[0] = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
     if n < 126:
         out[1] = <unsigned char>n
     elif n < 65536:
@@ -407,3 +452,55 @@ def valid_key(bytes key):
         return len(base64.b64decode(key, validate=True)) == 16
     except ValueError:
         return False
+
+
+# RFC 7692 section 7.1.2: window bits are 8..15, written without leading zeros.
+_WINDOW_BITS = {str(bits).encode(): bits for bits in range(8, 16)}
+
+
+def negotiate_deflate(bytes offers):
+    # RFC 7692 section 7: accept the first permessage-deflate offer whose
+    # parameters are all known, valid and not repeated (others are declined,
+    # as section 7.1 requires). NOTE: parameter values are digits, so a comma
+    # always separates offers.
+    cdef dict params
+    for offer in offers.split(b","):
+        parts = [part.strip() for part in offer.split(b";")]
+        if parts[0].lower() != b"permessage-deflate":
+            continue
+        params = {}
+        for part in parts[1:]:
+            name, equals, value = part.partition(b"=")
+            name = name.strip().lower()
+            value = value.strip()
+            if len(value) >= 2 and value[:1] == b'"' and value[-1:] == b'"':
+                value = value[1:-1]
+            if name in params:
+                break
+            if name == b"server_no_context_takeover" or name == b"client_no_context_takeover":
+                if equals:
+                    break
+            elif name == b"server_max_window_bits":
+                if value not in _WINDOW_BITS:
+                    break
+            elif name == b"client_max_window_bits":
+                if equals and value not in _WINDOW_BITS:
+                    break
+            else:
+                break
+            params[name] = value if equals else None
+        else:
+            server_bits = _WINDOW_BITS.get(params.get(b"server_max_window_bits"), 15)
+            if server_bits == 8:
+                continue  # zlib cannot deflate within a 256-byte window
+            server_reset = b"server_no_context_takeover" in params
+            client_reset = b"client_no_context_takeover" in params
+            response = ["permessage-deflate"]
+            if server_reset:
+                response.append("server_no_context_takeover")
+            if client_reset:
+                response.append("client_no_context_takeover")
+            if b"server_max_window_bits" in params:
+                response.append(f"server_max_window_bits={server_bits}")
+            return "; ".join(response), server_reset, client_reset, server_bits
+    return None

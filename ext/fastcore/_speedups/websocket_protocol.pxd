@@ -38,9 +38,20 @@ cdef class WebSocketConnection:
     cdef double ping_sent           # loop time of the unanswered ping, -1 when none
     cdef int read_paused            # WsReadPause bits
     cdef bint write_paused
+    cdef bytes extension_offer      # Sec-WebSocket-Extensions of the handshake (compression on)
+    cdef bint deflate               # permessage-deflate negotiated: our messages are compressed
+    cdef bint deflate_reset         # server_no_context_takeover: a new compressor per message
+    cdef int deflate_bits           # our window (server_max_window_bits)
+    cdef object deflater            # a zlib compressobj, None until needed
+    cdef bint failed                # we closed over a protocol error: input is dropped
     cdef object on_close            # called once with the connection when it ends
     cdef public object handler_task # the endpoint's Task: cancelled soon after the end
+    cdef double message_rate        # messages per second allowed (set_limits), 0: no limit
+    cdef double rate_tokens         # the token bucket of that rate
+    cdef double rate_stamp          # loop time the bucket was last refilled
 
+    cdef bint _over_rate(self) except -1
+    cdef bytes _compress(self, object data)
     cdef int _process(self) except -1
     cdef int _on_close_frame(self, int code, str reason) except -1
     cdef int _fail(self, int code, str reason) except -1

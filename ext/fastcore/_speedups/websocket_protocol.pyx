@@ -31,8 +31,9 @@ from fastcore._speedups.websocket_frames cimport (
 
 import collections
 import logging
+import zlib as _zlib
 
-from fastcore._speedups.websocket_frames import accept_key, build_close
+from fastcore._speedups.websocket_frames import accept_key, build_close, negotiate_deflate
 from fastcore.exceptions import WebSocketDisconnect, WebSocketProtocolError
 
 CONNECTING = STATE_CONNECTING
@@ -56,7 +57,7 @@ cdef class WebSocketConnection:
     # See websocket_protocol.pyi for the documented Python surface.
 
     def __init__(self, transport, bytes leftover=b"", *, str key, loop, config=None,
-                 on_close=None):
+                 on_close=None, bytes extensions=None):
         self.transport = transport
         self.loop = loop
         self.key = key
@@ -83,6 +84,17 @@ cdef class WebSocketConnection:
         self.write_paused = False
         self.on_close = on_close
         self.handler_task = None
+        self.failed = False
+        # permessage-deflate: negotiated in accept() when the server allows it.
+        self.extension_offer = extensions if getattr(config, "websocket_compression", False) \
+            else None
+        self.deflate = False
+        self.deflate_reset = False
+        self.deflate_bits = 15
+        self.deflater = None
+        self.message_rate = 0.0
+        self.rate_tokens = 0.0
+        self.rate_stamp = 0.0
         # Nothing is read before the endpoint decides (accept or reject).
         self._pause(PAUSE_HANDSHAKE)
 
@@ -104,6 +116,14 @@ cdef class WebSocketConnection:
             if not _header_safe(name) or not _header_safe(value) or ":" in name or not name:
                 raise ValueError(f"invalid response header {name!r}: {value!r}")
             lines.append(f"{name}: {value}\r\n".encode("latin-1"))
+        if self.extension_offer:
+            agreed = negotiate_deflate(self.extension_offer)
+            if agreed is not None:
+                response, self.deflate_reset, client_reset, self.deflate_bits = agreed
+                self.deflate = True
+                self.parser.enable_inflate(client_reset)
+                lines.append(b"Sec-WebSocket-Extensions: " + response.encode("ascii") + b"\r\n")
+        self.extension_offer = None
         lines.append(b"\r\n")
         self.state = STATE_OPEN
         self.transport.write(b"".join(lines))
@@ -111,6 +131,20 @@ cdef class WebSocketConnection:
         self._resume(PAUSE_HANDSHAKE)
         # Frames that came with the handshake's last read.
         self._process()
+
+    def set_limits(self, long long max_message, double message_rate=0.0):
+        # The App's limits (Settings.websocket_*): a message size under the
+        # server's own, and a message rate (a token bucket of one second's
+        # worth, refilled continuously).
+        if max_message <= 0 or message_rate < 0.0:
+            raise ValueError("max_message must be positive and message_rate 0 or more")
+        if max_message < self.parser.max_message:
+            self.parser.max_message = max_message
+        if max_message < self.parser.max_frame:
+            self.parser.max_frame = max_message
+        self.message_rate = message_rate
+        self.rate_tokens = message_rate if message_rate > 1.0 else 1.0
+        self.rate_stamp = self.loop.time()
 
     def reject(self, int status_code, bytes body=b"", str content_type="text/plain; charset=utf-8"):
         if self.state != STATE_CONNECTING:
@@ -153,7 +187,10 @@ cdef class WebSocketConnection:
             if self.state == STATE_CONNECTING:
                 raise RuntimeError("accept the WebSocket before sending")
             raise WebSocketDisconnect(self.close_code or 1006, self.close_reason)
-        self.transport.write(build_frame(opcode, data))
+        if self.deflate:
+            self.transport.write(build_frame(opcode, self._compress(data), True, None, True))
+        else:
+            self.transport.write(build_frame(opcode, data))
         return self.write_paused
 
     def drain(self):
@@ -201,6 +238,8 @@ cdef class WebSocketConnection:
         self.transport = transport
 
     def data_received(self, bytes data):
+        if self.failed:
+            return  # after a protocol error: read and dropped until the peer closes
         self.last_seen = self.loop.time()
         self.ping_sent = -1.0
         self.parser.feed(data)
@@ -243,6 +282,9 @@ cdef class WebSocketConnection:
             if event == WS_TEXT or event == WS_BINARY:
                 if self.state == STATE_CLOSING:
                     continue  # we are closing: data is dropped (section 1.4)
+                if self.message_rate > 0.0 and self._over_rate():
+                    # Section 7.4.1: 1008, a message that violates our policy.
+                    return self._fail(1008, "message rate limit exceeded")
                 self.messages.append(parser.message)
                 self.queued += len(parser.message)
                 if self.queued > self.high_water:
@@ -259,6 +301,32 @@ cdef class WebSocketConnection:
                 return self._on_close_frame(parser.close_code, parser.close_reason)
         return 0
 
+    cdef bytes _compress(self, object data):
+        # RFC 7692 section 7.2.1: deflate, flush to a byte boundary and drop
+        # the 0x00 0x00 0xff 0xff that ends the flush (the peer adds it back).
+        cdef bytes raw = (<str>data).encode("utf-8") if isinstance(data, str) else bytes(data)
+        cdef bytes out
+        if self.deflater is None:
+            self.deflater = _zlib.compressobj(6, _zlib.DEFLATED, -self.deflate_bits)
+        out = self.deflater.compress(raw) + self.deflater.flush(_zlib.Z_SYNC_FLUSH)
+        if self.deflate_reset:
+            self.deflater = None  # server_no_context_takeover: each message afresh
+        if out.endswith(b"\x00\x00\xff\xff"):
+            out = out[:-4]
+        return out
+
+    cdef bint _over_rate(self) except -1:
+        cdef double now = self.loop.time()
+        cdef double burst = self.message_rate if self.message_rate > 1.0 else 1.0
+        self.rate_tokens += (now - self.rate_stamp) * self.message_rate
+        self.rate_stamp = now
+        if self.rate_tokens > burst:
+            self.rate_tokens = burst
+        if self.rate_tokens < 1.0:
+            return True
+        self.rate_tokens -= 1.0
+        return False
+
     cdef int _on_close_frame(self, int code, str reason) except -1:
         # Echo the code (section 5.5.1); a close without one (1005) is
         # answered without one (build_close(1005) sends an empty payload).
@@ -271,12 +339,26 @@ cdef class WebSocketConnection:
     cdef int _close_connection(self, int code, str reason, bint send_reason) except -1:
         # Send a close frame if the connection is still open, record why, wake
         # the handler and close TCP: the server closes it first (section 7.1.1).
-        if self.state == STATE_OPEN:
+        cdef bint was_open = self.state == STATE_OPEN
+        if was_open:
             self.transport.write(build_close(code, reason if send_reason else ""))
         self.close_code = code
         self.close_reason = reason
         self.state = STATE_CLOSING
         self._wake()
+        if send_reason and was_open and self.transport.can_write_eof():
+            # NOTE: closing at once would make the kernel answer the bytes the
+            # peer still sends with a reset, which can destroy our close frame
+            # before the peer reads it (and with it the code: 1009, 1008...).
+            # So only our side is shut; what arrives is dropped until the peer
+            # closes, or close_timeout runs out.
+            self.failed = True
+            if self.read_paused:
+                self.read_paused = 0
+                self.transport.resume_reading()
+            self.transport.write_eof()
+            self._arm_timer(self.close_timeout)
+            return 0
         self.transport.close()
         return 0
 
