@@ -1,9 +1,10 @@
 """Every code block in README.md and docs/**/*.md runs as shown, or says why it cannot.
 
 - ``python`` blocks run in order, one namespace per page (a later block may
-  use what an earlier one defined), in a temporary working directory with
-  ``DATABASE_URL`` on a temporary SQLite file; top-level ``await`` works (the
-  page's blocks share one event loop). Every App a page defines is then
+  use what an earlier one defined), in a child process per page, in a
+  temporary working directory with ``DATABASE_URL`` on a temporary SQLite
+  file and ``FASTCORE_DEBUG=1``; top-level ``await`` works (the page's blocks
+  share one event loop). Every App a page defines is then
   started with the test client, its database tables created, and each of its
   GET routes without path parameters must answer below 500.
 - ``bash`` / ``sh`` / ``console`` blocks: every ``fastcore ...`` command is
@@ -14,8 +15,9 @@
 - A block preceded by ``<!-- file: PATH -->`` is written to PATH (in the
   temporary directory) before the page's Python runs: the templates an
   example renders, say.
-- A block preceded by ``<!-- not-run: REASON -->`` is skipped, and the reason
-  must be given.
+- A block preceded by ``<!-- not-run: REASON -->`` is skipped, and one
+  preceded by ``<!-- not-exercised: REASON -->`` runs but its App is not
+  requested (an endless event stream, say); the reason must be given.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from __future__ import annotations
 import ast
 import asyncio
 import dataclasses
+import os
 import re
 import shlex
+import subprocess
 import sys
 import tomllib
 import types
@@ -36,7 +40,6 @@ import pytest
 
 from fastcore.app import App
 from fastcore.cli import build_parser
-from fastcore.testing import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
@@ -44,6 +47,8 @@ SHELL = {"bash", "sh", "console", "shell"}
 #: Blocks of these languages are examples of output or of other files: nothing to run.
 NOT_CODE = {"", "text", "html", "json", "pycon", "jinja", "css", "javascript", "js", "sql"}
 
+#: The comments a block may follow (each with a reason or a path).
+MARKERS = ("not-run", "not-exercised", "file")
 _FENCE = re.compile(
     r"(?:^<!--\s*(?P<marker>[\w-]+):?\s*(?P<argument>.*?)\s*-->\n)?"
     r"^(?P<fence>```+)(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=fence)\s*$",
@@ -97,28 +102,16 @@ def test_every_marker_is_known_and_every_skip_says_why(page: Path) -> None:
     for block in blocks_of(page):
         if block.marker is None:
             continue
-        assert block.marker in ("not-run", "file"), f"{block.where}: unknown marker {block.marker}"
+        assert block.marker in MARKERS, f"{block.where}: unknown marker {block.marker}"
         assert block.argument.strip(), f"{block.where}: <!-- {block.marker}: ... --> needs text"
         if block.marker == "file":
             assert not Path(block.argument).is_absolute() and ".." not in Path(block.argument).parts
 
 
 # -- Python -------------------------------------------------------------------
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A temporary working directory with the examples' settings and temp databases."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'docs.sqlite3'}")
-    monkeypatch.setenv("FASTCORE_DEBUG", "1")  # HTML apps start with a key made for the run
-    for name in ("FASTCORE_SECRET_KEY", "FASTCORE_ALLOWED_HOSTS", "FASTCORE_APP"):
-        monkeypatch.delenv(name, raising=False)
-    modules = set(sys.modules)
-    yield tmp_path
-    for name in set(sys.modules) - modules:
-        if name.startswith(("myapp", "myproject", "hello", "greeter")):
-            del sys.modules[name]
+# Each page runs in a child process (this file run as a script): its models
+# go on SQLAlchemy metadata of their own, its modules and settings vanish
+# with it, and a block that hangs is stopped, naming the block.
 
 
 def run_block(block: Block, namespace: dict[str, Any], loop: asyncio.AbstractEventLoop) -> None:
@@ -130,13 +123,14 @@ def run_block(block: Block, namespace: dict[str, Any], loop: asyncio.AbstractEve
         flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
         dont_inherit=True,
     )
-    result = eval(code, namespace)  # noqa: S307 - the documentation's own examples
+    result = eval(code, namespace)  # the documentation's own examples
     if isinstance(result, types.CoroutineType):
         loop.run_until_complete(result)
 
 
 def exercise(app: App, where: str) -> None:
     """Start ``app``, create its tables, and GET each route without path parameters."""
+    from fastcore.testing import TestClient
     from fastcore.testing.pytest_plugin import find_database
 
     database = find_database(app)
@@ -153,32 +147,71 @@ def exercise(app: App, where: str) -> None:
             )
 
 
-@pytest.mark.parametrize("page", PAGES, ids=page_id)
-def test_python_blocks_run(page: Path, sandbox: Path) -> None:
+def run_page(page: Path) -> None:
+    """Run a page's Python blocks in the current directory, then exercise its apps."""
     blocks = blocks_of(page)
     for block in blocks:
         if block.marker == "file":
-            target = sandbox / block.argument
+            target = Path(block.argument)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(block.body, encoding="utf-8")
-    runnable = [block for block in blocks if block.lang == "python" and block.marker is None]
-    if not runnable:
-        pytest.skip("no Python blocks to run")
     namespace: dict[str, Any] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     apps: dict[int, tuple[App, str]] = {}
+    skipped: set[int] = set()
+    sys.path.insert(0, os.getcwd())  # modules an example writes (<!-- file: x.py -->)
     loop = asyncio.new_event_loop()
-    sys.path.insert(0, str(sandbox))
     try:
-        for block in runnable:
-            run_block(block, namespace, loop)
-            for value in list(namespace.values()):
-                if isinstance(value, App) and id(value) not in apps:
-                    apps[id(value)] = (value, block.where)
+        for block in blocks:
+            if block.lang == "python" and block.marker in (None, "not-exercised"):
+                print(f"running {block.where}", file=sys.stderr, flush=True)
+                run_block(block, namespace, loop)
+                for value in list(namespace.values()):
+                    if isinstance(value, App) and id(value) not in apps:
+                        apps[id(value)] = (value, block.where)
+                        if block.marker == "not-exercised":
+                            skipped.add(id(value))
     finally:
         loop.close()
-        sys.path.remove(str(sandbox))
-    for app, where in apps.values():
+    for key, (app, where) in apps.items():
+        if key in skipped:
+            continue
+        print(f"exercising the app of {where}", file=sys.stderr, flush=True)
         exercise(app, where)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        page
+        for page in PAGES
+        if any(
+            block.lang == "python" and block.marker in (None, "not-exercised")
+            for block in blocks_of(page)
+        )
+    ],
+    ids=page_id,
+)
+def test_python_blocks_run(page: Path, tmp_path: Path) -> None:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("FASTCORE_") and name != "DATABASE_URL"
+    }
+    env.update(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'docs.sqlite3'}",
+        FASTCORE_DEBUG="1",  # HTML apps start with a key made for the run
+        PYTHONPATH=os.pathsep.join([str(ROOT), str(tmp_path)]),
+    )
+    result = subprocess.run(
+        [sys.executable, __file__, str(page)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-6000:]
 
 
 # -- Shell and TOML --------------------------------------------------------------
@@ -252,3 +285,7 @@ def test_every_block_has_a_known_language() -> None:
         if block.lang not in known
     ]
     assert not unknown, unknown
+
+
+if __name__ == "__main__":
+    run_page(Path(sys.argv[1]))
