@@ -226,12 +226,22 @@ def commands_of(block: Block) -> Iterator[list[str]]:
             if not line.startswith("$ "):
                 continue  # output
             line = line[2:]
-        for part in re.split(r"&&|\|\||;|\|", line):
-            words = shlex.split(part, comments=True)
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        tokens = list(lexer)  # comments dropped, operators (&&, |, ;) as tokens of their own
+        parts: list[list[str]] = [[]]
+        for token in tokens:
+            if token and set(token) <= set("&|;"):
+                parts.append([])
+            else:
+                parts[-1].append(token)
+        for words in parts:
             while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):
                 words = words[1:]  # VARIABLE=value prefixes
             if words[:1] in (["nice"], ["taskset"]):
-                words = [word for word in words[1:] if not re.fullmatch(r"-\S+|[\d,]+", word)]
+                words = words[1:]  # the wrapper and its options: `taskset -c 1 python ...`
+                while words and re.fullmatch(r"-\S+|[\d,-]+", words[0]):
+                    words = words[1:]
             if words:
                 yield words
 
