@@ -6,7 +6,8 @@
   file and ``FASTCORE_DEBUG=1``; top-level ``await`` works (the page's blocks
   share one event loop). Every App a page defines is then
   started with the test client, its database tables created, and each of its
-  GET routes without path parameters must answer below 500.
+  GET routes without path parameters must answer below 500 (unless the
+  example built or served it itself).
 - ``bash`` / ``sh`` / ``console`` blocks: every ``fastcore ...`` command is
   parsed by the real command line (its subcommand and options must exist),
   ``make TARGET`` must name a Makefile target, ``python -m MODULE`` an
@@ -46,6 +47,8 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
 SHELL = {"bash", "sh", "console", "shell"}
 #: Blocks of these languages are examples of output or of other files: nothing to run.
 NOT_CODE = {"", "text", "html", "json", "pycon", "jinja", "css", "javascript", "js", "sql"}
+#: ... and configuration of other programs (a proxy, a container, a service manager).
+NOT_CODE |= {"nginx", "yaml", "ini", "dockerfile", "conf"}
 
 #: The comments a block may follow (each with a reason or a path).
 MARKERS = ("not-run", "not-exercised", "file")
@@ -173,7 +176,9 @@ def run_page(page: Path) -> None:
     finally:
         loop.close()
     for key, (app, where) in apps.items():
-        if key in skipped:
+        # NOTE: routes already frozen mean the example built or served the app
+        # itself (a configuration it shows being refused, say): left as it is.
+        if key in skipped or app.router.frozen:
             continue
         print(f"exercising the app of {where}", file=sys.stderr, flush=True)
         exercise(app, where)
