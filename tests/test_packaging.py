@@ -39,6 +39,8 @@ def package_data_in_the_source_tree() -> list[str]:
         for path in package.rglob("*")
         if path.is_file() and {"templates", "static"} & set(path.relative_to(package).parts)
     )
+    # `fastcore new`: the whole project skeleton, dot-files and Python templates included.
+    found += sorted((package / "scaffold" / "project_template").rglob("*-tpl"))
     return [path.relative_to(ROOT).as_posix() for path in found]
 
 
