@@ -62,7 +62,7 @@ cdef bytes _WS_VERSION_REQUIRED = (
     b"Content-Length: 0\r\nConnection: close\r\n\r\n")
 cdef bytes _TEXT_PLAIN = b"text/plain; charset=utf-8"
 cdef bytes _RETRY_AFTER = b"retry-after: 1\r\n"
-cdef double _FIRST_REQUEST_GRACE = 1.0  # seconds a new connection has at shutdown
+cdef double _FIRST_REQUEST_GRACE = 1.0  # seconds a quiet connection has at shutdown
 
 # Upper bounds (seconds) of the request duration histogram of ServerState.
 REQUEST_DURATION_BUCKETS = (
@@ -1459,18 +1459,16 @@ cdef class HttpProtocol:
             # A request head is arriving: _on_head sees shutting_down and
             # answers it with connection: close (or the header timeout cuts it).
             return 0
-        if self.fresh:
-            # NOTE: accepted, but its first request not read yet: the client
-            # has sent it or is sending it, so it gets a moment to arrive
-            # rather than a closed connection (a rolling restart or a drain
-            # would drop it otherwise); answered like the case above.
-            self.deadline_kind = DEADLINE_IDLE
-            self.deadline = self.state.now + _FIRST_REQUEST_GRACE
-            return 0
-        # A quiet keep-alive connection: a request racing this close is
-        # one a client may retry (RFC 9112 section 9.3.1).
-        self.no_more_requests = True
-        return self._close()
+        # NOTE: a new connection whose first request is not read yet, or a
+        # quiet keep-alive one: its client may be sending a request this
+        # instant. Closed now, that request would be lost, and a proxy
+        # pooling connections to this server (nginx, under load) cannot
+        # retry it if it is a POST. So the connection gets a moment: a
+        # request that comes is answered like the case above (with
+        # connection: close); one still quiet afterwards is closed.
+        self.deadline_kind = DEADLINE_IDLE
+        self.deadline = self.state.now + _FIRST_REQUEST_GRACE
+        return 0
 
     cdef int _log_access(self, RequestHead head, int status, Py_ssize_t size,
                          double started) except -1:
