@@ -30,6 +30,7 @@ from examples.demo.shared_state import cache_backend, security_middleware
 from examples.demo.typed_api import notes_api
 from fastcore import App, PlainTextResponse, RedirectResponse, Request, RouteGroup, Settings, abort
 from fastcore.cache import Caching, cache_page
+from fastcore.health import Health
 from fastcore.middleware.csrf import csrf_exempt
 from fastcore.orm import Database, paginate
 
@@ -42,6 +43,7 @@ REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "fastcore-demo:")
 settings = Settings.from_env(template_folders=[str(HERE / "templates")])
 app = App(settings=settings, middleware=security_middleware(settings, REDIS_URL, REDIS_PREFIX))
 app.install(Caching(cache_backend(REDIS_URL, REDIS_PREFIX)))
+app.install(Health())  # /livez, and /readyz: the database (and Redis) answer
 app.static("/static", HERE / "static")  # the stylesheet (docs/static-files.md)
 database = Database(os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{DEMO_DATABASE}")
 database.init_app(app)

@@ -96,6 +96,13 @@ def register(commands: Any) -> None:
         help="a directory to watch with --reload (default: the current one); repeatable",
     )
     run.add_argument("--access-log", action="store_true", help="log one line per request")
+    run.add_argument(
+        "--access-log-format",
+        default=None,
+        metavar="FORMAT",
+        help="'json', or a template of named fields ('{client} \"{method} {target}\" {status}'; "
+        "see fastcore.server.access_log); implies --access-log",
+    )
     run.add_argument("--keep-alive-timeout", type=float, default=None, metavar="SECONDS")
     run.add_argument("--graceful-timeout", type=float, default=None, metavar="SECONDS")
     run.add_argument("--no-server-header", action="store_true", help="send no Server header")
@@ -109,6 +116,25 @@ def register(commands: Any) -> None:
     routes = commands.add_parser("routes", help="print the route table of an app")
     routes.add_argument("app", help="the app, as module:attribute")
     routes.set_defaults(handler=_serve)
+
+
+def _server_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The ServerConfig fields given on the command line."""
+    options: dict[str, Any] = {}
+    if args.keep_alive_timeout is not None:
+        options["keep_alive_timeout"] = args.keep_alive_timeout
+    if args.graceful_timeout is not None:
+        options["graceful_timeout"] = args.graceful_timeout
+    if args.no_server_header:
+        options["server_header"] = None
+    if args.no_eager_dispatch:
+        options["eager_dispatch"] = False
+    if args.access_log_format is not None:
+        options["access_log_format"] = args.access_log_format
+    if args.proxy_headers:
+        options["proxy_headers"] = True
+        options["forwarded_allow_ips"] = args.forwarded_allow_ips
+    return options
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -141,18 +167,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from fastcore.server import run
 
-    options: dict[str, Any] = {}
-    if args.keep_alive_timeout is not None:
-        options["keep_alive_timeout"] = args.keep_alive_timeout
-    if args.graceful_timeout is not None:
-        options["graceful_timeout"] = args.graceful_timeout
-    if args.no_server_header:
-        options["server_header"] = None
-    if args.no_eager_dispatch:
-        options["eager_dispatch"] = False
-    if args.proxy_headers:
-        options["proxy_headers"] = True
-        options["forwarded_allow_ips"] = args.forwarded_allow_ips
+    options = _server_options(args)
     try:
         run(
             app,

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
+import orjson
 import pytest
 
 from tests.orm.orm_support import postgres_unavailable
@@ -252,6 +253,23 @@ def test_two_instances_behind_nginx(deployment: Deployment) -> None:
         served_by.append(headers["x-upstream"])
     assert set(served_by) == {a, b}
     assert all(first != second for first, second in zip(served_by, served_by[1:], strict=False))
+
+    # Each instance is ready: its PostgreSQL database and its Redis answer.
+    for _ in range(2):
+        status, headers, text = Browser(nginx).request("GET", "/readyz")
+        assert status == 200, text
+        assert orjson.loads(text)["checks"] == {"database": "ok", "redis": "ok"}
+
+    # Each request has nginx's id (a client's own is replaced by nginx).
+    ids = set()
+    for _ in range(2):
+        connection = http.client.HTTPConnection("127.0.0.1", nginx, timeout=10)
+        connection.request("GET", "/plaintext", headers={"X-Request-ID": "chosen-by-client"})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        ids.add(response.getheader("x-request-id"))
+    assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", str(i)) for i in ids)
 
     # A page cached by one instance is a cache hit on the other (for
     # visitors: pages are not cached for logged-in users).

@@ -302,7 +302,8 @@ cdef class ServerState:
         self.max_discard = config.max_discard
         self.eager_dispatch = config.eager_dispatch
         self.tick_interval = config.tick_interval
-        self.access_logger = logging.getLogger("fastcore.access") if config.access_log else None
+        # A callable of fastcore.server.access_log (formats, then logs), or None.
+        self.access_logger = config.access_logger
         self.count_requests = config.request_metrics
         self.route_counts = {}
         self.route_durations = {}
@@ -605,7 +606,6 @@ cdef class HttpProtocol:
         self.no_more_requests = False
         self.stopped = False
         self.parse_blocked = False
-        self.fresh = True
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -754,7 +754,6 @@ cdef class HttpProtocol:
         cdef bytes data
 
         state.request_count += 1
-        self.fresh = False
         head.client = self.peer
         head.scheme = state.scheme
         if state.forwarded is not None:
@@ -1479,11 +1478,5 @@ cdef class HttpProtocol:
             self.state._count(head, status, _perf_counter() - started)
         if logger is None:
             return 0
-        peer = self.peer
-        logger.info(
-            '%s - "%s %s HTTP/1.%d" %d %d %.2fms',
-            f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "-",
-            head.method, head.target, head.version_minor, status, size,
-            (_perf_counter() - started) * 1000.0,
-        )
+        logger(head, self.peer, status, size, _perf_counter() - started)
         return 0
