@@ -93,6 +93,10 @@ def _check(args: argparse.Namespace) -> int:
     except ImproperlyConfigured as exc:
         print(f"fastcore check: error: {exc}", file=sys.stderr)
         return 1
+    if not hasattr(app, "run_checks"):
+        # Another ASGI app (or a bare native one): importing it was the check.
+        print(f"fastcore check: {args.app}: imported (not a fastcore App: no checks to run)")
+        return 0
     if args.workers is not None:
         app.settings.workers = args.workers
     try:

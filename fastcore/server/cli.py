@@ -189,6 +189,8 @@ def _serve(args: argparse.Namespace) -> int:
             limit_concurrency=args.limit_concurrency,
             max_connections=args.max_connections,
             app_ref=args.app,
+            # SIGHUP to a single process: drain, then exec this command line again.
+            restart_argv=sys.argv[1:] if args.command == "run" else None,
             **options,
         )
     except ImproperlyConfigured as exc:

@@ -10,7 +10,6 @@ first time), whose :attr:`~Templates.environment` loads from
 from __future__ import annotations
 
 import os
-
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
