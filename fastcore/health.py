@@ -66,6 +66,10 @@ def _redis_server(client: Any) -> object:
     return tuple(kwargs.get(name) for name in ("host", "port", "db", "path"))
 
 
+def _database_check(database: Any) -> ReadinessCheck:
+    return lambda: _select_one(database)
+
+
 async def _select_one(database: Any) -> None:
     from sqlalchemy import text
 
@@ -129,7 +133,7 @@ class Health(Extension):
                     clients.append(client)
             for index, database in enumerate(databases):
                 name = "database" if index == 0 else f"database{index + 1}"
-                found[name] = lambda database=database: _select_one(database)
+                found[name] = _database_check(database)
             # Sessions, rate limits and cache each have a client, often of one
             # server: checked once per server.
             clients = list({_redis_server(client): client for client in clients}.values())

@@ -117,7 +117,7 @@ class RequestIdMiddleware(Middleware):
     async def __call__(self, request: Request) -> Response:
         """Set the id for the request's context, answer with it."""
         value = self.request_id(request)
-        request.state.request_id = value
+        setattr(request.state, "request_id", value)  # noqa: B010 (State is a free namespace)
         token = _request_id.set(value)
         try:
             response = await self.next(request)

@@ -376,6 +376,32 @@ def test_access_log_line(caplog: pytest.LogCaptureFixture) -> None:
     assert message.startswith("192.0.2.7:4242")
 
 
+def test_request_metrics_count_by_route_method_and_status() -> None:
+    async def answer(request: Any) -> Response:
+        return PlainTextResponse("x", status_code=404 if request.path == "/missing" else 200)
+
+    async def main() -> tuple[dict[Any, int], dict[Any, list[float]]]:
+        state = ServerState(ServerConfig(request_metrics=True), asyncio.get_running_loop())
+        answer.inline = True  # type: ignore[attr-defined]
+        protocol, transport = HttpProtocol(answer, state, RequestHead), RecordingTransport()
+        protocol.connection_made(transport)
+        for line in ("GET /", "GET /", "POST /", "GET /missing", "PROPFIND /"):
+            protocol.data_received(f"{line} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+            await settle()
+        return state.request_metrics()
+
+    counts, durations = uvloop.run(main())
+    # No router here: every request's route is None (the "<unmatched>" label).
+    assert counts == {
+        (None, "GET", 200): 2,
+        (None, "POST", 200): 1,
+        (None, "GET", 404): 1,
+        (None, "PROPFIND", 200): 1,  # a method without a C slot: counted all the same
+    }
+    (row,) = durations.values()
+    assert sum(row[:-1]) == 5 and row[-1] >= 0.0  # per bucket and +Inf, then the seconds
+
+
 def _access_lines(caplog: pytest.LogCaptureFixture, **options: Any) -> list[str]:
     async def main() -> None:
         protocol, _ = connect(hello, **options)

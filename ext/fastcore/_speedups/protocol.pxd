@@ -115,8 +115,9 @@ cdef class ServerState:
     cdef bint eager_dispatch        # drive handlers synchronously first
     cdef object access_logger       # fastcore.server.access_log.AccessLog, or None
     cdef bint count_requests        # config.request_metrics: count by route and status
-    cdef dict route_counts          # (route, method, status) -> answered requests
-    cdef dict route_durations       # route -> [count per bucket..., +Inf, sum of seconds]
+    cdef dict route_counts          # (route, method, status) -> answered requests, for
+                                    #   methods and statuses _RouteStats has no slot for
+    cdef dict route_stats           # route -> _RouteStats (C counters and histogram)
     cdef bint timed                 # access log or metrics: time each request
     cdef object tick_handle
     cdef long long date_second

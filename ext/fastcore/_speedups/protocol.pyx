@@ -10,6 +10,8 @@
 
 cimport cython
 from cpython.dict cimport PyDict_GetItemWithError
+from libc.stdlib cimport calloc, free
+from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 from cpython.ref cimport PyObject, Py_XDECREF
 
 from fastcore._speedups.http_parser cimport (
@@ -73,10 +75,81 @@ cdef double _BUCKET_BOUNDS[_BUCKET_COUNT]
 for _index, _bound in enumerate(REQUEST_DURATION_BUCKETS):
     _BUCKET_BOUNDS[_index] = _bound
 del _index, _bound
+
+# The methods and statuses the metrics count in C arrays; others (rare) in a dict.
+cdef tuple _COUNTED_METHODS = ("GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS")
+cdef enum:
+    _METHOD_COUNT = 7
+    _FIRST_STATUS = 100
+    _STATUS_SLOTS = 500  # 100..599
+
+
+cdef inline double _now() noexcept nogil:
+    # PERF: the request clock of the access log and the metrics, a C call
+    # (time.perf_counter is a Python call; bench/load/callgrind_request.py).
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return <double>ts.tv_sec + <double>ts.tv_nsec * 1e-9
+
+
+cdef inline int _method_slot(str method):
+    cdef int index
+    for index in range(_METHOD_COUNT):
+        if _is_method(method, <str>_COUNTED_METHODS[index]):
+            return index
+    return -1
+
+
+@cython.final
+@cython.internal
+cdef class _RouteStats:
+    """One route's answered requests by method and status, and its latency histogram."""
+    cdef long long* counts[_METHOD_COUNT]      # per method, _STATUS_SLOTS counters (lazily)
+    cdef long long buckets[_BUCKET_COUNT + 1]  # per histogram bucket, then +Inf
+    cdef double seconds                        # the sum of the durations
+
+    def __dealloc__(self):
+        cdef int index
+        for index in range(_METHOD_COUNT):
+            free(self.counts[index])
+
+    cdef int count(self, int method, int status, double seconds) except -1:
+        cdef long long* row = self.counts[method]
+        if row == NULL:
+            row = <long long*>calloc(_STATUS_SLOTS, sizeof(long long))
+            if row == NULL:
+                raise MemoryError()
+            self.counts[method] = row
+        row[status - _FIRST_STATUS] += 1
+        return self.record_time(seconds)
+
+    cdef int record_time(self, double seconds) except -1:
+        cdef int bucket = 0
+        while bucket < _BUCKET_COUNT and seconds > _BUCKET_BOUNDS[bucket]:
+            bucket += 1
+        self.buckets[bucket] += 1
+        self.seconds += seconds
+        return 0
+
+    cdef int export(self, object route, dict counts) except -1:
+        cdef int method, slot
+        cdef long long* row
+        for method in range(_METHOD_COUNT):
+            row = self.counts[method]
+            if row == NULL:
+                continue
+            for slot in range(_STATUS_SLOTS):
+                if row[slot]:
+                    key = (route, _COUNTED_METHODS[method], slot + _FIRST_STATUS)
+                    counts[key] = counts.get(key, 0) + row[slot]
+        return 0
+
+    cdef list histogram(self):
+        cdef int bucket
+        return [self.buckets[bucket] for bucket in range(_BUCKET_COUNT + 1)] + [self.seconds]
 cdef Py_ssize_t _COPY_CHUNK_LIMIT = 64 * 1024
 cdef object _log = logging.getLogger("fastcore.server")
 cdef object _CoroutineType = types.CoroutineType
-cdef object _perf_counter = time.perf_counter
 cdef object _CancelledError = asyncio.CancelledError
 # Marks an exchange whose handler failed: it is answered 500.
 cdef object _FAILED = object()
@@ -306,7 +379,7 @@ cdef class ServerState:
         self.access_logger = config.access_logger
         self.count_requests = config.request_metrics
         self.route_counts = {}
-        self.route_durations = {}
+        self.route_stats = {}
         self.timed = self.access_logger is not None or self.count_requests
         self.now = self.loop.time()
         self.date_second = -1
@@ -324,26 +397,30 @@ cdef class ServerState:
         return len(self.connections) + len(self.websockets)
 
     def request_metrics(self):
-        return self.route_counts, self.route_durations
+        """``({(route, method, status): count}, {route: [per bucket..., +Inf, seconds]})``."""
+        cdef _RouteStats stats
+        counts = dict(self.route_counts)
+        durations = {}
+        for route, stats in self.route_stats.items():
+            stats.export(route, counts)
+            durations[route] = stats.histogram()
+        return counts, durations
 
     cdef int _count(self, RequestHead head, int status, double seconds) except -1:
-        # PERF: counted here, in C, not through a Python callback per request
+        # PERF: counted here, in C arrays, with one dict lookup (the route's
+        # counters), not through a Python callback per request
         # (bench/load/callgrind_request.py --subject fastcore-metrics).
         cdef object route = head.route
-        cdef tuple key = (route, head.method, status)
-        cdef object count = self.route_counts.get(key)
-        cdef list row
-        cdef int index = 0
-        self.route_counts[key] = 1 if count is None else count + 1
-        row = self.route_durations.get(route)
-        if row is None:
-            row = [0] * (_BUCKET_COUNT + 1) + [0.0]
-            self.route_durations[route] = row
-        while index < _BUCKET_COUNT and seconds > _BUCKET_BOUNDS[index]:
-            index += 1
-        row[index] += 1
-        row[_BUCKET_COUNT + 1] += seconds
-        return 0
+        cdef int method = _method_slot(head.method)
+        cdef _RouteStats stats = self.route_stats.get(route)
+        if stats is None:
+            stats = _RouteStats.__new__(_RouteStats)
+            self.route_stats[route] = stats
+        if method < 0 or status < _FIRST_STATUS or status >= _FIRST_STATUS + _STATUS_SLOTS:
+            key = (route, head.method, status)  # no slot for it: counted in the dict
+            self.route_counts[key] = self.route_counts.get(key, 0) + 1
+            return stats.record_time(seconds)
+        return stats.count(method, status, seconds)
 
     def start(self):
         if self.tick_handle is None:
@@ -770,7 +847,7 @@ cdef class HttpProtocol:
         if not keep_alive:
             self.no_more_requests = True
         if state.timed:
-            started = _perf_counter()
+            started = _now()
 
         if has_body:
             exchange = _Exchange.new(self, head, keep_alive, started)
@@ -1475,8 +1552,8 @@ cdef class HttpProtocol:
         if head is None:
             return 0
         if self.state.count_requests:
-            self.state._count(head, status, _perf_counter() - started)
+            self.state._count(head, status, _now() - started)
         if logger is None:
             return 0
-        logger(head, self.peer, status, size, _perf_counter() - started)
+        logger(head, self.peer, status, size, _now() - started)
         return 0
