@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from fastcore.server.argv import without_options
 from fastcore.server.config import ServerConfig
 from fastcore.server.serve import Server, run_single
 
@@ -33,18 +34,7 @@ _ADDRESS_OPTIONS = ("--host", "--port", "--uds", "--fd")
 
 def restart_argv(argv: Sequence[str], fd: int) -> list[str]:
     """The ``fastcore`` command line ``argv``, listening on ``fd`` instead of its address."""
-    kept: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-            continue
-        name, equals, _ = arg.partition("=")
-        if name in _ADDRESS_OPTIONS:
-            skip = not equals  # "--port 8000" (two words) or "--port=8000"
-            continue
-        kept.append(arg)
-    return [*kept, "--fd", str(fd)]
+    return [*without_options(argv, valued=_ADDRESS_OPTIONS), "--fd", str(fd)]
 
 
 async def _new_code_starts(app_ref: str) -> bool:

@@ -243,3 +243,11 @@ def test_a_worker_over_the_memory_cap_is_recycled_gracefully(tmp_path: Path) -> 
         assert server.stop() == 0
     finally:
         server.kill()
+
+
+def test_a_single_process_restart_listens_on_the_socket_it_inherits() -> None:
+    from fastcore.server.hangup import restart_argv
+
+    argv = ["run", "app:app", "--host", "::1", "--port=8000", "--uds", "/run/a.sock", "--fd", "3"]
+    argv += ["--access-log"]
+    assert restart_argv(argv, 7) == ["run", "app:app", "--access-log", "--fd", "7"]
