@@ -364,6 +364,8 @@ class App(_RouteDecorators):
         self.template_globals: dict[str, Any] = {}
         self.template_tests: dict[str, Callable[..., Any]] = {}
         self.checks: list[Check] = []
+        #: Checks that only ``fastcore check --deploy`` runs (production settings).
+        self.deploy_checks: list[Check] = []
         self._request_attributes: dict[str, Callable[[Request], Any]] = {}
         # A validation failure answers 422 with its error list unless the
         # user registers a handler of their own.
@@ -532,13 +534,22 @@ class App(_RouteDecorators):
         """Register the decorated function as a template test (``{% if x is name %}``)."""
         return _registering(self.template_tests, name)
 
-    def add_check(self, check: Check) -> None:
-        """Run ``check(app)`` when the app is built; its errors stop the app starting."""
-        self.checks.append(check)
+    def add_check(self, check: Check, *, deploy: bool = False) -> None:
+        """Run ``check(app)`` when the app is built; its errors stop the app starting.
 
-    def run_checks(self) -> list[CheckMessage]:
-        """Run every startup check and return their findings (``fastcore check``)."""
-        return [message for check in self.checks for message in check(self)]
+        With ``deploy=True`` the check runs only in ``fastcore check --deploy``:
+        it judges production settings (debug, keys, https, the database), which
+        development rightly leaves unset.
+        """
+        (self.deploy_checks if deploy else self.checks).append(check)
+
+    def run_checks(self, *, deploy: bool = False) -> list[CheckMessage]:
+        """Run every startup check and return their findings (``fastcore check``).
+
+        ``deploy=True`` runs the deployment checks as well (``fastcore check --deploy``).
+        """
+        checks = [*self.checks, *self.deploy_checks] if deploy else self.checks
+        return [message for check in checks for message in check(self)]
 
     def add_request_attribute(self, name: str, factory: Callable[[Request], Any]) -> None:
         """Give every request an attribute ``name``, made by ``factory(request)`` on first read.

@@ -73,20 +73,50 @@ def register_check(subparsers: Any) -> None:
     """Add ``fastcore check APP``: run the app's startup checks without serving it."""
     check = subparsers.add_parser("check", help="run an app's startup checks without serving it")
     check.add_argument("app", help="the app, as module:attribute")
+    check.add_argument(
+        "--deploy",
+        action="store_true",
+        help="also judge the production settings (debug, keys, hosts, https, database)",
+    )
+    check.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="the workers it will run with (--deploy; default: FASTCORE_WORKERS)",
+    )
     check.set_defaults(handler=_check)
 
 
 def _check(args: argparse.Namespace) -> int:
     try:
         app = import_app(args.app)
+    except ImproperlyConfigured as exc:
+        print(f"fastcore check: error: {exc}", file=sys.stderr)
+        return 1
+    if not hasattr(app, "run_checks"):
+        # Another ASGI app (or a bare native one): importing it was the check.
+        print(f"fastcore check: {args.app}: imported (not a fastcore App: no checks to run)")
+        return 0
+    if args.workers is not None:
+        app.settings.workers = args.workers
+    try:
         # Building the app runs its extensions' finalize steps and every
         # check; it raises on the first refusal, naming every failed check.
         app.build_dispatch()
     except ImproperlyConfigured as exc:
         print(f"fastcore check: error: {exc}", file=sys.stderr)
-        return 1
-    warnings = [message for message in app.run_checks() if message.level == "warning"]
-    for message in warnings:
+        if not args.deploy:
+            return 1
+        # The deployment checks name each setting with its fix: list them all.
+        findings = [message for check in app.deploy_checks for message in check(app)]
+        return _report(args.app, findings, failed=True)
+    return _report(args.app, app.run_checks(deploy=args.deploy), failed=False)
+
+
+def _report(spec: str, findings: list[Any], *, failed: bool) -> int:
+    errors = [message for message in findings if message.level == "error"]
+    for message in findings:
         print(f"fastcore check: {message}", file=sys.stderr)
-    print(f"fastcore check: {args.app}: no errors, {len(warnings)} warning(s)")
-    return 0
+    warnings = len(findings) - len(errors)
+    print(f"fastcore check: {spec}: {len(errors)} error(s), {warnings} warning(s)")
+    return 1 if errors or failed else 0

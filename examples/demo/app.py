@@ -6,7 +6,9 @@ sessions, CSRF tokens in its forms, security headers, trusted hosts. Served
 in production (``fastcore run examples.demo.app:app``) it needs
 ``FASTCORE_SECRET_KEY`` and ``FASTCORE_ALLOWED_HOSTS``. The notes live in a
 SQLite file in the system's temporary directory (or in ``DATABASE_URL``),
-created at startup, so the demo needs no setup.
+created at startup, so the demo needs no setup. With ``REDIS_URL`` set, its
+sessions, rate limits and cache live in Redis, so several instances can serve
+it behind a load balancer (examples/demo/shared_state.py, docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -25,15 +27,24 @@ from examples.demo.admin import install_admin
 from examples.demo.chat import install_chat
 from examples.demo.contact import contact
 from examples.demo.models import MAX_NOTE_LENGTH, Note
+from examples.demo.shared_state import cache_backend, security_middleware
 from examples.demo.typed_api import notes_api
 from fastcore import App, PlainTextResponse, RedirectResponse, Request, RouteGroup, Settings, abort
+from fastcore.cache import Caching, cache_page
+from fastcore.health import Health
 from fastcore.middleware.csrf import csrf_exempt
 from fastcore.orm import Database, paginate
 
 HERE = Path(__file__).parent
 DEMO_DATABASE = Path(tempfile.gettempdir()) / "fastcore-demo.sqlite3"
 
-app = App(settings=Settings.from_env(template_folders=[str(HERE / "templates")]))
+REDIS_URL = os.environ.get("REDIS_URL")
+REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "fastcore-demo:")
+
+settings = Settings.from_env(template_folders=[str(HERE / "templates")])
+app = App(settings=settings, middleware=security_middleware(settings, REDIS_URL, REDIS_PREFIX))
+app.install(Caching(cache_backend(REDIS_URL, REDIS_PREFIX)))
+app.install(Health())  # /livez, and /readyz: the database (and Redis) answer
 app.static("/static", HERE / "static")  # the stylesheet (docs/static-files.md)
 database = Database(os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{DEMO_DATABASE}")
 database.init_app(app)
@@ -78,8 +89,12 @@ async def status(request: Request):
 
 
 @api.get("/squares/{number:int}", name="square")
-async def square(number: int):
-    """A typed path parameter: ``number`` arrives as an int (404 for non-digits)."""
+@cache_page(60)
+async def square(request: Request, number: int):
+    """A typed path parameter: ``number`` arrives as an int (404 for non-digits).
+
+    The answer is cached for a minute (``x-cache: hit`` on the next ones).
+    """
     if number > 1_000_000:
         abort(400, "number must be at most 1000000")
     return {"number": number, "square": number * number}

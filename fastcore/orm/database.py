@@ -38,6 +38,7 @@ from fastcore.orm.session import RequestSession
 
 if TYPE_CHECKING:
     from fastcore.app import App
+    from fastcore.checks import CheckMessage
     from fastcore.requests import Request
     from fastcore.responses import Response
 
@@ -225,6 +226,12 @@ class Database:
         app.on_shutdown(self.disconnect)
         app.add_middleware(DatabaseSessionMiddleware, database=self)
         app.exception_handler(sqlalchemy.exc.TimeoutError)(self._pool_timeout_response)
+        app.add_check(self._deploy_check, deploy=True)
+
+    def _deploy_check(self, app: App) -> list[CheckMessage]:
+        from fastcore.orm.checks import check_database_deploy
+
+        return check_database_deploy(app, self)
 
     def _pool_timeout_response(self, request: Request, exc: BaseException) -> Response:
         # SECURITY: the detail names the condition, never the URL or the SQL.

@@ -48,6 +48,7 @@ __all__ = [
     "RevisionInfo",
     "create_all",
     "current",
+    "differences",
     "downgrade",
     "history",
     "init",
@@ -159,6 +160,31 @@ def current(database: Database) -> list[str]:
 
     result: list[str] = _run_connected(database, heads)
     return result
+
+
+def differences(database: Database) -> list[str]:
+    """What ``revision --autogenerate`` would write: the models against the database, one line each.
+
+    Empty when the tables match the models (Alembic's own version table is ignored).
+    """
+    from alembic.autogenerate import compare_metadata
+
+    def compare(connection: Connection) -> list[str]:
+        diffs = compare_metadata(MigrationContext.configure(connection), database.metadata)
+        return [_describe(diff) for diff in diffs]
+
+    result: list[str] = _run_connected(database, compare)
+    return result
+
+
+def _describe(diff: Any) -> str:
+    # A diff is ("add_table", Table) or ("add_column", schema, table, Column),
+    # or a list of column modifications.
+    if isinstance(diff, list):
+        diff = diff[0]
+    kind = diff[0]
+    named = [getattr(item, "name", None) or item for item in diff[1:] if item is not None]
+    return f"{kind} " + ".".join(str(name) for name in named if isinstance(name, str))
 
 
 def history(directory: str | os.PathLike[str] = DEFAULT_DIRECTORY) -> list[RevisionInfo]:

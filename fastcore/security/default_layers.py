@@ -22,7 +22,7 @@ from fastcore.middleware.body_limit import BodyLimitMiddleware
 from fastcore.middleware.csrf import CSRFMiddleware
 from fastcore.middleware.https_redirect import HTTPSRedirectMiddleware
 from fastcore.middleware.proxy_headers import ProxyHeadersMiddleware
-from fastcore.middleware.rate_limit import RateLimitMiddleware
+from fastcore.middleware.rate_limit import RateLimitMiddleware, RateLimitStorage
 from fastcore.middleware.security_headers import SecurityHeadersMiddleware
 from fastcore.middleware.sessions import SessionMiddleware
 from fastcore.middleware.trusted_hosts import TrustedHostMiddleware
@@ -46,6 +46,7 @@ def default_middleware(
     csrf_trusted_origins: Iterable[str] = (),
     max_body_size: int | None = None,
     rate_limit: str | None = None,
+    rate_limit_storage: RateLimitStorage | None = None,
     sessions: dict[str, Any] | None = None,
     security_headers: dict[str, Any] | None = None,
 ) -> list[MiddlewareSpec]:
@@ -64,6 +65,9 @@ def default_middleware(
         csrf_trusted_origins: Other origins allowed to POST.
         max_body_size: A default per-request body limit (``@body_limit`` per route).
         rate_limit: A limit for every request (``@rate_limit`` per route).
+        rate_limit_storage: Where the rate limiter and the login throttle count
+            (:class:`~fastcore.middleware.rate_limit.RedisRateLimitStorage` to share
+            the counts between workers and machines; process memory by default).
         sessions: Extra SessionMiddleware options (backend, cookie name, expiry).
         security_headers: Extra SecurityHeadersMiddleware options (csp, ...).
 
@@ -101,7 +105,9 @@ def default_middleware(
         stack.append(MiddlewareSpec(HTTPSRedirectMiddleware, {}))
     stack.append(MiddlewareSpec(SecurityHeadersMiddleware, dict(security_headers or {})))
     stack.append(MiddlewareSpec(BodyLimitMiddleware, {"max_body_size": max_body_size}))
-    stack.append(MiddlewareSpec(RateLimitMiddleware, {"limit": rate_limit}))
+    stack.append(
+        MiddlewareSpec(RateLimitMiddleware, {"limit": rate_limit, "storage": rate_limit_storage})
+    )
     session_options: dict[str, Any] = {"secret_key": keys, "debug": debug}
     if https:
         session_options["secure"] = True

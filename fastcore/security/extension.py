@@ -15,6 +15,7 @@ from fastcore.extensions import Extension
 
 if TYPE_CHECKING:
     from fastcore.app import App
+    from fastcore.checks import CheckMessage
 
 __all__ = ["DefaultSecurity", "is_html_app"]
 
@@ -35,6 +36,14 @@ def _lists_fastcore_middleware(app: App) -> bool:
     )
 
 
+def _check_deploy(app: App) -> list[CheckMessage]:
+    # Imported when run: the checks load the middleware, which a JSON API
+    # that never asks for them should not pay for at startup.
+    from fastcore.security.deploy import check_deploy
+
+    return check_deploy(app)
+
+
 class DefaultSecurity(Extension):
     """The default security stack: ``App(security=...)`` installs it.
 
@@ -47,6 +56,10 @@ class DefaultSecurity(Extension):
 
     def __init__(self, mode: bool | None = None) -> None:
         self.mode = mode
+
+    def init_app(self, app: App) -> None:
+        """Register the deployment checks (``fastcore check --deploy``)."""
+        app.add_check(_check_deploy, deploy=True)
 
     def finalize(self, app: App) -> None:
         """Put the stack outermost, around the app's own middleware, when the app needs it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from fastcore.app_loader import import_app
@@ -57,6 +58,7 @@ def run(
     metrics_port: int | None = None,
     metrics_host: str = "127.0.0.1",
     app_ref: str | None = None,
+    restart_argv: Sequence[str] | None = None,
     **options: Any,
 ) -> None:
     """Serve ``app`` until SIGTERM/SIGINT, then drain gracefully and return.
@@ -89,6 +91,10 @@ def run(
         metrics_host: The metrics endpoint's address (default loopback).
         app_ref: ``module:attribute`` of the app: with a supervisor, workers
             import it after the fork, so SIGHUP loads new code.
+        restart_argv: The ``fastcore`` command line of this process: with
+            one process (no supervisor) and ``app_ref``, SIGHUP drains it and
+            runs this command again on the same socket (new code, no refused
+            connection; :mod:`fastcore.server.hangup`).
         **options: Other :class:`ServerConfig` fields, such as
             ``keep_alive_timeout=10`` or ``limit_concurrency=100``.
 
@@ -134,7 +140,21 @@ def run(
                 if app_ref is None:
                     raise ValueError("give the app or its module:attribute reference")
                 app = import_app(app_ref)
-            run_single(app, host, port, config, sock=sock, ssl_context=ssl_context)
+            if restart_argv is not None and app_ref is not None:
+                from fastcore.server.hangup import run_restartable
+
+                run_restartable(
+                    app,
+                    host,
+                    port,
+                    config,
+                    sock=sock,
+                    ssl_context=ssl_context,
+                    argv=restart_argv,
+                    app_ref=app_ref,
+                )
+            else:
+                run_single(app, host, port, config, sock=sock, ssl_context=ssl_context)
     finally:
         sock.close()
         if uds is not None:

@@ -96,6 +96,13 @@ def register(commands: Any) -> None:
         help="a directory to watch with --reload (default: the current one); repeatable",
     )
     run.add_argument("--access-log", action="store_true", help="log one line per request")
+    run.add_argument(
+        "--access-log-format",
+        default=None,
+        metavar="FORMAT",
+        help="'json', or a template of named fields ('{client} \"{method} {target}\" {status}'; "
+        "see fastcore.server.access_log); implies --access-log",
+    )
     run.add_argument("--keep-alive-timeout", type=float, default=None, metavar="SECONDS")
     run.add_argument("--graceful-timeout", type=float, default=None, metavar="SECONDS")
     run.add_argument("--no-server-header", action="store_true", help="send no Server header")
@@ -129,6 +136,8 @@ def _config_options(args: argparse.Namespace) -> dict[str, Any]:
         options["server_header"] = None
     if args.no_eager_dispatch:
         options["eager_dispatch"] = False
+    if args.access_log_format is not None:
+        options["access_log_format"] = args.access_log_format
     if args.proxy_headers:
         options["proxy_headers"] = True
         options["forwarded_allow_ips"] = args.forwarded_allow_ips
@@ -187,6 +196,8 @@ def _serve(args: argparse.Namespace) -> int:
             limit_concurrency=args.limit_concurrency,
             max_connections=args.max_connections,
             app_ref=args.app,
+            # SIGHUP to a single process: drain, then exec this command line again.
+            restart_argv=sys.argv[1:] if args.command == "run" else None,
             **options,
         )
     except ImproperlyConfigured as exc:

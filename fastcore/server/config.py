@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 from fastcore.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from fastcore.server.access_log import AccessLog
 
 __all__ = ["ServerConfig", "WorkerConfig"]
 
@@ -31,6 +35,9 @@ class ServerConfig:
             requests before closing their connections.
         server_header: The ``Server`` header value; ``None`` sends none.
         access_log: Log one line per request to the ``fastcore.access`` logger.
+        access_log_format: ``None`` (the default line), ``"json"`` (one JSON
+            object per line) or a template of named fields
+            (:mod:`fastcore.server.access_log`); setting it turns the log on.
         backlog: The listen backlog of each worker socket.
         body_high_water: Buffered request-body bytes at which the server stops
             reading from the socket until the handler reads.
@@ -85,6 +92,7 @@ class ServerConfig:
     graceful_timeout: float = 30.0
     server_header: str | None = "fastcore"
     access_log: bool = False
+    access_log_format: str | None = None
     backlog: int = 2048
     body_high_water: int = 256 * 1024
     max_pipeline: int = 64
@@ -133,6 +141,17 @@ class ServerConfig:
             "\r" in self.server_header or "\n" in self.server_header
         ):
             raise ImproperlyConfigured("ServerConfig.server_header contains a line break")
+        if self.access_log_format is not None:
+            _ = self.access_logger  # an unknown field is an error now, not per request
+
+    @property
+    def access_logger(self) -> AccessLog | None:
+        """What the protocol calls for each answered request (None: no access log)."""
+        if not self.access_log and self.access_log_format is None:
+            return None
+        from fastcore.server.access_log import AccessLog
+
+        return AccessLog(self.access_log_format)
 
     @property
     def tick_interval(self) -> float:

@@ -19,6 +19,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from fastcore.server.argv import without_options
+
 __all__ = ["SourceFilter", "run_with_reload"]
 
 logger = logging.getLogger("fastcore.server")
@@ -46,21 +48,7 @@ class SourceFilter:
 
 
 def _without_reload(argv: list[str]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-            continue
-        if arg == "--reload":
-            continue
-        if arg == "--reload-dir":
-            skip = True
-            continue
-        if arg.startswith("--reload-dir="):
-            continue
-        out.append(arg)
-    return out
+    return without_options(argv, flags=["--reload"], valued=["--reload-dir"])
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:

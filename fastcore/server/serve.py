@@ -7,7 +7,7 @@ import logging
 import signal
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, cast
 
 import uvloop
@@ -198,6 +198,7 @@ async def serve(
     install_signal_handlers: bool = True,
     force_on_repeat: bool = True,
     on_ready: Callable[[Server], None] | None = None,
+    on_hangup: Callable[[], Awaitable[bool]] | None = None,
 ) -> None:
     """Serve ``app`` on the running loop until SIGTERM/SIGINT, then drain.
 
@@ -214,6 +215,9 @@ async def serve(
             (a second Ctrl-C); worker processes keep draining instead, since
             the supervisor forwards the signal the terminal already sent.
         on_ready: Called with the :class:`Server` once it listens.
+        on_hangup: Awaited on SIGHUP; when it returns True the server drains
+            and returns, as on SIGTERM (a restart follows: see
+            :mod:`fastcore.server.hangup`).
     """
     server = Server(
         app, host, port, config=config, reuse_port=reuse_port, sock=sock, ssl_context=ssl_context
@@ -231,6 +235,19 @@ async def serve(
     if install_signal_handlers:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, on_signal)
+    hangups: set[asyncio.Task[None]] = set()
+    if on_hangup is not None:
+
+        async def hang_up() -> None:
+            if not server.shutdown_requested and await on_hangup():
+                server.request_shutdown()
+
+        def on_sighup() -> None:
+            task = loop.create_task(hang_up())
+            hangups.add(task)  # kept until done (the loop holds tasks weakly)
+            task.add_done_callback(hangups.discard)
+
+        loop.add_signal_handler(signal.SIGHUP, on_sighup)
     if server.sock is not None:
         listening = describe_listener(server.sock, tls=ssl_context is not None)
         logger.info("fastcore listening on %s", listening)
@@ -242,6 +259,8 @@ async def serve(
         if install_signal_handlers:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
+        if on_hangup is not None:
+            loop.remove_signal_handler(signal.SIGHUP)
 
 
 def run_single(
@@ -255,6 +274,7 @@ def run_single(
     ssl_context: ssl.SSLContext | None = None,
     force_on_repeat: bool = True,
     on_ready: Callable[[Server], None] | None = None,
+    on_hangup: Callable[[], Awaitable[bool]] | None = None,
 ) -> None:
     """Serve ``app`` in this process on a new uvloop event loop until signalled."""
     uvloop.run(
@@ -268,5 +288,6 @@ def run_single(
             ssl_context=ssl_context,
             force_on_repeat=force_on_repeat,
             on_ready=on_ready,
+            on_hangup=on_hangup,
         )
     )

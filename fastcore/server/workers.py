@@ -368,6 +368,11 @@ class Supervisor:
             while not self._stopping:
                 self._wait(wake_read, 0.5)
                 self._step(sock)
+            # The master's copy of the listening socket closes first: once the
+            # workers close theirs, a new connection is refused (a proxy then
+            # tries another instance) instead of waiting in the queue for the
+            # master to exit and being reset with its request unread.
+            sock.close()
             self._drain()
             if self.failed:
                 raise RuntimeError("fastcore workers keep failing at startup (see the log)")

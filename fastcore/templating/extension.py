@@ -9,6 +9,7 @@ first time), whose :attr:`~Templates.environment` loads from
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,8 @@ class Templates(Extension):
     Args:
         folders: Where templates are loaded from (default: the app's
             ``settings.template_folders``).
-        auto_reload: Recompile a template whose file changed (default: in
+        auto_reload: Recompile a template whose file changed (default: under
+            ``fastcore run --reload``, and in
             debug mode).
     """
 
@@ -64,7 +66,11 @@ class Templates(Extension):
             if app is None:
                 raise RuntimeError("Templates is not installed: app.install(Templates())")
             folders = app.settings.template_folders if self.folders is None else self.folders
-            reload = app.debug if self.auto_reload is None else self.auto_reload
+            reload = self.auto_reload
+            if reload is None:
+                # Debug mode, or served by `fastcore run --reload` (its child
+                # has FASTCORE_RELOADER_PID): a template edit needs no restart.
+                reload = app.debug or bool(os.environ.get("FASTCORE_RELOADER_PID"))
             environment = Environment(loader=FileSystemLoader(folders), auto_reload=reload)
             environment.globals["url_for"] = app.url_for
             # NOTE: from here on the app's registries are the environment's own

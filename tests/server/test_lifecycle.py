@@ -123,6 +123,49 @@ def test_sighup_keeps_the_old_workers_when_the_new_code_fails(tmp_path: Path) ->
         server.kill()
 
 
+def test_sighup_to_a_single_process_serves_the_new_code_on_the_same_socket(
+    tmp_path: Path,
+) -> None:
+    server = start(tmp_path)  # no --workers: no master, the process serves itself
+    try:
+        status, body = get(server.port)
+        assert status == 200 and body == f"v1 {server.pid}"
+        load = Load(server.port)
+        time.sleep(0.3)
+        (tmp_path / "lifeapp.py").write_text(APP_SOURCE.replace('"v1"', '"v2"'))
+        server.signal(signal.SIGHUP)
+        server.wait_for(r"SIGHUP: draining")
+        server.wait_for(r"listening on", timeout=20)  # the new code, on the same socket
+        time.sleep(0.3)
+        counts = load.finish()
+        failures = {kind: counts[kind] for kind in ("refused", "unanswered", "truncated", "bad")}
+        assert failures == {"refused": 0, "unanswered": 0, "truncated": 0, "bad": 0}, counts
+        assert counts["ok"] > 20
+        status, body = get(server.port)
+        assert (status, body) == (200, f"v2 {server.pid}")  # same process (exec), same port
+        assert server.stop() == 0
+    finally:
+        server.kill()
+
+
+def test_sighup_to_a_single_process_keeps_the_old_code_when_the_new_fails(
+    tmp_path: Path,
+) -> None:
+    server = start(tmp_path)
+    try:
+        (tmp_path / "lifeapp.py").write_text(APP_SOURCE + "\nraise RuntimeError('broken deploy')\n")
+        server.signal(signal.SIGHUP)
+        server.wait_for(r"the new code does not start; the old one keeps serving")
+        status, body = get(server.port)
+        assert (status, body) == (200, f"v1 {server.pid}")
+        assert "broken deploy" in "".join(server.log) + "".join(
+            server.lines.get() for _ in range(server.lines.qsize())
+        )
+        assert server.stop() == 0
+    finally:
+        server.kill()
+
+
 def test_sigttin_adds_a_worker_and_sigttou_removes_one(tmp_path: Path) -> None:
     server = start(tmp_path, "--workers", "2")
     try:
@@ -200,3 +243,11 @@ def test_a_worker_over_the_memory_cap_is_recycled_gracefully(tmp_path: Path) -> 
         assert server.stop() == 0
     finally:
         server.kill()
+
+
+def test_a_single_process_restart_listens_on_the_socket_it_inherits() -> None:
+    from fastcore.server.hangup import restart_argv
+
+    argv = ["run", "app:app", "--host", "::1", "--port=8000", "--uds", "/run/a.sock", "--fd", "3"]
+    argv += ["--access-log"]
+    assert restart_argv(argv, 7) == ["run", "app:app", "--access-log", "--fd", "7"]

@@ -110,6 +110,39 @@ def test_reload_restarts_on_changes_and_survives_a_broken_module(tmp_path: Path)
                 os.kill(pid, signal.SIGKILL)
 
 
+TEMPLATED = """
+import os
+
+from fastcore import App, Settings
+
+app = App(settings=Settings(template_folders=[{folder!r}]), security=False)
+
+
+@app.get("/")
+async def page():
+    return app.render("page.html", pid=os.getpid())
+"""
+
+
+def test_a_template_edit_is_served_without_a_restart(tmp_path: Path) -> None:
+    port = free_port()
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("first {{ pid }}")
+    (tmp_path / "templatedapp.py").write_text(TEMPLATED.format(folder=str(tmp_path / "templates")))
+    server = ServerProcess(
+        tmp_path, "templatedapp:app", "--port", str(port), "--reload", ready=r"listening on \S+"
+    )
+    try:
+        word, pid = get_text(port).split()
+        assert word == "first"
+        page.write_text("second {{ pid }}")
+        os.utime(page, (time.time() + 1, time.time() + 1))  # a later modification time
+        assert get_text(port).split() == ["second", pid]  # the same process: no restart
+    finally:
+        server.kill()
+
+
 def test_the_served_child_dies_with_a_killed_reloader(tmp_path: Path) -> None:
     port = free_port()
     (tmp_path / "reloadapp.py").write_text(SOURCE)

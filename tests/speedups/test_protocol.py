@@ -12,12 +12,13 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
+import orjson
 import pytest
 import uvloop
 
 from fastcore._speedups.http_parser import RequestHead
 from fastcore._speedups.protocol import HttpProtocol, ServerState
-from fastcore.exceptions import ClientDisconnect
+from fastcore.exceptions import ClientDisconnect, ImproperlyConfigured
 from fastcore.responses import PlainTextResponse, Response, StreamingResponse
 from fastcore.server import ServerConfig
 
@@ -317,19 +318,47 @@ def test_shutdown_closes_idle_connections_and_drains_busy_ones() -> None:
         await settle()
         busy.data_received(get("/"))
         state.shutdown()
-        # A keep-alive connection between requests closes at once; a busy
-        # one answers first; a new one whose first request is still on its
-        # way gets a moment for it (answered, then closed).
-        assert idle_transport.closed and not busy_transport.closed
+        # A busy connection answers first. A keep-alive connection between
+        # requests, and a new one whose first request is still on its way,
+        # get a moment for a request their client may be sending this
+        # instant (a proxy's pooled connection under load): it is answered,
+        # with connection: close.
+        assert not idle_transport.closed and not busy_transport.closed
         assert not fresh_transport.closed
-        fresh.data_received(get("/"))
-        await settle()
-        assert fresh_transport.data.startswith(b"HTTP/1.1 200 OK")
-        assert b"connection: close" in fresh_transport.data and fresh_transport.closed
+        for protocol, transport in ((idle, idle_transport), (fresh, fresh_transport)):
+            answered = transport.data.count(b"HTTP/1.1 200 OK")
+            protocol.data_received(get("/"))
+            await settle()
+            assert transport.data.count(b"HTTP/1.1 200 OK") == answered + 1
+            assert transport.data.endswith(b"/") and b"connection: close" in transport.data
+            assert transport.closed
         release.set_result(None)
         await settle()
         assert b"connection: close" in busy_transport.data
         assert busy_transport.closed
+
+    run(main)
+
+
+def test_a_quiet_connection_closes_a_moment_after_the_shutdown() -> None:
+    async def main() -> None:
+        state = ServerState(ServerConfig(keep_alive_timeout=60), asyncio.get_running_loop())
+        protocol, transport = HttpProtocol(hello, state, RequestHead), RecordingTransport()
+        protocol.connection_made(transport)
+        state.start()  # the timer that runs the deadlines
+        try:
+            protocol.data_received(get("/"))
+            await settle()
+            state.shutdown()
+            assert not transport.closed
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 5
+            while not transport.closed and loop.time() < deadline:
+                await asyncio.sleep(0.05)
+            assert transport.closed  # after the grace (a second), not the 60 s keep-alive
+            assert transport.data.count(b"HTTP/1.1 200 OK") == 1
+        finally:
+            state.close()
 
     run(main)
 
@@ -345,6 +374,66 @@ def test_access_log_line(caplog: pytest.LogCaptureFixture) -> None:
     message = record.getMessage()
     assert '"GET /logged?x=1 HTTP/1.1" 200 7 ' in message
     assert message.startswith("192.0.2.7:4242")
+
+
+def test_request_metrics_count_by_route_method_and_status() -> None:
+    async def answer(request: Any) -> Response:
+        return PlainTextResponse("x", status_code=404 if request.path == "/missing" else 200)
+
+    async def main() -> tuple[dict[Any, int], dict[Any, list[float]]]:
+        state = ServerState(ServerConfig(request_metrics=True), asyncio.get_running_loop())
+        answer.inline = True  # type: ignore[attr-defined]
+        protocol, transport = HttpProtocol(answer, state, RequestHead), RecordingTransport()
+        protocol.connection_made(transport)
+        for line in ("GET /", "GET /", "POST /", "GET /missing", "PROPFIND /"):
+            protocol.data_received(f"{line} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+            await settle()
+        return state.request_metrics()
+
+    counts, durations = uvloop.run(main())
+    # No router here: every request's route is None (the "<unmatched>" label).
+    assert counts == {
+        (None, "GET", 200): 2,
+        (None, "POST", 200): 1,
+        (None, "GET", 404): 1,
+        (None, "PROPFIND", 200): 1,  # a method without a C slot: counted all the same
+    }
+    (row,) = durations.values()
+    assert sum(row[:-1]) == 5 and row[-1] >= 0.0  # per bucket and +Inf, then the seconds
+
+
+def _access_lines(caplog: pytest.LogCaptureFixture, **options: Any) -> list[str]:
+    async def main() -> None:
+        protocol, _ = connect(hello, **options)
+        protocol.data_received(
+            b"GET /logged?x=1 HTTP/1.1\r\nHost: t\r\nUser-Agent: probe/1.0\r\n\r\n"
+        )
+
+    with caplog.at_level(logging.INFO, logger="fastcore.access"):
+        run(main)
+    return [r.getMessage() for r in caplog.records if r.name == "fastcore.access"]
+
+
+def test_access_log_as_json(caplog: pytest.LogCaptureFixture) -> None:
+    (line,) = _access_lines(caplog, access_log_format="json")
+    entry = orjson.loads(line)
+    assert entry["method"] == "GET" and entry["path"] == "/logged" and entry["query"] == "x=1"
+    assert (entry["status"], entry["size"], entry["version"]) == (200, 7, "1.1")
+    assert entry["client"] == "192.0.2.7:4242" and entry["user_agent"] == "probe/1.0"
+    assert entry["host"] == "t" and entry["request_id"] == "-"
+    assert entry["duration_ms"] >= 0
+
+
+def test_access_log_with_a_format_of_its_own(caplog: pytest.LogCaptureFixture) -> None:
+    fmt = "{method} {path} -> {status} ua={user_agent} referer={referer}"
+    assert _access_lines(caplog, access_log_format=fmt) == [
+        "GET /logged -> 200 ua=probe/1.0 referer=-"
+    ]
+
+
+def test_an_unknown_access_log_field_is_refused_at_startup() -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"unknown field\(s\) agent .*known: client"):
+        ServerConfig(access_log_format="{client} {agent}")
 
 
 def test_shutdown_during_a_stream_closes_after_it() -> None:

@@ -113,10 +113,11 @@ cdef class ServerState:
     cdef Py_ssize_t max_pipeline
     cdef long long max_discard
     cdef bint eager_dispatch        # drive handlers synchronously first
-    cdef object access_logger       # a logging.Logger, or None when disabled
+    cdef object access_logger       # fastcore.server.access_log.AccessLog, or None
     cdef bint count_requests        # config.request_metrics: count by route and status
-    cdef dict route_counts          # (route, method, status) -> answered requests
-    cdef dict route_durations       # route -> [count per bucket..., +Inf, sum of seconds]
+    cdef dict route_counts          # (route, method, status) -> answered requests, for
+                                    #   methods and statuses _RouteStats has no slot for
+    cdef dict route_stats           # route -> _RouteStats (C counters and histogram)
     cdef bint timed                 # access log or metrics: time each request
     cdef object tick_handle
     cdef long long date_second
@@ -160,7 +161,6 @@ cdef class HttpProtocol:
     cdef bint no_more_requests      # the current request is the connection's last
     cdef bint stopped               # parsing stopped for good
     cdef bint parse_blocked         # pipeline full: events left in the parser
-    cdef bint fresh                 # no request head seen yet on this connection
 
     cdef int _process(self) except -1
     cdef int _on_head(self, RequestHead head) except -1

@@ -10,6 +10,8 @@
 
 cimport cython
 from cpython.dict cimport PyDict_GetItemWithError
+from libc.stdlib cimport calloc, free
+from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 from cpython.ref cimport PyObject, Py_XDECREF
 
 from fastcore._speedups.http_parser cimport (
@@ -62,7 +64,7 @@ cdef bytes _WS_VERSION_REQUIRED = (
     b"Content-Length: 0\r\nConnection: close\r\n\r\n")
 cdef bytes _TEXT_PLAIN = b"text/plain; charset=utf-8"
 cdef bytes _RETRY_AFTER = b"retry-after: 1\r\n"
-cdef double _FIRST_REQUEST_GRACE = 1.0  # seconds a new connection has at shutdown
+cdef double _FIRST_REQUEST_GRACE = 1.0  # seconds a quiet connection has at shutdown
 
 # Upper bounds (seconds) of the request duration histogram of ServerState.
 REQUEST_DURATION_BUCKETS = (
@@ -73,10 +75,81 @@ cdef double _BUCKET_BOUNDS[_BUCKET_COUNT]
 for _index, _bound in enumerate(REQUEST_DURATION_BUCKETS):
     _BUCKET_BOUNDS[_index] = _bound
 del _index, _bound
+
+# The methods and statuses the metrics count in C arrays; others (rare) in a dict.
+cdef tuple _COUNTED_METHODS = ("GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS")
+cdef enum:
+    _METHOD_COUNT = 7
+    _FIRST_STATUS = 100
+    _STATUS_SLOTS = 500  # 100..599
+
+
+cdef inline double _now() noexcept nogil:
+    # PERF: the request clock of the access log and the metrics, a C call
+    # (time.perf_counter is a Python call; bench/load/callgrind_request.py).
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return <double>ts.tv_sec + <double>ts.tv_nsec * 1e-9
+
+
+cdef inline int _method_slot(str method):
+    cdef int index
+    for index in range(_METHOD_COUNT):
+        if _is_method(method, <str>_COUNTED_METHODS[index]):
+            return index
+    return -1
+
+
+@cython.final
+@cython.internal
+cdef class _RouteStats:
+    """One route's answered requests by method and status, and its latency histogram."""
+    cdef long long* counts[_METHOD_COUNT]      # per method, _STATUS_SLOTS counters (lazily)
+    cdef long long buckets[_BUCKET_COUNT + 1]  # per histogram bucket, then +Inf
+    cdef double seconds                        # the sum of the durations
+
+    def __dealloc__(self):
+        cdef int index
+        for index in range(_METHOD_COUNT):
+            free(self.counts[index])
+
+    cdef int count(self, int method, int status, double seconds) except -1:
+        cdef long long* row = self.counts[method]
+        if row == NULL:
+            row = <long long*>calloc(_STATUS_SLOTS, sizeof(long long))
+            if row == NULL:
+                raise MemoryError()
+            self.counts[method] = row
+        row[status - _FIRST_STATUS] += 1
+        return self.record_time(seconds)
+
+    cdef int record_time(self, double seconds) except -1:
+        cdef int bucket = 0
+        while bucket < _BUCKET_COUNT and seconds > _BUCKET_BOUNDS[bucket]:
+            bucket += 1
+        self.buckets[bucket] += 1
+        self.seconds += seconds
+        return 0
+
+    cdef int export(self, object route, dict counts) except -1:
+        cdef int method, slot
+        cdef long long* row
+        for method in range(_METHOD_COUNT):
+            row = self.counts[method]
+            if row == NULL:
+                continue
+            for slot in range(_STATUS_SLOTS):
+                if row[slot]:
+                    key = (route, _COUNTED_METHODS[method], slot + _FIRST_STATUS)
+                    counts[key] = counts.get(key, 0) + row[slot]
+        return 0
+
+    cdef list histogram(self):
+        cdef int bucket
+        return [self.buckets[bucket] for bucket in range(_BUCKET_COUNT + 1)] + [self.seconds]
 cdef Py_ssize_t _COPY_CHUNK_LIMIT = 64 * 1024
 cdef object _log = logging.getLogger("fastcore.server")
 cdef object _CoroutineType = types.CoroutineType
-cdef object _perf_counter = time.perf_counter
 cdef object _CancelledError = asyncio.CancelledError
 # Marks an exchange whose handler failed: it is answered 500.
 cdef object _FAILED = object()
@@ -302,10 +375,11 @@ cdef class ServerState:
         self.max_discard = config.max_discard
         self.eager_dispatch = config.eager_dispatch
         self.tick_interval = config.tick_interval
-        self.access_logger = logging.getLogger("fastcore.access") if config.access_log else None
+        # A callable of fastcore.server.access_log (formats, then logs), or None.
+        self.access_logger = config.access_logger
         self.count_requests = config.request_metrics
         self.route_counts = {}
-        self.route_durations = {}
+        self.route_stats = {}
         self.timed = self.access_logger is not None or self.count_requests
         self.now = self.loop.time()
         self.date_second = -1
@@ -323,26 +397,30 @@ cdef class ServerState:
         return len(self.connections) + len(self.websockets)
 
     def request_metrics(self):
-        return self.route_counts, self.route_durations
+        """``({(route, method, status): count}, {route: [per bucket..., +Inf, seconds]})``."""
+        cdef _RouteStats stats
+        counts = dict(self.route_counts)
+        durations = {}
+        for route, stats in self.route_stats.items():
+            stats.export(route, counts)
+            durations[route] = stats.histogram()
+        return counts, durations
 
     cdef int _count(self, RequestHead head, int status, double seconds) except -1:
-        # PERF: counted here, in C, not through a Python callback per request
+        # PERF: counted here, in C arrays, with one dict lookup (the route's
+        # counters), not through a Python callback per request
         # (bench/load/callgrind_request.py --subject fastcore-metrics).
         cdef object route = head.route
-        cdef tuple key = (route, head.method, status)
-        cdef object count = self.route_counts.get(key)
-        cdef list row
-        cdef int index = 0
-        self.route_counts[key] = 1 if count is None else count + 1
-        row = self.route_durations.get(route)
-        if row is None:
-            row = [0] * (_BUCKET_COUNT + 1) + [0.0]
-            self.route_durations[route] = row
-        while index < _BUCKET_COUNT and seconds > _BUCKET_BOUNDS[index]:
-            index += 1
-        row[index] += 1
-        row[_BUCKET_COUNT + 1] += seconds
-        return 0
+        cdef int method = _method_slot(head.method)
+        cdef _RouteStats stats = self.route_stats.get(route)
+        if stats is None:
+            stats = _RouteStats.__new__(_RouteStats)
+            self.route_stats[route] = stats
+        if method < 0 or status < _FIRST_STATUS or status >= _FIRST_STATUS + _STATUS_SLOTS:
+            key = (route, head.method, status)  # no slot for it: counted in the dict
+            self.route_counts[key] = self.route_counts.get(key, 0) + 1
+            return stats.record_time(seconds)
+        return stats.count(method, status, seconds)
 
     def start(self):
         if self.tick_handle is None:
@@ -614,7 +692,6 @@ cdef class HttpProtocol:
         self.no_more_requests = False
         self.stopped = False
         self.parse_blocked = False
-        self.fresh = True
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -765,7 +842,6 @@ cdef class HttpProtocol:
         cdef bytes data
 
         state.request_count += 1
-        self.fresh = False
         head.client = self.peer
         head.scheme = state.scheme
         if state.forwarded is not None:
@@ -782,7 +858,7 @@ cdef class HttpProtocol:
         if not keep_alive:
             self.no_more_requests = True
         if state.timed:
-            started = _perf_counter()
+            started = _now()
 
         if has_body:
             exchange = _Exchange.new(self, head, keep_alive, started)
@@ -1474,18 +1550,16 @@ cdef class HttpProtocol:
             # A request head is arriving: _on_head sees shutting_down and
             # answers it with connection: close (or the header timeout cuts it).
             return 0
-        if self.fresh:
-            # NOTE: accepted, but its first request not read yet: the client
-            # has sent it or is sending it, so it gets a moment to arrive
-            # rather than a closed connection (a rolling restart or a drain
-            # would drop it otherwise); answered like the case above.
-            self.deadline_kind = DEADLINE_IDLE
-            self.deadline = self.state.now + _FIRST_REQUEST_GRACE
-            return 0
-        # A quiet keep-alive connection: a request racing this close is
-        # one a client may retry (RFC 9112 section 9.3.1).
-        self.no_more_requests = True
-        return self._close()
+        # NOTE: a new connection whose first request is not read yet, or a
+        # quiet keep-alive one: its client may be sending a request this
+        # instant. Closed now, that request would be lost, and a proxy
+        # pooling connections to this server (nginx, under load) cannot
+        # retry it if it is a POST. So the connection gets a moment: a
+        # request that comes is answered like the case above (with
+        # connection: close); one still quiet afterwards is closed.
+        self.deadline_kind = DEADLINE_IDLE
+        self.deadline = self.state.now + _FIRST_REQUEST_GRACE
+        return 0
 
     cdef int _log_access(self, RequestHead head, int status, Py_ssize_t size,
                          double started) except -1:
@@ -1493,14 +1567,8 @@ cdef class HttpProtocol:
         if head is None:
             return 0
         if self.state.count_requests:
-            self.state._count(head, status, _perf_counter() - started)
+            self.state._count(head, status, _now() - started)
         if logger is None:
             return 0
-        peer = self.peer
-        logger.info(
-            '%s - "%s %s HTTP/1.%d" %d %d %.2fms',
-            f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "-",
-            head.method, head.target, head.version_minor, status, size,
-            (_perf_counter() - started) * 1000.0,
-        )
+        logger(head, self.peer, status, size, _now() - started)
         return 0
