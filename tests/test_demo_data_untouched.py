@@ -61,7 +61,17 @@ def test_the_demo_tests_write_nothing_to_the_demos_default_database(observed: Pa
     result = subprocess.run(
         # Not the slow ones (the scale-out test gives the demo its own PostgreSQL
         # database): they run once, in the suite itself, whose run CI checks the same way.
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", *modules],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not slow",
+            *modules,
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,

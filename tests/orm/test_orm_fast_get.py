@@ -69,7 +69,9 @@ async def connected(target: Target, **options: Any) -> AsyncIterator[tuple[Datab
         await database.create_all()
         async with database.session() as session:
             shelf = Shelf(label="top")
-            session.add_all([Item(name="one"), Item(name="two"), shelf, Book(title="b", shelf=shelf)])
+            session.add_all(
+                [Item(name="one"), Item(name="two"), shelf, Book(title="b", shelf=shelf)]
+            )
             session.add(EagerShelf(id=1, label="eager"))
         yield database, Statements(database)
     finally:
