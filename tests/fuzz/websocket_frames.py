@@ -74,37 +74,69 @@ def _utf8_prefix_ok(decoder: Any) -> bool:
     return False
 
 
+def _header_rules(first: int, second: int, masked: bool, kind: int) -> None:
+    # The rules the first two bytes of a frame must follow (all 1002).
+    opcode = first & 0x0F
+    if first & 0x70:
+        raise Failed(1002)  # no extension, so no RSV bit (section 5.2)
+    if opcode in (8, 9, 10):
+        if not first & 0x80 or second & 0x7F > 125:
+            raise Failed(1002)  # section 5.5
+    elif opcode not in (0, 1, 2):
+        raise Failed(1002)
+    if bool(second & 0x80) != masked:
+        raise Failed(1002)  # section 5.1
+    if (opcode == 0 and not kind) or (opcode in (1, 2) and kind):
+        raise Failed(1002)  # section 5.4
+
+
+class _Message:
+    """The data message being reassembled."""
+
+    def __init__(self) -> None:
+        self.kind = 0  # its opcode, 0 when none is open
+        self.fragments: list[bytes] = []
+        self.decoder: Any = None
+
+    def add(self, opcode: int, fin: bool, payload: bytes) -> Event | None:
+        if opcode:
+            self.kind = opcode
+            self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.fragments.append(payload)
+        if self.kind == 1:
+            try:
+                self.decoder.decode(payload, final=fin)
+            except UnicodeDecodeError:
+                raise Failed(1007) from None
+            if not _utf8_prefix_ok(self.decoder):
+                raise Failed(1007)
+        if not fin:
+            return None
+        data, kind = b"".join(self.fragments), self.kind
+        self.kind, self.fragments = 0, []
+        return ("text", data.decode()) if kind == 1 else ("binary", data)
+
+
 def reference(
     stream: bytes, masked: bool, max_frame: int, max_message: int
 ) -> tuple[list[Event], int | None, int]:
     """Decode ``stream`` whole: the events, the close code of a failure, the bytes left."""
     events: list[Event] = []
     pos = 0
-    kind = 0  # the opcode of the message being reassembled, 0 when none
-    fragments: list[bytes] = []
-    decoder: Any = None
+    message = _Message()
     try:
         while len(stream) - pos >= 2:
             first, second = stream[pos], stream[pos + 1]
-            fin, opcode = first & 0x80, first & 0x0F
-            if first & 0x70:
-                raise Failed(1002)  # no extension, so no RSV bit (section 5.2)
-            if opcode in (8, 9, 10):
-                if not fin or second & 0x7F > 125:
-                    raise Failed(1002)  # section 5.5
-            elif opcode not in (0, 1, 2):
-                raise Failed(1002)
-            if bool(second & 0x80) != masked:
-                raise Failed(1002)  # section 5.1
-            if (opcode == 0 and not kind) or (opcode in (1, 2) and kind):
-                raise Failed(1002)  # section 5.4
+            opcode = first & 0x0F
+            _header_rules(first, second, masked, message.kind)
             extra = {126: 2, 127: 8}.get(second & 0x7F, 0)
             if len(stream) - pos < 2 + extra:
                 break
             length = int.from_bytes(stream[pos + 2 : pos + 2 + extra]) if extra else second & 0x7F
             if length >> 63:
                 raise Failed(1002)
-            if length > max_frame or (opcode < 8 and sum(map(len, fragments)) + length > max_message):
+            open_size = sum(map(len, message.fragments))
+            if length > max_frame or (opcode < 8 and open_size + length > max_message):
                 raise Failed(1009)
             start = pos + 2 + extra + (4 if masked else 0)
             if len(stream) - start < length:
@@ -121,21 +153,9 @@ def reference(
             elif opcode == 8:
                 events.append(_close(payload))
             else:
-                if opcode:
-                    kind = opcode
-                    decoder = codecs.getincrementaldecoder("utf-8")()
-                fragments.append(payload)
-                if kind == 1:
-                    try:
-                        decoder.decode(payload, final=bool(fin))
-                    except UnicodeDecodeError:
-                        raise Failed(1007) from None
-                    if not _utf8_prefix_ok(decoder):
-                        raise Failed(1007)
-                if fin:
-                    message = b"".join(fragments)
-                    events.append(("text", message.decode()) if kind == 1 else ("binary", message))
-                    kind, fragments = 0, []
+                event = message.add(opcode, bool(first & 0x80), payload)
+                if event is not None:
+                    events.append(event)
     except Failed as failed:
         return events, failed.code, 0
     return events, None, len(stream) - pos
