@@ -29,7 +29,7 @@ BUILD = ROOT / "build" / "fuzzcov"
 TEMP = ROOT / "build" / "fuzzcov-temp"
 SEEDS = ROOT / "tests" / "fuzz" / "corpus"
 SOURCES = ROOT / "ext" / "fastcore" / "_speedups"
-KERNELS = ("http_parser", "response_writer", "router", "template_runtime")
+KERNELS = ("http_parser", "response_writer", "router", "template_runtime", "websocket_frames")
 MARKER = re.compile(r'/\* "(fastcore/_speedups/[\w]+\.pyx)":(\d+)')
 REPLAY = """
 import sys

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 from urllib.parse import parse_qsl, unquote, urlencode
 
+from fastcore._speedups.response_writer import check_header
+
 if TYPE_CHECKING:
     from fastcore.uploads import UploadFile
 
@@ -102,12 +104,16 @@ class MutableHeaders(Headers):
     __slots__ = ()
 
     def __setitem__(self, name: str, value: str) -> None:
-        """Set a header, replacing every existing value of it."""
-        if "\r" in value or "\n" in value:
-            raise ValueError(f"header {name!r} contains a line break")
-        key = name.lower().encode("latin-1")
+        """Set a header, replacing every existing value of it.
+
+        Raises:
+            ValueError: The name is not a token, or the value holds a control
+                character (a line break, say: header injection).
+        """
+        key, encoded = name.lower().encode("latin-1"), value.encode("latin-1")
+        check_header(key, encoded)
         self._raw[:] = [(n, v) for n, v in self._raw if n != key]
-        self._raw.append((key, value.encode("latin-1")))
+        self._raw.append((key, encoded))
 
     def __delitem__(self, name: str) -> None:
         key = name.lower().encode("latin-1")
@@ -116,10 +122,10 @@ class MutableHeaders(Headers):
         self._raw[:] = [(n, v) for n, v in self._raw if n != key]
 
     def append(self, name: str, value: str) -> None:
-        """Add a value for a header, keeping the existing ones."""
-        if "\r" in value or "\n" in value:
-            raise ValueError(f"header {name!r} contains a line break")
-        self._raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+        """Add a value for a header, keeping the existing ones (ValueError as ``[]=``)."""
+        key, encoded = name.lower().encode("latin-1"), value.encode("latin-1")
+        check_header(key, encoded)
+        self._raw.append((key, encoded))
 
     def setdefault(self, name: str, value: str) -> str:
         """Set a header unless it is present; return its (first) value."""

@@ -82,6 +82,14 @@ def encode_headers(
         ValueError: A name or value contains CR or LF (response splitting).
     """
 
+def check_header(name: bytes, value: bytes) -> None:
+    """Raise ValueError unless ``name: value`` is a valid response header line.
+
+    The name must be a non-empty token (RFC 9110 section 5.1); the value may
+    hold no control byte but HTAB: no NUL, CR or LF (section 5.5). The writer
+    applies the same check to every raw header it serializes.
+    """
+
 def register_json_render(
     render: Callable[[Any, Any], bytes],
     dumps: Callable[..., bytes],

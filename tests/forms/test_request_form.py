@@ -354,6 +354,38 @@ def test_a_field_exactly_at_its_size_limit_is_accepted() -> None:
     assert client.post("/f", content=body, headers=multipart).status_code == 413
 
 
+def test_a_file_and_a_form_body_exactly_at_their_limits_are_accepted() -> None:
+    # The limits are inclusive, as for a field: `>` turned into `>=` in the
+    # file size or the body size checks (with and without a Content-Length
+    # ahead) fails here.
+    body, multipart = encode_multipart(files=[("file", "a.bin", b"x" * 32, "x/y")])
+    urlencoded = "a=" + "x" * 40
+    app = App()
+
+    @app.post("/multipart")
+    @form_limits(max_file_size=32, max_total_size=len(body))
+    async def multipart_form(request: Request):
+        return {"items": describe(await request.form())}
+
+    @app.post("/urlencoded")
+    @form_limits(max_total_size=len(urlencoded))
+    async def urlencoded_form(request: Request):
+        return {"items": describe(await request.form())}
+
+    client = TestClient(app)
+    response = client.post("/multipart", content=body, headers=multipart)
+    assert response.json() == {"items": [["file", {"filename": "a.bin", "size": 32}]]}
+    bigger, multipart = encode_multipart(files=[("file", "a.bin", b"x" * 33, "x/y")])
+    response = client.post("/multipart", content=bigger, headers=multipart)
+    assert response.status_code == 413
+    assert "'a.bin'" in response.json()["detail"] or "body" in response.json()["detail"]
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    response = client.post("/urlencoded", content=urlencoded, headers=headers)
+    assert response.json() == {"items": [["a", "x" * 40]]}
+    response = client.post("/urlencoded", content=urlencoded + "x", headers=headers)
+    assert response.status_code == 413
+
+
 # Found by tests/fuzz/form_parsers.py (corpus: form_parsers/crash-field-size-in-characters):
 # the urlencoded check counted characters, so a value of up to 4 x limit bytes passed.
 def test_urlencoded_field_size_is_counted_in_bytes() -> None:

@@ -27,6 +27,7 @@ DICTIONARIES = {
     "http_parser": HERE / "dicts" / "http.dict",
     "http_differential": HERE / "dicts" / "http.dict",
     "templates": HERE / "dicts" / "templates.dict",
+    "websocket_frames": HERE / "dicts" / "websocket.dict",
 }
 
 

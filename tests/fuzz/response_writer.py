@@ -3,12 +3,14 @@
 Input: read with atheris's FuzzedDataProvider (the mode, the status, then the
 headers and the body). Checked on every input:
 
-- a CR or LF in a header is refused with ValueError where it enters (the
-  constructor, ``raw_headers`` at serialization, the Server header), and so
-  is a status outside 100-999; nothing else is refused;
+- an invalid header is refused with ValueError where it enters (the
+  constructor, the media type, ``raw_headers`` at serialization, the Server
+  header): a name that is not an RFC 9110 token (empty, a space, a colon, any
+  non-tchar), a value with a control byte other than HTAB (NUL, CR, LF...);
+  so is a status outside 100-999; nothing else is refused;
 - the output is a well-formed head: ``HTTP/1.1 NNN reason``, then
-  ``name: value`` lines without a CR or LF inside, the response's own headers
-  in order, an empty line;
+  ``name: value`` lines whose names are tokens and whose values hold no
+  control byte but HTAB, the response's own headers in order, an empty line;
 - framing is unambiguous: at most one Content-Length where a body follows,
   never together with Transfer-Encoding; a fixed body is exactly its Content-Length; 1xx, 204,
   304 and HEAD answers carry no body.
@@ -61,10 +63,31 @@ def _text(fdp: Any, size: int) -> str:
     return str(fdp.ConsumeUnicodeNoSurrogates(size))
 
 
-def _breaks(text: str | bytes) -> bool:
-    if isinstance(text, bytes):
-        return b"\r" in text or b"\n" in text
-    return "\r" in text or "\n" in text
+TCHAR = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def valid_name(name: bytes) -> bool:
+    """The reference: a field name is a non-empty token (RFC 9110 section 5.1)."""
+    return bool(name) and all(byte in TCHAR for byte in name)
+
+
+def valid_value(value: bytes) -> bool:
+    """The reference: field-vchar, SP and HTAB only (RFC 9110 section 5.5)."""
+    return all(byte == 9 or 0x20 <= byte <= 0x7E or byte >= 0x80 for byte in value)
+
+
+def _latin1(text: str) -> bytes | None:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
+def _bad_text_header(name: str, value: str) -> bool:
+    raw_name, raw_value = _latin1(name.lower()), _latin1(value)
+    if raw_name is None or raw_value is None:
+        return True
+    return not valid_name(raw_name) or not valid_value(raw_value)
 
 
 def check_output(
@@ -86,6 +109,7 @@ def check_output(
         assert b"\r" not in line and b"\n" not in line, line
         name, colon, value = line.partition(b": ")
         assert colon, line
+        assert valid_name(name) and valid_value(value), line
         fields.append((name, value))
     # The response's own headers come last, in order (framing ones may be dropped).
     framing = (b"content-length", b"transfer-encoding")
@@ -110,18 +134,18 @@ def check_output(
 
 def _fixed(fdp: Any, status: int, version_minor: int, keep: bool, head: bool) -> None:
     headers = [(_text(fdp, 12), _text(fdp, 24)) for _ in range(fdp.ConsumeIntInRange(0, 5))]
+    media_type = fdp.ConsumeUnicodeNoSurrogates(16) if fdp.ConsumeBool() else None
     body = fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 64))
-    bad = any(_breaks(n) or _breaks(v) for n, v in headers)
+    bad = any(_bad_text_header(n, v) for n, v in headers)
+    if media_type and not any(n.lower() == "content-type" for n, _ in headers):
+        # (the media type is used only when no header names the content type)
+        bad = bad or _bad_text_header("content-type", media_type)
     try:
-        [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers]
-    except UnicodeEncodeError:
-        bad = True
-    try:
-        response = ResponseBase(body, 200, headers)
+        response = ResponseBase(body, 200, headers, media_type)
     except ValueError:
-        assert bad, headers
+        assert bad, (headers, media_type)
         return
-    assert not bad, headers
+    assert not bad, (headers, media_type)
     response.status_code = status
     writer = WRITERS["fastcore" if fdp.ConsumeBool() else ""]
     try:
@@ -131,7 +155,15 @@ def _fixed(fdp: Any, status: int, version_minor: int, keep: bool, head: bool) ->
         return
     assert 100 <= status <= 999, status
     raw = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+    if media_type and not any(n == b"content-type" for n, _ in raw):
+        raw.append((b"content-type", _content_type(media_type)))
     check_output(data, status, raw, body, fixed=True, head_request=head)
+
+
+def _content_type(media_type: str) -> bytes:
+    if media_type.startswith("text/") and "charset=" not in media_type:
+        media_type += "; charset=utf-8"
+    return media_type.encode("latin-1")
 
 
 def _raw(fdp: Any, status: int, version_minor: int, keep: bool, head: bool) -> None:
@@ -147,7 +179,8 @@ def _raw(fdp: Any, status: int, version_minor: int, keep: bool, head: bool) -> N
     stream = fdp.ConsumeBool()
     response = _Raw(status, headers, None if stream else body)
     writer = WRITERS["fastcore"]
-    bad = any(_breaks(n) or _breaks(v) for n, v in headers) or not 100 <= status <= 999
+    bad = not all(valid_name(n) and valid_value(v) for n, v in headers)
+    bad = bad or not 100 <= status <= 999
     try:
         if stream:
             data = writer.serialize_stream_head(response, version_minor, keep, head)
@@ -182,14 +215,13 @@ def one_input(data: bytes) -> None:
         check_output(out, status, [], detail.encode(), fixed=True, head_request=False)
     elif mode == 3:
         server = fdp.ConsumeUnicodeNoSurrogates(32)
+        encoded = _latin1(server)
         try:
             writer = ResponseWriter(server)
-        except ValueError:
-            assert _breaks(server) or not server.isascii(), server
+        except ValueError:  # (UnicodeEncodeError included)
+            assert encoded is None or not valid_value(encoded), server
             return
-        except UnicodeEncodeError:
-            return
-        assert not _breaks(server), server
+        assert encoded is not None and valid_value(encoded), server
         out = writer.serialize(ResponseBase(b"x"), version_minor, keep, False)
         check_output(out, 200, [], b"x", fixed=True, head_request=False)
     else:

@@ -15,6 +15,15 @@ unless it could loop or allocate without bound, which is the template
 author's business: sources with four-digit numbers, ``*``, ``range``,
 macros, calls, ``self`` or recursive loops are not rendered, and ``range``
 is capped.
+
+With bit 5 of byte 0 set (and bit 7 clear), the source is rendered in one of
+the RUNTIME environments instead: a loader holds a base layout, a macro
+library and an include, so ``extends``, ``block``/``super()``, ``import``,
+``include`` and ``call`` blocks run, with lenient, strict, chainable and
+debug undefined values and a richer context (Markup, nested data). There
+macros, calls and recursion are allowed (recursion ends in RecursionError);
+only sources that could run for long are skipped: four-digit numbers, ``*``,
+exponents, more than three ``for`` (``range`` is capped at 10).
 """
 
 from __future__ import annotations
@@ -30,6 +39,8 @@ with instrumented():
     from fastcore._speedups.template_runtime import Markup, escape, escape_str
     from fastcore.templating.environment import Environment, Template
     from fastcore.templating.exceptions import TemplateSyntaxError
+    from fastcore.templating.loaders import DictLoader
+    from fastcore.templating.undefined import ChainableUndefined, DebugUndefined
 
 ENVIRONMENTS = (
     Environment(autoescape=True),
@@ -56,6 +67,70 @@ def _bounded_range(*args: int) -> range:
 
 for _env in ENVIRONMENTS:
     _env.globals["range"] = _bounded_range
+
+# The templates a RUNTIME source can extend, import and include.
+LIBRARY = {
+    "base.html": (
+        "<title>{% block title %}Base{% endblock %}</title>"
+        "{% block body %}<p>{{ x }}</p>{% endblock %}"
+        "{% block footer scoped %}{% for i in items %}{{ loop.index }}{% endfor %}{% endblock %}"
+    ),
+    "child.html": '{% extends "base.html" %}{% block title %}[{{ super() }}]{% endblock %}',
+    "macros.html": (
+        "{% macro field(name, value='', type='text') -%}"
+        '<input type="{{ type }}" name="{{ name }}" value="{{ value|e }}"'
+        "{% if kwargs %} {{ kwargs|xmlattr }}{% endif %}>"
+        "{%- endmacro %}"
+        "{% macro box(title) %}<div>{{ title }}{{ caller() if caller else '' }}</div>{% endmacro %}"
+        "{% macro tree(node) %}{% for child in node %}"
+        "{% if child is iterable and child is not string %}[{{ tree(child) }}]"
+        "{% else %}{{ child }}{% endif %}{% endfor %}{% endmacro %}"
+    ),
+    "row.html": "<tr>{% for cell in items %}<td>{{ cell }}</td>{% endfor %}</tr>{{ n }}",
+}
+RUNTIME = tuple(
+    Environment(loader=DictLoader(LIBRARY), autoescape=autoescape, undefined=undefined)
+    for autoescape in (True, False)
+    for undefined in ("lenient", "strict", ChainableUndefined, DebugUndefined)
+)
+RUNTIME_CONTEXT = {
+    **CONTEXT,
+    "safe": Markup("<i>%s</i>") % "&",
+    "page": {"title": "T<", "rows": [[1, "a"], [2, None]], "meta": {"k": [True, 1.5]}},
+    "words": ["b", "A", "c", "a", "<x>"],
+    "people": [
+        {"name": "bo", "age": 3, "city": "x"},
+        {"name": "al", "age": 7, "city": "y"},
+        {"name": "cy", "age": 3, "city": "x"},
+    ],
+    "text": "  Hello <b>World</b> &amp; more text here, over a few words\n second line ",
+    "url": "see https://example.com/a?b=1&c=<2> or mail@example.com",
+    "number": -12.3456,
+}
+# What could make a RUNTIME render slow: big numbers, repetition, deep loops.
+UNBOUNDED_RUNTIME = re.compile(r"\d{4}|\*|\de\d")
+
+
+def _small_range(*args: int) -> range:
+    return range(*args)[:10]
+
+
+for _env in RUNTIME:
+    _env.globals["range"] = _small_range
+
+
+def check_runtime(env: Environment, source: str) -> None:
+    """Compile as check_compile does, then render, unless it could run for long."""
+    check_compile(env, source)
+    if len(source) > 600 or UNBOUNDED_RUNTIME.search(source) or source.count("for") > 3:
+        return
+    try:
+        template = env.from_string(source)
+        assert isinstance(template.render(RUNTIME_CONTEXT), str)
+    except TemplateSyntaxError:
+        pass
+    except Exception:  # a template may fail at runtime; the process must not
+        pass
 
 
 def check_compile(env: Environment, source: str, render: bool = False) -> None:
@@ -93,6 +168,8 @@ def one_input(data: bytes) -> None:
     text = data[1:].decode("utf-8", "replace")
     if data[0] & 0x80:
         check_escape(text)
+    elif data[0] & 0x20:
+        check_runtime(RUNTIME[data[0] % len(RUNTIME)], text)
     else:
         check_compile(ENVIRONMENTS[data[0] % len(ENVIRONMENTS)], text, bool(data[0] & 0x40))
 

@@ -45,6 +45,7 @@ def test_every_target_has_a_module_and_seeds() -> None:
         "response_writer",
         "router",
         "templates",
+        "websocket_frames",
     ]
     for target in TARGETS:
         assert (Path(__file__).parent / f"{target}.py").is_file()

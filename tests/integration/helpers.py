@@ -156,11 +156,16 @@ class HttpReader:
         return data
 
     def wait_closed(self, timeout: float = 5.0) -> bool:
-        """Return True if the server closes the connection (reading leftovers)."""
+        """Return True if the server closes the connection without sending anything more.
+
+        Bytes that arrive before the close (a second response after an error
+        response, say) fail the assertion with those bytes.
+        """
         try:
-            self.read_all_until_close(timeout)
+            leftover = self.read_all_until_close(timeout)
         except TimeoutError:
             return False
+        assert leftover == b"", f"sent after the last response, before closing: {leftover!r}"
         return True
 
     def read_response(self, timeout: float = 5.0, head_request: bool = False) -> RawResponse:

@@ -59,6 +59,23 @@ def make_app() -> App:
         data = await ws.receive_json()
         await ws.send_json(data)
 
+    @app.websocket("/bad-headers")
+    async def bad_headers(ws: WebSocket) -> None:
+        refused = []
+        for name, value in (
+            ("x y", "v"),
+            ("", "v"),
+            ("x:y", "v"),
+            ("x-a", "v\x00"),
+            ("x-a", "\x7f"),
+        ):
+            try:
+                await ws.accept(headers={name: value})
+            except ValueError as exc:
+                refused.append(str(exc))
+        await ws.accept(headers={"x-ok": "a\tb"})
+        await ws.send_json(refused)
+
     @app.websocket("/broken")
     async def broken(ws: WebSocket) -> None:
         await ws.accept()
@@ -132,6 +149,19 @@ def test_typed_path_params_request_and_accept_headers(server: LiveServer) -> Non
             return [ws.response.headers["x-number-type"], first, second]
 
     assert run(talk()) == ["int", '{"number":42,"path":"/typed/21"}', '{"back":[1,2]}']
+
+
+def test_accept_refuses_invalid_response_headers(server: LiveServer) -> None:
+    # SECURITY: the handshake's extra headers pass the response writer's check
+    # (token names, no control bytes in values), so none reaches the wire.
+    async def talk() -> tuple[str, str]:
+        async with websockets_client.connect(ws_url(server, "/bad-headers")) as ws:
+            return ws.response.headers["x-ok"], str(await ws.recv())
+
+    accepted, refused = run(talk())
+    assert accepted == "a\tb"
+    assert refused.count("not a token") == 2 and refused.count("control character") == 2
+    assert "name is empty" in refused
 
 
 def test_a_path_param_that_fails_its_converter_is_404(server: LiveServer) -> None:

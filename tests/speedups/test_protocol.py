@@ -521,3 +521,27 @@ def test_no_reference_leak_per_request(suspend: bool) -> None:
         assert after[1] - before[1] < 50
 
     run(main)
+
+
+@pytest.mark.parametrize("header", [(b"x y", b"v"), (b"x-a", b"v\x00"), (b"", b"v")])
+def test_an_invalid_response_header_is_answered_500(
+    header: tuple[bytes, bytes], caplog: pytest.LogCaptureFixture
+) -> None:
+    # The application's response never reaches the wire: the client gets a
+    # 500 instead, and the error is logged (the same as any response that
+    # cannot be serialized).
+    async def bad(request: Any) -> Response:
+        response = PlainTextResponse("hi")
+        response.raw_headers.append(header)
+        return response
+
+    async def main() -> None:
+        protocol, transport = connect(bad)
+        protocol.data_received(get("/") + get("/"))
+        await settle()
+        assert transport.data.count(b"HTTP/1.1 500 Internal Server Error\r\n") == 2
+        assert b"\r\n" + header[0] + b": " + header[1] not in transport.data
+
+    with caplog.at_level(logging.ERROR):
+        run(main)
+    assert "cannot serialize the response" in caplog.text or "invalid response" in caplog.text

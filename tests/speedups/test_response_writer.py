@@ -152,6 +152,85 @@ def test_line_breaks_in_headers_are_refused(header: tuple[bytes, bytes]) -> None
         ResponseWriter().serialize(response, 1, True, False)
 
 
+# RFC 9110 section 5.1: a field name is a token (tchar = "!#$%&'*+-.^_`|~",
+# digits, letters); section 5.5: a value is VCHAR, obs-text, SP and HTAB only.
+BAD_NAMES = [
+    b"",
+    b"x y",
+    b"x:y",
+    b":path",
+    b"x\x00",
+    b"x\ty",
+    b"x\x7f",
+    b"caf\xe9",
+    b"x(y)",
+    b'x"',
+    b"x/y",
+    b"x@y",
+    b"x,y",
+    b"x;y",
+    b"x=y",
+    b"x{y}",
+    b"x[y]",
+    b"x\\y",
+]
+BAD_VALUES = [b"a\x00b", b"\x01", b"a\x0bb", b"a\x0cb", b"a\x1fb", b"a\x7fb", b"\x00"]
+GOOD_NAMES = [b"x", b"X-Custom_1.2", b"!#$%&'*+-.^_`|~", b"0"]
+GOOD_VALUES = [b"", b"a\tb", b"a b", b"caf\xe9", b"\x80\xff", b'"quoted", (x)']
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_header_names_must_be_tokens(name: bytes) -> None:
+    # SECURITY: a name with a space or a colon is read differently by
+    # different recipients (a ": " inside one shifts the value), an empty one
+    # makes a line starting with ": ".
+    response = Response(b"")
+    response.raw_headers.append((name, b"v"))
+    with pytest.raises(ValueError, match="name"):
+        ResponseWriter().serialize(response, 1, True, False)
+    with pytest.raises(ValueError, match="name"):
+        ResponseWriter().serialize_stream_head(response, 1, True, False)
+    with pytest.raises(ValueError, match="name"):
+        Response(b"", headers=[(name.decode("latin-1"), "v")])
+    with pytest.raises(ValueError, match="name"):
+        Response(b"").headers[name.decode("latin-1")] = "v"
+    with pytest.raises(ValueError, match="name"):
+        Response(b"").headers.append(name.decode("latin-1"), "v")
+
+
+@pytest.mark.parametrize("value", BAD_VALUES)
+def test_header_values_have_no_control_bytes(value: bytes) -> None:
+    # SECURITY: a NUL ends the line for some recipients, other controls are
+    # stripped or refused by some and not others (RFC 9110 section 5.5).
+    response = Response(b"")
+    response.raw_headers.append((b"x-evil", value))
+    with pytest.raises(ValueError, match="control"):
+        ResponseWriter().serialize(response, 1, True, False)
+    with pytest.raises(ValueError, match="control"):
+        ResponseWriter().serialize_stream_head(response, 1, True, False)
+    with pytest.raises(ValueError, match="control"):
+        Response(b"", headers={"x-evil": value.decode("latin-1")})
+    with pytest.raises(ValueError, match="control"):
+        Response(b"").headers["x-evil"] = value.decode("latin-1")
+    with pytest.raises(ValueError, match="control"):
+        Response(b"").headers.append("x-evil", value.decode("latin-1"))
+    with pytest.raises(ValueError, match="control"):
+        Response(b"", media_type="text/plain" + value.decode("latin-1"))
+    with pytest.raises(ValueError, match="control"):
+        ResponseWriter("edge" + value.decode("latin-1"))
+
+
+@pytest.mark.parametrize("name", GOOD_NAMES)
+@pytest.mark.parametrize("value", GOOD_VALUES)
+def test_valid_headers_pass_unchanged(name: bytes, value: bytes) -> None:
+    response = Response(b"")
+    response.raw_headers.append((name, value))
+    lines, _ = split(ResponseWriter().serialize(response, 1, True, False))
+    assert name + b": " + value in lines
+    built = Response(b"", headers=[(name.decode("latin-1"), value.decode("latin-1"))])
+    assert (name.lower(), value) in built.raw_headers
+
+
 def test_non_bytes_headers_are_refused() -> None:
     response = Response(b"")
     response.raw_headers.append(("x-str", "value"))  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ from fastcore._speedups.websocket_frames cimport (
     FrameParser,
     build_frame,
 )
+from fastcore._speedups.response_writer cimport check_header
 
 import collections
 import logging
@@ -113,9 +114,9 @@ cdef class WebSocketConnection:
                 raise ValueError(f"invalid subprotocol {subprotocol!r}")
             lines.append(b"Sec-WebSocket-Protocol: " + subprotocol.encode("latin-1") + b"\r\n")
         for name, value in headers:
-            if not _header_safe(name) or not _header_safe(value) or ":" in name or not name:
-                raise ValueError(f"invalid response header {name!r}: {value!r}")
-            lines.append(f"{name}: {value}\r\n".encode("latin-1"))
+            line = (name.encode("latin-1"), value.encode("latin-1"))
+            check_header(line[0], line[1])
+            lines.append(line[0] + b": " + line[1] + b"\r\n")
         if self.extension_offer:
             agreed = negotiate_deflate(self.extension_offer)
             if agreed is not None:
