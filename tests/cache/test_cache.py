@@ -20,6 +20,7 @@ from fastcore.responses import Response
 from fastcore.testing import LiveServer
 from tests.security.helpers import redis_available, unique_prefix
 from tests.staticfiles.support import fetch
+from tests.staticfiles.test_collectstatic import run_cli
 
 needs_redis = pytest.mark.skipif(not redis_available(), reason="no Redis server on 127.0.0.1:6379")
 
@@ -301,14 +302,7 @@ def test_fastcore_check_names_the_route_and_the_fix(tmp_path: Path) -> None:
             """
         )
     )
-    result = subprocess.run(
-        [sys.executable, "-c", "from fastcore.cli import main; raise SystemExit(main())"]
-        + ["check", "uncached_app:app"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli(tmp_path, "check", "uncached_app:app")
     assert result.returncode == 1
     assert "extensions.E001" in result.stderr
     assert "route GET /news uses @cache_page, which needs the 'cache' extension" in result.stderr
