@@ -118,7 +118,7 @@ def test_the_sdist_ships_the_cython_sources_not_the_generated_c(built: dict[str,
 def test_the_wheel_is_manylinux_and_ships_the_package_data(built: dict[str, Any]) -> None:
     wheel = a_wheel(built)
     # auditwheel retagged it: linux_x86_64 wheels are refused by the package index.
-    assert re.search(r"-manylinux_2_\d+_\w+\.whl$", wheel.name), wheel.name
+    assert re.search(r"[-.]manylinux_2_\d+_\w+\.whl$", wheel.name), wheel.name
     with zipfile.ZipFile(wheel) as archive:
         shipped = {info.filename: info.file_size for info in archive.infolist()}
     missing = [name for name in package_data_in_the_source_tree() if name not in shipped]
