@@ -1,7 +1,7 @@
 # The single entry point for building, testing and benchmarking fastcore.
 PYTHON ?= python3
 
-.PHONY: compile debug annotate asan fuzz-smoke test lint typecheck stubtest bench bench-load demo clean
+.PHONY: compile debug annotate asan fuzz-smoke test lint typecheck stubtest wheels bench bench-load demo clean
 
 compile:  ## build the Cython kernels in place
 	$(PYTHON) setup.py build_ext --inplace
@@ -48,6 +48,11 @@ stubtest: compile
 		$(PYTHON) -m mypy.stubtest fastcore._speedups.$$module \
 			--allowlist tests/typing/stubtest-allowlist.txt --ignore-unused-allowlist || exit 1; \
 	done
+
+# The sdist and a manylinux wheel per supported CPython found on PATH or in pyenv
+# (docs/installing.md), built in parallel and repaired with auditwheel, into dist/.
+wheels:
+	$(PYTHON) .ci/build_wheels.py --out dist --require-all
 
 bench: compile
 	$(PYTHON) -m pytest bench/micro --benchmark-only

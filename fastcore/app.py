@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from fastcore._speedups.protocol import Gate, RoutedDispatch, RouteMatcher
 from fastcore.binding import RequestValidationError, validation_error_response
-from fastcore.checks import Check, CheckMessage, enforce
+from fastcore.checks import Check, CheckMessage, enforce, missing_extensions
 from fastcore.concurrency import configure_threadpool
 from fastcore.config import Settings
 from fastcore.error_handlers import ErrorHandlers, ExceptionHandler
@@ -363,7 +363,7 @@ class App(_RouteDecorators):
         self.template_filters: dict[str, Callable[..., Any]] = {}
         self.template_globals: dict[str, Any] = {}
         self.template_tests: dict[str, Callable[..., Any]] = {}
-        self.checks: list[Check] = []
+        self.checks: list[Check] = [missing_extensions]
         #: Checks that only ``fastcore check --deploy`` runs (production settings).
         self.deploy_checks: list[Check] = []
         self._request_attributes: dict[str, Callable[[Request], Any]] = {}

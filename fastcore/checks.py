@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from fastcore.exceptions import ImproperlyConfigured
+from fastcore.extensions import required_extensions
 
 if TYPE_CHECKING:
     from fastcore.app import App
 
-__all__ = ["Check", "CheckMessage", "enforce"]
+__all__ = ["Check", "CheckMessage", "enforce", "missing_extensions"]
 
 logger = logging.getLogger("fastcore.checks")
 
@@ -59,3 +60,25 @@ def enforce(
     for message in findings:
         if message.id not in silenced:
             log.warning("%s", message)
+
+
+def missing_extensions(app: App) -> Iterable[CheckMessage]:
+    """``extensions.E001`` for each route whose handler needs an extension not installed.
+
+    Handlers are marked by :func:`fastcore.extensions.require_extension`
+    (``@cache_page`` marks its handler as needing the cache). Every App runs
+    this check.
+    """
+    for route in app.router.routes:
+        # The router holds the App's plan for the route; the plan holds the handler.
+        endpoint = getattr(route.endpoint, "endpoint", route.endpoint)
+        for needed in required_extensions(endpoint):
+            if needed.extension not in app.extensions:
+                methods = ",".join(sorted(route.methods))
+                yield CheckMessage(
+                    "error",
+                    "extensions.E001",
+                    f"route {methods} {route.pattern} uses {needed.needed_by}, which needs the "
+                    f"{needed.extension!r} extension, and none is installed.",
+                    needed.fix,
+                )

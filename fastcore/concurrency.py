@@ -12,10 +12,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
-__all__ = ["configure_threadpool", "run_in_threadpool", "runs_without_suspending"]
+__all__ = [
+    "configure_threadpool",
+    "may_start_inline",
+    "run_in_threadpool",
+    "runs_without_suspending",
+    "starts_without_a_task",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_STARTS_WITHOUT_A_TASK = "__fastcore_starts_without_a_task__"
 
 _executor: ThreadPoolExecutor | None = None
 _max_workers = int(os.environ.get("FASTCORE_THREADPOOL_SIZE", "40"))
@@ -75,3 +84,21 @@ def runs_without_suspending(call: Callable[..., Any]) -> bool:
     if code is None or not inspect.iscoroutinefunction(call):
         return False
     return not any(op.opname in _SUSPENDING_OPCODES for op in dis.get_instructions(code))
+
+
+def starts_without_a_task(func: F) -> F:
+    """Declare that an ``async def`` handler may start outside an asyncio Task.
+
+    For handlers whose awaits are only fastcore's own (:func:`run_in_threadpool`,
+    a coroutine of the framework's): nothing in them asks for the current Task
+    (``asyncio.timeout``, anyio and httpx do), so the server drives their first
+    step inline, as it does a coroutine that cannot suspend, and makes a Task
+    only if they do suspend. The static files handler is one.
+    """
+    setattr(func, _STARTS_WITHOUT_A_TASK, True)
+    return func
+
+
+def may_start_inline(call: Callable[..., Any]) -> bool:
+    """Whether the server may start ``call`` without a Task (see :func:`starts_without_a_task`)."""
+    return getattr(call, _STARTS_WITHOUT_A_TASK, False) is True or runs_without_suspending(call)

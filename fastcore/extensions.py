@@ -12,6 +12,11 @@ registers what the extension brings through the App's public methods:
 - startup checks (``app.add_check``);
 - request attributes (``app.add_request_attribute``).
 
+A handler decorator that relies on an extension (``@cache_page`` on the
+cache) marks the handler with :func:`require_extension`; when the app is
+built, a startup check names each route whose extension is not installed,
+and the fix, instead of a 500 on the route's first request.
+
 Two later moments are offered as methods an extension may override:
 :meth:`Extension.finalize_routes`, when the routes freeze (the last chance to
 add routes that depend on the others, as the OpenAPI pages do), and
@@ -28,12 +33,46 @@ entry-point group (see :mod:`fastcore.cli`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
     from fastcore.app import App
 
-__all__ = ["Extension"]
+__all__ = ["Extension", "Requirement", "require_extension", "required_extensions"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_REQUIRES = "__fastcore_requires__"
+
+
+class Requirement(NamedTuple):
+    """An extension a handler needs: its name, what needs it, and how to install it."""
+
+    extension: str
+    needed_by: str
+    fix: str
+
+
+def require_extension(endpoint: F, extension: str, *, needed_by: str, fix: str) -> F:
+    """Mark ``endpoint`` as needing the extension called ``extension``; return it.
+
+    For decorators of batteries: ``require_extension(wrapper, "cache",
+    needed_by="@cache_page", fix="app.install(Caching())")``. Routes to a
+    marked handler fail the app's startup checks (``extensions.E001``) while
+    no extension of that name is installed.
+    """
+    # A tuple, rebuilt rather than appended to: functools.wraps copies the
+    # attribute to outer wrappers, which must not share a mutable list.
+    marks = (*required_extensions(endpoint), Requirement(extension, needed_by, fix))
+    setattr(endpoint, _REQUIRES, marks)
+    return endpoint
+
+
+def required_extensions(endpoint: Any) -> tuple[Requirement, ...]:
+    """The extensions ``endpoint`` was marked as needing (none for most handlers)."""
+    marks = getattr(endpoint, _REQUIRES, ())
+    return marks if isinstance(marks, tuple) else ()
 
 
 class Extension:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastcore.background import BackgroundTasks
 from fastcore.binding import CallPlan, RequestValidationError, analyze, describe, is_async_callable
-from fastcore.concurrency import run_in_threadpool, runs_without_suspending
+from fastcore.concurrency import may_start_inline, run_in_threadpool, runs_without_suspending
 from fastcore.dependencies import DependencyPlans, Resolver, fill
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.requests import Request
@@ -124,9 +124,10 @@ class HandlerPlan:
         #: runs only the framework's code and, of the user's, either a plain
         #: function (in the thread pool) or a coroutine that cannot suspend.
         #: Code that awaits may need the current Task (asyncio.timeout,
-        #: anyio, httpx), so the server gives it one from its first step.
+        #: anyio, httpx), so the server gives it one from its first step,
+        #: unless it is declared free of that (``starts_without_a_task``).
         self.inline: bool = not plan.dependencies and (
-            not plan.is_async or runs_without_suspending(plan.call)
+            not plan.is_async or may_start_inline(plan.call)
         )
 
     def _plan(self, path_params: Mapping[str, type]) -> Invoker:

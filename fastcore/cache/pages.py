@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastcore.cache.backends import BaseCache, MemoryCache
 from fastcore.concurrency import run_in_threadpool
 from fastcore.exceptions import ImproperlyConfigured
-from fastcore.extensions import Extension
+from fastcore.extensions import Extension, require_extension
 from fastcore.handlers import is_async_callable, to_response
 from fastcore.requests import Request
 from fastcore.responses import Response
@@ -159,6 +159,16 @@ def cache_page(
                 await backend.set(key, entry, timeout)
             return response
 
-        return wrapper  # type: ignore[return-value]
+        # Without the cache installed, the app refuses to start and names this route.
+        return require_extension(  # type: ignore[return-value]
+            wrapper,
+            Caching.name,
+            needed_by="@cache_page",
+            fix=(
+                "install the cache: app.install(Caching()) for one process's memory, or "
+                "app.install(Caching(RedisCache(url))) shared by workers "
+                "(from fastcore.cache import Caching, RedisCache)"
+            ),
+        )
 
     return decorator

@@ -55,9 +55,16 @@ def _collectstatic(args: argparse.Namespace) -> int:
             )
             status = 1
             continue
-        result = collect(mount.sources, mount.root, encodings=() if args.no_compress else None)
+        result = collect(
+            mount.sources,
+            mount.root,
+            encodings=() if args.no_compress else None,
+            static_url=mount.url,
+        )
         for reason in result.skipped_codings:
             print(f"fastcore collectstatic: skipped {reason}", file=sys.stderr)
+        for warning in result.warnings:
+            print(f"fastcore collectstatic: warning: {warning}", file=sys.stderr)
         print(
             f"fastcore collectstatic: {mount.url}: {result.copied} file(s) into {mount.root}, "
             f"{result.compressed} precompressed"

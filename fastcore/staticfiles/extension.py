@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from fastcore.checks import CheckMessage
+from fastcore.concurrency import starts_without_a_task
 from fastcore.exceptions import HTTPException, ImproperlyConfigured
 from fastcore.extensions import Extension
 from fastcore.requests import Request
@@ -159,6 +160,9 @@ class StaticFiles(Extension):
             return _Found(real, (), False)
         return None
 
+    # PERF: no asyncio Task per request (bench/static/callgrind_static.py): the
+    # handler's only await that can suspend is the thread pool's file read.
+    @starts_without_a_task
     async def serve(self, request: Request, path: str) -> Response:
         """Answer a GET or HEAD for one file under the prefix."""
         found = self._find(path)

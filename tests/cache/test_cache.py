@@ -7,17 +7,20 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fastcore import App, Request
+from fastcore import App, Request, RouteGroup
 from fastcore.cache import BaseCache, Caching, MemoryCache, RedisCache, cache_page
+from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware_base import Middleware
 from fastcore.responses import Response
 from fastcore.testing import LiveServer
 from tests.security.helpers import redis_available, unique_prefix
 from tests.staticfiles.support import fetch
+from tests.staticfiles.test_collectstatic import run_cli
 
 needs_redis = pytest.mark.skipif(not redis_available(), reason="no Redis server on 127.0.0.1:6379")
 
@@ -249,17 +252,61 @@ def test_responses_with_cookies_or_private_are_never_stored(
     assert renders.count("private") == 2
 
 
-def test_cache_page_without_the_extension_names_the_fix(caplog: pytest.LogCaptureFixture) -> None:
+def test_cache_page_without_the_cache_fails_the_startup_checks_naming_route_and_fix() -> None:
     app = App(security=False)
+    api = RouteGroup("/api")
+
+    @app.get("/fine")
+    async def fine() -> str:
+        return "not cached"
+
+    @api.get("/prices/{item}")
+    @cache_page(10)
+    async def prices(request: Request, item: str) -> str:
+        return item
+
+    app.include(api)
+    [message] = app.run_checks()
+    assert message.id == "extensions.E001" and message.level == "error"
+    assert "route GET /api/prices/{item} uses @cache_page" in message.msg
+    assert "app.install(Caching())" in message.hint
+    with pytest.raises(ImproperlyConfigured, match=r"extensions\.E001.*/api/prices/\{item\}"):
+        app.build_dispatch()  # the server never starts: no 500 on a first request
+
+
+def test_cache_page_with_the_cache_installed_passes_the_checks() -> None:
+    app = App(security=False)
+    app.install(Caching())
 
     @app.get("/x")
     @cache_page(10)
     async def x(request: Request) -> str:
         return "x"
 
-    with LiveServer(app) as server:
-        assert fetch(server.url, "/x").status == 500
-    assert "@cache_page needs the cache: app.install(Caching(...))" in caplog.text
+    assert app.run_checks() == []
+
+
+def test_fastcore_check_names_the_route_and_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "uncached_app.py").write_text(
+        textwrap.dedent(
+            """
+            from fastcore import App, Request, RouteGroup
+            from fastcore.cache import cache_page
+
+            app = App(security=False)
+
+            @app.get("/news")
+            @cache_page(60)
+            async def news(request: Request) -> str:
+                return "news"
+            """
+        )
+    )
+    result = run_cli(tmp_path, "check", "uncached_app:app")
+    assert result.returncode == 1
+    assert "extensions.E001" in result.stderr
+    assert "route GET /news uses @cache_page, which needs the 'cache' extension" in result.stderr
+    assert "app.install(Caching())" in result.stderr
 
 
 @pytest.mark.redis
