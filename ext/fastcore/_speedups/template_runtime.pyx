@@ -20,7 +20,6 @@ from cpython.unicode cimport (
 )
 
 import html as _html
-import re as _re
 import string as _string
 
 from fastcore.exceptions import UndefinedError
@@ -244,17 +243,6 @@ cpdef str unescape_html(str s):
     return "".join(parts)
 
 
-def join_strings(value, str separator):
-    # separator.join(value) when value is a list or tuple of exact str, else
-    # None (the caller then takes the general path: escaping, str() of items).
-    if type(value) is not list and type(value) is not tuple:
-        return None
-    for item in value:
-        if not PyUnicode_CheckExact(item):
-            return None
-    return separator.join(value)
-
-
 class Markup(str):
     __slots__ = ()
 
@@ -342,15 +330,16 @@ class Markup(str):
         return self
 
 
-def _escaping_method(name):
-    # Wrap a str method so its string arguments are escaped and the result is Markup.
+def _markup_method(name, Py_ssize_t escaped=-1):
+    # Wrap a str method so the result is Markup. As in MarkupSafe 3, only the
+    # text a method inserts (replace's `new`, a fill character: the positional
+    # argument `escaped`) is escaped; `old` and strip's characters are not.
     original = getattr(str, name)
 
     def method(self, *args, **kwargs):
-        args = [escape(a) if isinstance(a, str) or hasattr(a, "__html__") else a for a in args]
-        for key, value in kwargs.items():
-            if isinstance(value, str) or hasattr(value, "__html__"):
-                kwargs[key] = escape(value)
+        if 0 <= escaped < len(args):
+            args = list(args)
+            args[escaped] = escape(args[escaped])
         return self.__class__(original(self, *args, **kwargs))
 
     method.__name__ = name
@@ -359,11 +348,12 @@ def _escaping_method(name):
 
 
 for _name in (
-    "__getitem__", "capitalize", "title", "lower", "upper", "replace", "ljust", "rjust",
-    "lstrip", "rstrip", "center", "strip", "translate", "expandtabs", "swapcase", "zfill",
-    "removeprefix", "removesuffix", "casefold",
+    "__getitem__", "capitalize", "title", "lower", "upper", "lstrip", "rstrip", "strip",
+    "translate", "expandtabs", "swapcase", "zfill", "removeprefix", "removesuffix", "casefold",
 ):
-    setattr(Markup, _name, _escaping_method(_name))
+    setattr(Markup, _name, _markup_method(_name))
+for _name in ("replace", "ljust", "rjust", "center"):
+    setattr(Markup, _name, _markup_method(_name, 1))
 
 
 class _EscapeArgument:
@@ -900,41 +890,6 @@ def markup_if(Context ctx, str rendered):
     # The text of a macro, call block or block set: Markup when the render autoescapes.
     # PERF: str.__new__ skips Markup.__new__'s __html__ probe; `rendered` is a plain str.
     return str.__new__(Markup, rendered) if ctx.autoescape else rendered
-
-
-# Which ASCII characters start a new word for the title filter: exactly the
-# characters Jinja's word-splitting pattern [-\s({\[<] matches.
-cdef unsigned char _TITLE_SEPARATOR[128]
-for _i in range(128):
-    _TITLE_SEPARATOR[_i] = 1 if _re.match(r"[-\s({\[<]", chr(_i)) else 0
-
-
-def title_ascii(str s):
-    # The title filter for ASCII text, in one pass: the first character of each
-    # word uppercased, the rest lowercased. None for non-ASCII text (the caller
-    # then uses the general algorithm).
-    # PERF: the regex split + per-word join dominates blog_inheritance.
-    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(s)
-    if PyUnicode_KIND(s) != PyUnicode_1BYTE_KIND or PyUnicode_MAX_CHAR_VALUE(s) >= 128:
-        return None
-    cdef const unsigned char *data = <const unsigned char *>PyUnicode_DATA(s)
-    out = PyUnicode_New(length, 127)
-    cdef unsigned char *target = <unsigned char *>PyUnicode_DATA(out)
-    cdef bint word_start = True
-    cdef unsigned char c
-    cdef Py_ssize_t i
-    for i in range(length):
-        c = data[i]
-        if _TITLE_SEPARATOR[c]:
-            word_start = True
-        elif word_start:
-            if 97 <= c <= 122:
-                c -= 32
-            word_start = False
-        elif 65 <= c <= 90:
-            c += 32
-        target[i] = c
-    return out
 
 
 def context_call(Context ctx, func, *args, **kwargs):
