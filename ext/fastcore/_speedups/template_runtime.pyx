@@ -7,11 +7,13 @@
 cimport cython
 
 from cpython.dict cimport PyDict_GetItem
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
 from cpython.unicode cimport (
     Py_UNICODE_ISSPACE,
     PyUnicode_1BYTE_KIND,
+    PyUnicode_2BYTE_KIND,
     PyUnicode_DATA,
     PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
@@ -176,24 +178,50 @@ def str_join(seq):
 
 # --- safe strings ------------------------------------------------------------
 
-cdef Py_ssize_t _find_char(int kind, const void *data, Py_ssize_t start, Py_ssize_t length,
-                           Py_UCS4 wanted) noexcept:
-    cdef Py_ssize_t i
-    for i in range(start, length):
-        if PyUnicode_READ(kind, data, i) == wanted:
-            return i
-    return -1
+ctypedef fused text_unit:
+    uint8_t
+    uint16_t
+    uint32_t
 
 
-cdef Py_ssize_t _comment_end(int kind, const void *data, Py_ssize_t start,
-                             Py_ssize_t length) noexcept:
-    # The index just past the first "-->" at or after `start`, or -1.
-    cdef Py_ssize_t i
-    for i in range(start, length - 2):
-        if (PyUnicode_READ(kind, data, i) == 45 and PyUnicode_READ(kind, data, i + 1) == 45
-                and PyUnicode_READ(kind, data, i + 2) == 62):
-            return i + 3
-    return -1
+cdef Py_ssize_t _strip_tags_into(const text_unit *text, Py_ssize_t length, text_unit *out,
+                                 bint *has_entity) noexcept:
+    # The striptags pass over one string representation (fused: a tight loop
+    # per kind); returns the length written to `out`.
+    cdef Py_ssize_t i = 0, end, scan, pos = 0
+    cdef bint stripping = True, pending_space = False
+    cdef text_unit c
+    while i < length:
+        c = text[i]
+        if c == 60 and stripping:  # "<"
+            end = -1
+            if i + 3 < length and text[i + 1] == 33 and text[i + 2] == 45 and text[i + 3] == 45:
+                for scan in range(i + 4, length - 2):  # "<!--": to just past "-->"
+                    if text[scan] == 45 and text[scan + 1] == 45 and text[scan + 2] == 62:
+                        end = scan + 3
+                        break
+            else:
+                for scan in range(i + 1, length):  # a tag: to just past ">"
+                    if text[scan] == 62:
+                        end = scan + 1
+                        break
+            if end >= 0:
+                i = end
+                continue
+            stripping = False  # unclosed: MarkupSafe keeps the rest as it is
+        if Py_UNICODE_ISSPACE(c):
+            pending_space = pos > 0
+        else:
+            if pending_space:
+                out[pos] = 32
+                pos += 1
+                pending_space = False
+            out[pos] = c
+            pos += 1
+            if c == 38:  # "&"
+                has_entity[0] = True
+        i += 1
+    return pos
 
 
 cpdef str striptags(str s):
@@ -205,45 +233,21 @@ cpdef str striptags(str s):
     # list, split and two joins (bench: test_bench_templates blog_index_filters).
     if s is None:
         raise TypeError("striptags() argument must be str, not None")
-    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(s)
+    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(s), written
     cdef int kind = PyUnicode_KIND(s)
-    cdef const void *data = PyUnicode_DATA(s)
+    cdef void *data = PyUnicode_DATA(s)
+    cdef bint has_entity = False
     out = PyUnicode_New(length, PyUnicode_MAX_CHAR_VALUE(s))
-    cdef int out_kind = PyUnicode_KIND(out)
     cdef void *out_data = PyUnicode_DATA(out)
-    cdef Py_ssize_t i = 0, end, pos = 0
-    cdef bint stripping = True, pending_space = False, has_entity = False
-    cdef Py_UCS4 c
-    while i < length:
-        c = PyUnicode_READ(kind, data, i)
-        if c == 60 and stripping:  # "<"
-            if (i + 3 < length and PyUnicode_READ(kind, data, i + 1) == 33
-                    and PyUnicode_READ(kind, data, i + 2) == 45
-                    and PyUnicode_READ(kind, data, i + 3) == 45):  # "<!--"
-                end = _comment_end(kind, data, i + 4, length)
-            else:
-                end = _find_char(kind, data, i, length, 62)
-                if end >= 0:
-                    end += 1
-            if end >= 0:
-                i = end
-                continue
-            stripping = False  # unclosed: MarkupSafe stops removing here
-        if Py_UNICODE_ISSPACE(c):
-            pending_space = pos > 0
-        else:
-            if pending_space:
-                PyUnicode_WRITE(out_kind, out_data, pos, 32)
-                pos += 1
-                pending_space = False
-            PyUnicode_WRITE(out_kind, out_data, pos, c)
-            pos += 1
-            if c == 38:  # "&"
-                has_entity = True
-        i += 1
+    if kind == PyUnicode_1BYTE_KIND:
+        written = _strip_tags_into(<uint8_t *>data, length, <uint8_t *>out_data, &has_entity)
+    elif kind == PyUnicode_2BYTE_KIND:
+        written = _strip_tags_into(<uint16_t *>data, length, <uint16_t *>out_data, &has_entity)
+    else:
+        written = _strip_tags_into(<uint32_t *>data, length, <uint32_t *>out_data, &has_entity)
     # A copy is a canonical str again: its widest character may be gone (a
     # removed tag, a collapsed "\u2003"), which `out` would still claim.
-    result = PyUnicode_FromKindAndData(out_kind, out_data, pos)
+    result = PyUnicode_FromKindAndData(kind, out_data, written)
     if has_entity:
         return unescape_html(result)
     return result
