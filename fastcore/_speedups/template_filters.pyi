@@ -6,9 +6,7 @@ that take the render context or the environment first.
 """
 
 from collections.abc import Callable, Iterable
-from typing import Any
-
-from typing_extensions import disjoint_base
+from typing import Any, final
 
 from fastcore._speedups.template_runtime import Context
 
@@ -55,7 +53,7 @@ def wordcount(s: object) -> int:
 def striptags(value: object) -> str:
     """``striptags``: tags and comments removed, whitespace collapsed, entities unescaped."""
 
-@disjoint_base
+@final
 class AttributeGetter:
     """Look up a dotted attribute path (``"author.name"``, ``"0"``) item first, as Jinja.
 
