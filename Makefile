@@ -44,7 +44,7 @@ typecheck:
 	$(PYTHON) -m mypy
 
 stubtest: compile
-	for module in http_parser response_writer protocol router template_runtime security_gate websocket_frames websocket_protocol; do \
+	for module in http_parser response_writer protocol router template_runtime template_filters security_gate websocket_frames websocket_protocol; do \
 		$(PYTHON) -m mypy.stubtest fastcore._speedups.$$module \
 			--allowlist tests/typing/stubtest-allowlist.txt --ignore-unused-allowlist || exit 1; \
 	done

@@ -21,6 +21,7 @@ KERNELS = [
     "protocol",
     "router",
     "template_runtime",
+    "template_filters",
     "security_gate",
     "websocket_frames",
     "websocket_protocol",

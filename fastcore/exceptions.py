@@ -12,6 +12,7 @@ from http import HTTPStatus
 __all__ = [
     "BadRequest",
     "ClientDisconnect",
+    "FilterArgumentError",
     "Forbidden",
     "HTTPException",
     "ImproperlyConfigured",
@@ -183,7 +184,7 @@ class TemplateError(Exception):
     """Base class of the template engine's errors."""
 
 
-# NOTE: the two runtime errors live here, not in fastcore.templating, because
+# NOTE: the template runtime errors live here, not in fastcore.templating, because
 # the compiled template runtime raises them and the kernels import nothing
 # above this module; fastcore.templating.exceptions re-exports them.
 class TemplateRuntimeError(TemplateError):
@@ -192,3 +193,7 @@ class TemplateRuntimeError(TemplateError):
 
 class UndefinedError(TemplateRuntimeError):
     """An undefined value was used in a way that needs a real value."""
+
+
+class FilterArgumentError(TemplateRuntimeError):
+    """A filter was called with arguments it cannot use."""

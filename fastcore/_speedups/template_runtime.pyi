@@ -44,7 +44,7 @@ class Markup(str):
     def format_map(self, mapping: Any) -> Markup:
         """``str.format_map`` with every replacement field escaped."""
     def __html_format__(self, format_spec: str) -> Markup: ...
-    # str methods whose string arguments are escaped and whose result is Markup.
+    # str methods whose result is Markup; replace escapes `new`, the padding methods their fill.
     def __getitem__(self, *args: Any, **kwargs: Any) -> Markup: ...
     def capitalize(self, *args: Any, **kwargs: Any) -> Markup: ...
     def title(self, *args: Any, **kwargs: Any) -> Markup: ...
@@ -73,9 +73,6 @@ def striptags(s: str) -> str:
 
 def unescape_html(s: str) -> str:
     """``html.unescape``, faster when the only entities are the ones escaping writes."""
-
-def join_strings(value: object, separator: str) -> str | None:
-    """``separator.join(value)`` for a list or tuple of plain str; None otherwise."""
 
 def escape(s: object) -> Markup:
     """Escape a value into Markup; values with ``__html__`` are taken as they are."""
@@ -280,6 +277,3 @@ class Macro:
 
 def context_call(ctx: Context, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call a global, passing the context/environment first when it is marked so."""
-
-def title_ascii(s: str) -> str | None:
-    """Titlecase ASCII text like the ``title`` filter; None for non-ASCII text."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import pprint
 import random
 import re
@@ -13,17 +12,10 @@ from itertools import chain, groupby
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import quote_from_bytes
 
-from .exceptions import TemplateRuntimeError
-from .runtime import (
-    Markup,
-    Undefined,
-    escape,
-    join_strings,
-    lookup_item,
-    soft_str,
-    striptags,
-    title_ascii,
-)
+from fastcore._speedups import template_filters as kernel
+from fastcore.exceptions import FilterArgumentError
+
+from .runtime import Markup, Undefined, escape, soft_str
 from .urlize import URI_SCHEME_RE, urlize
 
 if TYPE_CHECKING:
@@ -39,13 +31,6 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-_WORD_BEGINNING_SPLIT_RE = re.compile(r"([-\s({\[<]+)")
-_WORD_RE = re.compile(r"\w+")
-
-
-class FilterArgumentError(TemplateRuntimeError):
-    """A filter was called with arguments it cannot use."""
 
 
 def pass_context(function: F) -> F:
@@ -69,14 +54,6 @@ def pass_environment(function: F) -> F:
 # --- attribute helpers -------------------------------------------------------
 
 
-def _attribute_parts(attribute: str | int | None) -> list[str | int]:
-    if attribute is None:
-        return []
-    if not isinstance(attribute, str):
-        return [attribute]
-    return [int(part) if part.isdigit() else part for part in attribute.split(".")]
-
-
 def make_attrgetter(
     environment: Environment,
     attribute: str | int | None,
@@ -84,19 +61,7 @@ def make_attrgetter(
     default: Any = None,
 ) -> Callable[[Any], Any]:
     """Build a getter for a dotted ``attribute`` path (item lookup first, as Jinja)."""
-    parts = _attribute_parts(attribute)
-    undefined = environment.undefined
-
-    def getter(item: Any) -> Any:
-        for part in parts:
-            item = lookup_item(item, part, undefined)
-            if default is not None and isinstance(item, Undefined):
-                item = default
-        if postprocess is not None:
-            item = postprocess(item)
-        return item
-
-    return getter
+    return kernel.AttributeGetter(environment.undefined, attribute, postprocess, default)
 
 
 def make_multi_attrgetter(
@@ -121,124 +86,9 @@ def _case_postprocess(case_sensitive: bool) -> Callable[[Any], Any] | None:
 # --- strings -----------------------------------------------------------------
 
 
-def do_upper(s: str) -> str:
-    """Uppercase a string."""
-    return soft_str(s).upper()
-
-
-def do_lower(s: str) -> str:
-    """Lowercase a string."""
-    return soft_str(s).lower()
-
-
-def do_capitalize(s: str) -> str:
-    """Uppercase the first character and lowercase the rest."""
-    return soft_str(s).capitalize()
-
-
-def do_title(s: str) -> str:
-    """Titlecase every word (after spaces, dashes and opening brackets)."""
-    text = soft_str(s)
-    # PERF: ASCII text takes the one-pass C path (bench: blog_inheritance).
-    fast = title_ascii(text) if type(text) is str else None
-    if fast is not None:
-        return fast
-    words = _WORD_BEGINNING_SPLIT_RE.split(text)
-    return "".join([item[0].upper() + item[1:].lower() for item in words if item])
-
-
-def do_trim(value: str, chars: str | None = None) -> str:
-    """Strip leading and trailing whitespace (or ``chars``)."""
-    return soft_str(value).strip(chars)
-
-
 def do_center(value: str, width: int = 80) -> str:
     """Center the value in a field of ``width``."""
     return soft_str(value).center(width)
-
-
-def do_format(value: str, *args: Any, **kwargs: Any) -> str:
-    """Apply printf-style formatting: ``"%s-%s"|format(a, b)``."""
-    if args and kwargs:
-        raise FilterArgumentError("can't handle positional and keyword arguments at the same time")
-    return soft_str(value) % (kwargs or args)
-
-
-@pass_eval_context
-def do_replace(eval_ctx: Context, s: str, old: str, new: str, count: int | None = None) -> str:
-    """Replace occurrences of ``old`` (escaping the arguments when autoescaping)."""
-    if count is None:
-        count = -1
-    if not eval_ctx.autoescape:
-        return str(s).replace(str(old), str(new), count)
-    if (hasattr(old, "__html__") or hasattr(new, "__html__")) and not hasattr(s, "__html__"):
-        s = escape(s)
-    else:
-        s = soft_str(s)
-    return s.replace(soft_str(old), soft_str(new), count)
-
-
-@pass_eval_context
-def do_join(
-    eval_ctx: Context, value: Iterable[Any], d: str = "", attribute: str | int | None = None
-) -> str:
-    """Join the items with ``d`` (escaping unsafe items when any item is safe)."""
-    if attribute is None and type(d) is str:
-        # PERF: plain strings joined by a plain separator need no escaping
-        # decision (bench: test_bench_templates blog_index_filters).
-        joined = join_strings(value, d)
-        if joined is not None:
-            return joined
-    if attribute is not None:
-        value = map(make_attrgetter(eval_ctx.environment, attribute), value)
-    if not eval_ctx.autoescape:
-        return str(d).join(map(str, value))
-    if not hasattr(d, "__html__"):
-        items = list(value)
-        needs_escape = False
-        for index, item in enumerate(items):
-            if hasattr(item, "__html__"):
-                needs_escape = True
-            else:
-                items[index] = str(item)
-        separator = escape(d) if needs_escape else str(d)
-        return separator.join(items)
-    return soft_str(d).join(map(soft_str, value))
-
-
-@pass_environment
-def do_truncate(
-    environment: Environment,
-    s: str,
-    length: int = 255,
-    killwords: bool = False,
-    end: str = "...",
-    leeway: int | None = None,
-) -> str:
-    """Shorten the string to ``length`` characters, at a word boundary by default."""
-    if leeway is None:
-        leeway = environment.policies["truncate.leeway"]
-    if length < len(end):
-        raise FilterArgumentError(f"expected length >= {len(end)}, got {length}")
-    if leeway < 0:
-        raise FilterArgumentError(f"expected leeway >= 0, got {leeway}")
-    if len(s) <= length + leeway:
-        return s
-    if killwords:
-        return s[: length - len(end)] + end
-    return s[: length - len(end)].rsplit(" ", 1)[0] + end
-
-
-def do_wordcount(s: str) -> int:
-    """Count the words."""
-    return len(_WORD_RE.findall(soft_str(s)))
-
-
-def do_striptags(value: str) -> str:
-    """Remove SGML/XML tags and collapse whitespace."""
-    if hasattr(value, "__html__"):
-        value = value.__html__()
-    return striptags(str(value))
 
 
 def _url_quote(obj: Any, for_qs: bool = False) -> str:
@@ -415,13 +265,6 @@ def do_random(context: Context, seq: Any) -> Any:
 # --- values ------------------------------------------------------------------
 
 
-def do_default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
-    """Return ``default_value`` if the value is undefined (or falsy with ``boolean``)."""
-    if isinstance(value, Undefined) or (boolean and not value):
-        return default_value
-    return value
-
-
 def do_mark_safe(value: str) -> Markup:
     """Mark the value as safe HTML: it will not be escaped."""
     return Markup(value)
@@ -432,38 +275,6 @@ def do_forceescape(value: Any) -> Markup:
     if hasattr(value, "__html__"):
         value = value.__html__()
     return escape(str(value))
-
-
-def do_int(value: Any, default: int = 0, base: int = 10) -> int:
-    """Convert to int, or return ``default``."""
-    try:
-        if isinstance(value, str):
-            return int(value, base)
-        return int(value)
-    except (TypeError, ValueError):
-        try:
-            return int(float(value))
-        except (TypeError, ValueError, OverflowError):
-            return default
-
-
-def do_float(value: Any, default: float = 0.0) -> float:
-    """Convert to float, or return ``default``."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def do_round(value: float, precision: int = 0, method: str = "common") -> float:
-    """Round to ``precision`` digits: ``common``, ``ceil`` or ``floor``."""
-    if method not in {"common", "ceil", "floor"}:
-        raise FilterArgumentError("method must be common, ceil or floor")
-    if method == "common":
-        return round(value, precision)
-    function = getattr(math, method)
-    rounded: float = function(value * (10**precision)) / (10**precision)
-    return rounded
 
 
 def do_pprint(value: Any) -> str:
@@ -490,29 +301,6 @@ def do_items(value: Mapping[Any, Any] | Undefined) -> Iterator[tuple[Any, Any]]:
 
 
 # --- sequences ---------------------------------------------------------------
-
-
-def do_length(value: Any) -> int:
-    """Return the number of items."""
-    return len(value)
-
-
-@pass_environment
-def do_first(environment: Environment, seq: Iterable[Any]) -> Any:
-    """Return the first item."""
-    try:
-        return next(iter(seq))
-    except StopIteration:
-        return environment.undefined("No first item, sequence was empty.")
-
-
-@pass_environment
-def do_last(environment: Environment, seq: Any) -> Any:
-    """Return the last item."""
-    try:
-        return next(iter(reversed(seq)))
-    except StopIteration:
-        return environment.undefined("No last item, sequence was empty.")
 
 
 def do_list(value: Iterable[Any]) -> list[Any]:
@@ -767,28 +555,28 @@ DEFAULT_FILTERS: dict[str, Callable[..., Any]] = {
     "abs": abs,
     "attr": do_attr,
     "batch": do_batch,
-    "capitalize": do_capitalize,
+    "capitalize": kernel.capitalize,
     "center": do_center,
-    "count": do_length,
-    "d": do_default,
-    "default": do_default,
+    "count": len,
+    "d": kernel.default,
+    "default": kernel.default,
     "dictsort": do_dictsort,
     "e": escape,
     "escape": escape,
     "filesizeformat": do_filesizeformat,
-    "first": do_first,
-    "float": do_float,
+    "first": pass_environment(kernel.first),
+    "float": kernel.to_float,
     "forceescape": do_forceescape,
-    "format": do_format,
+    "format": kernel.percent_format,
     "groupby": do_groupby,
     "indent": do_indent,
-    "int": do_int,
+    "int": kernel.to_int,
     "items": do_items,
-    "join": do_join,
-    "last": do_last,
-    "length": do_length,
+    "join": pass_eval_context(kernel.join),
+    "last": pass_environment(kernel.last),
+    "length": len,
     "list": do_list,
-    "lower": do_lower,
+    "lower": kernel.lower,
     "map": do_map,
     "max": do_max,
     "min": do_min,
@@ -796,26 +584,26 @@ DEFAULT_FILTERS: dict[str, Callable[..., Any]] = {
     "random": do_random,
     "reject": do_reject,
     "rejectattr": do_rejectattr,
-    "replace": do_replace,
+    "replace": pass_eval_context(kernel.replace),
     "reverse": do_reverse,
-    "round": do_round,
+    "round": kernel.round_number,
     "safe": do_mark_safe,
     "select": do_select,
     "selectattr": do_selectattr,
     "slice": do_slice,
     "sort": do_sort,
     "string": soft_str,
-    "striptags": do_striptags,
+    "striptags": kernel.striptags,
     "sum": do_sum,
-    "title": do_title,
+    "title": kernel.title,
     "tojson": do_tojson,
-    "trim": do_trim,
-    "truncate": do_truncate,
+    "trim": kernel.trim,
+    "truncate": pass_environment(kernel.truncate),
     "unique": do_unique,
-    "upper": do_upper,
+    "upper": kernel.upper,
     "urlencode": do_urlencode,
     "urlize": do_urlize,
-    "wordcount": do_wordcount,
+    "wordcount": kernel.wordcount,
     "wordwrap": do_wordwrap,
     "xmlattr": do_xmlattr,
 }

@@ -22,7 +22,6 @@ from fastcore._speedups.template_runtime import (
     context_call,
     escape,
     escape_silent,
-    join_strings,
     lookup_attr,
     lookup_item,
     markup_if,
@@ -35,8 +34,6 @@ from fastcore._speedups.template_runtime import (
     render_super,
     soft_str,
     str_join,
-    striptags,
-    title_ascii,
 )
 
 from .exceptions import TemplateNotFound, TemplateRuntimeError, UndefinedError
@@ -58,15 +55,12 @@ __all__ = [
     "Undefined",
     "escape",
     "escape_silent",
-    "join_strings",
     "exported",
     "lookup_attr",
     "lookup_item",
     "missing",
     "object_type_repr",
     "soft_str",
-    "striptags",
-    "title_ascii",
 ]
 
 Writer = Callable[[str], object]

@@ -172,17 +172,6 @@ def test_context_resolution_order() -> None:
     assert ctx.derived({"c": 4}).resolve("c") == 4
 
 
-@given(st.text(alphabet=st.characters(max_codepoint=127)))
-def test_title_ascii_matches_jinja_title(text: str) -> None:
-    import jinja2.filters
-
-    assert rt.title_ascii(text) == jinja2.filters.do_title(text)
-
-
-def test_title_ascii_declines_non_ascii() -> None:
-    assert rt.title_ascii("héllo") is None
-
-
 def test_lookups_and_context_call_keep_reference_counts_stable() -> None:
     import sys
 
@@ -230,6 +219,10 @@ def test_markup_operations_match_markupsafe(base: str, other: str, arg: str) -> 
     assert other + ours == other + theirs
     assert ours.join([other, arg]) == theirs.join([other, arg])
     assert ours.replace("a", arg) == theirs.replace("a", arg)
+    # MarkupSafe 3 escapes what a method inserts, not what it searches for.
+    assert ours.replace(other, arg) == theirs.replace(other, arg)
+    assert ours.strip(other) == theirs.strip(other)
+    assert ours.center(9, "*") == theirs.center(9, "*")
     assert ours.striptags() == theirs.striptags()
     assert ours.unescape() == theirs.unescape()
     template = "%s|" + base.replace("%", "%%")
@@ -244,7 +237,7 @@ HTML_PIECES = st.sampled_from(
 )  # fmt: skip
 
 
-@given(st.lists(HTML_PIECES, max_size=16).map("".join))
+@given(st.one_of(st.lists(HTML_PIECES, max_size=16).map("".join), st.text()))
 def test_striptags_kernel_matches_markupsafe(text: str) -> None:
     expected = markupsafe.Markup(text).striptags()
     assert rt.striptags(text) == expected
@@ -275,13 +268,3 @@ ENTITY_PIECES = st.sampled_from(
 @given(st.lists(ENTITY_PIECES, max_size=12).map("".join))
 def test_unescape_kernel_matches_the_standard_library(text: str) -> None:
     assert rt.unescape_html(text) == html.unescape(text)
-
-
-def test_join_strings_takes_only_lists_and_tuples_of_plain_strings() -> None:
-    assert rt.join_strings(["a", "<b>"], ", ") == "a, <b>"
-    assert rt.join_strings(("a",), "-") == "a"
-    assert rt.join_strings(["a", rt.Markup("<b>")], ",") is None
-    assert rt.join_strings(["a", 1], ",") is None
-    items = iter(["a", "b"])
-    assert rt.join_strings(items, ",") is None
-    assert list(items) == ["a", "b"]  # a generator is left for the general path

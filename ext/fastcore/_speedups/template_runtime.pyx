@@ -7,10 +7,13 @@
 cimport cython
 
 from cpython.dict cimport PyDict_GetItem
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF
 from cpython.unicode cimport (
+    Py_UNICODE_ISSPACE,
     PyUnicode_1BYTE_KIND,
+    PyUnicode_2BYTE_KIND,
     PyUnicode_DATA,
     PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
@@ -20,7 +23,6 @@ from cpython.unicode cimport (
 )
 
 import html as _html
-import re as _re
 import string as _string
 
 from fastcore.exceptions import UndefinedError
@@ -28,6 +30,7 @@ from fastcore.exceptions import UndefinedError
 
 cdef extern from "Python.h":
     Py_UCS4 PyUnicode_MAX_CHAR_VALUE(object o)
+    str PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
     bint PyLong_CheckExact(object o)
     bint PyUnicode_CheckExact(object o)
     bint PyUnicode_Check(object o)
@@ -175,38 +178,79 @@ def str_join(seq):
 
 # --- safe strings ------------------------------------------------------------
 
-cpdef str striptags(str s):
-    # MarkupSafe's (3.0.4+) striptags, byte for byte: one pass dropping
-    # `<!-- ... -->` comments and `< ... >` tags (stopping at the first one
-    # left open), whitespace runs collapsed to one space, entities unescaped.
-    # PERF: C-level str.find scans and no Markup round trip
-    # (bench: test_bench_templates blog_index_filters).
-    cdef Py_ssize_t pos = 0, start, end
-    cdef list parts
-    start = s.find("<")
-    if start >= 0:
-        parts = []
-        while start >= 0:
-            if s.startswith("<!--", start):
-                end = s.find("-->", start + 4)
-                if end < 0:
-                    break
-                end += 3
+ctypedef fused text_unit:
+    uint8_t
+    uint16_t
+    uint32_t
+
+
+cdef Py_ssize_t _strip_tags_into(const text_unit *text, Py_ssize_t length, text_unit *out,
+                                 bint *has_entity) noexcept:
+    # The striptags pass over one string representation (fused: a tight loop
+    # per kind); returns the length written to `out`.
+    cdef Py_ssize_t i = 0, end, scan, pos = 0
+    cdef bint stripping = True, pending_space = False
+    cdef text_unit c
+    while i < length:
+        c = text[i]
+        if c == 60 and stripping:  # "<"
+            end = -1
+            if i + 3 < length and text[i + 1] == 33 and text[i + 2] == 45 and text[i + 3] == 45:
+                for scan in range(i + 4, length - 2):  # "<!--": to just past "-->"
+                    if text[scan] == 45 and text[scan + 1] == 45 and text[scan + 2] == 62:
+                        end = scan + 3
+                        break
             else:
-                end = s.find(">", start)
-                if end < 0:
-                    break
-                end += 1
-            parts.append(s[pos:start])
-            pos = end
-            start = s.find("<", pos)
-        if pos > 0:
-            parts.append(s[pos:])
-            s = "".join(parts)
-    s = " ".join(s.split())
-    if s.find("&") >= 0:
-        s = unescape_html(s)
-    return s
+                for scan in range(i + 1, length):  # a tag: to just past ">"
+                    if text[scan] == 62:
+                        end = scan + 1
+                        break
+            if end >= 0:
+                i = end
+                continue
+            stripping = False  # unclosed: MarkupSafe keeps the rest as it is
+        if Py_UNICODE_ISSPACE(c):
+            pending_space = pos > 0
+        else:
+            if pending_space:
+                out[pos] = 32
+                pos += 1
+                pending_space = False
+            out[pos] = c
+            pos += 1
+            if c == 38:  # "&"
+                has_entity[0] = True
+        i += 1
+    return pos
+
+
+cpdef str striptags(str s):
+    # MarkupSafe's (3.0.4+) striptags, byte for byte: drop `<!-- ... -->`
+    # comments and `< ... >` tags (keeping the rest verbatim from the first
+    # one left open), collapse whitespace runs (str.split's) to one space,
+    # unescape entities.
+    # PERF: one pass writing straight into the result, instead of the parts
+    # list, split and two joins (bench: test_bench_templates blog_index_filters).
+    if s is None:
+        raise TypeError("striptags() argument must be str, not None")
+    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(s), written
+    cdef int kind = PyUnicode_KIND(s)
+    cdef void *data = PyUnicode_DATA(s)
+    cdef bint has_entity = False
+    out = PyUnicode_New(length, PyUnicode_MAX_CHAR_VALUE(s))
+    cdef void *out_data = PyUnicode_DATA(out)
+    if kind == PyUnicode_1BYTE_KIND:
+        written = _strip_tags_into(<uint8_t *>data, length, <uint8_t *>out_data, &has_entity)
+    elif kind == PyUnicode_2BYTE_KIND:
+        written = _strip_tags_into(<uint16_t *>data, length, <uint16_t *>out_data, &has_entity)
+    else:
+        written = _strip_tags_into(<uint32_t *>data, length, <uint32_t *>out_data, &has_entity)
+    # A copy is a canonical str again: its widest character may be gone (a
+    # removed tag, a collapsed "\u2003"), which `out` would still claim.
+    result = PyUnicode_FromKindAndData(kind, out_data, written)
+    if has_entity:
+        return unescape_html(result)
+    return result
 
 
 # The entities escape() writes, and what html.unescape turns each into. With
@@ -242,17 +286,6 @@ cpdef str unescape_html(str s):
         amp = s.find("&", pos)
     parts.append(s[pos:])
     return "".join(parts)
-
-
-def join_strings(value, str separator):
-    # separator.join(value) when value is a list or tuple of exact str, else
-    # None (the caller then takes the general path: escaping, str() of items).
-    if type(value) is not list and type(value) is not tuple:
-        return None
-    for item in value:
-        if not PyUnicode_CheckExact(item):
-            return None
-    return separator.join(value)
 
 
 class Markup(str):
@@ -342,15 +375,16 @@ class Markup(str):
         return self
 
 
-def _escaping_method(name):
-    # Wrap a str method so its string arguments are escaped and the result is Markup.
+def _markup_method(name, Py_ssize_t escaped=-1):
+    # Wrap a str method so the result is Markup. As in MarkupSafe 3, only the
+    # text a method inserts (replace's `new`, a fill character: the positional
+    # argument `escaped`) is escaped; `old` and strip's characters are not.
     original = getattr(str, name)
 
     def method(self, *args, **kwargs):
-        args = [escape(a) if isinstance(a, str) or hasattr(a, "__html__") else a for a in args]
-        for key, value in kwargs.items():
-            if isinstance(value, str) or hasattr(value, "__html__"):
-                kwargs[key] = escape(value)
+        if 0 <= escaped < len(args):
+            args = list(args)
+            args[escaped] = escape(args[escaped])
         return self.__class__(original(self, *args, **kwargs))
 
     method.__name__ = name
@@ -359,11 +393,12 @@ def _escaping_method(name):
 
 
 for _name in (
-    "__getitem__", "capitalize", "title", "lower", "upper", "replace", "ljust", "rjust",
-    "lstrip", "rstrip", "center", "strip", "translate", "expandtabs", "swapcase", "zfill",
-    "removeprefix", "removesuffix", "casefold",
+    "__getitem__", "capitalize", "title", "lower", "upper", "lstrip", "rstrip", "strip",
+    "translate", "expandtabs", "swapcase", "zfill", "removeprefix", "removesuffix", "casefold",
 ):
-    setattr(Markup, _name, _escaping_method(_name))
+    setattr(Markup, _name, _markup_method(_name))
+for _name in ("replace", "ljust", "rjust", "center"):
+    setattr(Markup, _name, _markup_method(_name, 1))
 
 
 class _EscapeArgument:
@@ -900,41 +935,6 @@ def markup_if(Context ctx, str rendered):
     # The text of a macro, call block or block set: Markup when the render autoescapes.
     # PERF: str.__new__ skips Markup.__new__'s __html__ probe; `rendered` is a plain str.
     return str.__new__(Markup, rendered) if ctx.autoescape else rendered
-
-
-# Which ASCII characters start a new word for the title filter: exactly the
-# characters Jinja's word-splitting pattern [-\s({\[<] matches.
-cdef unsigned char _TITLE_SEPARATOR[128]
-for _i in range(128):
-    _TITLE_SEPARATOR[_i] = 1 if _re.match(r"[-\s({\[<]", chr(_i)) else 0
-
-
-def title_ascii(str s):
-    # The title filter for ASCII text, in one pass: the first character of each
-    # word uppercased, the rest lowercased. None for non-ASCII text (the caller
-    # then uses the general algorithm).
-    # PERF: the regex split + per-word join dominates blog_inheritance.
-    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(s)
-    if PyUnicode_KIND(s) != PyUnicode_1BYTE_KIND or PyUnicode_MAX_CHAR_VALUE(s) >= 128:
-        return None
-    cdef const unsigned char *data = <const unsigned char *>PyUnicode_DATA(s)
-    out = PyUnicode_New(length, 127)
-    cdef unsigned char *target = <unsigned char *>PyUnicode_DATA(out)
-    cdef bint word_start = True
-    cdef unsigned char c
-    cdef Py_ssize_t i
-    for i in range(length):
-        c = data[i]
-        if _TITLE_SEPARATOR[c]:
-            word_start = True
-        elif word_start:
-            if 97 <= c <= 122:
-                c -= 32
-            word_start = False
-        elif 65 <= c <= 90:
-            c += 32
-        target[i] = c
-    return out
 
 
 def context_call(Context ctx, func, *args, **kwargs):
