@@ -20,26 +20,26 @@ from fastcore.orm import Database, IdMixin
 from tests.orm.orm_support import Base, Item, Target
 
 
-class Shelf(IdMixin, Base):
+class FastGetShelf(IdMixin, Base):
     __tablename__ = "fast_get_shelves"
     label: Mapped[str]
-    books: Mapped[list[Book]] = relationship(back_populates="shelf")
+    books: Mapped[list[FastGetBook]] = relationship(back_populates="shelf")
 
 
-class Book(IdMixin, Base):
+class FastGetBook(IdMixin, Base):
     __tablename__ = "fast_get_books"
     title: Mapped[str]
     shelf_id: Mapped[int] = mapped_column(ForeignKey("fast_get_shelves.id"))
-    shelf: Mapped[Shelf] = relationship(back_populates="books")
+    shelf: Mapped[FastGetShelf] = relationship(back_populates="books")
 
 
-class EagerShelf(IdMixin, Base):
+class FastGetEagerShelf(IdMixin, Base):
     __tablename__ = "fast_get_eager_shelves"
     label: Mapped[str]
-    items: Mapped[list[EagerBook]] = relationship(lazy="selectin")
+    items: Mapped[list[FastGetEagerBook]] = relationship(lazy="selectin")
 
 
-class EagerBook(IdMixin, Base):
+class FastGetEagerBook(IdMixin, Base):
     __tablename__ = "fast_get_eager_books"
     shelf_id: Mapped[int] = mapped_column(ForeignKey("fast_get_eager_shelves.id"))
 
@@ -68,11 +68,11 @@ async def connected(target: Target, **options: Any) -> AsyncIterator[tuple[Datab
     try:
         await database.create_all()
         async with database.session() as session:
-            shelf = Shelf(label="top")
+            shelf = FastGetShelf(label="top")
             session.add_all(
-                [Item(name="one"), Item(name="two"), shelf, Book(title="b", shelf=shelf)]
+                [Item(name="one"), Item(name="two"), shelf, FastGetBook(title="b", shelf=shelf)]
             )
-            session.add(EagerShelf(id=1, label="eager"))
+            session.add(FastGetEagerShelf(id=1, label="eager"))
         yield database, Statements(database)
     finally:
         await database.disconnect()
@@ -135,7 +135,7 @@ def test_relationships_load_lazily_after_a_direct_get(pg: Target) -> None:
     async def scenario(database: Database, statements: Statements) -> None:
         session = database.new_session()
         try:
-            book = await session.get(Book, 1)
+            book = await session.get(FastGetBook, 1)
             assert book is not None and statements.sql == []
             shelf = await book.awaitable_attrs.shelf
             assert shelf.label == "top"
@@ -151,7 +151,7 @@ def test_sqlalchemy_runs_get_when_the_direct_load_would_differ(pg: Target) -> No
         session = database.new_session()
         try:
             # Eager relationship: SQLAlchemy's get loads it too.
-            shelf = await session.get(EagerShelf, 1)
+            shelf = await session.get(FastGetEagerShelf, 1)
             assert shelf is not None and shelf.items == []
             assert statements.sql
             statements.sql.clear()
@@ -173,20 +173,20 @@ def test_load_listeners_still_run(pg: Target) -> None:
     def on_load(target: Any, context: Any) -> None:
         loaded.append(target)
 
-    event.listen(Shelf, "load", on_load)
+    event.listen(FastGetShelf, "load", on_load)
     try:
 
         async def scenario(database: Database, statements: Statements) -> None:
             session = database.new_session()
             try:
-                shelf = await session.get(Shelf, 1)
+                shelf = await session.get(FastGetShelf, 1)
                 assert loaded == [shelf]
             finally:
                 await session.close()
 
         run(pg, scenario)
     finally:
-        event.remove(Shelf, "load", on_load)
+        event.remove(FastGetShelf, "load", on_load)
 
 
 def test_a_wrong_identifier_raises_sqlalchemys_error(pg: Target) -> None:
