@@ -325,6 +325,13 @@ def test_two_instances_behind_nginx(deployment: Deployment) -> None:
     # kill -9 of a whole instance (master and workers) under load: nginx fails
     # over, and every note whose POST was answered 303 is in PostgreSQL.
     deployment.start("a")  # back, on its port
+    # nginx counts a as failed for fail_timeout (5 s) after the refused connections
+    # of its shutdown: wait until it sends requests there again, or the kill below
+    # would leave it no live upstream.
+    back_by = time.monotonic() + 15
+    while Browser(nginx).request("GET", "/plaintext")[1].get("x-upstream") != a:
+        assert time.monotonic() < back_by, "nginx never sent requests to the restarted instance"
+        time.sleep(0.2)
     load = notes_load(nginx, browser, "kill", clients=4, max_requests=3000, max_seconds=20)
     started = time.monotonic()
     load.wait_for(100)
