@@ -43,6 +43,9 @@ extensions = [
 ]
 
 directives = {"language_level": 3, "embedsignature": True, "binding": True}
+# Both steps run one job per core: pip builds the kernels twice on a fresh machine
+# (the README's two commands), and the C compile dominates a newcomer's wait.
+jobs = os.cpu_count() or 1
 if debug:
     directives["linetrace"] = True
 
@@ -52,5 +55,7 @@ setup(
         include_path=["ext"],
         compiler_directives=directives,
         annotate=os.environ.get("FASTCORE_ANNOTATE") == "1",
+        nthreads=jobs if jobs > 1 else 0,
     ),
+    options={"build_ext": {"parallel": jobs}},
 )
