@@ -42,6 +42,9 @@ OPEN = STATE_OPEN
 CLOSING = STATE_CLOSING
 CLOSED = STATE_CLOSED
 
+cdef class _Messages
+
+
 cdef object _log = logging.getLogger("fastcore.server")
 cdef bytes _PONG_EMPTY = build_frame(OP_PONG, b"")
 
@@ -97,6 +100,10 @@ cdef class WebSocketConnection:
         self.rate_tokens = 0.0
         self.rate_stamp = 0.0
         # Nothing is read before the endpoint decides (accept or reject).
+        self.message_waiter = None
+        self.waiter_iterating = False
+        self.iterator = None
+        self.drained = None
         self._pause(PAUSE_HANDSHAKE)
 
     # -- the endpoint's side ---------------------------------------------------
@@ -160,6 +167,39 @@ cdef class WebSocketConnection:
         self.transport.close()
 
     def take(self):
+        return self._take()
+
+    def receive(self):
+        return self._next_message(False)
+
+    def iterate(self):
+        cdef _Messages messages
+        if self.iterator is None:
+            messages = _Messages.__new__(_Messages)
+            messages.connection = self
+            self.iterator = messages
+        return self.iterator
+
+    cdef object _next_message(self, bint iterating):
+        # PERF: the future the handler awaits is the one data_received gives
+        # the message to (no wake-up then take(), no StopIteration raised by
+        # us: bench/load/websocket_echo.py, callgrind_websocket.py).
+        cdef object message
+        try:
+            message = self._take()
+        except WebSocketDisconnect:
+            if iterating:
+                raise StopAsyncIteration from None
+            raise
+        future = self.loop.create_future()
+        if message is not None:
+            future.set_result(message)
+        else:
+            self.message_waiter = future
+            self.waiter_iterating = iterating
+        return future
+
+    cdef object _take(self):
         cdef object message
         if self.messages:
             message = self.messages.popleft()
@@ -195,11 +235,14 @@ cdef class WebSocketConnection:
         return self.write_paused
 
     def drain(self):
-        waiter = self.loop.create_future()
         if not self.write_paused or self.state == STATE_CLOSED:
-            waiter.set_result(None)
-        else:
-            self.drain_waiter = waiter
+            # PERF: one done future serves every send that need not wait.
+            if self.drained is None:
+                self.drained = self.loop.create_future()
+                self.drained.set_result(None)
+            return self.drained
+        waiter = self.loop.create_future()
+        self.drain_waiter = waiter
         return waiter
 
     def ping(self, bytes data=b""):
@@ -286,6 +329,13 @@ cdef class WebSocketConnection:
                 if self.message_rate > 0.0 and self._over_rate():
                     # Section 7.4.1: 1008, a message that violates our policy.
                     return self._fail(1008, "message rate limit exceeded")
+                waiter = self.message_waiter
+                if waiter is not None:
+                    self.message_waiter = None
+                    if not waiter.done():
+                        # The handler awaits this very message (the queue is empty).
+                        waiter.set_result(parser.message)
+                        continue
                 self.messages.append(parser.message)
                 self.queued += len(parser.message)
                 if self.queued > self.high_water:
@@ -399,6 +449,15 @@ cdef class WebSocketConnection:
             self.waiter = None
             if not waiter.done():
                 waiter.set_result(None)
+        waiter = self.message_waiter
+        if waiter is not None and (self.state == STATE_CLOSED or self.close_code):
+            # The end, as _take() would tell it (nothing is queued while a
+            # handler awaits a message).
+            self.message_waiter = None
+            if not waiter.done():
+                waiter.set_exception(
+                    StopAsyncIteration() if self.waiter_iterating
+                    else WebSocketDisconnect(self.close_code or 1006, self.close_reason))
         return 0
 
     cdef int _pause(self, int reason) except -1:
@@ -443,6 +502,20 @@ cdef class WebSocketConnection:
             self._arm_timer(self.ping_timeout)
         else:
             self._arm_timer(self.ping_interval - (now - self.last_seen))
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class _Messages:
+    # The async iterator of a connection's messages (iterate()): its
+    # __anext__ is the connection's _next_message, with no Python frame.
+    cdef WebSocketConnection connection
+
+    def __aiter__(self):
+        return self
+
+    def __anext__(self):
+        return self.connection._next_message(True)
 
 
 cdef bytes _reason_phrase(int status_code):
