@@ -34,8 +34,8 @@ cdef class WebSocketConnection:
     cdef object drain_waiter
     cdef object closed_waiter
     cdef object timer               # the idle ping / pong / close deadline
-    cdef double last_seen           # loop time of the last bytes received
-    cdef double ping_sent           # loop time of the unanswered ping, -1 when none
+    cdef double last_seen           # monotonic time of the last bytes received
+    cdef double ping_sent           # monotonic time of the unanswered ping, -1 when none
     cdef int read_paused            # WsReadPause bits
     cdef bint write_paused
     cdef bytes extension_offer      # Sec-WebSocket-Extensions of the handshake (compression on)

@@ -28,10 +28,12 @@ from fastcore._speedups.websocket_frames cimport (
     FrameParser,
     build_frame,
 )
+from fastcore._speedups._clock cimport monotonic_now
 from fastcore._speedups.response_writer cimport check_header
 
 import collections
 import logging
+from asyncio import InvalidStateError as _InvalidStateError
 import zlib as _zlib
 
 from fastcore._speedups.websocket_frames import accept_key, build_close, negotiate_deflate
@@ -82,7 +84,7 @@ cdef class WebSocketConnection:
         self.drain_waiter = None
         self.closed_waiter = loop.create_future()
         self.timer = None
-        self.last_seen = loop.time()
+        self.last_seen = monotonic_now()
         self.ping_sent = -1.0
         self.read_paused = 0
         self.write_paused = False
@@ -284,7 +286,7 @@ cdef class WebSocketConnection:
     def data_received(self, bytes data):
         if self.failed:
             return  # after a protocol error: read and dropped until the peer closes
-        self.last_seen = self.loop.time()
+        self.last_seen = monotonic_now()
         self.ping_sent = -1.0
         self.parser.feed(data)
         if self.state != STATE_CONNECTING:
@@ -332,10 +334,12 @@ cdef class WebSocketConnection:
                 waiter = self.message_waiter
                 if waiter is not None:
                     self.message_waiter = None
-                    if not waiter.done():
+                    try:
                         # The handler awaits this very message (the queue is empty).
                         waiter.set_result(parser.message)
                         continue
+                    except _InvalidStateError:
+                        pass  # its Task was cancelled: the message is queued
                 self.messages.append(parser.message)
                 self.queued += len(parser.message)
                 if self.queued > self.high_water:
@@ -483,7 +487,7 @@ cdef class WebSocketConnection:
     def _on_timer(self):
         # One timer per connection: the idle ping, the pong deadline, or the
         # closing handshake's deadline.
-        cdef double now = self.loop.time()
+        cdef double now = monotonic_now()
         self.timer = None
         if self.state == STATE_CLOSED:
             return
