@@ -33,7 +33,7 @@ from fastcore._speedups.response_writer cimport check_header
 
 import collections
 import logging
-from asyncio import InvalidStateError as _InvalidStateError
+from asyncio import Future as _Future, InvalidStateError as _InvalidStateError
 import zlib as _zlib
 
 from fastcore._speedups.websocket_frames import accept_key, build_close, negotiate_deflate
@@ -193,7 +193,10 @@ cdef class WebSocketConnection:
             if iterating:
                 raise StopAsyncIteration from None
             raise
-        future = self.loop.create_future()
+        # PERF: asyncio.Future() takes the running loop (this one: the
+        # handler's Task runs on it) without the keyword call and the dict of
+        # loop.create_future(loop=...).
+        future = _Future()
         if message is not None:
             future.set_result(message)
         else:
