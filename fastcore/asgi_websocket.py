@@ -15,7 +15,7 @@ import asyncio
 import collections
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from fastcore.exceptions import WebSocketDisconnect
@@ -119,6 +119,18 @@ class ASGIWebSocketConnection:
         else:
             self._waiter = waiter
         return waiter
+
+    async def receive(self) -> str | bytes:
+        """The next message (raises WebSocketDisconnect once closed and empty)."""
+        while True:
+            message = self.take()
+            if message is not None:
+                return message
+            await self.wait()
+
+    def iterate(self) -> AsyncIterator[str | bytes]:
+        """The received messages, until the socket closes."""
+        return _Messages(self)
 
     def send(self, data: str | bytes) -> bool:
         """Queue a text or binary message; True when the caller should await :meth:`drain`."""
@@ -234,3 +246,21 @@ class ASGIWebSocketConnection:
             elif kind == "websocket.disconnect":
                 self._finish(message.get("code", 1005), message.get("reason") or "")
                 return
+
+
+class _Messages:
+    """The async iterator of :meth:`ASGIWebSocketConnection.iterate`."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: ASGIWebSocketConnection) -> None:
+        self._connection = connection
+
+    def __aiter__(self) -> _Messages:
+        return self
+
+    async def __anext__(self) -> str | bytes:
+        try:
+            return await self._connection.receive()
+        except WebSocketDisconnect:
+            raise StopAsyncIteration from None

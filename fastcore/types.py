@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any, Protocol
 
 __all__ = [
@@ -64,7 +64,10 @@ class WebSocketConnection(Protocol):
     - ``take()`` returns the next message (str or bytes) or None when none is
       queued, and raises ``fastcore.exceptions.WebSocketDisconnect`` once the
       socket closed and the queue is empty; ``wait()`` returns a future that
-      completes when ``take()`` has something new to say;
+      completes when ``take()`` has something new to say; ``receive()`` is an
+      awaitable of the next message (raising ``WebSocketDisconnect`` once
+      closed) and ``iterate()`` an async iterator of the messages that ends
+      when the socket closes (what ``async for`` over a WebSocket uses);
     - ``send(data)`` sends a text (str) or binary (bytes) message and returns
       True when the caller should await ``drain()`` (flow control);
     - ``close(code, reason)`` starts the closing handshake; ``wait_closed()``
@@ -94,6 +97,10 @@ class WebSocketConnection(Protocol):
     def take(self) -> str | bytes | None: ...
 
     def wait(self) -> asyncio.Future[None]: ...
+
+    def receive(self) -> Awaitable[str | bytes]: ...
+
+    def iterate(self) -> AsyncIterator[str | bytes]: ...
 
     def send(self, data: str | bytes) -> bool: ...
 

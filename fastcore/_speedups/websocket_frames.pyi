@@ -59,6 +59,14 @@ class FrameParser:
     @property
     def buffered(self) -> int:
         """How many received bytes are not parsed yet."""
+    @property
+    def inflate(self) -> bool:
+        """Whether permessage-deflate was negotiated (:meth:`enable_inflate`)."""
+    @property
+    def inflate_reset(self) -> bool:
+        """Whether the peer starts each compressed message afresh (no context takeover)."""
+    def enable_inflate(self, no_context_takeover: bool = False) -> None:
+        """Accept compressed messages (RSV1, RFC 7692) from now on."""
     def __init__(
         self, *, expect_masked: bool = True, max_frame: int = 1048576, max_message: int = 1048576
     ) -> None: ...
@@ -81,6 +89,7 @@ def build_frame(
     payload: bytes | bytearray | memoryview | str,
     fin: bool = True,
     mask_key: bytes | None = None,
+    rsv1: bool = False,
 ) -> bytes:
     """Serialize one frame (a str payload is encoded as UTF-8).
 
@@ -89,6 +98,7 @@ def build_frame(
         payload: The frame's payload.
         fin: Whether this frame ends its message.
         mask_key: 4 bytes to mask the payload with (a client's frames), or None.
+        rsv1: Set RSV1 (the first frame of a permessage-deflate compressed message).
 
     Raises:
         ValueError: an unknown opcode, a control frame over 125 bytes or not
@@ -113,3 +123,11 @@ def accept_key(key: bytes) -> str:
 
 def valid_key(key: bytes) -> bool:
     """Whether ``key`` is a valid Sec-WebSocket-Key (base64 of 16 bytes)."""
+
+def negotiate_deflate(offers: bytes) -> tuple[str, bool, bool, int] | None:
+    """The answer to a ``Sec-WebSocket-Extensions`` offer of permessage-deflate (RFC 7692).
+
+    Returns None when no offer is acceptable, else the response's extension
+    value, whether our side resets its context per message, whether the
+    client's does, and our window bits.
+    """

@@ -12,7 +12,7 @@ dropping it when it does not answer in time.
 """
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, Final, final
 
 CONNECTING: Final[int]
@@ -80,6 +80,14 @@ class WebSocketConnection(asyncio.Protocol):
         """
     def wait(self) -> asyncio.Future[None]:
         """A future done when :meth:`take` has something new to say."""
+    def receive(self) -> Awaitable[str | bytes]:
+        """A future of the next message (done already when one is queued).
+
+        Raises:
+            fastcore.exceptions.WebSocketDisconnect: closed and nothing queued.
+        """
+    def iterate(self) -> AsyncIterator[str | bytes]:
+        """The messages as an async iterator that ends when the socket closes."""
     def send(self, data: str | bytes) -> bool:
         """Send a text (str) or binary message; True: await :meth:`drain`.
 

@@ -428,6 +428,8 @@ def test_the_client_close_is_echoed_and_the_server_closes_tcp(server: LiveServer
         (bytes([0x09, 0x80]) + KEY, 1002),  # fragmented ping
         (bytes([0x89, 0xFE, 0, 126]) + KEY + bytes(126), 1002),  # 126-byte ping
         (masked(wf.OPCODE_CLOSE, b"\x03\xed"), 1002),  # close code 1005 on the wire
+        (masked(wf.OPCODE_CLOSE, b"\x03\xe7"), 1002),  # close code 999
+        (masked(wf.OPCODE_CLOSE, b"\x03"), 1002),  # a one-byte close payload
         (masked(wf.OPCODE_TEXT, b"\xe2\x82", fin=False) + masked(0, b"\x28"), 1007),
         # Above websocket_max_message: refused from the header, before any payload.
         (bytes([0x82, 0xFF]) + (70_000).to_bytes(8, "big") + KEY, 1009),
@@ -441,6 +443,8 @@ def test_the_client_close_is_echoed_and_the_server_closes_tcp(server: LiveServer
         "fragmented-ping",
         "long-ping",
         "close-code-1005",
+        "close-code-999",
+        "close-payload-one-byte",
         "utf8-split-across-fragments",
         "message-too-big",
         "huge-declared-length",
@@ -497,6 +501,28 @@ def test_a_handler_that_does_not_read_stops_the_client(server: LiveServer) -> No
     while "silent" not in FINISHED and time.monotonic() < deadline:
         time.sleep(0.02)
     assert "silent" in FINISHED
+
+
+def test_a_ping_flood_from_a_client_that_does_not_read_stops_the_client(
+    server: LiveServer,
+) -> None:
+    # SECURITY: each ping owes a pong; a client that never reads would fill
+    # the server's write buffer with them. Once it is full the server stops
+    # reading, so the flood blocks in the client's own socket instead.
+    with RawClient(server) as client:
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 * 1024)
+        client.sock.settimeout(0.5)
+        pings = masked(wf.OPCODE_PING, bytes(125)) * 256  # 256 pings of 125 bytes per send
+        sent = 0
+        with pytest.raises((TimeoutError, ConnectionResetError, BrokenPipeError)):
+            for _ in range(1024):  # 32 MiB of pings at most
+                client.sock.sendall(pings)
+                sent += len(pings)
+        assert sent < 16 * 1024 * 1024
+    with RawClient(server) as other:  # the server still answers others
+        other.send(masked(wf.OPCODE_TEXT, "after the flood"))
+        assert other.next() == (wf.TEXT, "raw: after the flood")
 
 
 def test_shutdown_closes_websockets_with_1001() -> None:

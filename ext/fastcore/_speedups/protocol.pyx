@@ -9,9 +9,10 @@
 # and closes the connections whose deadline passed.
 
 cimport cython
+
+from fastcore._speedups._clock cimport monotonic_now
 from cpython.dict cimport PyDict_GetItemWithError
 from libc.stdlib cimport calloc, free
-from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 from cpython.ref cimport PyObject, Py_XDECREF
 
 from fastcore._speedups.http_parser cimport (
@@ -82,14 +83,6 @@ cdef enum:
     _METHOD_COUNT = 7
     _FIRST_STATUS = 100
     _STATUS_SLOTS = 500  # 100..599
-
-
-cdef inline double _now() noexcept nogil:
-    # PERF: the request clock of the access log and the metrics, a C call
-    # (time.perf_counter is a Python call; bench/load/callgrind_request.py).
-    cdef timespec ts
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return <double>ts.tv_sec + <double>ts.tv_nsec * 1e-9
 
 
 cdef inline int _method_slot(str method):
@@ -858,7 +851,7 @@ cdef class HttpProtocol:
         if not keep_alive:
             self.no_more_requests = True
         if state.timed:
-            started = _now()
+            started = monotonic_now()
 
         if has_body:
             exchange = _Exchange.new(self, head, keep_alive, started)
@@ -1567,8 +1560,8 @@ cdef class HttpProtocol:
         if head is None:
             return 0
         if self.state.count_requests:
-            self.state._count(head, status, _now() - started)
+            self.state._count(head, status, monotonic_now() - started)
         if logger is None:
             return 0
-        logger(head, self.peer, status, size, _now() - started)
+        logger(head, self.peer, status, size, monotonic_now() - started)
         return 0

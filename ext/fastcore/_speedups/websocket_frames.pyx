@@ -12,7 +12,7 @@
 
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
@@ -109,6 +109,16 @@ cdef class FrameParser:
         self.close_reason = ""
 
     cpdef feed(self, bytes data):
+        cdef Py_ssize_t size = PyBytes_GET_SIZE(data)
+        if self._pos == PyByteArray_GET_SIZE(self._buffer):
+            # PERF: all was parsed (the usual case: a read holds whole
+            # frames). The bytes go over the old ones, in the allocation the
+            # buffer has (a resize to a size near it does not reallocate),
+            # instead of deleting a prefix and growing again.
+            PyByteArray_Resize(self._buffer, size)
+            memcpy(PyByteArray_AS_STRING(self._buffer), PyBytes_AS_STRING(data), <size_t>size)
+            self._pos = 0
+            return
         if self._pos:
             # Compact the consumed prefix (CPython moves a bytearray's start
             # instead of copying when a prefix is deleted).

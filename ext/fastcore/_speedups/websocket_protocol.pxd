@@ -34,8 +34,8 @@ cdef class WebSocketConnection:
     cdef object drain_waiter
     cdef object closed_waiter
     cdef object timer               # the idle ping / pong / close deadline
-    cdef double last_seen           # loop time of the last bytes received
-    cdef double ping_sent           # loop time of the unanswered ping, -1 when none
+    cdef double last_seen           # monotonic time of the last bytes received
+    cdef double ping_sent           # monotonic time of the unanswered ping, -1 when none
     cdef int read_paused            # WsReadPause bits
     cdef bint write_paused
     cdef bytes extension_offer      # Sec-WebSocket-Extensions of the handshake (compression on)
@@ -49,7 +49,13 @@ cdef class WebSocketConnection:
     cdef double message_rate        # messages per second allowed (set_limits), 0: no limit
     cdef double rate_tokens         # the token bucket of that rate
     cdef double rate_stamp          # loop time the bucket was last refilled
+    cdef object message_waiter      # the future of receive()/iterate() that awaits a message
+    cdef bint waiter_iterating      # ... for iterate(): the close ends it (StopAsyncIteration)
+    cdef object iterator            # iterate()'s async iterator, made on first use
+    cdef object drained             # a done future: drain() when there is room
 
+    cdef object _take(self)
+    cdef object _next_message(self, bint iterating)
     cdef bint _over_rate(self) except -1
     cdef bytes _compress(self, object data)
     cdef int _process(self) except -1

@@ -28,10 +28,12 @@ from fastcore._speedups.websocket_frames cimport (
     FrameParser,
     build_frame,
 )
+from fastcore._speedups._clock cimport monotonic_now
 from fastcore._speedups.response_writer cimport check_header
 
 import collections
 import logging
+from asyncio import Future as _Future, InvalidStateError as _InvalidStateError
 import zlib as _zlib
 
 from fastcore._speedups.websocket_frames import accept_key, build_close, negotiate_deflate
@@ -41,6 +43,9 @@ CONNECTING = STATE_CONNECTING
 OPEN = STATE_OPEN
 CLOSING = STATE_CLOSING
 CLOSED = STATE_CLOSED
+
+cdef class _Messages
+
 
 cdef object _log = logging.getLogger("fastcore.server")
 cdef bytes _PONG_EMPTY = build_frame(OP_PONG, b"")
@@ -79,7 +84,7 @@ cdef class WebSocketConnection:
         self.drain_waiter = None
         self.closed_waiter = loop.create_future()
         self.timer = None
-        self.last_seen = loop.time()
+        self.last_seen = monotonic_now()
         self.ping_sent = -1.0
         self.read_paused = 0
         self.write_paused = False
@@ -97,6 +102,10 @@ cdef class WebSocketConnection:
         self.rate_tokens = 0.0
         self.rate_stamp = 0.0
         # Nothing is read before the endpoint decides (accept or reject).
+        self.message_waiter = None
+        self.waiter_iterating = False
+        self.iterator = None
+        self.drained = None
         self._pause(PAUSE_HANDSHAKE)
 
     # -- the endpoint's side ---------------------------------------------------
@@ -160,6 +169,42 @@ cdef class WebSocketConnection:
         self.transport.close()
 
     def take(self):
+        return self._take()
+
+    def receive(self):
+        return self._next_message(False)
+
+    def iterate(self):
+        cdef _Messages messages
+        if self.iterator is None:
+            messages = _Messages.__new__(_Messages)
+            messages.connection = self
+            self.iterator = messages
+        return self.iterator
+
+    cdef object _next_message(self, bint iterating):
+        # PERF: the future the handler awaits is the one data_received gives
+        # the message to (no wake-up then take(), no StopIteration raised by
+        # us: bench/load/websocket_echo.py, callgrind_websocket.py).
+        cdef object message
+        try:
+            message = self._take()
+        except WebSocketDisconnect:
+            if iterating:
+                raise StopAsyncIteration from None
+            raise
+        # PERF: asyncio.Future() takes the running loop (this one: the
+        # handler's Task runs on it) without the keyword call and the dict of
+        # loop.create_future(loop=...).
+        future = _Future()
+        if message is not None:
+            future.set_result(message)
+        else:
+            self.message_waiter = future
+            self.waiter_iterating = iterating
+        return future
+
+    cdef object _take(self):
         cdef object message
         if self.messages:
             message = self.messages.popleft()
@@ -195,11 +240,14 @@ cdef class WebSocketConnection:
         return self.write_paused
 
     def drain(self):
-        waiter = self.loop.create_future()
         if not self.write_paused or self.state == STATE_CLOSED:
-            waiter.set_result(None)
-        else:
-            self.drain_waiter = waiter
+            # PERF: one done future serves every send that need not wait.
+            if self.drained is None:
+                self.drained = self.loop.create_future()
+                self.drained.set_result(None)
+            return self.drained
+        waiter = self.loop.create_future()
+        self.drain_waiter = waiter
         return waiter
 
     def ping(self, bytes data=b""):
@@ -241,7 +289,7 @@ cdef class WebSocketConnection:
     def data_received(self, bytes data):
         if self.failed:
             return  # after a protocol error: read and dropped until the peer closes
-        self.last_seen = self.loop.time()
+        self.last_seen = monotonic_now()
         self.ping_sent = -1.0
         self.parser.feed(data)
         if self.state != STATE_CONNECTING:
@@ -286,6 +334,15 @@ cdef class WebSocketConnection:
                 if self.message_rate > 0.0 and self._over_rate():
                     # Section 7.4.1: 1008, a message that violates our policy.
                     return self._fail(1008, "message rate limit exceeded")
+                waiter = self.message_waiter
+                if waiter is not None:
+                    self.message_waiter = None
+                    try:
+                        # The handler awaits this very message (the queue is empty).
+                        waiter.set_result(parser.message)
+                        continue
+                    except _InvalidStateError:
+                        pass  # its Task was cancelled: the message is queued
                 self.messages.append(parser.message)
                 self.queued += len(parser.message)
                 if self.queued > self.high_water:
@@ -399,6 +456,15 @@ cdef class WebSocketConnection:
             self.waiter = None
             if not waiter.done():
                 waiter.set_result(None)
+        waiter = self.message_waiter
+        if waiter is not None and (self.state == STATE_CLOSED or self.close_code):
+            # The end, as _take() would tell it (nothing is queued while a
+            # handler awaits a message).
+            self.message_waiter = None
+            if not waiter.done():
+                waiter.set_exception(
+                    StopAsyncIteration() if self.waiter_iterating
+                    else WebSocketDisconnect(self.close_code or 1006, self.close_reason))
         return 0
 
     cdef int _pause(self, int reason) except -1:
@@ -424,7 +490,7 @@ cdef class WebSocketConnection:
     def _on_timer(self):
         # One timer per connection: the idle ping, the pong deadline, or the
         # closing handshake's deadline.
-        cdef double now = self.loop.time()
+        cdef double now = monotonic_now()
         self.timer = None
         if self.state == STATE_CLOSED:
             return
@@ -443,6 +509,20 @@ cdef class WebSocketConnection:
             self._arm_timer(self.ping_timeout)
         else:
             self._arm_timer(self.ping_interval - (now - self.last_seen))
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class _Messages:
+    # The async iterator of a connection's messages (iterate()): its
+    # __anext__ is the connection's _next_message, with no Python frame.
+    cdef WebSocketConnection connection
+
+    def __aiter__(self):
+        return self
+
+    def __anext__(self):
+        return self.connection._next_message(True)
 
 
 cdef bytes _reason_phrase(int status_code):
