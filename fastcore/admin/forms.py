@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fastcore.admin.introspect import ColumnInfo, columns_of, object_repr
+from fastcore.admin.choices import choices_of
+from fastcore.admin.introspect import ColumnInfo, columns_of
 from fastcore.forms.fields import ChoiceField, Field, MultipleChoiceField
 from fastcore.forms.forms import Form
 from fastcore.forms.models import ModelForm, field_for_column
@@ -135,18 +136,6 @@ def _label(name: str, info: ColumnInfo | None = None) -> str:
     return name.removesuffix("_id").replace("_", " ").capitalize()
 
 
-async def _choices(
-    session: AsyncSession, related: type[Any], limit: int
-) -> list[tuple[Any, str]] | None:
-    """``(key, label)`` of every row of ``related``, or None when it has more than ``limit``."""
-    mapper = sa.inspect(related)
-    key = mapper.primary_key[0]
-    rows = list(await session.scalars(sa.select(related).order_by(key).limit(limit + 1)))
-    if len(rows) > limit:
-        return None
-    return [(mapper.primary_key_from_instance(row)[0], object_repr(row)) for row in rows]
-
-
 def _single_key(related: type[Any]) -> bool:
     return len(sa.inspect(related).primary_key) == 1
 
@@ -208,7 +197,7 @@ async def _related_fields(
         if info is not None and info.related is not None and name not in lookups:
             if not _single_key(info.related):
                 continue
-            choices = await _choices(session, info.related, limit)
+            choices = await choices_of(session, info.related, limit)
             if choices is None:
                 continue  # the static key field, checked on save
             plain = field_for(info)
@@ -221,7 +210,7 @@ async def _related_fields(
         relationship = model_admin.many_to_many.get(name)
         if relationship is not None:
             target = relationship.mapper.class_
-            choices = await _choices(session, target, limit)
+            choices = await choices_of(session, target, limit)
             if choices is None:
                 mapper = relationship.mapper
                 key_name = mapper.get_property_by_column(mapper.primary_key[0]).key

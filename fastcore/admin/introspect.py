@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import functools
 import re
 import uuid
 from typing import Any
@@ -26,6 +27,8 @@ __all__ = [
     "columns_of",
     "decode_pk",
     "encode_pk",
+    "key_text",
+    "loaded_pk",
     "object_repr",
     "pk_of",
     "plan_deletion",
@@ -159,7 +162,8 @@ _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 _ESCAPE = re.compile(r"_([0-9A-F]{2})")
 
 
-def _key_text(value: Any) -> str:
+def key_text(value: Any) -> str:
+    """A key value as text (enums by value, dates in ISO form)."""
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, datetime.date | datetime.datetime | datetime.time):
@@ -169,9 +173,11 @@ def _key_text(value: Any) -> str:
 
 def encode_pk(values: tuple[Any, ...]) -> str:
     """The URL segment of a primary key (composite keys joined with ",")."""
+    if len(values) == 1 and type(values[0]) is int:
+        return str(values[0])  # digits and "-" only: nothing to escape (the common key)
     parts = []
     for value in values:
-        text = _key_text(value)
+        text = key_text(value)
         parts.append(
             "".join(
                 char if char in _PLAIN else "".join(f"_{byte:02X}" for byte in char.encode())
@@ -185,7 +191,7 @@ def _convert(info: ColumnInfo, text: str) -> Any:
     kind = info.python_type
     if info.enum_class is not None:
         for member in info.enum_class:
-            if _key_text(member) == text:
+            if key_text(member) == text:
                 return member
         raise ValueError(text)
     if kind is int:
@@ -221,6 +227,26 @@ def _unescape(part: str) -> str:
     return data.decode()
 
 
+@functools.lru_cache(maxsize=512)
+def _key_infos(model: type[Any]) -> tuple[ColumnInfo | None, ...]:
+    """The column of each primary key part (None for one the admin cannot read)."""
+    mapper: Mapper[Any] = sa.inspect(model)
+    by_column = {info.column: info for info in columns_of(model).values()}
+    return tuple(by_column.get(column) for column in mapper.primary_key)
+
+
+@functools.lru_cache(maxsize=512)
+def _key_names(model: type[Any]) -> tuple[str, ...]:
+    mapper: Mapper[Any] = sa.inspect(model)
+    return tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+
+
+def loaded_pk(obj: Any) -> tuple[Any, ...]:
+    """The primary key of an object loaded from the database, read off its attributes
+    (cheaper than :func:`pk_of`, which also reads pending and changed keys right)."""
+    return tuple(getattr(obj, name) for name in _key_names(type(obj)))
+
+
 def decode_pk(model: type[Any], segment: str) -> tuple[Any, ...]:
     """The primary key values a URL segment names.
 
@@ -228,16 +254,16 @@ def decode_pk(model: type[Any], segment: str) -> tuple[Any, ...]:
         NotFound: The segment is not a key of this model (wrong number of
             parts, a value of the wrong type, a bad escape).
     """
-    mapper: Mapper[Any] = sa.inspect(model)
-    columns = columns_of(model)
-    by_column: dict[Any, ColumnInfo] = {info.column: info for info in columns.values()}
+    infos = _key_infos(model)
     parts = segment.split(",")
-    if len(parts) != len(mapper.primary_key) or len(segment) > 2000:
+    if len(parts) != len(infos) or len(segment) > 2000:
         raise NotFound(f"{model.__name__} has no object {segment!r}.")
     values = []
     try:
-        for column, part in zip(mapper.primary_key, parts, strict=True):
-            values.append(_convert(by_column[column], _unescape(part)))
+        for info, part in zip(infos, parts, strict=True):
+            if info is None:
+                raise KeyError(part)
+            values.append(_convert(info, _unescape(part)))
     except (ValueError, TypeError, KeyError, UnicodeDecodeError, decimal.InvalidOperation):
         raise NotFound(f"{model.__name__} has no object {segment!r}.") from None
     return tuple(values)
@@ -247,7 +273,7 @@ def object_repr(obj: Any) -> str:
     """How an object reads in the admin: its ``__str__`` if it has one, else model and key."""
     if getattr(type(obj), "__str__", None) is not object.__str__:
         return str(obj)
-    key = ", ".join(_key_text(value) for value in pk_of(obj))
+    key = ", ".join(key_text(value) for value in pk_of(obj))
     return f"{type(obj).__name__} {key}"
 
 

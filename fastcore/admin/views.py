@@ -24,6 +24,7 @@ from fastcore.admin.inlines import InlineFormSet
 from fastcore.admin.introspect import (
     decode_pk,
     encode_pk,
+    loaded_pk,
     object_repr,
     pk_of,
     plan_deletion,
@@ -49,6 +50,8 @@ __all__ = ["AdminViews", "confirm_bulk_delete", "log_deletion"]
 
 _MESSAGES = "admin_messages"
 _MAX_SELECTED = 1000
+#: A stand-in object id, replaced by each row's own in the change URL.
+_KEY = "__key__"
 
 
 def _site(request: Request) -> Admin:
@@ -313,13 +316,17 @@ class AdminViews:
             }
             for item in display
         ]
+        # The change URL is built once and completed per row (the key is its last
+        # segment, and encode_pk leaves nothing in it to quote).
+        before_key, after_key = _url(request, "change", model_admin, _KEY).rsplit(_KEY, 1)
+        linked = [item in links for item in display]
         rows = []
         for obj in changelist.rows:
-            object_id = encode_pk(pk_of(obj))
-            url = _url(request, "change", model_admin, object_id)
+            object_id = encode_pk(loaded_pk(obj))
+            url = before_key + object_id + after_key
             cells = [
-                (format_value(model_admin.display_value(obj, item)), url if item in links else None)
-                for item in display
+                (format_value(changelist.value(obj, item)), url if link else None)
+                for item, link in zip(display, linked, strict=True)
             ]
             rows.append({"id": object_id, "cells": cells})
         actions = await model_admin.get_actions(request)
