@@ -95,8 +95,12 @@ class LookupInput(TextInput):
     With scripts off it stays what it is: a text box for the related row's key.
     """
 
-    def __init__(self, url: str) -> None:
-        super().__init__({"data-lookup-url": url, "autocomplete": "off", "class": "lookup"})
+    def __init__(self, url: str, multiple: bool = False) -> None:
+        attrs = {"data-lookup-url": url, "autocomplete": "off", "class": "lookup"}
+        if multiple:
+            # Several keys, comma-separated: a pick adds one (a many-to-many field).
+            attrs["data-lookup-multiple"] = "true"
+        super().__init__(attrs)
 
 
 class KeyListField(Field[list[Any]]):
@@ -186,9 +190,10 @@ def _static_fields(
 
 
 async def _related_fields(
-    model_admin: ModelAdmin, session: AsyncSession, names: Sequence[str]
+    model_admin: ModelAdmin, request: Request, names: Sequence[str]
 ) -> dict[str, Field[Any]]:
     """Selects of the related rows (their choices are read per request)."""
+    session: AsyncSession = request.db
     out: dict[str, Field[Any]] = {}
     limit = model_admin.foreign_key_select_limit
     lookups = model_admin.lookup_fields
@@ -210,7 +215,7 @@ async def _related_fields(
         relationship = model_admin.many_to_many.get(name)
         if relationship is not None:
             target = relationship.mapper.class_
-            choices = await choices_of(session, target, limit)
+            choices = None if name in lookups else await choices_of(session, target, limit)
             if choices is None:
                 mapper = relationship.mapper
                 key_name = mapper.get_property_by_column(mapper.primary_key[0]).key
@@ -221,6 +226,7 @@ async def _related_fields(
                     required=False,
                     label=_label(name),
                     help_text="Keys of the related objects, separated by commas.",
+                    widget=LookupInput(lookup_url(request, model_admin, name), multiple=True),
                 )
             else:
                 out[name] = MultipleChoiceField(
@@ -259,7 +265,7 @@ async def build_form_class(
     if static is None:
         static = _static_fields(model_admin, request, names)
         model_admin.form_classes[key] = static
-    related = await _related_fields(model_admin, request.db, names)
+    related = await _related_fields(model_admin, request, names)
     if not related:
         return static
     form_class: type[ModelForm] = type(static.__name__, (static,), related)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from fastcore.admin.changelist import ChangeList
+from fastcore.admin.choices import labels_of
 from fastcore.admin.forms import LookupInput, build_form_class, foreign_keys_exist
 from fastcore.admin.inlines import InlineFormSet
 from fastcore.admin.introspect import (
@@ -200,12 +201,23 @@ async def _related_label(
 ) -> str:
     """What the key in a lookup field names (the widget shows the key itself)."""
     field = form.fields[name]
-    info = model_admin.columns.get(name)
-    if not isinstance(field.widget, LookupInput) or info is None or info.related is None:
+    if not isinstance(field.widget, LookupInput):
         return ""
+    info = model_admin.columns.get(name)
+    relationship = model_admin.many_to_many.get(name)
     bound = form[name]
     raw = bound.data if form.is_bound else bound.initial_value()
-    if raw is None or raw == "":
+    if raw is None or raw == "" or raw == []:
+        return ""
+    if relationship is not None:
+        # The picked objects' labels, in the order of their keys.
+        try:
+            keys = raw if isinstance(raw, list) else field.to_python(str(raw))
+        except ValidationError:
+            return ""
+        labels = await labels_of(request.db, relationship.mapper.class_, keys)
+        return ", ".join(labels[key] for key in dict.fromkeys(keys) if key in labels)
+    if info is None or info.related is None:
         return ""
     try:
         value = field.to_python(str(raw))

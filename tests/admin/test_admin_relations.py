@@ -275,6 +275,59 @@ def test_many_to_many_past_the_select_limit_takes_typed_keys(target: Target) -> 
         assert "Renamed" not in client.get(BOOKS).text
 
 
+class _TopicLookupBookAdmin(BookAdmin):
+    autocomplete_fields: ClassVar[list[str]] = ["topics"]
+
+
+def test_many_to_many_lookup_searches_and_takes_typed_keys(target: Target) -> None:
+    with superuser_site(target, book_admin=_TopicLookupBookAdmin) as site:
+        client = site.client
+        fantasy, magic, sea = _topics(site, "fantasy", "magic", "sea <b>")
+        author = _author_with_books(site, "Earthsea")
+        book = _book_of(site, author)
+        url = f"{BOOKS}/{book}/change"
+        page = client.get(url).text
+        # Listed in autocomplete_fields: a key box with the lookup, whatever the table's size.
+        assert re.search(
+            r'<input[^>]*name="topics"[^>]*data-lookup-multiple="true"[^>]*'
+            r'data-lookup-url="/admin/library/book/lookup\?field=topics"'
+            r"|<input[^>]*name=\"topics\"[^>]*data-lookup-url=\"/admin/library/book/lookup"
+            r'\?field=topics"[^>]*data-lookup-multiple="true"',
+            page,
+        ), page
+        assert "<select" not in re.search(
+            r'<div class="field field-topics.*?</div>', page, re.S
+        ).group(0)  # type: ignore[union-attr]
+        found = client.get(BOOKS + "/lookup?field=topics&term=SEA").json()
+        assert found == {"results": [{"id": str(sea), "text": "sea <b>"}], "more": False}
+        every = client.get(BOOKS + "/lookup?field=topics").json()["results"]
+        assert sorted(item["text"] for item in every) == ["fantasy", "magic", "sea <b>"]
+        # Saved from typed keys; the labels of the picks are shown (escaped) after the box.
+        saved = site.post_form(url, _book_fields(author, topics=f"{sea}, {fantasy}"))
+        assert saved.status_code == 303, saved.text
+        page = client.get(url).text
+        assert f'value="{fantasy}, {sea}"' in page
+        assert ">fantasy, sea &lt;b&gt;</output>" in page
+        # Bad keys: refused, nothing written, the input kept.
+        bad = site.post_form(url, _book_fields(author, title="Renamed", topics=f"{magic}, 999999"))
+        assert bad.status_code == 422 and "These do not exist: 999999." in bad.text
+        assert f'value="{magic}, 999999"' in bad.text
+        assert "Renamed" not in client.get(BOOKS).text
+        assert site.post_form(url, _book_fields(author, topics="x; DROP")).status_code == 422
+        assert f'value="{fantasy}, {sea}"' in client.get(url).text
+
+
+def test_many_to_many_lookup_needs_view_permission_on_the_related_model(target: Target) -> None:
+    app, _ = build_app(target, book_admin=_TopicLookupBookAdmin)
+    from fastcore.testing import TestClient
+
+    with TestClient(app) as client:
+        site = Site(client)
+        site.make_user("clerk", permissions=["library.change_book", "library.view_book"])
+        site.log_in("clerk")
+        assert client.get(BOOKS + "/lookup?field=topics").status_code == 403
+
+
 # -- the foreign key lookup ------------------------------------------------------------
 
 
