@@ -238,6 +238,10 @@ async def _checked_relations(
         for row in formset.rows_to_write():
             if not await foreign_keys_exist(request.db, formset.inline, row.form):
                 return None
+            picked = await related_objects(request.db, formset.inline, row.form)
+            if picked is None:
+                return None
+            row.related = picked
     return await related_objects(request.db, model_admin, form)
 
 

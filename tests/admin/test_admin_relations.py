@@ -11,7 +11,7 @@ import pytest
 
 from fastcore.admin import StackedInline
 from tests.admin.conftest import Site, superuser_site
-from tests.admin.support import AuthorAdmin, Book, BookAdmin, build_app
+from tests.admin.support import AuthorAdmin, Book, BookAdmin, BookInline, build_app
 from tests.orm.orm_support import Target
 
 AUTHORS = "/admin/library/author"
@@ -196,6 +196,51 @@ def _topics(site: Site, *names: str) -> list[int]:
     response = site.client.post("/test/topics", json=list(names))
     assert response.status_code == 200
     return list(response.json()["ids"])
+
+
+class _TopicsInline(BookInline):
+    fields: ClassVar[list[str]] = ["title", "genre", "topics"]
+
+
+class _AuthorWithTopicsAdmin(AuthorAdmin):
+    inlines: ClassVar[list[Any]] = [_TopicsInline]
+
+
+def _picked(html: str, name: str) -> list[str]:
+    """The options picked in the select ``name``."""
+    select = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.S)
+    assert select is not None, f"no select {name}"
+    return sorted(re.findall(r'<option value="(\d+)" selected>', select.group(0)))
+
+
+def test_many_to_many_on_inline_rows(target: Target) -> None:
+    with superuser_site(target, author_admin=_AuthorWithTopicsAdmin) as site:
+        fantasy, sea = _topics(site, "fantasy", "sea")
+        author = _author_with_books(site, "Earthsea")
+        url = f"{AUTHORS}/{author}/change"
+        page = site.client.get(url).text
+        assert re.search(r'<select[^>]*name="book-0-topics"[^>]*multiple', page)
+        fields = _author_form(site, author)
+        fields.update({"book-0-topics": [str(fantasy), str(sea)], "book-1-title": "Tehanu"})
+        fields["book-1-topics"] = [str(sea)]
+        response = site.post_form(url, fields)
+        assert response.status_code == 303, response.text
+        page = site.client.get(url).text
+        assert _picked(page, "book-0-topics") == sorted([str(fantasy), str(sea)])
+        assert _picked(page, "book-1-topics") == [str(sea)]  # the new row's, written too
+        # Unpicking one is a change of the row; an unknown key writes nothing at all.
+        fields = _author_form(site, author)
+        fields.update({"book-0-topics": [str(fantasy)], "book-1-topics": [str(sea)]})
+        assert site.post_form(url, fields).status_code == 303
+        assert "changed Earthsea" in site.client.get(f"{AUTHORS}/{author}/history").text
+        fields = _author_form(site, author)
+        fields.update({"name": "Renamed", "book-0-topics": [str(sea)], "book-1-topics": ["999999"]})
+        refused = site.post_form(url, fields)
+        assert refused.status_code == 422
+        page = site.client.get(url).text
+        assert "Renamed" not in page
+        assert _picked(page, "book-0-topics") == [str(fantasy)]
+        assert _picked(page, "book-1-topics") == [str(sea)]
 
 
 def _book_of(site: Site, author: int) -> str:
