@@ -197,7 +197,19 @@ def _convert(info: ColumnInfo, text: str) -> Any:
     if kind is int:
         if not re.fullmatch(r"-?\d{1,19}", text):
             raise ValueError(text)
-        return int(text)
+        value = int(text)
+        # Past the column's range the database would raise (a 500): no such object.
+        column_type = _concrete(info.column.type)
+        bits = (
+            16
+            if isinstance(column_type, sa.SmallInteger)
+            else 64
+            if isinstance(column_type, sa.BigInteger)
+            else 32
+        )
+        if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            raise ValueError(text)
+        return value
     if kind is uuid.UUID:
         return uuid.UUID(text)
     if kind is datetime.datetime:

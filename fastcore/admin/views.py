@@ -245,6 +245,21 @@ async def _checked_relations(
     return await related_objects(request.db, model_admin, form)
 
 
+def _required_kept(model_admin: ModelAdmin, form: ModelForm) -> bool:
+    """Whether no NOT NULL column of the form was emptied (errors on the form if one was).
+
+    Such a column with a default may be left empty when adding (the default
+    fills it), not when changing.
+    """
+    kept = True
+    for name, value in list(form.cleaned_data.items()):
+        info = model_admin.columns.get(name)
+        if value is None and info is not None and not info.nullable and name in form.fields:
+            form.add_error(name, "This field is required.")
+            kept = False
+    return kept
+
+
 def _url(request: Request, name: str, model_admin: ModelAdmin, object_id: str | None = None) -> str:
     params = {"app_label": model_admin.app_label, "model_name": model_admin.model_name}
     if object_id is not None:
@@ -495,6 +510,8 @@ class AdminViews:
         columns = model_admin.columns
         if adding:
             obj = model_admin.model()
+        if not adding and not _required_kept(model_admin, form):
+            return None
         # Checked before anything is set on the object (a query would flush it).
         related = await _checked_relations(request, model_admin, form, formsets)
         if related is None:
@@ -502,13 +519,16 @@ class AdminViews:
         before = {name: getattr(obj, name, None) for name in form.fields if name in columns}
         if not adding:
             before.update(await related_keys(request.db, model_admin, obj, related))
-        for name, value in form.cleaned_data.items():
-            # SECURITY: only the form's own column fields are written.
-            if name in columns and name in form.fields and not form.fields[name].disabled:
-                setattr(obj, name, value)
         inline_changes: dict[str, list[str]] = {}
         try:
+            # NOTE: the values are set inside the savepoint: starting one flushes the session.
             async with request.db.begin_nested():
+                for name, value in form.cleaned_data.items():
+                    # SECURITY: only the form's own column fields are written; an empty
+                    # value of a NOT NULL column with a default leaves the default (adding).
+                    if name in columns and name in form.fields and not form.fields[name].disabled:
+                        if value is not None or columns[name].nullable or not adding:
+                            setattr(obj, name, value)
                 await set_related(request.db, obj, related)
                 await model_admin.save_model(request, obj, form, adding)
                 for formset in formsets:
@@ -522,6 +542,8 @@ class AdminViews:
             form.add_error(
                 None, f"The database refused the change: {str(exc.orig).splitlines()[0]}"
             )
+            if not adding:
+                await request.db.refresh(obj)  # the savepoint's rollback expired it
             return None
         after = {name: getattr(obj, name, None) for name in before if name in columns}
         after.update(
