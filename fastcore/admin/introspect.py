@@ -10,9 +10,9 @@ import dataclasses
 import datetime
 import decimal
 import enum
-import functools
 import re
 import uuid
+import weakref
 from typing import Any
 
 import sqlalchemy as sa
@@ -239,18 +239,34 @@ def _unescape(part: str) -> str:
     return data.decode()
 
 
-@functools.lru_cache(maxsize=512)
+_key_infos_cache: weakref.WeakKeyDictionary[type[Any], tuple[ColumnInfo | None, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+_key_names_cache: weakref.WeakKeyDictionary[type[Any], tuple[str, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _key_infos(model: type[Any]) -> tuple[ColumnInfo | None, ...]:
     """The column of each primary key part (None for one the admin cannot read)."""
-    mapper: Mapper[Any] = sa.inspect(model)
-    by_column = {info.column: info for info in columns_of(model).values()}
-    return tuple(by_column.get(column) for column in mapper.primary_key)
+    found = _key_infos_cache.get(model)
+    if found is None:
+        mapper: Mapper[Any] = sa.inspect(model)
+        by_column: dict[Any, ColumnInfo] = {
+            info.column: info for info in columns_of(model).values()
+        }
+        found = tuple(by_column.get(column) for column in mapper.primary_key)
+        _key_infos_cache[model] = found
+    return found
 
 
-@functools.lru_cache(maxsize=512)
 def _key_names(model: type[Any]) -> tuple[str, ...]:
-    mapper: Mapper[Any] = sa.inspect(model)
-    return tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+    found = _key_names_cache.get(model)
+    if found is None:
+        mapper: Mapper[Any] = sa.inspect(model)
+        found = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+        _key_names_cache[model] = found
+    return found
 
 
 def loaded_pk(obj: Any) -> tuple[Any, ...]:
