@@ -190,9 +190,10 @@ def _static_fields(
 
 
 async def _related_fields(
-    model_admin: ModelAdmin, request: Request, names: Sequence[str]
+    model_admin: ModelAdmin, request: Request, names: Sequence[str], static: type[ModelForm]
 ) -> dict[str, Field[Any]]:
-    """Selects of the related rows (their choices are read per request)."""
+    """Selects of the related rows (their choices are read per request); ``static`` is the
+    class built once, whose key fields they replace."""
     session: AsyncSession = request.db
     out: dict[str, Field[Any]] = {}
     limit = model_admin.foreign_key_select_limit
@@ -205,7 +206,7 @@ async def _related_fields(
             choices = await choices_of(session, info.related, limit)
             if choices is None:
                 continue  # the static key field, checked on save
-            plain = field_for(info)
+            plain = static.fields.get(name)
             out[name] = ChoiceField(
                 choices=[("", EMPTY_CHOICE), *choices],
                 required=plain.required if plain is not None else not info.nullable,
@@ -265,7 +266,7 @@ async def build_form_class(
     if static is None:
         static = _static_fields(model_admin, request, names)
         model_admin.form_classes[key] = static
-    related = await _related_fields(model_admin, request, names)
+    related = await _related_fields(model_admin, request, names, static)
     if not related:
         return static
     form_class: type[ModelForm] = type(static.__name__, (static,), related)
