@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from fastcore.admin.introspect import ColumnInfo, object_repr
+from fastcore.admin.choices import first_choices, labels_of
+from fastcore.admin.introspect import ColumnInfo, key_text
 from fastcore.admin.search import search_clauses
 from fastcore.exceptions import BadRequest, NotFound
 
@@ -108,13 +109,9 @@ async def _filter_for(
     elif info.choices:
         choices = [(choice, choice, choice) for choice in info.choices]
     elif info.related is not None:
-        related = info.related
-        mapper = sa.inspect(related)
-        limit = model_admin.foreign_key_select_limit
-        rows = await session.scalars(sa.select(related).order_by(*mapper.primary_key).limit(limit))
-        for row in rows:
-            key = mapper.primary_key_from_instance(row)[0]
-            choices.append((str(key), object_repr(row), key))
+        # Past the limit, the first rows only (a filter is a list of links, not a search).
+        rows = await first_choices(session, info.related, model_admin.foreign_key_select_limit)
+        choices += [(str(key), label, key) for key, label in rows]
     elif info.python_type in (datetime.date, datetime.datetime):
         choices = _date_ranges(info)
     if info.nullable:
@@ -169,6 +166,8 @@ class ChangeList:
         self.total = 0
         self.exact = True
         self.has_next = False
+        #: Labels of the rows' many-to-one columns: name -> (key attribute, labels by key).
+        self.related_labels: dict[str, tuple[str, dict[Any, str]]] = {}
 
     @classmethod
     async def from_request(cls, model_admin: ModelAdmin, request: Request) -> ChangeList:
@@ -239,22 +238,65 @@ class ChangeList:
             )
             filtered = True
         self.total, self.exact = await count_rows(session, model_admin, statement, filtered)
-        statement = statement.order_by(*self._order_by())
-        for entry in model_admin.get_list_display():
-            if isinstance(entry, str) and entry in model_admin.relationships:
-                statement = statement.options(selectinload(getattr(model_admin.model, entry)))
-        size = model_admin.list_per_page
-        rows = list(await session.scalars(statement.limit(size + 1).offset((self.page - 1) * size)))
-        if self.page > 1 and not rows:
-            raise NotFound(f"page {self.page} is past the end of the list")
-        self.has_next = len(rows) > size
-        self.rows = rows[:size]
+        await self._fetch_page(session, statement)
         for item in self.filters:
             item.links = [("All", self.url(**{item.name: None, PAGE: None}), item.selected is None)]
             item.links += [
                 (label, self.url(**{item.name: key, PAGE: None}), item.selected == key)
                 for key, label, _ in item.choices
             ]
+
+    async def _fetch_page(self, session: AsyncSession, statement: sa.Select[Any]) -> None:
+        """Load the page's rows (and the labels of their many-to-one columns)."""
+        model_admin = self.model_admin
+        statement = statement.order_by(*self._order_by())
+        by_label = self._labelled_relationships()
+        for entry in model_admin.get_list_display():
+            if isinstance(entry, str) and entry in model_admin.relationships:
+                if entry not in by_label:
+                    statement = statement.options(selectinload(getattr(model_admin.model, entry)))
+        size = model_admin.list_per_page
+        rows = list(await session.scalars(statement.limit(size + 1).offset((self.page - 1) * size)))
+        if self.page > 1 and not rows:
+            raise NotFound(f"page {self.page} is past the end of the list")
+        self.has_next = len(rows) > size
+        self.rows = rows[:size]
+        for entry, info in by_label.items():
+            assert info.related is not None
+            keys = [getattr(row, info.key) for row in self.rows]
+            self.related_labels[entry] = (info.key, await labels_of(session, info.related, keys))
+
+    def _labelled_relationships(self) -> dict[str, ColumnInfo]:
+        """The many-to-one list columns shown by the label of the row their key names.
+
+        Their labels are read as column tuples in one query (admin.choices)
+        rather than loading the related objects, unless ``display_value`` is
+        overridden (it may want the object).
+        """
+        from fastcore.admin.options import ModelAdmin
+
+        model_admin = self.model_admin
+        if type(model_admin).display_value is not ModelAdmin.display_value:
+            return {}
+        display = set(model_admin.get_list_display())
+        return {
+            info.relationship: info
+            for info in model_admin.columns.values()
+            if info.relationship in display
+            and info.related is not None
+            and len(sa.inspect(info.related).primary_key) == 1
+        }
+
+    def value(self, obj: Any, item: Any) -> Any:
+        """What the list shows for ``obj`` in the column ``item``."""
+        labelled = self.related_labels.get(item) if isinstance(item, str) else None
+        if labelled is None:
+            return self.model_admin.display_value(obj, item)
+        key_name, labels = labelled
+        key = getattr(obj, key_name)
+        if key is None:
+            return None
+        return labels.get(key, key_text(key))
 
     def _order_by(self) -> list[Any]:
         model = self.model_admin.model

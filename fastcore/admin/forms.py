@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fastcore.admin.introspect import ColumnInfo, columns_of, object_repr
+from fastcore.admin.choices import choices_of
+from fastcore.admin.introspect import ColumnInfo, columns_of
 from fastcore.forms.fields import ChoiceField, Field, MultipleChoiceField
 from fastcore.forms.forms import Form
 from fastcore.forms.models import ModelForm, field_for_column
@@ -94,8 +95,12 @@ class LookupInput(TextInput):
     With scripts off it stays what it is: a text box for the related row's key.
     """
 
-    def __init__(self, url: str) -> None:
-        super().__init__({"data-lookup-url": url, "autocomplete": "off", "class": "lookup"})
+    def __init__(self, url: str, multiple: bool = False) -> None:
+        attrs = {"data-lookup-url": url, "autocomplete": "off", "class": "lookup"}
+        if multiple:
+            # Several keys, comma-separated: a pick adds one (a many-to-many field).
+            attrs["data-lookup-multiple"] = "true"
+        super().__init__(attrs)
 
 
 class KeyListField(Field[list[Any]]):
@@ -133,18 +138,6 @@ def _label(name: str, info: ColumnInfo | None = None) -> str:
     if info is not None and info.column.info.get("label"):
         return str(info.column.info["label"])
     return name.removesuffix("_id").replace("_", " ").capitalize()
-
-
-async def _choices(
-    session: AsyncSession, related: type[Any], limit: int
-) -> list[tuple[Any, str]] | None:
-    """``(key, label)`` of every row of ``related``, or None when it has more than ``limit``."""
-    mapper = sa.inspect(related)
-    key = mapper.primary_key[0]
-    rows = list(await session.scalars(sa.select(related).order_by(key).limit(limit + 1)))
-    if len(rows) > limit:
-        return None
-    return [(mapper.primary_key_from_instance(row)[0], object_repr(row)) for row in rows]
 
 
 def _single_key(related: type[Any]) -> bool:
@@ -197,9 +190,11 @@ def _static_fields(
 
 
 async def _related_fields(
-    model_admin: ModelAdmin, session: AsyncSession, names: Sequence[str]
+    model_admin: ModelAdmin, request: Request, names: Sequence[str], static: type[ModelForm]
 ) -> dict[str, Field[Any]]:
-    """Selects of the related rows (their choices are read per request)."""
+    """Selects of the related rows (their choices are read per request); ``static`` is the
+    class built once, whose key fields they replace."""
+    session: AsyncSession = request.db
     out: dict[str, Field[Any]] = {}
     limit = model_admin.foreign_key_select_limit
     lookups = model_admin.lookup_fields
@@ -208,10 +203,10 @@ async def _related_fields(
         if info is not None and info.related is not None and name not in lookups:
             if not _single_key(info.related):
                 continue
-            choices = await _choices(session, info.related, limit)
+            choices = await choices_of(session, info.related, limit)
             if choices is None:
                 continue  # the static key field, checked on save
-            plain = field_for(info)
+            plain = static.fields.get(name)
             out[name] = ChoiceField(
                 choices=[("", EMPTY_CHOICE), *choices],
                 required=plain.required if plain is not None else not info.nullable,
@@ -221,7 +216,7 @@ async def _related_fields(
         relationship = model_admin.many_to_many.get(name)
         if relationship is not None:
             target = relationship.mapper.class_
-            choices = await _choices(session, target, limit)
+            choices = None if name in lookups else await choices_of(session, target, limit)
             if choices is None:
                 mapper = relationship.mapper
                 key_name = mapper.get_property_by_column(mapper.primary_key[0]).key
@@ -232,6 +227,7 @@ async def _related_fields(
                     required=False,
                     label=_label(name),
                     help_text="Keys of the related objects, separated by commas.",
+                    widget=LookupInput(lookup_url(request, model_admin, name), multiple=True),
                 )
             else:
                 out[name] = MultipleChoiceField(
@@ -270,7 +266,7 @@ async def build_form_class(
     if static is None:
         static = _static_fields(model_admin, request, names)
         model_admin.form_classes[key] = static
-    related = await _related_fields(model_admin, request.db, names)
+    related = await _related_fields(model_admin, request, names, static)
     if not related:
         return static
     form_class: type[ModelForm] = type(static.__name__, (static,), related)

@@ -24,10 +24,12 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from fastcore.admin.forms import build_form_class
 from fastcore.admin.introspect import encode_pk, object_repr, pk_of
 from fastcore.admin.options import ModelAdmin, label_of
+from fastcore.admin.related import related_keys, set_related
 from fastcore.exceptions import BadRequest, ImproperlyConfigured
 from fastcore.forms.fields import BooleanField, ChoiceField
 from fastcore.forms.forms import Form
@@ -91,13 +93,8 @@ class InlineModelAdmin(ModelAdmin):
         return found[0]
 
     def get_fields(self, adding: bool) -> list[str]:
-        """The row's editable columns: never the key to the parent (the page sets it), and no
-        many-to-many field (edit those on the child's own page)."""
-        return [
-            name
-            for name in super().get_fields(True)
-            if name != self.fk_column and name not in self.many_to_many
-        ]
+        """The row's editable fields: never the key to the parent (the page sets it)."""
+        return [name for name in super().get_fields(True) if name != self.fk_column]
 
     def get_readonly_fields(self, adding: bool) -> list[str]:
         """Read-only row fields (the key to the parent is implied by the page)."""
@@ -126,6 +123,8 @@ class InlineRow:
     editable: bool = True
     deletable: bool = False
     delete_field: Any = None
+    #: The objects each many-to-many field picked, once checked (see admin.related).
+    related: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def deleting(self) -> bool:
@@ -218,6 +217,10 @@ class InlineFormSet:
                 .order_by(*sa.inspect(inline.model).primary_key)
                 .limit(inline.max_num)
             )
+            # The rows' many-to-many collections come along (one query each, not per row).
+            for name in names:
+                if name in inline.many_to_many:
+                    statement = statement.options(selectinload(getattr(inline.model, name)))
             existing = list(await request.db.scalars(statement))
         by_id = {encode_pk(pk_of(obj)): obj for obj in existing}
         prefix = inline.prefix
@@ -262,7 +265,13 @@ class InlineFormSet:
         deletable: bool,
     ) -> InlineRow:
         prefix = f"{inline.prefix}-{index}"
-        initial = {name: getattr(obj, name) for name in form_class.fields} if obj else {}
+        initial = {}
+        if obj is not None:
+            for name in form_class.fields:
+                value = getattr(obj, name)
+                if name in inline.many_to_many:
+                    value = sorted(pk_of(item)[0] for item in value)
+                initial[name] = value
         # A row the user may not change is shown as text, and what is posted for it is not read.
         form = form_class(data if editable else None, initial=initial, prefix=prefix)
         if obj is None and form.is_bound and not _changed(form):
@@ -289,16 +298,26 @@ class InlineFormSet:
             if row not in written:
                 continue
             obj = row.obj if row.obj is not None else inline.model()
-            before = {name: getattr(obj, name, None) for name in row.form.fields}
+            before = {name: getattr(obj, name, None) for name in row.form.fields if name in columns}
+            if row.obj is not None:
+                before.update(await related_keys(request.db, inline, obj, row.related))
             for name, value in row.form.cleaned_data.items():
                 # SECURITY: only the row's own column fields are written.
                 if name in columns and name in row.form.fields:
                     setattr(obj, name, value)
             setattr(obj, inline.fk_column, parent_key)
+            await set_related(request.db, obj, row.related)
+            after = {name: getattr(obj, name, None) for name in before if name in columns}
+            after.update(
+                {
+                    name: sorted(pk_of(item)[0] for item in items)
+                    for name, items in row.related.items()
+                }
+            )
             if row.obj is None:
                 await inline.save_model(request, obj, row.form, True)
                 done.append(f"added {object_repr(obj)}")
-            elif any(getattr(obj, name, None) != old for name, old in before.items()):
+            elif any(after.get(name) != old for name, old in before.items()):
                 await inline.save_model(request, obj, row.form, False)
                 done.append(f"changed {object_repr(obj)}")
         return done

@@ -12,6 +12,7 @@ import decimal
 import enum
 import re
 import uuid
+import weakref
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,8 @@ __all__ = [
     "columns_of",
     "decode_pk",
     "encode_pk",
+    "key_text",
+    "loaded_pk",
     "object_repr",
     "pk_of",
     "plan_deletion",
@@ -159,7 +162,8 @@ _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 _ESCAPE = re.compile(r"_([0-9A-F]{2})")
 
 
-def _key_text(value: Any) -> str:
+def key_text(value: Any) -> str:
+    """A key value as text (enums by value, dates in ISO form)."""
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, datetime.date | datetime.datetime | datetime.time):
@@ -169,9 +173,11 @@ def _key_text(value: Any) -> str:
 
 def encode_pk(values: tuple[Any, ...]) -> str:
     """The URL segment of a primary key (composite keys joined with ",")."""
+    if len(values) == 1 and type(values[0]) is int:
+        return str(values[0])  # digits and "-" only: nothing to escape (the common key)
     parts = []
     for value in values:
-        text = _key_text(value)
+        text = key_text(value)
         parts.append(
             "".join(
                 char if char in _PLAIN else "".join(f"_{byte:02X}" for byte in char.encode())
@@ -185,13 +191,25 @@ def _convert(info: ColumnInfo, text: str) -> Any:
     kind = info.python_type
     if info.enum_class is not None:
         for member in info.enum_class:
-            if _key_text(member) == text:
+            if key_text(member) == text:
                 return member
         raise ValueError(text)
     if kind is int:
         if not re.fullmatch(r"-?\d{1,19}", text):
             raise ValueError(text)
-        return int(text)
+        value = int(text)
+        # Past the column's range the database would raise (a 500): no such object.
+        column_type = _concrete(info.column.type)
+        bits = (
+            16
+            if isinstance(column_type, sa.SmallInteger)
+            else 64
+            if isinstance(column_type, sa.BigInteger)
+            else 32
+        )
+        if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            raise ValueError(text)
+        return value
     if kind is uuid.UUID:
         return uuid.UUID(text)
     if kind is datetime.datetime:
@@ -221,6 +239,42 @@ def _unescape(part: str) -> str:
     return data.decode()
 
 
+_key_infos_cache: weakref.WeakKeyDictionary[type[Any], tuple[ColumnInfo | None, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+_key_names_cache: weakref.WeakKeyDictionary[type[Any], tuple[str, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _key_infos(model: type[Any]) -> tuple[ColumnInfo | None, ...]:
+    """The column of each primary key part (None for one the admin cannot read)."""
+    found = _key_infos_cache.get(model)
+    if found is None:
+        mapper: Mapper[Any] = sa.inspect(model)
+        by_column: dict[Any, ColumnInfo] = {
+            info.column: info for info in columns_of(model).values()
+        }
+        found = tuple(by_column.get(column) for column in mapper.primary_key)
+        _key_infos_cache[model] = found
+    return found
+
+
+def _key_names(model: type[Any]) -> tuple[str, ...]:
+    found = _key_names_cache.get(model)
+    if found is None:
+        mapper: Mapper[Any] = sa.inspect(model)
+        found = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+        _key_names_cache[model] = found
+    return found
+
+
+def loaded_pk(obj: Any) -> tuple[Any, ...]:
+    """The primary key of an object loaded from the database, read off its attributes
+    (cheaper than :func:`pk_of`, which also reads pending and changed keys right)."""
+    return tuple(getattr(obj, name) for name in _key_names(type(obj)))
+
+
 def decode_pk(model: type[Any], segment: str) -> tuple[Any, ...]:
     """The primary key values a URL segment names.
 
@@ -228,16 +282,16 @@ def decode_pk(model: type[Any], segment: str) -> tuple[Any, ...]:
         NotFound: The segment is not a key of this model (wrong number of
             parts, a value of the wrong type, a bad escape).
     """
-    mapper: Mapper[Any] = sa.inspect(model)
-    columns = columns_of(model)
-    by_column: dict[Any, ColumnInfo] = {info.column: info for info in columns.values()}
+    infos = _key_infos(model)
     parts = segment.split(",")
-    if len(parts) != len(mapper.primary_key) or len(segment) > 2000:
+    if len(parts) != len(infos) or len(segment) > 2000:
         raise NotFound(f"{model.__name__} has no object {segment!r}.")
     values = []
     try:
-        for column, part in zip(mapper.primary_key, parts, strict=True):
-            values.append(_convert(by_column[column], _unescape(part)))
+        for info, part in zip(infos, parts, strict=True):
+            if info is None:
+                raise KeyError(part)
+            values.append(_convert(info, _unescape(part)))
     except (ValueError, TypeError, KeyError, UnicodeDecodeError, decimal.InvalidOperation):
         raise NotFound(f"{model.__name__} has no object {segment!r}.") from None
     return tuple(values)
@@ -247,7 +301,7 @@ def object_repr(obj: Any) -> str:
     """How an object reads in the admin: its ``__str__`` if it has one, else model and key."""
     if getattr(type(obj), "__str__", None) is not object.__str__:
         return str(obj)
-    key = ", ".join(_key_text(value) for value in pk_of(obj))
+    key = ", ".join(key_text(value) for value in pk_of(obj))
     return f"{type(obj).__name__} {key}"
 
 

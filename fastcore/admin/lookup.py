@@ -1,4 +1,4 @@
-"""The JSON lookup behind search-as-you-type foreign keys.
+"""The JSON lookup behind search-as-you-type foreign keys and many-to-many fields.
 
 ``GET <admin>/<app>/<model>/lookup?field=author_id&term=urs&page=1`` answers
 ``{"results": [{"id": "3", "text": "Ursula"}], "more": false}``: rows of the
@@ -53,26 +53,40 @@ def _parameters(request: Request) -> tuple[str, str, int]:
     return values.get("field", ""), term, int(raw_page)
 
 
+def _related_model(model_admin: ModelAdmin, name: str) -> type[Any] | None:
+    """The model the form field ``name`` picks rows of (None: no such editable field)."""
+    editable = set(model_admin.get_fields(True)) | set(model_admin.get_fields(False))
+    if name not in editable:
+        return None
+    relationship = model_admin.many_to_many.get(name)
+    if relationship is not None:
+        return relationship.mapper.class_  # type: ignore[no-any-return]
+    info = model_admin.columns.get(name)
+    return info.related if info is not None else None
+
+
 async def lookup(site: Admin, request: Request, model_admin: ModelAdmin) -> JSONResponse:
-    """Search the rows a foreign key field of ``model_admin``'s form may point to."""
+    """Search the rows a foreign key or many-to-many field of ``model_admin``'s form may pick."""
     name, term, page = _parameters(request)
     if not (
         await model_admin.has_add_permission(request)
         or await model_admin.has_change_permission(request)
     ):
         raise Forbidden(f"You may not edit {model_admin.verbose_name_plural.lower()}.")
-    info = model_admin.columns.get(name)
-    editable = set(model_admin.get_fields(True)) | set(model_admin.get_fields(False))
-    if info is None or info.related is None or name not in editable:
-        raise BadRequest(f"field {name!r} is no foreign key on the {model_admin.verbose_name} form")
-    target = site.registry.get(info.related)
+    related = _related_model(model_admin, name)
+    if related is None:
+        raise BadRequest(
+            f"field {name!r} is no foreign key or many-to-many field "
+            f"on the {model_admin.verbose_name} form"
+        )
+    target = site.registry.get(related)
     if target is None:
-        raise BadRequest(f"field {name!r} points to {info.related.__name__}, not in the admin")
+        raise BadRequest(f"field {name!r} points to {related.__name__}, not in the admin")
     if not await target.has_view_permission(request):
         raise Forbidden(f"You may not view {target.verbose_name_plural.lower()}.")
     mapper = sa.inspect(target.model)
     if len(mapper.primary_key) != 1:
-        raise BadRequest(f"{info.related.__name__} has a composite key; type it instead")
+        raise BadRequest(f"{related.__name__} has a composite key; type it instead")
     key_name = mapper.get_property_by_column(mapper.primary_key[0]).key
     statement = target.get_queryset(request)
     if term:

@@ -180,24 +180,16 @@ class Admin(Extension):
         except ImproperlyConfigured as exc:
             errors.append(_error(str(exc), id="admin.E202"))
         for field in model_admin.autocomplete_fields:
-            key = next(
-                (
-                    key
-                    for key, info in model_admin.columns.items()
-                    if field in (key, info.relationship) and info.related is not None
-                ),
-                None,
-            )
-            if key is None:
+            related = _autocomplete_target(model_admin, field)
+            if related is None:
                 errors.append(
                     _error(
-                        f"{name}.autocomplete_fields: {field!r} is no foreign key of "
-                        f"{model_admin.model.__name__}",
+                        f"{name}.autocomplete_fields: {field!r} is no foreign key or "
+                        f"many-to-many field of {model_admin.model.__name__}",
                         id="admin.E037",
                     )
                 )
-            elif model_admin.columns[key].related not in self.registry:
-                related = model_admin.columns[key].related
+            elif related not in self.registry:
                 errors.append(
                     _error(
                         f"{name}.autocomplete_fields: {field!r} points to "
@@ -276,3 +268,14 @@ def _check_options(model_admin: ModelAdmin) -> list[CheckMessage]:
     if model_admin.list_per_page < 1:
         errors.append(_error(f"{name}.list_per_page must be at least 1", id="admin.E118"))
     return errors
+
+
+def _autocomplete_target(model_admin: ModelAdmin, field: str) -> type[Any] | None:
+    """The model an ``autocomplete_fields`` entry searches (None: it names no relation)."""
+    relationship = model_admin.many_to_many.get(field)
+    if relationship is not None:
+        return relationship.mapper.class_  # type: ignore[no-any-return]
+    for key, info in model_admin.columns.items():
+        if field in (key, info.relationship) and info.related is not None:
+            return info.related
+    return None

@@ -19,11 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from fastcore.admin.changelist import ChangeList
+from fastcore.admin.choices import labels_of
 from fastcore.admin.forms import LookupInput, build_form_class, foreign_keys_exist
 from fastcore.admin.inlines import InlineFormSet
 from fastcore.admin.introspect import (
     decode_pk,
     encode_pk,
+    loaded_pk,
     object_repr,
     pk_of,
     plan_deletion,
@@ -49,6 +51,8 @@ __all__ = ["AdminViews", "confirm_bulk_delete", "log_deletion"]
 
 _MESSAGES = "admin_messages"
 _MAX_SELECTED = 1000
+#: A stand-in object id, replaced by each row's own in the change URL.
+_KEY = "__key__"
 
 
 def _site(request: Request) -> Admin:
@@ -197,12 +201,23 @@ async def _related_label(
 ) -> str:
     """What the key in a lookup field names (the widget shows the key itself)."""
     field = form.fields[name]
-    info = model_admin.columns.get(name)
-    if not isinstance(field.widget, LookupInput) or info is None or info.related is None:
+    if not isinstance(field.widget, LookupInput):
         return ""
+    info = model_admin.columns.get(name)
+    relationship = model_admin.many_to_many.get(name)
     bound = form[name]
     raw = bound.data if form.is_bound else bound.initial_value()
-    if raw is None or raw == "":
+    if raw is None or raw == "" or raw == []:
+        return ""
+    if relationship is not None:
+        # The picked objects' labels, in the order of their keys.
+        try:
+            keys = raw if isinstance(raw, list) else field.to_python(str(raw))
+        except ValidationError:
+            return ""
+        labels = await labels_of(request.db, relationship.mapper.class_, keys)
+        return ", ".join(labels[key] for key in dict.fromkeys(keys) if key in labels)
+    if info is None or info.related is None:
         return ""
     try:
         value = field.to_python(str(raw))
@@ -223,7 +238,26 @@ async def _checked_relations(
         for row in formset.rows_to_write():
             if not await foreign_keys_exist(request.db, formset.inline, row.form):
                 return None
+            picked = await related_objects(request.db, formset.inline, row.form)
+            if picked is None:
+                return None
+            row.related = picked
     return await related_objects(request.db, model_admin, form)
+
+
+def _required_kept(model_admin: ModelAdmin, form: ModelForm) -> bool:
+    """Whether no NOT NULL column of the form was emptied (errors on the form if one was).
+
+    Such a column with a default may be left empty when adding (the default
+    fills it), not when changing.
+    """
+    kept = True
+    for name, value in list(form.cleaned_data.items()):
+        info = model_admin.columns.get(name)
+        if value is None and info is not None and not info.nullable and name in form.fields:
+            form.add_error(name, "This field is required.")
+            kept = False
+    return kept
 
 
 def _url(request: Request, name: str, model_admin: ModelAdmin, object_id: str | None = None) -> str:
@@ -260,12 +294,18 @@ class AdminViews:
 
     async def get_object(self, request: Request, model_admin: ModelAdmin, object_id: str) -> Any:
         """The object named by the URL, among the rows ``get_queryset`` allows, or 404."""
+        from fastcore.admin.options import ModelAdmin
+
         values = decode_pk(model_admin.model, object_id)
-        mapper = sa.inspect(model_admin.model)
-        statement = model_admin.get_queryset(request).where(
-            *[column == value for column, value in zip(mapper.primary_key, values, strict=True)]
-        )
-        obj = await request.db.scalar(statement)
+        if type(model_admin).get_queryset is ModelAdmin.get_queryset and len(values) == 1:
+            # Every row is allowed: a get by key (the ORM's fast path on PostgreSQL).
+            obj = await request.db.get(model_admin.model, values[0])
+        else:
+            mapper = sa.inspect(model_admin.model)
+            statement = model_admin.get_queryset(request).where(
+                *[column == value for column, value in zip(mapper.primary_key, values, strict=True)]
+            )
+            obj = await request.db.scalar(statement)
         if obj is None:
             raise NotFound(f"{model_admin.verbose_name} {object_id!r} does not exist.")
         return obj
@@ -313,13 +353,17 @@ class AdminViews:
             }
             for item in display
         ]
+        # The change URL is built once and completed per row (the key is its last
+        # segment, and encode_pk leaves nothing in it to quote).
+        before_key, after_key = _url(request, "change", model_admin, _KEY).rsplit(_KEY, 1)
+        linked = [item in links for item in display]
         rows = []
         for obj in changelist.rows:
-            object_id = encode_pk(pk_of(obj))
-            url = _url(request, "change", model_admin, object_id)
+            object_id = encode_pk(loaded_pk(obj))
+            url = before_key + object_id + after_key
             cells = [
-                (format_value(model_admin.display_value(obj, item)), url if item in links else None)
-                for item in display
+                (format_value(changelist.value(obj, item)), url if link else None)
+                for item, link in zip(display, linked, strict=True)
             ]
             rows.append({"id": object_id, "cells": cells})
         actions = await model_admin.get_actions(request)
@@ -472,6 +516,8 @@ class AdminViews:
         columns = model_admin.columns
         if adding:
             obj = model_admin.model()
+        if not adding and not _required_kept(model_admin, form):
+            return None
         # Checked before anything is set on the object (a query would flush it).
         related = await _checked_relations(request, model_admin, form, formsets)
         if related is None:
@@ -479,13 +525,16 @@ class AdminViews:
         before = {name: getattr(obj, name, None) for name in form.fields if name in columns}
         if not adding:
             before.update(await related_keys(request.db, model_admin, obj, related))
-        for name, value in form.cleaned_data.items():
-            # SECURITY: only the form's own column fields are written.
-            if name in columns and name in form.fields and not form.fields[name].disabled:
-                setattr(obj, name, value)
         inline_changes: dict[str, list[str]] = {}
         try:
+            # NOTE: the values are set inside the savepoint: starting one flushes the session.
             async with request.db.begin_nested():
+                for name, value in form.cleaned_data.items():
+                    # SECURITY: only the form's own column fields are written; an empty
+                    # value of a NOT NULL column with a default leaves the default (adding).
+                    if name in columns and name in form.fields and not form.fields[name].disabled:
+                        if value is not None or columns[name].nullable or not adding:
+                            setattr(obj, name, value)
                 await set_related(request.db, obj, related)
                 await model_admin.save_model(request, obj, form, adding)
                 for formset in formsets:
@@ -499,6 +548,8 @@ class AdminViews:
             form.add_error(
                 None, f"The database refused the change: {str(exc.orig).splitlines()[0]}"
             )
+            if not adding:
+                await request.db.refresh(obj)  # the savepoint's rollback expired it
             return None
         after = {name: getattr(obj, name, None) for name in before if name in columns}
         after.update(

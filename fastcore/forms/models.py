@@ -72,6 +72,16 @@ def field_for_column(column: sa.Column[Any]) -> Field[Any] | None:
         choices: Any = kind.enum_class if kind.enum_class is not None else list(kind.enums)
         return ChoiceField(choices=choices, **options)
     if isinstance(kind, sa.Integer):
+        # The column's range: a larger number would fail in the database (a 500), not here.
+        bits = (
+            16
+            if isinstance(kind, sa.SmallInteger)
+            else 64
+            if isinstance(kind, sa.BigInteger)
+            else 32
+        )
+        options.setdefault("min_value", -(2 ** (bits - 1)))
+        options.setdefault("max_value", 2 ** (bits - 1) - 1)
         return IntegerField(**options)
     if isinstance(kind, sa.Float):
         return FloatField(**options)

@@ -166,6 +166,10 @@ class AuthorAdmin(ModelAdmin):
     inlines = [BookInline]
 
 
+class TopicAdmin(ModelAdmin):
+    search_fields = ["name"]
+
+
 MODELS = [Author, Book, Tag, Shelf, Gadget, Topic]
 
 
@@ -191,7 +195,7 @@ def build_app(
     admin = Admin(title="Library admin", **admin_options)
     admin.register(Author, author_admin)
     admin.register(Book, book_admin)
-    admin.register(Topic)
+    admin.register(Topic, TopicAdmin)
     admin.register(Tag)
     admin.register(Shelf)
     admin.register(Gadget)

@@ -11,7 +11,7 @@ import pytest
 
 from fastcore.admin import StackedInline
 from tests.admin.conftest import Site, superuser_site
-from tests.admin.support import AuthorAdmin, Book, BookAdmin, build_app
+from tests.admin.support import AuthorAdmin, Book, BookAdmin, BookInline, build_app
 from tests.orm.orm_support import Target
 
 AUTHORS = "/admin/library/author"
@@ -198,6 +198,51 @@ def _topics(site: Site, *names: str) -> list[int]:
     return list(response.json()["ids"])
 
 
+class _TopicsInline(BookInline):
+    fields: ClassVar[list[str]] = ["title", "genre", "topics"]
+
+
+class _AuthorWithTopicsAdmin(AuthorAdmin):
+    inlines: ClassVar[list[Any]] = [_TopicsInline]
+
+
+def _picked(html: str, name: str) -> list[str]:
+    """The options picked in the select ``name``."""
+    select = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.S)
+    assert select is not None, f"no select {name}"
+    return sorted(re.findall(r'<option value="(\d+)" selected>', select.group(0)))
+
+
+def test_many_to_many_on_inline_rows(target: Target) -> None:
+    with superuser_site(target, author_admin=_AuthorWithTopicsAdmin) as site:
+        fantasy, sea = _topics(site, "fantasy", "sea")
+        author = _author_with_books(site, "Earthsea")
+        url = f"{AUTHORS}/{author}/change"
+        page = site.client.get(url).text
+        assert re.search(r'<select[^>]*name="book-0-topics"[^>]*multiple', page)
+        fields = _author_form(site, author)
+        fields.update({"book-0-topics": [str(fantasy), str(sea)], "book-1-title": "Tehanu"})
+        fields["book-1-topics"] = [str(sea)]
+        response = site.post_form(url, fields)
+        assert response.status_code == 303, response.text
+        page = site.client.get(url).text
+        assert _picked(page, "book-0-topics") == sorted([str(fantasy), str(sea)])
+        assert _picked(page, "book-1-topics") == [str(sea)]  # the new row's, written too
+        # Unpicking one is a change of the row; an unknown key writes nothing at all.
+        fields = _author_form(site, author)
+        fields.update({"book-0-topics": [str(fantasy)], "book-1-topics": [str(sea)]})
+        assert site.post_form(url, fields).status_code == 303
+        assert "changed Earthsea" in site.client.get(f"{AUTHORS}/{author}/history").text
+        fields = _author_form(site, author)
+        fields.update({"name": "Renamed", "book-0-topics": [str(sea)], "book-1-topics": ["999999"]})
+        refused = site.post_form(url, fields)
+        assert refused.status_code == 422
+        page = site.client.get(url).text
+        assert "Renamed" not in page
+        assert _picked(page, "book-0-topics") == [str(fantasy)]
+        assert _picked(page, "book-1-topics") == [str(sea)]
+
+
 def _book_of(site: Site, author: int) -> str:
     return _inline_rows(site.client.get(f"{AUTHORS}/{author}/change").text)[0][0]
 
@@ -273,6 +318,59 @@ def test_many_to_many_past_the_select_limit_takes_typed_keys(target: Target) -> 
         assert ok.status_code == 303, ok.text
         assert f'value="{fantasy}, {sea}"' in client.get(url).text
         assert "Renamed" not in client.get(BOOKS).text
+
+
+class _TopicLookupBookAdmin(BookAdmin):
+    autocomplete_fields: ClassVar[list[str]] = ["topics"]
+
+
+def test_many_to_many_lookup_searches_and_takes_typed_keys(target: Target) -> None:
+    with superuser_site(target, book_admin=_TopicLookupBookAdmin) as site:
+        client = site.client
+        fantasy, magic, sea = _topics(site, "fantasy", "magic", "sea <b>")
+        author = _author_with_books(site, "Earthsea")
+        book = _book_of(site, author)
+        url = f"{BOOKS}/{book}/change"
+        page = client.get(url).text
+        # Listed in autocomplete_fields: a key box with the lookup, whatever the table's size.
+        assert re.search(
+            r'<input[^>]*name="topics"[^>]*data-lookup-multiple="true"[^>]*'
+            r'data-lookup-url="/admin/library/book/lookup\?field=topics"'
+            r"|<input[^>]*name=\"topics\"[^>]*data-lookup-url=\"/admin/library/book/lookup"
+            r'\?field=topics"[^>]*data-lookup-multiple="true"',
+            page,
+        ), page
+        assert "<select" not in re.search(
+            r'<div class="field field-topics.*?</div>', page, re.S
+        ).group(0)  # type: ignore[union-attr]
+        found = client.get(BOOKS + "/lookup?field=topics&term=SEA").json()
+        assert found == {"results": [{"id": str(sea), "text": "sea <b>"}], "more": False}
+        every = client.get(BOOKS + "/lookup?field=topics").json()["results"]
+        assert sorted(item["text"] for item in every) == ["fantasy", "magic", "sea <b>"]
+        # Saved from typed keys; the labels of the picks are shown (escaped) after the box.
+        saved = site.post_form(url, _book_fields(author, topics=f"{sea}, {fantasy}"))
+        assert saved.status_code == 303, saved.text
+        page = client.get(url).text
+        assert f'value="{fantasy}, {sea}"' in page
+        assert ">fantasy, sea &lt;b&gt;</output>" in page
+        # Bad keys: refused, nothing written, the input kept.
+        bad = site.post_form(url, _book_fields(author, title="Renamed", topics=f"{magic}, 999999"))
+        assert bad.status_code == 422 and "These do not exist: 999999." in bad.text
+        assert f'value="{magic}, 999999"' in bad.text
+        assert "Renamed" not in client.get(BOOKS).text
+        assert site.post_form(url, _book_fields(author, topics="x; DROP")).status_code == 422
+        assert f'value="{fantasy}, {sea}"' in client.get(url).text
+
+
+def test_many_to_many_lookup_needs_view_permission_on_the_related_model(target: Target) -> None:
+    app, _ = build_app(target, book_admin=_TopicLookupBookAdmin)
+    from fastcore.testing import TestClient
+
+    with TestClient(app) as client:
+        site = Site(client)
+        site.make_user("clerk", permissions=["library.change_book", "library.view_book"])
+        site.log_in("clerk")
+        assert client.get(BOOKS + "/lookup?field=topics").status_code == 403
 
 
 # -- the foreign key lookup ------------------------------------------------------------

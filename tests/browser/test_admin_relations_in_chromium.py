@@ -175,3 +175,50 @@ def test_the_lookup_works_with_scripts_off(browser, server) -> None:  # type: ig
     page.click("button[name=_continue]")
     assert page.locator("output.related-label").inner_text() == "Octavia"
     context.close()
+
+
+class TopicLookupBookAdmin(BookAdmin):
+    autocomplete_fields: ClassVar[list[str]] = ["topics"]
+
+
+def test_many_to_many_lookup_in_a_browser(browser, target: Target) -> None:  # type: ignore[no-untyped-def]
+    app, _ = build_app(target, book_admin=TopicLookupBookAdmin)
+    with LiveServer(app) as live:
+        url = live.url
+        _post_json(url + "/test/users", {"username": "boss", "is_superuser": True})
+        _post_json(url + "/test/authors", [{"name": "Ursula", "books": ["Earthsea"]}])
+        fantasy, _, sea, _ = _post_json(url + "/test/topics", ["fantasy", "magic", "sea", "space"])[
+            "ids"
+        ]
+        page = browser.new_page()
+        problems = watch_problems(page)
+        _log_in(page, url)
+        page.goto(url + "/admin/library/book?q=Earthsea")
+        page.click("table.result-list tbody a")
+        page.wait_for_url("**/change")
+        book_url = page.url
+        # Two picks by typing part of the name: each adds its key to the box, once.
+        search = page.locator(".field-topics input.lookup-search")
+        search.fill("fant")
+        option = page.locator(".field-topics .lookup-results li", has_text="fantasy")
+        option.wait_for()
+        option.click()
+        search.fill("se")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.field-topics .lookup-results li')]"
+            ".map(li => li.textContent).join() === 'sea'"
+        )
+        search.press("ArrowDown")
+        search.press("Enter")
+        search.fill("fant")
+        option.wait_for()
+        option.click()  # already picked: not added again
+        assert page.input_value("input[name=topics]") == f"{fantasy}, {sea}"
+        assert page.locator(".field-topics output.related-label").inner_text() == "fantasy, sea"
+        page.click("button[name=_continue]")
+        page.wait_for_url(book_url)
+        assert "was changed" in page.locator(".message").inner_text()
+        assert page.locator(".field-topics output.related-label").inner_text() == "fantasy, sea"
+        assert page.input_value("input[name=topics]") == f"{fantasy}, {sea}"
+        assert problems == []
+        page.close()

@@ -28,7 +28,8 @@ function filterableSelects() {
   }
 }
 
-// A foreign key typed as a key gets search-as-you-type: the key box stays the value sent.
+// A foreign key (or many-to-many keys) typed as text gets search-as-you-type: the key box
+// stays the value sent.
 function lookups() {
   for (const input of document.querySelectorAll("input.lookup[data-lookup-url]")) {
     const wrapper = document.createElement("div");
@@ -53,14 +54,24 @@ function lookups() {
     let timer = 0;
     let active = -1;
     const close = () => { list.hidden = true; search.setAttribute("aria-expanded", "false"); active = -1; };
+    const multiple = input.dataset.lookupMultiple === "true";
     const pick = (item) => {
-      input.value = item.dataset.id;
       if (!label) {
         label = document.createElement("output");
         label.className = "related-label";
         input.after(label);
       }
-      label.textContent = item.textContent;
+      if (multiple) {
+        // A many-to-many field: the pick joins the comma-separated keys (once).
+        const keys = input.value.split(/[\s,]+/).filter(Boolean);
+        if (!keys.includes(item.dataset.id)) {
+          input.value = [...keys, item.dataset.id].join(", ");
+          label.textContent = label.textContent ? label.textContent + ", " + item.textContent : item.textContent;
+        }
+      } else {
+        input.value = item.dataset.id;
+        label.textContent = item.textContent;
+      }
       search.value = "";
       close();
       input.dispatchEvent(new Event("change", { bubbles: true }));
