@@ -1,0 +1,28 @@
+"""A template page as a fastcore application: the fortunes table of 12 escaped rows.
+
+The template page of ``callgrind_request.py`` (``--endpoint template``): a
+loop, attribute lookups and escaping on every request. The security stack is
+off (``security=False``) so that the count is the page's, as with the
+plaintext and JSON endpoints of ``fastcore_app.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastcore import App, Response
+from fastcore.templating.extension import Templates
+
+app = App(security=False)
+app.install(Templates([str(Path(__file__).resolve().parent / "templates")]))
+
+FORTUNES = [
+    {"id": index, "message": f"Fortune {index}: <script>alert('{index}')</script> & more"}
+    for index in range(1, 13)
+]
+
+
+@app.get("/template")
+async def template() -> Response:
+    """Render the fortunes table."""
+    return app.render("fortunes.html", fortunes=FORTUNES)
