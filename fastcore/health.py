@@ -11,6 +11,10 @@
   a database outage must not restart every instance.
 - ``/readyz`` answers 200 when every readiness check passes, else 503, with
   ``{"status": "ok" | "unavailable", "checks": {"database": "ok", ...}}``.
+  While the bundled server drains the process (SIGTERM, a rolling restart,
+  a recycled worker) it answers 503 ``{"status": "draining"}`` without
+  running the checks: a load balancer probing a connection still open
+  stops sending requests to a process on its way out.
   The checks: each database the app uses (``SELECT 1``), each Redis its
   sessions, rate limits and cache use (``PING``), and those added with
   :meth:`Health.add_check`. Each has ``timeout`` seconds; a failure shows as
@@ -108,6 +112,8 @@ class Health(Extension):
 
     async def readyz(self, request: Request) -> JSONResponse:
         """Ready: every check passed within its timeout (200), else 503."""
+        if self._app is not None and self._app.draining:
+            return JSONResponse({"status": "draining", "checks": {}}, status_code=503)
         checks = self.readiness_checks()
         results = await asyncio.gather(*(self._run(name, c) for name, c in checks.items()))
         report = dict(zip(checks, results, strict=True))

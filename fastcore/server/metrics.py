@@ -77,7 +77,6 @@ class RequestMetrics:
         partial.write_text(json.dumps(snapshot))
         os.replace(partial, self.path)
 
-
     def _pools_in_use(self, app: Any) -> dict[str, int]:
         if app is None:
             return {}
