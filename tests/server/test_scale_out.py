@@ -209,7 +209,9 @@ def start_wrk(nginx: int) -> subprocess.Popen[str] | None:
     if shutil.which("wrk") is None:
         return None
     url = f"http://127.0.0.1:{nginx}/plaintext"
-    command = ["wrk", "-t1", "-c8", "-d60s", "--timeout", "10s", url]  # bounded: 60 s
+    # Two connections: load enough to meet every restart, while the notes
+    # load (whose writes are counted) still gets its share of two cores.
+    command = ["wrk", "-t1", "-c2", "-d60s", "--timeout", "10s", url]  # bounded: 60 s
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -331,11 +333,11 @@ def test_two_instances_behind_nginx(deployment: Deployment) -> None:
     assert load.numbers_with(303) <= notes_stored(deployment, "roll")
     if wrk is not None:
         summary = finish_wrk(wrk)
-        answered = re.search(r"(\d+) requests in ([\d.]+)s", summary)
+        answered = re.search(r"(\d+) requests in ([\d.]+\w+),", summary)
         assert answered is not None and int(answered.group(1)) > 0, summary
         print(
-            f"[scale-out] rolling restart, wrk -c8 on /plaintext: {answered.group(1)} requests "
-            f"in {answered.group(2)} s, "
+            f"[scale-out] rolling restart, wrk -c2 on /plaintext: {answered.group(1)} requests "
+            f"in {answered.group(2)}, "
             + ("no non-2xx, no socket error" if "Non-2xx" not in summary else "ERRORS")
         )
         # wrk names these lines only when there was at least one.
