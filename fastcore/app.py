@@ -357,6 +357,10 @@ class App(_RouteDecorators):
         self._websocket_chain: ChainRunner | None = None
         self._lifespan_stack: contextlib.AsyncExitStack | None = None
         self.state_started = False
+        #: True while the server drains this app (SIGTERM, a rolling restart):
+        #: readiness (:mod:`fastcore.health`) answers 503 so that a load
+        #: balancer stops sending requests. The bundled server sets it.
+        self.draining = False
         #: Installed extensions by name (their per-app state; see :meth:`install`).
         self.extensions: dict[str, Extension] = {}
         #: Template filters, globals and tests the template engine adds to its own.

@@ -11,6 +11,10 @@
   a database outage must not restart every instance.
 - ``/readyz`` answers 200 when every readiness check passes, else 503, with
   ``{"status": "ok" | "unavailable", "checks": {"database": "ok", ...}}``.
+  While the bundled server drains the process (SIGTERM, a rolling restart,
+  a recycled worker) it answers 503 ``{"status": "draining"}`` without
+  running the checks: a load balancer probing a connection still open
+  stops sending requests to a process on its way out.
   The checks: each database the app uses (``SELECT 1``), each Redis its
   sessions, rate limits and cache use (``PING``), and those added with
   :meth:`Health.add_check`. Each has ``timeout`` seconds; a failure shows as
@@ -24,9 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from fastcore.components import app_databases, app_redis_clients
 from fastcore.extensions import Extension
 from fastcore.responses import JSONResponse, PlainTextResponse
 
@@ -39,31 +44,6 @@ __all__ = ["Health"]
 logger = logging.getLogger("fastcore.health")
 
 ReadinessCheck = Callable[[], Awaitable[object]]
-
-
-def _objects_in(app: App) -> Iterator[Any]:
-    """The options of the app's middleware (and of the layers of a stack), and its extensions."""
-    pending = [spec.options for spec in app.middleware]
-    while pending:
-        options = pending.pop()
-        for value in options.values():
-            yield value
-            if isinstance(value, list):  # a SecurityStack's layers
-                pending += [layer.options for layer in value if hasattr(layer, "options")]
-            backend = getattr(value, "store", None)  # a session backend over a store
-            if backend is not None:
-                yield backend
-    for extension in app.extensions.values():
-        yield extension
-        yield getattr(extension, "backend", None)  # the cache
-
-
-def _redis_server(client: Any) -> object:
-    """Where a redis-py client connects (host, port, database, socket path), else the client."""
-    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", None)
-    if not isinstance(kwargs, dict):
-        return id(client)
-    return tuple(kwargs.get(name) for name in ("host", "port", "db", "path"))
 
 
 def _database_check(database: Any) -> ReadinessCheck:
@@ -120,25 +100,9 @@ class Health(Extension):
         """Every readiness check by name: the discovered ones, then the added ones."""
         found: dict[str, ReadinessCheck] = {}
         if self.discover and self._app is not None:
-            databases: list[Any] = []
-            clients: list[Any] = []
-            for item in _objects_in(self._app):
-                # A Database (not imported: the ORM is optional); its engine
-                # property raises until it is connected, so only the class is asked.
-                is_database = isinstance(getattr(type(item), "engine", None), property)
-                if is_database and hasattr(item, "session") and item not in databases:
-                    databases.append(item)
-                client = getattr(item, "client", None)
-                if client is not None and hasattr(client, "ping"):
-                    clients.append(client)
-            for index, database in enumerate(databases):
-                name = "database" if index == 0 else f"database{index + 1}"
+            for name, database in app_databases(self._app).items():
                 found[name] = _database_check(database)
-            # Sessions, rate limits and cache each have a client, often of one
-            # server: checked once per server.
-            clients = list({_redis_server(client): client for client in clients}.values())
-            for index, client in enumerate(clients):
-                name = "redis" if index == 0 else f"redis{index + 1}"
+            for name, client in app_redis_clients(self._app).items():
                 found[name] = client.ping
         return {**found, **self.checks}
 
@@ -148,6 +112,8 @@ class Health(Extension):
 
     async def readyz(self, request: Request) -> JSONResponse:
         """Ready: every check passed within its timeout (200), else 503."""
+        if self._app is not None and self._app.draining:
+            return JSONResponse({"status": "draining", "checks": {}}, status_code=503)
         checks = self.readiness_checks()
         results = await asyncio.gather(*(self._run(name, c) for name, c in checks.items()))
         report = dict(zip(checks, results, strict=True))

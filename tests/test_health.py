@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from pathlib import Path
 
-from fastcore import App
+import pytest
+
+from fastcore import App, Request
 from fastcore.cache import Caching, RedisCache
 from fastcore.health import Health
 from fastcore.orm import Database
+from fastcore.server import Server
 from fastcore.testing import TestClient
+from tests.orm.orm_support import PG_URL, postgres_unavailable
 
 
 def closed_port() -> int:
@@ -69,3 +74,66 @@ def test_paths_can_be_moved_or_left_out() -> None:
     with TestClient(app) as client:
         assert client.get("/health/live").status_code == 200
         assert client.get("/readyz").status_code == 404
+
+
+def test_readiness_checks_a_real_postgresql_and_redis() -> None:
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    app = App(security=False)
+    Database(PG_URL).init_app(app)
+    app.install(Caching(RedisCache("redis://127.0.0.1:6379/0")))  # only PING is sent
+    app.install(Health())
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> bytes:
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    return head + await reader.readexactly(length)
+
+
+def test_readiness_answers_503_while_the_server_drains() -> None:
+    app = App(security=False)
+    app.install(Health())
+    release = asyncio.Event()
+
+    @app.get("/slow")
+    async def slow(request: Request) -> str:
+        await release.wait()
+        return "done"
+
+    async def scenario() -> None:
+        server = Server(app, "127.0.0.1", 0)
+        await server.start()
+        probe = await asyncio.open_connection("127.0.0.1", server.port)
+        busy = await asyncio.open_connection("127.0.0.1", server.port)
+        try:
+            assert b" 200 " in (await _exchange(*probe, "/readyz")).split(b"\r\n")[0]
+            busy[1].write(b"GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            await asyncio.sleep(0.1)  # the slow request is in flight
+            draining = asyncio.ensure_future(server.shutdown())
+            await asyncio.sleep(0.05)
+            # The load balancer's keep-alive probe connection: told to stop
+            # sending while the in-flight request finishes.
+            answer = await _exchange(*probe, "/readyz")
+            assert answer.split(b"\r\n")[0] == b"HTTP/1.1 503 Service Unavailable"
+            assert answer.endswith(b'{"status":"draining","checks":{}}')
+            release.set()
+            assert (await busy[0].read()).endswith(b"done")
+            await draining
+        finally:
+            for _, writer in (probe, busy):
+                writer.close()
+        assert app.draining
+        # Started again (a live-server fixture reusing the app): ready again.
+        server = Server(app, "127.0.0.1", 0)
+        await server.start()
+        assert not app.draining
+        await server.shutdown()
+
+    asyncio.run(scenario())

@@ -12,8 +12,15 @@ Subjects (``--subject``):
   fastcore's compiled ``HttpProtocol``, as ``fastcore run`` serves it.
 - ``fastcore-metrics``: the same with the per-request metrics of
   ``fastcore run --metrics-port`` recording (``ServerConfig.request_metrics``).
+- ``fastcore-log-metrics``: metrics and ``--access-log`` (the default line,
+  written by a logging handler to ``/dev/null``).
 - ``uvloop-protocol``: ``apps/uvloop_protocol.py``, the uvloop + httptools
   protocol answering pre-built bytes.
+
+Endpoints (``--endpoint``): ``plaintext``, ``json``, ``pipelined`` (16
+plaintext requests per read) and, for the fastcore subjects only,
+``template`` (``apps/fastcore_template_app.py``: a 12-row table rendered from
+a template, the template page of the metrics cost).
 
 Run (about half a minute)::
 
@@ -41,8 +48,10 @@ REQUESTS = {
     "plaintext": b"GET /plaintext HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n"
     b"Accept: */*\r\n\r\n",
     "json": b"GET /json HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",
+    "template": b"GET /template HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n"
+    b"Accept: */*\r\n\r\n",
 }
-ENDPOINTS = ("plaintext", "json", "pipelined")
+ENDPOINTS = ("plaintext", "json", "pipelined", "template")
 PIPELINE_DEPTH = 16
 
 
@@ -50,18 +59,31 @@ sys.path.insert(0, str(APPS))
 from _null_transport import NullTransport  # noqa: E402
 
 
-def _fastcore_protocol(metrics: bool = False) -> Any:
+def _fastcore_protocol(
+    metrics: bool = False, endpoint: str = "plaintext", access_log: bool = False
+) -> Any:
     import asyncio
+    import logging
 
     import uvloop
-    from fastcore_app import app
+
+    if endpoint == "template":
+        from fastcore_template_app import app
+    else:
+        from fastcore_app import app
 
     from fastcore._speedups.protocol import HttpProtocol, ServerState
     from fastcore.server import ServerConfig
 
     loop = uvloop.new_event_loop()
     asyncio.set_event_loop(loop)
-    state = ServerState(ServerConfig(request_metrics=metrics), loop)
+    if access_log:
+        logger = logging.getLogger("fastcore.access")
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        logger.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115
+    config = ServerConfig(request_metrics=metrics, access_log=access_log)
+    state = ServerState(config, loop)
     protocol = HttpProtocol(app.build_dispatch(), state, app.request_class)
     protocol.connection_made(NullTransport())
     return protocol
@@ -78,7 +100,11 @@ def _baseline_protocol() -> Any:
 def inner(subject: str, endpoint: str, count: int) -> None:
     """Feed ``count`` requests (pipelined: in reads of 16) to one connection."""
     if subject.startswith("fastcore"):
-        protocol = _fastcore_protocol(metrics=subject == "fastcore-metrics")
+        protocol = _fastcore_protocol(
+            metrics=subject != "fastcore",
+            endpoint=endpoint,
+            access_log=subject == "fastcore-log-metrics",
+        )
     else:
         protocol = _baseline_protocol()
     if endpoint == "pipelined":
@@ -121,7 +147,9 @@ def _instructions(subject: str, endpoint: str, count: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--subject", choices=("fastcore", "fastcore-metrics", "uvloop-protocol"), action="append"
+        "--subject",
+        choices=("fastcore", "fastcore-metrics", "fastcore-log-metrics", "uvloop-protocol"),
+        action="append",
     )
     parser.add_argument("--endpoint", choices=ENDPOINTS, action="append")
     parser.add_argument("--count", type=int, default=4000, help="requests of the long run")
@@ -137,18 +165,24 @@ def main() -> None:
     table: dict[str, dict[str, float]] = {}
     for subject in subjects:
         for endpoint in endpoints:
+            if endpoint == "template" and not subject.startswith("fastcore"):
+                continue  # the baseline answers fixed bytes only
             long_run = _instructions(subject, endpoint, args.count)
             short_run = _instructions(subject, endpoint, args.base)
             per_request = (long_run - short_run) / (args.count - args.base)
             table.setdefault(endpoint, {})[subject] = per_request
             print(f"  {subject:16} {endpoint:10} {per_request:9,.0f}", flush=True)
-    if {"fastcore", "uvloop-protocol"} <= set(subjects):
-        for endpoint, row in table.items():
+    for endpoint, row in table.items():
+        if "fastcore" in row and "uvloop-protocol" in row:
             ratio = row["uvloop-protocol"] / row["fastcore"]
             print(f"  {endpoint:10} baseline/fastcore = {ratio:.2f}x (above 1: fastcore cheaper)")
-            if "fastcore-metrics" in row:
-                cost = row["fastcore-metrics"] / row["fastcore"] - 1
-                print(f"  {endpoint:10} metrics on: {cost:+.1%} instructions per request")
+        for subject, what in (
+            ("fastcore-metrics", "metrics"),
+            ("fastcore-log-metrics", "log+metrics"),
+        ):
+            if "fastcore" in row and subject in row:
+                cost = row[subject] / row["fastcore"] - 1
+                print(f"  {endpoint:10} {what} on: {cost:+.1%} instructions per request")
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def _granian(target: str, interface: str) -> Callable[[str, int], list[str]]:
 _GRANIAN_IDLE = ("--backpressure", "65536")
 
 
-def _fastcore_run(target: str) -> Callable[[str, int], list[str]]:
+def _fastcore_run(target: str, workers: int = 1) -> Callable[[str, int], list[str]]:
     def command(host: str, port: int) -> list[str]:
         # `python -m fastcore.server.cli` is the `fastcore` console script,
         # usable from a source checkout that was never pip-installed.
@@ -130,7 +130,7 @@ def _fastcore_run(target: str) -> Callable[[str, int], list[str]]:
             "--port",
             str(port),
             "--workers",
-            "1",
+            str(workers),
         ]
 
     return command
@@ -151,6 +151,16 @@ SERVERS: dict[str, ServerSpec] = {
             "fastcore",
             "fastcore App on its bundled server: `fastcore run fastcore_app:app --workers 1`",
             _fastcore_run("fastcore_app:app"),
+            ("fastcore.app", "fastcore.server.cli"),
+            ("--keep-alive-timeout", "600"),
+        ),
+        ServerSpec(
+            "fastcore-2w",
+            "fastcore",
+            "the same with two workers (`--workers 2`): its requests per server-CPU-second "
+            "against `fastcore` is the cost of the second worker (the master, two loops "
+            "sharing the socket)",
+            _fastcore_run("fastcore_app:app", workers=2),
             ("fastcore.app", "fastcore.server.cli"),
             ("--keep-alive-timeout", "600"),
         ),

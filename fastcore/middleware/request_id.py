@@ -10,20 +10,23 @@ Every response carries ``x-request-id``. During the request the id is
 app's log lines, the access log (``{request_id}``) and the proxy's logs of
 one request share it.
 
-An incoming ``X-Request-ID`` is believed only from a peer in
-``trusted_proxies`` (nginx sends ``proxy_set_header X-Request-ID
-$request_id;``), and only when it is 1 to 128 letters, digits and ``.-_:``:
-anyone else could choose the id their requests are logged under, or smuggle
-text into log lines. Install it outside ``ProxyHeadersMiddleware`` (which
-replaces ``request.client`` by the proxy's client), first in the list::
+An incoming ``X-Request-ID`` is believed only from a trusted proxy (nginx
+sends ``proxy_set_header X-Request-ID $request_id;``), and only when it is 1
+to 128 letters, digits and ``.-_:``: anyone else could choose the id their
+requests are logged under, or smuggle text into log lines. A proxy is
+trusted in one of two ways:
+
+- ``fastcore run --proxy-headers --forwarded-allow-ips 10.0.0.5``: the
+  server believes that peer's ``X-Request-ID`` as it believes its
+  ``X-Forwarded-For`` (``app.add_middleware(RequestIdMiddleware)`` is enough);
+- ``trusted_proxies``, checked against the peer's address. Install it
+  outside ``ProxyHeadersMiddleware`` (which replaces ``request.client`` by
+  the proxy's client), first in the list::
 
     app = App(middleware=[
         (RequestIdMiddleware, {"trusted_proxies": ["127.0.0.1"]}),
         *default_middleware(settings=settings),
     ])
-
-(``fastcore run --proxy-headers`` replaces the client before any middleware
-runs: use the security stack's ``FASTCORE_TRUSTED_PROXIES`` with it instead.)
 """
 
 from __future__ import annotations
@@ -108,6 +111,12 @@ class RequestIdMiddleware(Middleware):
 
     def request_id(self, request: Request) -> str:
         """The proxy's id when the peer is trusted and the id well-formed, else a new one."""
+        # Set by the server (--proxy-headers) for a peer in --forwarded-allow-ips only.
+        forwarded = getattr(request.state, "forwarded_request_id", None)
+        if forwarded is not None and self.header == "x-request-id":
+            if _VALID.fullmatch(forwarded):
+                return forwarded  # type: ignore[no-any-return]
+            return uuid.uuid4().hex
         if self._trusted(request):
             incoming = request.headers.get(self.header, "")
             if _VALID.fullmatch(incoming):

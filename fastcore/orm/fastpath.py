@@ -442,6 +442,11 @@ class _Pool:
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._all: set[_Driver] = set()
 
+    @property
+    def in_use(self) -> int:
+        """Connections held by callers now."""
+        return self.size - self._free
+
     def take(self) -> _Driver | None:
         """An idle connection right away, or None (then ``await acquire()``)."""
         # PERF: the common case under load costs no coroutine at all.
@@ -530,6 +535,11 @@ class FastPath(FastConnection):
     ) -> None:
         self._pool = _Pool(url, pool_size, pool_timeout, connect_args or {})
         self._compile = Compiler(dialect)
+
+    @property
+    def connections_in_use(self) -> int:
+        """The fast path's connections held by a query or transaction now."""
+        return self._pool.in_use
 
     async def _run(self, method: str, query: Query, params: Any, many: bool = False) -> Any:
         compiled = self._compile(query)

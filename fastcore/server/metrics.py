@@ -3,7 +3,8 @@
 Each worker's protocol counts its answered requests in C-level dictionaries
 (``ServerConfig.request_metrics``: no Python call, lock or file write per
 request), and the worker writes a snapshot to the metrics directory on its
-heartbeat, twice a second. The master serves
+heartbeat, twice a second, with the connections its app's database pools
+have checked out at that moment. The master serves
 the sum over the workers, plus the totals of the workers that have exited,
 on a separate loopback port in the Prometheus text format (built with
 prometheus-client), so the metrics never appear on the application's port.
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from fastcore._speedups.protocol import REQUEST_DURATION_BUCKETS
+from fastcore.components import app_databases
 
 __all__ = ["BUCKETS", "MetricsStore", "RequestMetrics", "serve_metrics"]
 
@@ -44,9 +46,15 @@ class RequestMetrics:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._databases: dict[str, Any] | None = None
 
-    def write(self, state: Any) -> None:
-        """Write the snapshot file atomically (the heartbeat calls this)."""
+    def write(self, state: Any, app: Any = None) -> None:
+        """Write the snapshot file atomically (the heartbeat calls this).
+
+        Args:
+            state: The worker's ``ServerState`` (None before it listens).
+            app: The served app, whose databases' pools are read.
+        """
         requests: dict[tuple[str, str, int], int] = {}
         durations: dict[str, list[float]] = {}
         if state is not None:
@@ -63,10 +71,19 @@ class RequestMetrics:
             "durations": durations,
             "in_progress": state.active if state is not None else 0,
             "connections": state.connection_count if state is not None else 0,
+            "db_in_use": self._pools_in_use(app),
         }
         partial = self.path.with_suffix(".tmp")
         partial.write_text(json.dumps(snapshot))
         os.replace(partial, self.path)
+
+    def _pools_in_use(self, app: Any) -> dict[str, int]:
+        if app is None:
+            return {}
+        if self._databases is None:
+            # The middleware list is fixed once the app has started.
+            self._databases = app_databases(app)
+        return {name: db.connections_in_use for name, db in self._databases.items()}
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -133,6 +150,7 @@ class MetricsStore:
             exits = dict(self.worker_exits)
             workers = self.workers
         in_progress = connections = 0
+        pools: dict[str, int] = {}
         for path in sorted(self.directory.glob("worker-*.json")):
             snapshot = _read(path)
             if snapshot is None:
@@ -140,6 +158,8 @@ class MetricsStore:
             self._add(snapshot, requests, durations)
             in_progress += int(snapshot.get("in_progress", 0))
             connections += int(snapshot.get("connections", 0))
+            for name, in_use in snapshot.get("db_in_use", {}).items():
+                pools[str(name)] = pools.get(str(name), 0) + int(in_use)
 
         counter = CounterMetricFamily(
             "fastcore_requests", "Answered requests.", labels=["route", "method", "status"]
@@ -161,6 +181,14 @@ class MetricsStore:
             "fastcore_requests_in_progress", "Requests running in a Task now.", value=in_progress
         )
         yield GaugeMetricFamily("fastcore_connections_open", "Open connections.", value=connections)
+        pool_gauge = GaugeMetricFamily(
+            "fastcore_db_connections_in_use",
+            "Database pool connections checked out, at the workers' last heartbeat.",
+            labels=["database"],
+        )
+        for name, in_use in sorted(pools.items()):
+            pool_gauge.add_metric([name], in_use)
+        yield pool_gauge
         yield GaugeMetricFamily("fastcore_workers", "Worker processes running.", value=workers)
         restarts = CounterMetricFamily(
             "fastcore_worker_exits", "Workers that exited, by reason.", labels=["reason"]

@@ -1,8 +1,9 @@
-"""``--proxy-headers``: the client address and scheme a trusted proxy reports."""
+"""``--proxy-headers``: the client address, scheme and request id a trusted proxy reports."""
 
 from __future__ import annotations
 
 import ipaddress
+from typing import Any, cast
 
 from fastcore._speedups.http_parser import RequestHead
 from fastcore.exceptions import ImproperlyConfigured
@@ -10,6 +11,9 @@ from fastcore.exceptions import ImproperlyConfigured
 __all__ = ["ProxyHeaders"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# The raw (name, value) list of any RequestHead: a fastcore Request's own
+# ``headers`` is the case-insensitive mapping instead.
+_raw_headers = cast(Any, RequestHead).headers.__get__
 
 
 class ProxyHeaders:
@@ -17,6 +21,10 @@ class ProxyHeaders:
 
     Only a peer in ``allow`` is believed: anyone else could send the headers
     to spoof an address (a rate limit's key, an audit log) or pose as HTTPS.
+    A trusted peer's ``X-Request-ID`` is kept as
+    ``request.state.forwarded_request_id``, which
+    :class:`~fastcore.middleware.request_id.RequestIdMiddleware` adopts (after
+    checking its form); anyone else's is ignored.
 
     Args:
         allow: Comma-separated addresses or networks (``"10.0.0.0/8,::1"``),
@@ -60,6 +68,11 @@ class ProxyHeaders:
                 return
         elif not self.any and peer not in (None, ""):
             return  # not TCP and not a Unix socket (whose peers are local processes)
+        request_id = head.first_header(b"x-request-id")
+        if request_id is not None:
+            state = getattr(head, "state", None)  # a fastcore Request's (not an ASGI app's)
+            if state is not None:
+                state.forwarded_request_id = request_id.decode("latin-1")
         proto = _joined(head, b"x-forwarded-proto")
         if proto:
             # The last value is the one the nearest proxy wrote.
@@ -83,5 +96,5 @@ class ProxyHeaders:
 
 def _joined(head: RequestHead, name: bytes) -> str:
     # Repeated fields are one comma-separated list (RFC 9110 section 5.3).
-    values = [value for field, value in head.headers if field == name]
+    values = [value for field, value in _raw_headers(head) if field == name]
     return b",".join(values).decode("latin-1")

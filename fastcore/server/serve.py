@@ -107,6 +107,7 @@ class Server:
             sock.close()
             raise
         self._started = True
+        _set_draining(self.app, False)
         dispatch = self.app.build_dispatch()
         request_class = getattr(self.app, "request_class", None)
         state = ServerState(self.config, loop)
@@ -161,6 +162,7 @@ class Server:
         """
         loop = asyncio.get_running_loop()
         state = self.state
+        _set_draining(self.app, True)
         if self._server is not None:
             self._server.close()
         if state is not None:
@@ -184,6 +186,13 @@ class Server:
         if self._started:
             self._started = False
             await self.app.shutdown()
+
+
+def _set_draining(app: Any, draining: bool) -> None:
+    # A fastcore App's readiness endpoint answers 503 while it drains (an
+    # ASGI app has no such flag).
+    if hasattr(app, "draining"):
+        app.draining = draining
 
 
 async def serve(

@@ -185,7 +185,7 @@ class _Heartbeat:
         assert server is not None and server.loop is not None
         if self.metrics is not None:
             try:
-                self.metrics.write(server.state)
+                self.metrics.write(server.state, server.app)
             except OSError:
                 logger.exception("cannot write the metrics snapshot")
         if server.shutdown_requested:

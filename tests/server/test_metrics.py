@@ -106,3 +106,76 @@ def test_metrics_count_requests_by_route_template_across_workers_and_restarts(
         assert server.stop() == 0
     finally:
         server.kill()
+
+
+POOL_APP_SOURCE = textwrap.dedent(
+    """
+    import asyncio
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from fastcore.app import App
+    from fastcore.orm import Database
+
+    app = App()
+    database = Database("sqlite+aiosqlite:///" + str(Path("pool.db").resolve()))
+    database.init_app(app)
+
+    @app.get("/hold")
+    async def hold(request) -> dict[str, int]:
+        # Holds a pooled connection (and the request) until release.flag exists.
+        await request.db.execute(text("SELECT 1"))
+        for _ in range(200):
+            if Path("release.flag").exists():
+                break
+            await asyncio.sleep(0.05)
+        return {"held": 1}
+    """
+)
+
+
+def test_metrics_show_requests_in_progress_and_database_connections_in_use(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "poolapp.py").write_text(POOL_APP_SOURCE)
+    server = ServerProcess(
+        tmp_path,
+        "poolapp:app",
+        *("--port", "0", "--workers", "2", "--metrics-port", "0"),
+        ready=r"metrics on http://127\.0\.0\.1:(\d+)/metrics",
+    )
+    try:
+        metrics_port = server.port
+        server.port = int(server.wait_for(r"listening on \S+:(\d+)").group(1))
+        server.wait_workers(2)
+        text = scrape_until(metrics_port, lambda text: "fastcore_db_connections_in_use" in text)
+        assert sample(text, "fastcore_db_connections_in_use", database="database") == 0
+        assert sample(text, "fastcore_requests_in_progress") == 0
+
+        held = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
+        held.request("GET", "/hold")
+        try:
+
+            def holding(text: str) -> bool:
+                return sample(text, "fastcore_db_connections_in_use", database="database") == 1
+
+            text = scrape_until(metrics_port, holding)
+            assert sample(text, "fastcore_db_connections_in_use", database="database") == 1
+            assert sample(text, "fastcore_requests_in_progress") == 1
+        finally:
+            (tmp_path / "release.flag").write_text("")
+        response = held.getresponse()
+        assert response.status == 200
+        response.read()
+        held.close()
+
+        def released(text: str) -> bool:
+            return sample(text, "fastcore_requests_total", route="/hold", status="200") == 1
+
+        text = scrape_until(metrics_port, released)
+        assert sample(text, "fastcore_db_connections_in_use", database="database") == 0
+        assert sample(text, "fastcore_requests_in_progress") == 0
+        assert server.stop() == 0
+    finally:
+        server.kill()

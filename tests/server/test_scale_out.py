@@ -8,7 +8,9 @@ operator would see it:
 - a logged-in user's requests alternate between the instances and stay logged in;
   a page cached by one instance is served from the cache by the other;
 - the login throttle counts across instances (5 attempts per account a minute);
-- a rolling restart (SIGHUP) of both instances under load: no answer but 2xx/3xx;
+- a rolling restart (SIGHUP) of both instances under load (the notes load
+  below, and wrk on ``/plaintext`` beside it when wrk is installed): no
+  answer but 2xx/3xx, no socket error;
 - SIGTERM of one instance under load: every request is answered, none fails;
 - ``kill -9`` of one whole instance under load: nginx sends the next requests
   to the other one, and every note whose POST was answered is in PostgreSQL.
@@ -22,8 +24,10 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 import uuid
@@ -200,6 +204,24 @@ def report(phase: str, load: Load, statuses: Counter[int | str], elapsed: float)
     )
 
 
+def start_wrk(nginx: int) -> subprocess.Popen[str] | None:
+    """wrk on ``/plaintext`` through nginx until SIGINT (None without wrk)."""
+    if shutil.which("wrk") is None:
+        return None
+    url = f"http://127.0.0.1:{nginx}/plaintext"
+    # Two connections: load enough to meet every restart, while the notes
+    # load (whose writes are counted) still gets its share of two cores.
+    command = ["wrk", "-t1", "-c2", "-d60s", "--timeout", "10s", url]  # bounded: 60 s
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish_wrk(wrk: subprocess.Popen[str]) -> str:
+    """Stop wrk (SIGINT: it prints its summary) and return that summary."""
+    wrk.send_signal(signal.SIGINT)
+    output, _ = wrk.communicate(timeout=15)
+    return output
+
+
 def failures(load: Load) -> list[tuple[int, str, int | str, str]]:
     return [result for result in load.results if result[2] not in OK]
 
@@ -293,6 +315,7 @@ def test_two_instances_behind_nginx(deployment: Deployment) -> None:
 
     # Rolling restart of both instances under load: every answer 2xx/3xx.
     load = notes_load(nginx, browser, "roll", clients=4, max_requests=3000, max_seconds=25)
+    wrk = start_wrk(nginx)
     started = time.monotonic()
     load.wait_for(50)
     for instance in deployment.instances.values():  # a deploy: every instance at once
@@ -308,6 +331,18 @@ def test_two_instances_behind_nginx(deployment: Deployment) -> None:
     report("rolling restart (SIGHUP to a and b)", load, statuses, time.monotonic() - started)
     assert set(statuses) <= OK, (statuses, failures(load)[:5], deployment.nginx.error_log())
     assert load.numbers_with(303) <= notes_stored(deployment, "roll")
+    if wrk is not None:
+        summary = finish_wrk(wrk)
+        answered = re.search(r"(\d+) requests in ([\d.]+\w+),", summary)
+        assert answered is not None and int(answered.group(1)) > 0, summary
+        print(
+            f"[scale-out] rolling restart, wrk -c2 on /plaintext: {answered.group(1)} requests "
+            f"in {answered.group(2)}, "
+            + ("no non-2xx, no socket error" if "Non-2xx" not in summary else "ERRORS")
+        )
+        # wrk names these lines only when there was at least one.
+        assert "Non-2xx or 3xx responses" not in summary, summary
+        assert "Socket errors" not in summary, summary
 
     # SIGTERM of one instance under load: it drains, nginx sends the rest to the other.
     load = notes_load(nginx, browser, "term", clients=4, max_requests=3000, max_seconds=20)

@@ -118,6 +118,8 @@ cdef class ServerState:
     cdef dict route_counts          # (route, method, status) -> answered requests, for
                                     #   methods and statuses _RouteStats has no slot for
     cdef dict route_stats           # route -> _RouteStats (C counters and histogram)
+    cdef object last_route          # the route of the last counted request, and
+    cdef object last_stats          #   its _RouteStats (no dict lookup for a repeat)
     cdef bint timed                 # access log or metrics: time each request
     cdef object tick_handle
     cdef long long date_second

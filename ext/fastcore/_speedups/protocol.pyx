@@ -373,6 +373,7 @@ cdef class ServerState:
         self.count_requests = config.request_metrics
         self.route_counts = {}
         self.route_stats = {}
+        self.last_route = self.last_stats = None
         self.timed = self.access_logger is not None or self.count_requests
         self.now = self.loop.time()
         self.date_second = -1
@@ -405,10 +406,19 @@ cdef class ServerState:
         # (bench/load/callgrind_request.py --subject fastcore-metrics).
         cdef object route = head.route
         cdef int method = _method_slot(head.method)
-        cdef _RouteStats stats = self.route_stats.get(route)
-        if stats is None:
-            stats = _RouteStats.__new__(_RouteStats)
-            self.route_stats[route] = stats
+        cdef _RouteStats stats
+        if route is self.last_route and self.last_stats is not None:  # (None: no route)
+            # PERF: a request to the route of the one before (a busy
+            # endpoint, a keep-alive client's burst) skips the dict lookup,
+            # a third of this function's cost.
+            stats = <_RouteStats>self.last_stats
+        else:
+            stats = self.route_stats.get(route)
+            if stats is None:
+                stats = _RouteStats.__new__(_RouteStats)
+                self.route_stats[route] = stats
+            self.last_route = route
+            self.last_stats = stats
         if method < 0 or status < _FIRST_STATUS or status >= _FIRST_STATUS + _STATUS_SLOTS:
             key = (route, head.method, status)  # no slot for it: counted in the dict
             self.route_counts[key] = self.route_counts.get(key, 0) + 1
@@ -1557,11 +1567,12 @@ cdef class HttpProtocol:
     cdef int _log_access(self, RequestHead head, int status, Py_ssize_t size,
                          double started) except -1:
         cdef object logger = self.state.access_logger
+        cdef double seconds
         if head is None:
             return 0
+        seconds = monotonic_now() - started
         if self.state.count_requests:
-            self.state._count(head, status, monotonic_now() - started)
-        if logger is None:
-            return 0
-        logger(head, self.peer, status, size, monotonic_now() - started)
+            self.state._count(head, status, seconds)
+        if logger is not None:
+            logger(head, self.peer, status, size, seconds)
         return 0
