@@ -30,7 +30,14 @@ BUILD = ROOT / "build" / "fuzzcov"
 TEMP = ROOT / "build" / "fuzzcov-temp"
 SEEDS = ROOT / "tests" / "fuzz" / "corpus"
 SOURCES = ROOT / "ext" / "fastcore" / "_speedups"
-KERNELS = ("http_parser", "response_writer", "router", "template_runtime", "websocket_frames")
+KERNELS = (
+    "http_parser",
+    "response_writer",
+    "router",
+    "template_filters",
+    "template_runtime",
+    "websocket_frames",
+)
 MARKER = re.compile(r'/\* "(fastcore/_speedups/[\w]+\.pyx)":(\d+)')
 REPLAY = """
 import sys
@@ -138,12 +145,12 @@ def main() -> int:
         home = os.environ.get("FASTCORE_FUZZ_HOME", "~/.cache/fastcore-fuzz")
         args.corpus = str(Path(home).expanduser() / "corpus")
     replay(Path(args.corpus).resolve() if args.corpus else SEEDS, targets)
-    print(f"{'kernel':<18} {'lines':>6} {'covered':>8} {'%':>6}")
+    print(f"{'kernel':<22} {'lines':>6} {'covered':>8} {'%':>6}")
     missed: dict[str, list[int]] = defaultdict(list)
     for kernel in KERNELS:
         coverable, covered = pyx_lines(kernel)
         share = 100 * len(covered) / len(coverable) if coverable else 0.0
-        print(f"{kernel + '.pyx':<18} {len(coverable):>6} {len(covered):>8} {share:>5.1f}%")
+        print(f"{kernel + '.pyx':<22} {len(coverable):>6} {len(covered):>8} {share:>5.1f}%")
         missed[kernel] = sorted(coverable - covered)
     if args.show_missed:
         print(f"missed in {args.show_missed}.pyx:", missed[args.show_missed])
