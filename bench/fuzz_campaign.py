@@ -25,6 +25,7 @@ a crash.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -47,6 +48,9 @@ TARGETS = sorted(path.name for path in SEEDS.iterdir() if path.is_dir())
 STATUS = re.compile(r"^#(\d+)\s+\w+\s+(?:cov: (\d+) ft: (\d+) )?corp: (\d+)/", re.MULTILINE)
 EXECUTED = re.compile(r"^stat::number_of_executed_units: (\d+)", re.MULTILINE)
 ARTIFACT = re.compile(r"Test unit written to (\S+)")
+# libFuzzer also writes an input that ran longer than -report_slow_units (10 s)
+# and goes on: on a loaded machine that is the machine, not a finding.
+SLOW_UNIT = "slow-unit-"
 SANITIZER = re.compile(r"ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer")
 
 
@@ -202,6 +206,15 @@ class Ledger:
             return entry
 
     def add(self, result: Result, profile: str) -> None:
+        # Another campaign may have written since: re-read under a file lock.
+        with (self.path.parent / "ledger.lock").open("w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            with self.lock:
+                if self.path.is_file():
+                    self.entries = json.loads(self.path.read_text())
+            self._add(result, profile)
+
+    def _add(self, result: Result, profile: str) -> None:
         entry = self.entry(result.target)
         with self.lock:
             if profile in COUNTED:
@@ -278,9 +291,13 @@ def run_target(target: str, args: argparse.Namespace, seconds: int = 0) -> Resul
     result.executions = executed_units(text)
     result.corpus = sum(1 for _ in corpus.iterdir())
     result.sanitizer_report = bool(SANITIZER.search(text))
-    artifact = ARTIFACT.search(text)
-    if artifact:
-        result.crash = artifact.group(1)
+    artifacts_written = ARTIFACT.findall(text)
+    slow = [path for path in artifacts_written if Path(path).name.startswith(SLOW_UNIT)]
+    if slow:
+        result.notes.append(f"slow inputs (not failures): {', '.join(slow)}")
+    crashes = [path for path in artifacts_written if path not in slow]
+    if crashes:
+        result.crash = crashes[0]
         result.minimized = minimize(target, Path(result.crash), env, cwd, args)
     elif result.exit_code != 0:
         result.notes.append(f"exited with {result.exit_code} without an artifact")
@@ -302,7 +319,12 @@ def minimize(
         f"-exact_artifact_path={minimized}",
         str(crash),
     ]
-    subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=args.minimize_seconds)
+    try:
+        subprocess.run(
+            command, cwd=cwd, env=env, capture_output=True, timeout=args.minimize_seconds
+        )
+    except subprocess.TimeoutExpired:
+        pass  # the unminimized input is still the reproducer
     return str(minimized) if minimized.is_file() else str(crash)
 
 
@@ -337,6 +359,9 @@ def run_until(targets: list[str], args: argparse.Namespace, ledger: Ledger) -> l
                 ledger.add(result, args.profile)
                 results.append(result)
                 report([result], sys.stderr)
+            except Exception as exc:  # noqa: BLE001 - one bad slice must not end the campaign
+                print(f"{target}: the campaign failed: {exc!r}", file=sys.stderr)
+                time.sleep(5)
             finally:
                 with choose:
                     busy.discard(target)

@@ -65,3 +65,12 @@ def test_until_is_the_next_such_time_utc(campaign: ModuleType) -> None:
         deadline = campaign.deadline_of(until)
         assert now < deadline <= now + 86400
         assert time.strftime("%H:%M", time.gmtime(deadline)) == until
+
+
+def test_campaigns_side_by_side_both_count(campaign: ModuleType, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    first, second = campaign.Ledger(home), campaign.Ledger(home)  # both read an empty ledger
+    first.add(result(campaign, 1000), "fast")
+    second.add(result(campaign, 300), "fast")
+    assert campaign.Ledger(home).entry("http_parser")["executions"] == 1300
