@@ -5,37 +5,52 @@ sanitized kernels first with ``make asan``; then, from the repository root::
 
     python bench/fuzz_campaign.py --runs 1000000            # every target
     python bench/fuzz_campaign.py --runs 200000 --targets http_parser,router --jobs 2
+    nice -n 19 python bench/fuzz_campaign.py --until 22:00 --jobs 2   # slices until 22:00 UTC
+    python bench/fuzz_campaign.py --totals                  # the cumulative ledger
     python bench/fuzz_campaign.py --runs 50000 --no-asan    # the normal build
 
-Each target keeps a growing corpus in ``<out>/corpus/<target>`` (seeded from
-``tests/fuzz/corpus``), so campaigns resume. The report gives, per target,
-the executions, the time, libFuzzer's coverage (``cov``: blocks and Python
-branches; ``ft``: features) and the corpus size, and for a crash, a
-sanitizer report or a failed check the artifact and its minimized reproducer.
-docs/fuzzing.md tells how to replay one.
+Everything a campaign keeps lives outside the checkout, in ``--home``
+(``$FASTCORE_FUZZ_HOME``, by default ``~/.cache/fastcore-fuzz``): a growing
+corpus per target in ``corpus/<target>`` (seeded from ``tests/fuzz/corpus``),
+artifacts, logs, and ``ledger.json``, the cumulative executions per target
+under ASan, which start again from zero when the target's kernel sources
+change (their ``git hash-object``). The report gives, per run and target, the
+executions, the time, libFuzzer's coverage (``cov``: blocks and Python
+branches; ``ft``: features) and the corpus size, for a crash, a sanitizer
+report or a failed check the artifact and its minimized reproducer, and then
+the totals against the 10-million goal. docs/fuzzing.md tells how to replay
+a crash.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "tests" / "fuzz" / "corpus"
 ASAN_DIR = ROOT / "build" / "asan"
+DEFAULT_HOME = Path.home() / ".cache" / "fastcore-fuzz"
 TARGETS = sorted(path.name for path in SEEDS.iterdir() if path.is_dir())
 
 STATUS = re.compile(r"^#(\d+)\s+\w+\s+(?:cov: (\d+) ft: (\d+) )?corp: (\d+)/", re.MULTILINE)
 EXECUTED = re.compile(r"^stat::number_of_executed_units: (\d+)", re.MULTILINE)
 ARTIFACT = re.compile(r"Test unit written to (\S+)")
+# libFuzzer also writes an input that ran longer than -report_slow_units (10 s)
+# and goes on: on a loaded machine that is the machine, not a finding.
+SLOW_UNIT = "slow-unit-"
 SANITIZER = re.compile(r"ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer")
 
 
@@ -44,6 +59,7 @@ class Result:
     target: str
     executions: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     cov: int = 0
     ft: int = 0
     corpus: int = 0
@@ -55,10 +71,51 @@ class Result:
     notes: list[str] = field(default_factory=list)
 
 
-def environment(asan: bool) -> tuple[dict[str, str], Path]:
-    """The environment and working directory of a target run."""
-    env = {**os.environ, "PYTHONPATH": str(ASAN_DIR if asan else ROOT)}
-    if not asan:
+# ASAN_OPTIONS every sanitized profile shares: they decide what is detected
+# and how a report reaches libFuzzer, not the speed.
+ASAN_BASE = [
+    "detect_leaks=0",  # CPython keeps memory until exit on purpose; see --leak-check
+    "verify_asan_link_order=0",  # the shim is preloaded before libasan
+    "allocator_may_return_null=1",
+    "quarantine_size_mb=32",
+    "handle_abort=1",
+    # gcc's runtimes cannot tell libFuzzer of a report (atheris finds no
+    # __sanitizer_set_death_callback): abort, so libFuzzer's SIGABRT handler
+    # writes the crashing input.
+    "abort_on_error=1",
+]
+# Sanitizer settings by name (docs/fuzzing.md, "Speed", has the measurements).
+# ``pythonmalloc`` None leaves pymalloc on; ``asan`` False runs the normal build.
+PROFILES: dict[str, dict[str, object]] = {
+    # What campaigns used first: every malloc and free records a 10-frame
+    # stack, and each new block is filled with 0xbe up to 4 KiB.
+    "thorough": {"asan": True, "pythonmalloc": "malloc", "options": ["malloc_context_size=10"]},
+    # The same checks, cheaper: no allocation and free stacks (a report still
+    # names the bad access and its own stack; replay the input with the
+    # thorough profile to see where the block came from and went) and no
+    # fill of new blocks (ASan never reported on their contents anyway).
+    "fast": {
+        "asan": True,
+        "pythonmalloc": "malloc",
+        "options": ["malloc_context_size=0", "max_malloc_fill_size=0"],
+    },
+    # For comparison only: pymalloc hides overflows of small object buffers
+    # (what the kernels read and write) inside its arenas.
+    "pymalloc": {
+        "asan": True,
+        "pythonmalloc": None,
+        "options": ["malloc_context_size=0", "max_malloc_fill_size=0"],
+    },
+    "normal": {"asan": False},
+}
+
+
+def environment(profile: str) -> tuple[dict[str, str], Path]:
+    """The environment and working directory of a target run under ``profile``."""
+    settings = PROFILES[profile]
+    env = {**os.environ, "PYTHONPATH": str(ASAN_DIR if settings["asan"] else ROOT)}
+    env.pop("PYTHONMALLOC", None)
+    if not settings["asan"]:
         return env, ROOT
     libasan = subprocess.run(
         ["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True, check=True
@@ -66,27 +123,15 @@ def environment(asan: bool) -> tuple[dict[str, str], Path]:
     shim = ASAN_DIR / "libfastcore_fuzzcov.so"
     if not shim.is_file() or not Path(libasan).is_file():
         sys.exit("the ASan build is missing: run `make asan` first (or pass --no-asan)")
-    env.update(
-        # The shim goes first: see tests/fuzz/native/coverage_shim.c.
-        LD_PRELOAD=f"{shim} {libasan}",
+    # The shim goes first: see tests/fuzz/native/coverage_shim.c.
+    env["LD_PRELOAD"] = f"{shim} {libasan}"
+    if settings["pythonmalloc"]:
         # Every Python allocation through malloc, so ASan guards object buffers too.
-        PYTHONMALLOC="malloc",
-        ASAN_OPTIONS=":".join(
-            [
-                "detect_leaks=0",  # CPython keeps memory until exit on purpose
-                "verify_asan_link_order=0",  # the shim is preloaded before libasan
-                "allocator_may_return_null=1",
-                "quarantine_size_mb=32",
-                "malloc_context_size=10",
-                "handle_abort=1",
-                # gcc's runtimes cannot tell libFuzzer of a report (atheris finds
-                # no __sanitizer_set_death_callback): abort, so libFuzzer's
-                # SIGABRT handler writes the crashing input.
-                "abort_on_error=1",
-            ]
-        ),
-        UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1",
-    )
+        env["PYTHONMALLOC"] = str(settings["pythonmalloc"])
+    options = settings["options"]
+    assert isinstance(options, list)
+    env["ASAN_OPTIONS"] = ":".join(ASAN_BASE + options)
+    env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:abort_on_error=1"
     probe = subprocess.run(
         [sys.executable, "-c", "import fastcore._speedups.http_parser as m; print(m.__file__)"],
         cwd=ASAN_DIR,
@@ -99,21 +144,126 @@ def environment(asan: bool) -> tuple[dict[str, str], Path]:
     return env, ASAN_DIR
 
 
-def run_target(target: str, args: argparse.Namespace) -> Result:
+def executed_units(log: str) -> int:
+    """Executions a libFuzzer log reports (final stats, else the last status line)."""
+    executed = EXECUTED.search(log)
+    if executed:
+        return int(executed.group(1))
+    statuses = STATUS.findall(log)
+    return int(statuses[-1][0]) if statuses else 0
+
+
+# The sources each target's executions count against: when one changes, the
+# target's total starts again from zero (the form parsers are Python).
+KERNEL_SOURCES = {
+    target: [f"ext/fastcore/_speedups/{k}.{ext}" for k in kernels for ext in ("pyx", "pxd")]
+    for target, kernels in [
+        ("http_differential", ["http_parser"]),
+        ("http_parser", ["http_parser"]),
+        ("response_writer", ["response_writer"]),
+        ("router", ["router"]),
+        ("templates", ["template_runtime", "template_filters"]),
+        ("websocket_frames", ["websocket_frames"]),
+    ]
+}
+KERNEL_SOURCES["form_parsers"] = ["fastcore/formparsers.py"]
+GOAL = 10_000_000  # executions per target under ASan (issue 23)
+COUNTED = ("fast", "thorough")  # profiles whose executions count towards GOAL
+
+
+def sources_hash(target: str) -> str:
+    """``git hash-object`` of the target's kernel sources as they are on disk, combined."""
+    paths = [str(ROOT / path) for path in KERNEL_SOURCES.get(target, []) if (ROOT / path).is_file()]
+    if not paths:
+        return "none"
+    hashes = subprocess.run(
+        ["git", "hash-object", "--", *paths], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return hashlib.sha1(" ".join(hashes).encode()).hexdigest()[:12]
+
+
+class Ledger:
+    """Cumulative executions per target, kept in ``<home>/ledger.json`` across campaigns.
+
+    A target's entry holds the hash of its kernel sources; when the sources
+    change, the entry (executions, seconds, crashes) starts again.
+    """
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / "ledger.json"
+        self.lock = threading.Lock()
+        self.entries: dict[str, dict[str, object]] = (
+            json.loads(self.path.read_text()) if self.path.is_file() else {}
+        )
+
+    def entry(self, target: str) -> dict[str, object]:
+        digest = sources_hash(target)
+        with self.lock:
+            entry = self.entries.get(target)
+            if entry is None or entry.get("sources") != digest:
+                entry = {"sources": digest, "executions": 0, "seconds": 0.0, "crashes": []}
+                self.entries[target] = entry
+            return entry
+
+    def add(self, result: Result, profile: str) -> None:
+        # Another campaign may have written since: re-read under a file lock.
+        with (self.path.parent / "ledger.lock").open("w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            with self.lock:
+                if self.path.is_file():
+                    self.entries = json.loads(self.path.read_text())
+            self._add(result, profile)
+
+    def _add(self, result: Result, profile: str) -> None:
+        entry = self.entry(result.target)
+        with self.lock:
+            if profile in COUNTED:
+                entry["executions"] = int(entry["executions"]) + result.executions  # type: ignore[call-overload]
+                entry["seconds"] = round(float(entry["seconds"]) + result.seconds, 1)  # type: ignore[arg-type]
+            if result.crash or result.sanitizer_report or result.exit_code != 0:
+                crashes = entry["crashes"]
+                assert isinstance(crashes, list)
+                crashes.append(result.minimized or result.log)
+            self.save()
+
+    def save(self) -> None:
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.entries, indent=2, sort_keys=True))
+        temporary.replace(self.path)
+
+
+def stale_build(targets: list[str]) -> list[str]:
+    """Kernel sources newer than their ASan build (run `make asan` again)."""
+    stale = []
+    for target in targets:
+        for source in KERNEL_SOURCES.get(target, []):
+            path = ROOT / source
+            if not source.endswith((".pyx", ".pxd")) or not path.is_file():
+                continue
+            built = list((ASAN_DIR / "fastcore" / "_speedups").glob(f"{path.stem}.*.so"))
+            if not built or path.stat().st_mtime > built[0].stat().st_mtime:
+                stale.append(source)
+    return stale
+
+
+def run_target(target: str, args: argparse.Namespace, seconds: int = 0) -> Result:
+    """Fuzz one target once (``--runs`` executions, or ``seconds``) and read its log."""
     result = Result(target)
-    out = Path(args.out).resolve()
-    corpus = out / "corpus" / target
-    artifacts = out / "artifacts" / target
+    home = Path(args.home)
+    corpus = home / "corpus" / target
+    artifacts = home / "artifacts" / target
     corpus.mkdir(parents=True, exist_ok=True)
     artifacts.mkdir(parents=True, exist_ok=True)
-    log_path = out / "logs" / f"{target}.log"
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    log_path = home / "logs" / f"{target}-{stamp}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env, cwd = environment(not args.no_asan)
+    env, cwd = environment(args.profile)
+    limit = f"-max_total_time={seconds}" if seconds else f"-runs={args.runs}"
     command = [
         sys.executable,
         "-m",
         f"tests.fuzz.{target}",
-        f"-runs={args.runs}",
+        limit,
         f"-timeout={args.timeout}",
         f"-rss_limit_mb={args.rss_limit_mb}",
         f"-max_len={args.max_len}",
@@ -122,31 +272,35 @@ def run_target(target: str, args: argparse.Namespace) -> Result:
         str(corpus),
         str(SEEDS / target),
     ]
-    if args.max_time:
+    if args.max_time and not seconds:
         command.insert(4, f"-max_total_time={args.max_time}")
     started = time.monotonic()
     with log_path.open("wb") as log:
-        completed = subprocess.run(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # CPU seconds too: on a shared machine the wall clock says little of the speed.
+        _, status, usage = os.wait4(process.pid, 0)
     result.seconds = round(time.monotonic() - started, 1)
-    result.exit_code = completed.returncode
+    result.cpu_seconds = round(usage.ru_utime + usage.ru_stime, 1)
+    result.exit_code = os.waitstatus_to_exitcode(status)
     result.log = str(log_path)
     text = log_path.read_text(errors="replace")
     statuses = STATUS.findall(text)
     if statuses:
         last = statuses[-1]
-        result.executions = int(last[0])
         result.cov, result.ft = int(last[1] or 0), int(last[2] or 0)
-    executed = EXECUTED.search(text)
-    if executed:
-        result.executions = int(executed.group(1))
+    result.executions = executed_units(text)
     result.corpus = sum(1 for _ in corpus.iterdir())
     result.sanitizer_report = bool(SANITIZER.search(text))
-    artifact = ARTIFACT.search(text)
-    if artifact:
-        result.crash = artifact.group(1)
+    artifacts_written = ARTIFACT.findall(text)
+    slow = [path for path in artifacts_written if Path(path).name.startswith(SLOW_UNIT)]
+    if slow:
+        result.notes.append(f"slow inputs (not failures): {', '.join(slow)}")
+    crashes = [path for path in artifacts_written if path not in slow]
+    if crashes:
+        result.crash = crashes[0]
         result.minimized = minimize(target, Path(result.crash), env, cwd, args)
-    elif completed.returncode != 0:
-        result.notes.append(f"exited with {completed.returncode} without an artifact")
+    elif result.exit_code != 0:
+        result.notes.append(f"exited with {result.exit_code} without an artifact")
     return result
 
 
@@ -165,18 +319,108 @@ def minimize(
         f"-exact_artifact_path={minimized}",
         str(crash),
     ]
-    subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=args.minimize_seconds)
+    try:
+        subprocess.run(
+            command, cwd=cwd, env=env, capture_output=True, timeout=args.minimize_seconds
+        )
+    except subprocess.TimeoutExpired:
+        pass  # the unminimized input is still the reproducer
     return str(minimized) if minimized.is_file() else str(crash)
+
+
+def deadline_of(until: str) -> float:
+    """The epoch seconds of the next ``HH:MM`` UTC."""
+    hours, minutes = (int(part) for part in until.split(":"))
+    now = time.time()
+    today = now - now % 86400 + hours * 3600 + minutes * 60
+    return today if today > now else today + 86400
+
+
+def run_until(targets: list[str], args: argparse.Namespace, ledger: Ledger) -> list[Result]:
+    """Slices of ``--slice`` seconds, the target furthest from the goal first, until ``--until``."""
+    deadline = deadline_of(args.until)
+    busy: set[str] = set()
+    choose = threading.Lock()
+    results: list[Result] = []
+
+    def worker() -> None:
+        while True:
+            left = int(deadline - time.time())
+            if left < 60:
+                return
+            with choose:
+                idle = [t for t in targets if t not in busy]
+                if not idle:
+                    return
+                target = min(idle, key=lambda t: int(ledger.entry(t)["executions"]))  # type: ignore[call-overload]
+                busy.add(target)
+            try:
+                result = run_target(target, args, seconds=min(args.slice, left))
+                ledger.add(result, args.profile)
+                results.append(result)
+                report([result], sys.stderr)
+            except Exception as exc:  # noqa: BLE001 - one bad slice must not end the campaign
+                print(f"{target}: the campaign failed: {exc!r}", file=sys.stderr)
+                time.sleep(5)
+            finally:
+                with choose:
+                    busy.discard(target)
+
+    threads = [threading.Thread(target=worker) for _ in range(max(1, args.jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def report(results: list[Result], stream: TextIO) -> None:
+    print(f"{'target':<18} {'executions':>11} {'seconds':>8} {'exec/s':>7} {'/CPU-s':>7} "
+          f"{'cov':>6} {'ft':>7} {'corpus':>6}  result", file=stream)  # fmt: skip
+    for r in results:
+        rate = int(r.executions / r.seconds) if r.seconds else 0
+        cpu_rate = int(r.executions / r.cpu_seconds) if r.cpu_seconds else 0
+        if r.crash:
+            outcome = f"CRASH{' (sanitizer)' if r.sanitizer_report else ''}: {r.minimized}"
+        elif r.exit_code != 0 or r.sanitizer_report:
+            outcome = f"FAILED (exit {r.exit_code}), see {r.log}"
+        else:
+            outcome = "ok"
+        print(f"{r.target:<18} {r.executions:>11} {r.seconds:>8} {rate:>7} {cpu_rate:>7} "
+              f"{r.cov:>6} {r.ft:>7} {r.corpus:>6}  {outcome}", file=stream)  # fmt: skip
+    stream.flush()
+
+
+def report_totals(targets: list[str], ledger: Ledger) -> None:
+    print(f"\ncumulative under ASan ({', '.join(COUNTED)} profiles), ledger {ledger.path}:")
+    print(f"{'target':<18} {'sources':>12} {'executions':>11} {'of goal':>8} {'hours':>6}  crashes")
+    for target in targets:
+        entry = ledger.entry(target)
+        executions = int(entry["executions"])  # type: ignore[call-overload]
+        crashes = entry["crashes"]
+        assert isinstance(crashes, list)
+        print(f"{target:<18} {entry['sources']!s:>12} {executions:>11} "
+              f"{100 * executions / GOAL:>7.1f}% {float(entry['seconds']) / 3600:>6.2f}  "  # type: ignore[arg-type]
+              f"{len(crashes) or 'none'}")  # fmt: skip
+    ledger.save()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1_000_000, help="executions per target")
     parser.add_argument("--max-time", type=int, default=0, help="seconds per target (0: none)")
+    parser.add_argument("--until", help="HH:MM UTC: fuzz in slices until then, neediest first")
+    parser.add_argument("--slice", type=int, default=1200, help="seconds per slice with --until")
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated")
     parser.add_argument("--jobs", type=int, default=1, help="targets run side by side")
-    parser.add_argument("--no-asan", action="store_true", help="use the normal in-place build")
-    parser.add_argument("--out", default=str(ROOT / "build" / "fuzz"), help="corpora, logs")
+    parser.add_argument("--profile", default="fast", choices=sorted(PROFILES),
+                        help="sanitizer settings (fast: ASan, see PROFILES)")  # fmt: skip
+    parser.add_argument("--no-asan", action="store_const", const="normal", dest="profile",
+                        help="the normal in-place build (--profile normal)")  # fmt: skip
+    parser.add_argument("--home", default=os.environ.get("FASTCORE_FUZZ_HOME", str(DEFAULT_HOME)),
+                        help="corpora, artifacts, logs and the ledger; outside the checkout so "
+                        "they survive it (env FASTCORE_FUZZ_HOME)")  # fmt: skip
+    parser.add_argument("--totals", action="store_true", help="print the ledger and exit")
     parser.add_argument("--timeout", type=int, default=20, help="seconds per input")
     parser.add_argument("--rss-limit-mb", type=int, default=4096)
     parser.add_argument("--max-len", type=int, default=4096)
@@ -187,23 +431,29 @@ def main() -> int:
     unknown = set(targets) - set(TARGETS)
     if unknown:
         parser.error(f"unknown targets: {', '.join(sorted(unknown))} (known: {', '.join(TARGETS)})")
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        results = list(pool.map(lambda target: run_target(target, args), targets))
-    print(f"{'target':<18} {'executions':>11} {'seconds':>8} {'exec/s':>7} {'cov':>6} {'ft':>7} "
-          f"{'corpus':>6}  result")  # fmt: skip
-    for r in results:
-        rate = int(r.executions / r.seconds) if r.seconds else 0
-        if r.crash:
-            outcome = f"CRASH{' (sanitizer)' if r.sanitizer_report else ''}: {r.minimized}"
-        elif r.exit_code != 0 or r.sanitizer_report:
-            outcome = f"FAILED (exit {r.exit_code}), see {r.log}"
-        else:
-            outcome = "ok"
-        print(f"{r.target:<18} {r.executions:>11} {r.seconds:>8} {rate:>7} {r.cov:>6} {r.ft:>7} "
-              f"{r.corpus:>6}  {outcome}")  # fmt: skip
-    summary = Path(args.out) / "summary.json"
+    home = Path(args.home).expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    args.home = str(home)
+    ledger = Ledger(home)
+    if args.totals:
+        report_totals(targets, ledger)
+        return 0
+    if PROFILES[args.profile]["asan"]:
+        stale = stale_build(targets)
+        if stale:
+            sys.exit(f"the ASan build is older than {', '.join(stale)}: run `make asan` again")
+    if args.until:
+        results = run_until(targets, args, ledger)
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            results = list(pool.map(lambda target: run_target(target, args), targets))
+        for result in results:
+            ledger.add(result, args.profile)
+    report(results, sys.stdout)
+    summary = home / "summary.json"
     summary.write_text(json.dumps([asdict(r) for r in results], indent=2))
     print(f"summary: {summary}")
+    report_totals(targets, ledger)
     failed = any(r.crash or r.exit_code != 0 or r.sanitizer_report for r in results)
     return 1 if failed else 0
 

@@ -7,7 +7,8 @@ maps each executed C line back to the .pyx line Cython generated it from
 (the ``/* "file.pyx":N`` comments of the C). Run from the repository root::
 
     python bench/fuzz_coverage.py                      # the committed seed corpora
-    python bench/fuzz_coverage.py --corpus build/fuzz/corpus   # a campaign's corpora
+    python bench/fuzz_coverage.py --campaign           # and the campaign's (fuzz_campaign.py)
+    python bench/fuzz_coverage.py --corpus DIR         # and DIR/<target>/ corpora
 
 A .pyx line counts as coverable when C code of its own executes or could;
 lines of declarations alone (cdef class fields, imports) are not counted.
@@ -29,7 +30,14 @@ BUILD = ROOT / "build" / "fuzzcov"
 TEMP = ROOT / "build" / "fuzzcov-temp"
 SEEDS = ROOT / "tests" / "fuzz" / "corpus"
 SOURCES = ROOT / "ext" / "fastcore" / "_speedups"
-KERNELS = ("http_parser", "response_writer", "router", "template_runtime", "websocket_frames")
+KERNELS = (
+    "http_parser",
+    "response_writer",
+    "router",
+    "template_filters",
+    "template_runtime",
+    "websocket_frames",
+)
 MARKER = re.compile(r'/\* "(fastcore/_speedups/[\w]+\.pyx)":(\d+)')
 REPLAY = """
 import sys
@@ -122,19 +130,27 @@ def pyx_lines(kernel: str) -> tuple[set[int], set[int]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default="", help="directory of per-target corpora to add")
+    parser.add_argument(
+        "--campaign",
+        action="store_true",
+        help="add the corpora of bench/fuzz_campaign.py ($FASTCORE_FUZZ_HOME/corpus)",
+    )
     parser.add_argument("--no-build", action="store_true", help="reuse build/fuzzcov/")
     parser.add_argument("--show-missed", default="", help="print the missed lines of a kernel")
     args = parser.parse_args()
     if not args.no_build or not BUILD.is_dir():
         build()
     targets = sorted(path.name for path in SEEDS.iterdir() if path.is_dir())
+    if args.campaign:
+        home = os.environ.get("FASTCORE_FUZZ_HOME", "~/.cache/fastcore-fuzz")
+        args.corpus = str(Path(home).expanduser() / "corpus")
     replay(Path(args.corpus).resolve() if args.corpus else SEEDS, targets)
-    print(f"{'kernel':<18} {'lines':>6} {'covered':>8} {'%':>6}")
+    print(f"{'kernel':<22} {'lines':>6} {'covered':>8} {'%':>6}")
     missed: dict[str, list[int]] = defaultdict(list)
     for kernel in KERNELS:
         coverable, covered = pyx_lines(kernel)
         share = 100 * len(covered) / len(coverable) if coverable else 0.0
-        print(f"{kernel + '.pyx':<18} {len(coverable):>6} {len(covered):>8} {share:>5.1f}%")
+        print(f"{kernel + '.pyx':<22} {len(coverable):>6} {len(covered):>8} {share:>5.1f}%")
         missed[kernel] = sorted(coverable - covered)
     if args.show_missed:
         print(f"missed in {args.show_missed}.pyx:", missed[args.show_missed])

@@ -1,0 +1,76 @@
+"""Self-tests of bench/fuzz_campaign.py's ledger: what counts, and when it starts again.
+
+Run with ``python -m pytest bench/test_fuzz_campaign.py -q`` (a second; no
+ASan build needed).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def campaign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("fuzz_campaign", HERE / "fuzz_campaign.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "fuzz_campaign", module)
+    spec.loader.exec_module(module)
+    kernel = tmp_path / "kernel.pyx"
+    kernel.write_text("cdef int a = 1\n")
+    # An absolute path: ROOT / path is the path itself.
+    monkeypatch.setitem(module.KERNEL_SOURCES, "http_parser", [str(kernel)])
+    return module
+
+
+def result(campaign: ModuleType, executions: int, **extra: object) -> object:
+    return campaign.Result("http_parser", executions=executions, seconds=10.0, **extra)
+
+
+def test_asan_executions_add_up_across_ledgers(campaign: ModuleType, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    campaign.Ledger(home).add(result(campaign, 1000), "fast")
+    ledger = campaign.Ledger(home)  # a later campaign reads the same file
+    ledger.add(result(campaign, 500), "thorough")
+    ledger.add(result(campaign, 700), "pymalloc")  # not the checks the goal asks for
+    ledger.add(result(campaign, 900), "normal")
+    entry = campaign.Ledger(home).entry("http_parser")
+    assert entry["executions"] == 1500
+    assert entry["seconds"] == 20.0
+    assert entry["crashes"] == []
+
+
+def test_a_changed_kernel_starts_from_zero(campaign: ModuleType, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    campaign.Ledger(home).add(result(campaign, 1000, crash="crash-1", minimized="m"), "fast")
+    assert campaign.Ledger(home).entry("http_parser")["crashes"] == ["m"]
+    (tmp_path / "kernel.pyx").write_text("cdef int a = 2\n")
+    entry = campaign.Ledger(home).entry("http_parser")
+    assert entry["executions"] == 0 and entry["crashes"] == []
+
+
+def test_until_is_the_next_such_time_utc(campaign: ModuleType) -> None:
+    now = time.time()
+    for until in ("00:00", "12:30", "23:59"):
+        deadline = campaign.deadline_of(until)
+        assert now < deadline <= now + 86400
+        assert time.strftime("%H:%M", time.gmtime(deadline)) == until
+
+
+def test_campaigns_side_by_side_both_count(campaign: ModuleType, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    first, second = campaign.Ledger(home), campaign.Ledger(home)  # both read an empty ledger
+    first.add(result(campaign, 1000), "fast")
+    second.add(result(campaign, 300), "fast")
+    assert campaign.Ledger(home).entry("http_parser")["executions"] == 1300
