@@ -21,6 +21,9 @@ class RouteMatch:
         redirect_to: The canonical raw path for a 308, else None.
         auto_options: True for OPTIONS on a path without an OPTIONS route:
             the App answers 204 with an ``Allow`` header built from ``allowed``.
+
+    A match is read-only. Every 404 from a lookup is one shared object (a
+    miss allocates nothing), so its empty ``params`` must not be filled in.
     """
 
     @property

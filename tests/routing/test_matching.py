@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from urllib.parse import quote
 
 import pytest
 
@@ -312,6 +313,33 @@ def test_many_static_siblings() -> None:
     assert router.match("GET", "/api/res7/5").params == {"item_id": 5}
     assert router.match("GET", "/api/res7x/5").endpoint == "other"
     assert router.match("GET", "/api/res300/5").status == 404
+
+
+def test_wide_node_with_non_ascii_siblings() -> None:
+    # A wide node hashes its children's code points: a key and a segment
+    # stored at different widths (one byte, two, four) must still meet.
+    names = [f"s{index}" for index in range(20)] + ["café", "ĉapo", "日本", "😀x", "ca"]
+    router = Router()
+    for name in names:
+        router.add(f"/w/{name}/{{n:int}}", name)
+    router.freeze()
+    for name in names:
+        found = router.match("GET", f"/w/{quote(name)}/3")
+        assert (found.endpoint, found.params) == (name, {"n": 3})
+    assert router.match("GET", "/w/caf/3").status == 404
+    assert router.match("GET", "/w/cafe/3").status == 404
+    assert router.match("GET", "/w/%E6%97%A5/3").status == 404
+
+
+def test_a_miss_leaves_later_matches_alone() -> None:
+    # Every 404 is one shared answer: its params stay empty whatever was
+    # matched before or after it.
+    router = frozen(("/a/{x}", "a"))
+    first = router.match("GET", "/nope")
+    assert router.match("GET", "/a/1").params == {"x": "1"}
+    second = router.match("GET", "/b/c")
+    assert (first.status, first.params, first.endpoint) == (404, {}, None)
+    assert (second.status, second.params, second.allowed) == (404, {}, ())
 
 
 def test_paths_deeper_than_every_route_below_a_place() -> None:

@@ -34,7 +34,7 @@ from cpython.unicode cimport (
     PyUnicode_READ,
     PyUnicode_Substring,
 )
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memchr, memcmp, memset
 
 import uuid as _uuid_module
@@ -71,8 +71,9 @@ cdef struct Segment:
 cdef enum:
     STACK_SEGMENTS = 48
     # Up to this many static children a node scans signatures; above, it
-    # hashes the segment, so lookup cost never grows with the route count.
-    LINEAR_STATIC_CHILDREN = 64
+    # probes its own hash table of the children's text (no str is made for
+    # the segment), so lookup cost never grows with the route count.
+    LINEAR_STATIC_CHILDREN = 8
     # The most parameters a route may have (fastcore.routing checks it first):
     # their values sit in a fixed array during the search.
     MAX_PARAMS = 32
@@ -184,6 +185,75 @@ cdef RouteMatch _new_match(int status, object route, object endpoint, dict param
     return m
 
 
+cdef extern from *:
+    """
+    #include <structmember.h>
+    /* Replace a type's read-only property by a member descriptor for an
+       object field at `offset` (never NULL: tp_new sets it to None). */
+    static int fastcore_router_slot_attribute(PyTypeObject *type, PyMemberDef *member) {
+        PyObject *descriptor = PyDescr_NewMember(type, member);
+        int result;
+        if (descriptor == NULL) return -1;
+        result = PyDict_SetItemString(type->tp_dict, member->name, descriptor);
+        Py_DECREF(descriptor);
+        PyType_Modified(type);
+        return result;
+    }
+    """
+    ctypedef struct PyMemberDef:
+        const char *name
+        int type
+        Py_ssize_t offset
+        int flags
+        const char *doc
+    enum:
+        T_OBJECT_EX
+        READONLY
+    int fastcore_router_slot_attribute(type cls, PyMemberDef *member) except -1
+
+
+# PERF: Cython exposes a readonly field as a property, which CPython reads
+# through the generic attribute lookup and a getter call; a member
+# descriptor is read by the interpreter's specialised slot load instead
+# (m.endpoint and m.params: bench/micro/callgrind_router.py).
+cdef PyMemberDef _slot_members[5]
+
+
+cdef int _install_slot_attributes() except -1:
+    # Cython cannot name a field's offset, so each one is found by putting a
+    # distinct marker object in it and scanning the instance for its address.
+    cdef RouteMatch probe = RouteMatch.__new__(RouteMatch)
+    cdef PyObject **words = <PyObject **><PyObject *>probe
+    cdef Py_ssize_t i, j, size = (<object>RouteMatch).__basicsize__ // sizeof(PyObject *)
+    markers = [object() for _ in range(5)]
+    probe.route, probe.endpoint, probe.params, probe.allowed, probe.redirect_to = (
+        markers[0], markers[1], {}, (markers[3],), f"{id(markers[4])}")
+    markers[2], markers[3], markers[4] = probe.params, probe.allowed, probe.redirect_to
+    names = (b"route", b"endpoint", b"params", b"allowed", b"redirect_to")
+    for i in range(5):
+        for j in range(size):
+            if words[j] == <PyObject *>markers[i]:
+                break
+        else:
+            raise RuntimeError(f"RouteMatch.{names[i].decode()}: field not found")
+        _slot_members[i].name = <const char *>(<bytes>names[i])
+        _slot_members[i].type = T_OBJECT_EX
+        _slot_members[i].offset = j * sizeof(PyObject *)
+        _slot_members[i].flags = READONLY
+        _slot_members[i].doc = NULL
+        fastcore_router_slot_attribute(RouteMatch, &_slot_members[i])
+    return 0
+
+
+_install_slot_attributes()
+
+
+# PERF: every 404 is this one object, so a miss allocates nothing (no
+# RouteMatch, no params dict; bench/micro/callgrind_router.py: 404). A
+# RouteMatch is read-only; its empty params are never filled in.
+cdef RouteMatch _NOT_FOUND = _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
+
+
 @cython.final
 @cython.auto_pickle(False)
 cdef class _Target:
@@ -223,6 +293,8 @@ cdef class _Node:
     cdef tuple static_keys      # finalize(): the keys of `static`, for in-place compares
     cdef tuple static_nodes     # finalize(): the matching children
     cdef unsigned long long *static_signatures  # finalize(): length << 32 | first char
+    cdef int *static_table      # finalize(), wide nodes: open addressing, child index + 1
+    cdef size_t static_mask     # the table's size - 1 (a power of two)
     cdef list params            # _Edge list (not path), sorted by finalize()
     cdef _Edge path_edge        # the `path` edge: it consumes the rest
     cdef _Leaf leaf
@@ -231,9 +303,11 @@ cdef class _Node:
         self.static = None
         self.params = []
         self.static_signatures = NULL
+        self.static_table = NULL
 
     def __dealloc__(self):
         free(self.static_signatures)
+        free(self.static_table)
 
 
 # --- segment converters ------------------------------------------------------
@@ -390,20 +464,42 @@ cdef inline unsigned long long _signature(Py_ssize_t length, Py_UCS4 first) noex
     return (<unsigned long long>length << 32) | <unsigned long long>first
 
 
+cdef inline size_t _text_hash(object text, Py_ssize_t start, Py_ssize_t end) noexcept:
+    # FNV-1a over code points, so a key and a segment hash alike whatever
+    # their storage width (a 1-byte path against a wider key, or the reverse).
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef size_t h = 14695981039346656037ULL
+    cdef Py_ssize_t i
+    for i in range(start, end):
+        h = (h ^ <size_t>PyUnicode_READ(kind, data, i)) * 1099511628211ULL
+    return h
+
+
 cdef _Node _static_child(_Node node, Segment *seg):
     cdef Py_ssize_t count, i, length = seg.end - seg.start
     cdef unsigned long long wanted
+    cdef size_t slot
+    cdef int entry
     cdef object text
-    cdef PyObject *found
     if node.static_signatures == NULL:
         return None
     text = <object>seg.text
+    if node.static_table != NULL:
+        # PERF: wide nodes (GitHub's /repos/{owner}/{repo}/... has ~70
+        # children) probe a C table instead of making a str to look up in a
+        # dict: no allocation and no siphash (bench/micro/callgrind_router.py).
+        slot = _text_hash(text, seg.start, seg.end) & node.static_mask
+        while True:
+            entry = node.static_table[slot]
+            if entry == 0:
+                return None
+            if _segment_equals(seg, <str>PyTuple_GET_ITEM(node.static_keys, entry - 1)):
+                return <_Node>PyTuple_GET_ITEM(node.static_nodes, entry - 1)
+            slot = (slot + 1) & node.static_mask
     wanted = _signature(length, PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text),
                                                seg.start) if length else 0)
     count = PyTuple_GET_SIZE(node.static_keys)
-    if count > LINEAR_STATIC_CHILDREN:
-        found = PyDict_GetItem(node.static, _text_of(seg))
-        return <_Node>found if found != NULL else None
     # PERF: a tight scan of (length, first character) signatures rejects
     # siblings without touching their strings; no str is allocated for the
     # segment and nothing is hashed (bench_router: github found).
@@ -665,6 +761,8 @@ cdef int _finalize_node(_Node node) except -1:
             raise MemoryError()
         for i, key in enumerate(node.static_keys):
             node.static_signatures[i] = _signature(len(key), ord(key[0]) if key else 0)
+        if len(node.static_keys) > LINEAR_STATIC_CHILDREN:
+            _build_static_table(node)
     if node.leaf is not None:
         _finalize_leaf(node.leaf)
     if node.static is not None:
@@ -674,6 +772,25 @@ cdef int _finalize_node(_Node node) except -1:
         _finalize_node((<_Edge>edge).child)
     if node.path_edge is not None:
         _finalize_node(node.path_edge.child)
+    return 0
+
+
+cdef int _build_static_table(_Node node) except -1:
+    # At most half full, so a probe for an absent segment ends soon.
+    cdef size_t size = 16, slot
+    cdef Py_ssize_t count = len(node.static_keys), i
+    while size < <size_t>(2 * count):
+        size *= 2
+    node.static_table = <int *>calloc(size, sizeof(int))
+    if node.static_table == NULL:
+        raise MemoryError()
+    node.static_mask = size - 1
+    for i in range(count):
+        key = <str>node.static_keys[i]
+        slot = _text_hash(key, 0, len(key)) & node.static_mask
+        while node.static_table[slot] != 0:
+            slot = (slot + 1) & node.static_mask
+        node.static_table[slot] = <int>(i + 1)
     return 0
 
 
@@ -700,7 +817,7 @@ cdef RouteMatch _lookup(RadixTree tree, str method, str path):
     cdef const char *slash
     cdef int method_index = _method_index(method)
     if n == 0 or PyUnicode_READ(kind, data, 0) != 47:   # must start with '/'
-        return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
+        return _NOT_FOUND
     if not _has_percent(path, kind, data, n):   # no '%': raw == decoded
         # PERF: one hash lookup for static routes (bench_router: static set).
         # PERF: skip hashing the path when no static route has its length
@@ -720,7 +837,7 @@ cdef RouteMatch _lookup(RadixTree tree, str method, str path):
         try:
             decoded = _split_decoded(path)
         except UnicodeDecodeError:
-            return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
+            return _NOT_FOUND
         # A decoded "/" lives inside a segment, so it can never equal a
         # static route's text: only join when no segment holds one.
         for item in decoded:
@@ -738,7 +855,7 @@ cdef RouteMatch _lookup(RadixTree tree, str method, str path):
                                       _EMPTY, None, False)
     if (<_Node>tree._root).static_keys is None and not (<_Node>tree._root).params \
             and (<_Node>tree._root).path_edge is None and static_leaf is None:
-        return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
+        return _NOT_FOUND
     # A path has at most n segments (one per "/"); n is small for real paths.
     if n > STACK_SEGMENTS:
         segments = <Segment *>malloc(n * sizeof(Segment))
@@ -801,7 +918,7 @@ cdef RouteMatch _search_tree(RadixTree tree, str method, int method_index, str r
             target = <_Target>state.target
             return _new_match(MATCH_FOUND, target.route, target.endpoint,
                               _build_params(target, &state), _EMPTY, None, False)
-        leaves = <list>state.matched if state.matched != NULL else []
+        leaves = <list>state.matched if state.matched != NULL else None
     finally:
         # The state owns its values and its list of leaves, also on errors
         # raised by a user converter.
@@ -809,9 +926,12 @@ cdef RouteMatch _search_tree(RadixTree tree, str method, int method_index, str r
             Py_XDECREF(state.values[i])
         Py_XDECREF(state.matched)
     if static_leaf is not None:
-        leaves.append(static_leaf)
-    if not leaves:
-        return _new_match(MATCH_NOT_FOUND, None, None, {}, _EMPTY, None, False)
+        if leaves is None:
+            leaves = [static_leaf]
+        else:
+            leaves.append(static_leaf)
+    if leaves is None:
+        return _NOT_FOUND
     if method == "OPTIONS":
         return _new_match(MATCH_FOUND, None, None, {}, _union_allowed(leaves), None, True)
     return _new_match(MATCH_METHOD_NOT_ALLOWED, None, None, {},
