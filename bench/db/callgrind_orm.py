@@ -150,6 +150,11 @@ async def _http_requests(subject: str, workload: str, count: int) -> None:
         response = await transport.done
         if not response.startswith(b"HTTP/1.1 200"):
             raise RuntimeError(f"{subject} {path}: {response[:200]!r}")
+        # Work the server does after the response (uvicorn runs FastAPI's
+        # dependency clean-up, the session's close, after sending it) counts.
+        others = asyncio.all_tasks() - {asyncio.current_task()}
+        if others:
+            await asyncio.wait(others)
     await closer()
 
 

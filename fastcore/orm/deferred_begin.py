@@ -36,13 +36,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.session import SessionTransactionState
 from sqlalchemy.dialects.postgresql.asyncpg import (
     AsyncAdapt_asyncpg_connection,
     AsyncAdapt_asyncpg_cursor,
     AsyncAdapt_asyncpg_dbapi,
 )
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.session import SessionTransactionState
 
 __all__ = ["DeferredBeginDBAPI", "commit_is_empty", "is_plain_read"]
 

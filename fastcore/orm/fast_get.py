@@ -169,7 +169,12 @@ async def direct_connection(session: AsyncSession) -> tuple[Connection, Any] | N
     sync = session.sync_session
     connection = _open_connection(sync)
     if connection is None:
-        connection = (await session.connection()).sync_connection
+        opened = (await session.connection()).sync_connection
+        if opened is None:
+            return None
+        connection = opened
+    if connection._echo:
+        return None  # echo=True logs every statement: SQLAlchemy's path does
     adapter = connection.connection.dbapi_connection
     if not isinstance(adapter, _DeferredBeginConnection):
         return None
@@ -259,7 +264,10 @@ def _open_connection(sync: Session) -> Connection | None:
     transaction = sync._transaction
     if transaction is None or transaction._state is not _ACTIVE:
         return None
-    entry = transaction._connections.get(sync.bind)
+    bind = sync.bind
+    if bind is None:
+        return None
+    entry = transaction._connections.get(bind)
     if entry is None:
         return None
     connection: Connection = entry[0]

@@ -54,18 +54,30 @@ _EMPTY_TYPES = (tuple, list, dict)
 class _Shape:
     """A fresh ``select(Model)``'s internal state, to recognise an untouched one."""
 
-    __slots__ = ("entity_clause", "values")
+    __slots__ = ("entity_annotations", "entity_type", "table", "values")
 
-    def __init__(self, entity: Any) -> None:
-        reference = select(entity)
-        self.entity_clause = reference._raw_columns[0]
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        reference = select(mapper.class_)
+        # NOTE: not the clause object itself, which mapper configuration
+        # replaces: its kind, ORM annotations and table identify it.
+        entity = reference._raw_columns[0]
+        self.entity_type = type(entity)
+        self.entity_annotations = entity._annotations
+        self.table = mapper.local_table
         names = [name for name, _ in Select._traverse_internals if name not in _SKIPPED]
         names += ["_execution_options", "_compile_options", "_with_context_options"]
         self.values = tuple((name, getattr(reference, name, None)) for name in names)
 
     def matches(self, statement: Select[Any]) -> bool:
         columns = statement._raw_columns
-        if len(columns) != 1 or columns[0] is not self.entity_clause:
+        if len(columns) != 1:
+            return False
+        entity = columns[0]
+        if (
+            type(entity) is not self.entity_type
+            or entity._annotations != self.entity_annotations
+            or entity._deannotate() is not self.table
+        ):
             return False
         if statement.__dict__.get("dialect_options"):
             return False
@@ -95,7 +107,7 @@ def _plain_entity(statement: Any) -> Mapper[Any] | None:
         return None
     shape = _shapes.get(mapper)
     if shape is None:
-        shape = _shapes[mapper] = _Shape(mapper.class_)
+        shape = _shapes[mapper] = _Shape(mapper)
     return mapper if shape.matches(statement) else None
 
 

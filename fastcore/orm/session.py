@@ -184,7 +184,6 @@ class DatabaseSessionMiddleware(Middleware):
                 await session.close()
         return response
 
-
     @staticmethod
     def _commit_is_empty(session: RequestSession) -> bool:
         if not session.fast_get:

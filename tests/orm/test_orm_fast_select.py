@@ -208,9 +208,7 @@ def test_concurrent_requests_through_the_direct_loads_see_only_committed_rows(
         await db.flush()
         await asyncio.sleep(0.005)  # others read while this is uncommitted
         after = await names(db)
-        return {"before": before, "after": after, "seed": seed.name}, (
-            500 if number % 2 else 200
-        )
+        return {"before": before, "after": after, "seed": seed.name}, (500 if number % 2 else 200)
 
     async def scenario() -> list[Any]:
         async with AsyncTestClient(app) as client:
