@@ -45,54 +45,42 @@ if TYPE_CHECKING:
 
 __all__ = ["fast_select"]
 
-# What a statement may differ in from a fresh select(Model): nothing, except
-# these (its entity, the ORM plugin marker, dialect keyword arguments).
-_SKIPPED = frozenset({"_raw_columns", "_propagate_attrs", "dialect_options"})
-_EMPTY_TYPES = (tuple, list, dict)
-
 
 class _Shape:
-    """A fresh ``select(Model)``'s internal state, to recognise an untouched one."""
+    """A fresh ``select(Model)``'s state, to recognise an untouched one."""
 
-    __slots__ = ("entity_annotations", "entity_type", "table", "values")
+    __slots__ = ("entity_annotations", "entity_type", "label_style", "own_names", "table")
 
     def __init__(self, mapper: Mapper[Any]) -> None:
         reference = select(mapper.class_)
-        # NOTE: not the clause object itself, which mapper configuration
-        # replaces: its kind, ORM annotations and table identify it.
+        # Every generative method (where, order_by, options, ...) copies the
+        # statement and sets what it changes on the copy: a statement holding
+        # only the attributes a fresh select(Model) holds has every other one
+        # at its class default. (Memoized attributes also land there: then
+        # it is not recognised, which is merely the slower path.)
+        self.own_names = frozenset(reference.__dict__)
+        self.label_style = reference._label_style
+        # NOTE: not the entity clause object itself, which mapper
+        # configuration replaces: its kind, ORM annotations and table.
         entity = reference._raw_columns[0]
         self.entity_type = type(entity)
         self.entity_annotations = entity._annotations
         self.table = mapper.local_table
-        names = [name for name, _ in Select._traverse_internals if name not in _SKIPPED]
-        names += ["_execution_options", "_compile_options", "_with_context_options"]
-        self.values = tuple((name, getattr(reference, name, None)) for name in names)
 
     def matches(self, statement: Select[Any]) -> bool:
+        if statement.__dict__.keys() != self.own_names:
+            return False
+        if statement._label_style is not self.label_style:
+            return False
         columns = statement._raw_columns
         if len(columns) != 1:
             return False
         entity = columns[0]
-        if (
-            type(entity) is not self.entity_type
-            or entity._annotations != self.entity_annotations
-            or entity._deannotate() is not self.table
-        ):
-            return False
-        if statement.__dict__.get("dialect_options"):
-            return False
-        for name, reference in self.values:
-            value = getattr(statement, name, None)
-            if value is reference:
-                continue
-            # NOTE: no ==: SQL expressions overload it; two empties are the same.
-            if not (_is_empty(value) and _is_empty(reference)):
-                return False
-        return True
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or value is False or (isinstance(value, _EMPTY_TYPES) and not value)
+        return (
+            type(entity) is self.entity_type
+            and entity._annotations == self.entity_annotations
+            and entity._deannotate() is self.table
+        )
 
 
 _shapes: weakref.WeakKeyDictionary[Mapper[Any], _Shape] = weakref.WeakKeyDictionary()
