@@ -41,8 +41,10 @@ from sqlalchemy.dialects.postgresql.asyncpg import (
     AsyncAdapt_asyncpg_cursor,
     AsyncAdapt_asyncpg_dbapi,
 )
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.session import SessionTransactionState
 
-__all__ = ["DeferredBeginDBAPI", "is_plain_read"]
+__all__ = ["DeferredBeginDBAPI", "commit_is_empty", "is_plain_read"]
 
 _SELECT = re.compile(r"\s*\(?\s*SELECT\b", re.IGNORECASE)
 # Anything that makes a SELECT hold locks or change state past its own end.
@@ -133,3 +135,32 @@ def _server_isolation_is_read_committed(connection: AsyncAdapt_asyncpg_connectio
     finally:
         cursor.close()
     return row is not None and str(row[0]).lower() == "read committed"
+
+
+def commit_is_empty(session: Session) -> bool:
+    """Whether committing ``session`` now would send nothing and run no hook.
+
+    True when the session's transaction is a plain root one with nothing to
+    flush, no ``before_commit``/``after_commit`` listener is registered, and
+    every connection it holds is a deferred-BEGIN connection that never
+    began (only plain reads ran). Closing such a session releases its
+    connections exactly as committing it would, at a fraction of the cost.
+    """
+    transaction = session._transaction
+    if (
+        transaction is None
+        or transaction._parent is not None
+        or transaction._state is not SessionTransactionState.ACTIVE
+        or session.twophase
+        or session.dispatch.before_commit
+        or session.dispatch.after_commit
+        or not session._is_clean()
+    ):
+        return False
+    for connection, _, _, _ in transaction._connections.values():
+        if connection._has_events or connection.engine._has_events:
+            return False  # a ConnectionEvents.commit listener expects its call
+        adapter = connection.connection.dbapi_connection
+        if not isinstance(adapter, _DeferredBeginConnection) or adapter._transaction is not None:
+            return False
+    return True

@@ -21,8 +21,8 @@ behave exactly like it:
 - pending changes that autoflush must write first;
 - a mapper with inheritance, polymorphic loading, ``always_refresh``,
   deferred or SQL-expression columns, eagerly loaded relationships, or
-  ``load`` / attach event listeners; a session with ``do_orm_execute``
-  listeners;
+  ``load`` event listeners; a session with ``do_orm_execute`` or
+  ``loaded_as_persistent`` listeners;
 - a connection that would need ``BEGIN`` first (:mod:`.deferred_begin`: a
   set isolation level, a read-only or deferrable transaction);
 - the query fails: SQLAlchemy then runs it and raises its own exception
@@ -36,17 +36,27 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Mapper, make_transient_to_detached
+from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.base import instance_state
+from sqlalchemy.orm.session import SessionTransactionState
 from sqlalchemy.schema import Column
 
 from fastcore.orm.deferred_begin import _DeferredBeginConnection
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Dialect
+    from sqlalchemy.engine import Connection, Dialect
     from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["fast_get"]
+__all__ = [
+    "LoadPlan",
+    "attach_loaded",
+    "direct_connection",
+    "fast_get",
+    "plan_for",
+    "session_allows_direct_load",
+]
+
+_ACTIVE = SessionTransactionState.ACTIVE
 
 #: Relationship loading strategies that issue no query when the parent loads.
 _LAZY_LOADERS = frozenset({"select", "raise", "raise_on_sql", "noload", "dynamic", "write_only"})
@@ -54,41 +64,66 @@ _LAZY_LOADERS = frozenset({"select", "raise", "raise_on_sql", "noload", "dynamic
 Processor = Callable[[Any], Any] | None
 
 
-class _GetPlan:
-    """How to load one mapper's rows by primary key: SQL, attribute keys, processors."""
+class LoadPlan:
+    """How to load one mapper's rows directly: SQL, attribute keys, processors.
+
+    ``by_primary_key``: ``SELECT ... WHERE pk = $1`` (for ``get``), else every
+    row of the table (for a plain ``select(Model)``).
+    """
 
     __slots__ = ("bind_processor", "columns", "keys", "processors", "sql")
 
     def __init__(
-        self, mapper: Mapper[Any], columns: list[tuple[str, Column[Any]]], dialect: Dialect
+        self,
+        mapper: Mapper[Any],
+        columns: list[tuple[str, Column[Any]]],
+        dialect: Dialect,
+        by_primary_key: bool,
     ) -> None:
         primary_key = mapper.primary_key[0]
         self.keys = tuple(key for key, _ in columns)
         self.columns = tuple(column for _, column in columns)
         # SQLAlchemy's compiler: its quoting, schema and parameter casts.
-        statement = select(*self.columns).where(
-            primary_key == bindparam("pk", type_=primary_key.type)
-        )
+        statement = select(*self.columns)
+        if by_primary_key:
+            statement = statement.where(primary_key == bindparam("pk", type_=primary_key.type))
         self.sql = str(statement.compile(dialect=dialect))
         self.bind_processor: Processor = primary_key.type._cached_bind_processor(dialect)
         # Found on first use, from the column types PostgreSQL reports.
         self.processors: tuple[Processor, ...] | None = None
 
+    async def fetch(self, adapter: Any, dialect: Dialect, *arguments: Any) -> list[Any]:
+        """Every row of this plan's statement on the asyncpg connection behind ``adapter``."""
+        raw: Any = adapter._connection
+        if self.processors is None:
+            statement = await raw.prepare(self.sql)
+            self.processors = tuple(
+                column.type._cached_result_processor(dialect, attribute.type.oid)
+                for column, attribute in zip(self.columns, statement.get_attributes(), strict=True)
+            )
+        rows: list[Any] = await raw.fetch(self.sql, *arguments)
+        return rows
 
-_plans: weakref.WeakKeyDictionary[Mapper[Any], _GetPlan | None] = weakref.WeakKeyDictionary()
+
+_plans: dict[bool, weakref.WeakKeyDictionary[Mapper[Any], LoadPlan | None]] = {
+    True: weakref.WeakKeyDictionary(),
+    False: weakref.WeakKeyDictionary(),
+}
 
 
-def _plan_for(mapper: Mapper[Any], dialect: Dialect) -> _GetPlan | None:
+def plan_for(mapper: Mapper[Any], dialect: Dialect, by_primary_key: bool) -> LoadPlan | None:
+    """The cached plan for ``mapper``, or None when its rows cannot be loaded directly."""
+    plans = _plans[by_primary_key]
     try:
-        return _plans[mapper]
+        return plans[mapper]
     except KeyError:
         pass
-    plan = _build_plan(mapper, dialect)
-    _plans[mapper] = plan
+    plan = _build_plan(mapper, dialect, by_primary_key)
+    plans[mapper] = plan
     return plan
 
 
-def _build_plan(mapper: Mapper[Any], dialect: Dialect) -> _GetPlan | None:
+def _build_plan(mapper: Mapper[Any], dialect: Dialect, by_primary_key: bool) -> LoadPlan | None:
     if (
         mapper.inherits is not None
         or mapper.polymorphic_on is not None
@@ -110,11 +145,44 @@ def _build_plan(mapper: Mapper[Any], dialect: Dialect) -> _GetPlan | None:
     for relationship in mapper.relationships:
         if relationship.lazy not in _LAZY_LOADERS:
             return None
-    return _GetPlan(mapper, columns, dialect)
+    return LoadPlan(mapper, columns, dialect, by_primary_key)
 
 
-def _has_listeners(dispatch_collection: Any) -> bool:
-    return bool(dispatch_collection)
+def session_allows_direct_load(sync: Session, mapper: Mapper[Any]) -> bool:
+    """Whether a load of ``mapper`` in ``sync`` runs no hook and needs no autoflush first."""
+    if sync.execution_options or sync.dispatch.do_orm_execute:
+        return False
+    if sync.dispatch.loaded_as_persistent or mapper.class_manager.dispatch.load:
+        return False
+    # NOTE: the private sets, not .new/.dirty/.deleted, which build new
+    # collections on every call; autoflush must write these before a query.
+    return not (sync.autoflush and (sync._new or sync._deleted or sync.identity_map._modified))
+
+
+async def direct_connection(session: AsyncSession) -> tuple[Connection, Any] | None:
+    """The session's connection and its deferred-BEGIN adapter, if a direct read may use it.
+
+    None when the connection would need ``BEGIN`` before a read (a set
+    isolation level, a read-only or deferrable transaction) or is not one of
+    :mod:`.deferred_begin`'s.
+    """
+    sync = session.sync_session
+    connection = _open_connection(sync)
+    if connection is None:
+        opened = (await session.connection()).sync_connection
+        if opened is None:
+            return None
+        connection = opened
+    if connection._echo:
+        return None  # echo=True logs every statement: SQLAlchemy's path does
+    adapter = connection.connection.dbapi_connection
+    if not isinstance(adapter, _DeferredBeginConnection):
+        return None
+    if adapter._transaction is None and (
+        adapter.isolation_level is not None or adapter.readonly or adapter.deferrable
+    ):
+        return None
+    return connection, adapter
 
 
 async def fast_get(session: AsyncSession, entity: Any, ident: Any) -> tuple[bool, Any]:
@@ -125,55 +193,84 @@ async def fast_get(session: AsyncSession, entity: Any, ident: Any) -> tuple[bool
     """
     if isinstance(ident, tuple | list | dict) or ident is None:
         return False, None
-    sync = session.sync_session
-    if sync.execution_options or _has_listeners(sync.dispatch.do_orm_execute):
-        return False, None
-    if _has_listeners(sync.dispatch.before_attach) or _has_listeners(sync.dispatch.after_attach):
-        return False, None
-    # NOTE: the private sets, not .new/.dirty/.deleted, which build new
-    # collections on every call; autoflush must write these before a query.
-    if sync.autoflush and (sync._new or sync._deleted or sync.identity_map._modified):
-        return False, None
     try:
         mapper: Mapper[Any] = entity.__mapper__
     except AttributeError:
         return False, None
-    if _has_listeners(mapper.class_manager.dispatch.load):
+    sync = session.sync_session
+    if not session_allows_direct_load(sync, mapper):
         return False, None
     key = mapper.identity_key_from_primary_key((ident,))
     if key in sync.identity_map:
         return False, None
-    connection = await session.connection()
-    adapter = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
-    if not isinstance(adapter, _DeferredBeginConnection):
+    direct = await direct_connection(session)
+    if direct is None:
         return False, None
-    if adapter._transaction is None and (
-        adapter.isolation_level is not None or adapter.readonly or adapter.deferrable
-    ):
-        return False, None
-    plan = _plan_for(mapper, connection.dialect)
+    connection, adapter = direct
+    plan = plan_for(mapper, connection.dialect, True)
     if plan is None:
         return False, None
-    raw: Any = adapter._connection
     argument = plan.bind_processor(ident) if plan.bind_processor is not None else ident
     try:
-        if plan.processors is None:
-            statement = await raw.prepare(plan.sql)
-            plan.processors = tuple(
-                column.type._cached_result_processor(connection.dialect, attribute.type.oid)
-                for column, attribute in zip(plan.columns, statement.get_attributes(), strict=True)
-            )
-        row = await raw.fetchrow(plan.sql, argument)
+        rows = await plan.fetch(adapter, connection.dialect, argument)
     except Exception:
         # SQLAlchemy runs it again and raises its own exception (and
         # invalidates a broken connection); a read can safely be repeated.
         return False, None
-    if row is None:
+    if not rows:
         return True, None
+    if key in sync.identity_map:
+        # Another coroutine of this request loaded it meanwhile: SQLAlchemy's
+        # get finds that one (one object per identity, always).
+        return False, None
+    assert plan.processors is not None
+    return True, attach_loaded(sync, mapper, key, plan.keys, plan.processors, rows[0])
+
+
+def attach_loaded(
+    sync: Session,
+    mapper: Mapper[Any],
+    key: Any,
+    keys: tuple[str, ...],
+    processors: tuple[Processor, ...],
+    row: Any,
+) -> Any:
+    """A new instance made persistent in ``sync`` from ``row``, as SQLAlchemy's loader leaves it.
+
+    The caller has checked that ``key`` is not in the identity map and that
+    no ``load`` or ``loaded_as_persistent`` listener must run.
+    """
     instance = mapper.class_manager.new_instance()
-    values = instance_state(instance).dict
-    for attribute, processor, value in zip(plan.keys, plan.processors, row, strict=True):
+    state = instance_state(instance)
+    values = state.dict
+    for attribute, processor, value in zip(keys, processors, row, strict=True):
         values[attribute] = value if processor is None else processor(value)
-    make_transient_to_detached(instance)  # loaded, unmodified, with its identity key
-    sync.add(instance)  # persistent in this session, as a load leaves it
-    return True, instance
+    # What loading._instance does for a new row: identity, session, path.
+    state.key = key
+    state.identity_token = None
+    state.session_id = sync.hash_key
+    state.load_options = ()
+    state.load_path = mapper._path_registry
+    sync.identity_map._add_unpresent(state, key)
+    return instance
+
+
+def _open_connection(sync: Session) -> Connection | None:
+    """The connection the session's active transaction already holds, if any.
+
+    PERF: ``AsyncSession.connection()`` hops into a greenlet and through the
+    transaction's bookkeeping (about a third of a get) to return this.
+    """
+    transaction = sync._transaction
+    if transaction is None or transaction._state is not _ACTIVE:
+        return None
+    bind = sync.bind
+    if bind is None:
+        return None
+    entry = transaction._connections.get(bind)
+    if entry is None:
+        return None
+    connection: Connection = entry[0]
+    if connection.closed or connection.invalidated:
+        return None
+    return connection

@@ -105,6 +105,31 @@ class RequestSession(AsyncSession):
                 return instance
         return await super().get(entity, ident, **options)
 
+    async def execute(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Any = None,
+        bind_arguments: Any = None,
+        **kw: Any,
+    ) -> Any:
+        """Run a statement; a buffered ``Result``: ``AsyncSession.execute``.
+
+        On PostgreSQL, a plain ``select(Model)`` in a session that holds no
+        objects yet is loaded with one prepared statement
+        (:mod:`fastcore.orm.fast_select`); ``scalars`` comes here too.
+        """
+        if self.fast_get and params is None and not (execution_options or bind_arguments or kw):
+            from fastcore.orm.fast_select import fast_select
+
+            result = await fast_select(self, statement)
+            if result is not None:
+                return result
+        if execution_options is not None:
+            kw["execution_options"] = execution_options
+        return await super().execute(statement, params, bind_arguments=bind_arguments, **kw)
+
     @property
     def was_used(self) -> bool:
         """Whether anything created the inner Session (a query, an add, a begin)."""
@@ -146,7 +171,9 @@ class DatabaseSessionMiddleware(Middleware):
         if session.was_used:
             try:
                 if session.in_transaction():
-                    if response.status_code < 400:
+                    if response.status_code < 400 and self._commit_is_empty(session):
+                        pass  # PERF: only plain reads ran; close() releases the same way
+                    elif response.status_code < 400:
                         # A failed commit (a constraint, a lost connection)
                         # raises, and the App answers 500: the client never
                         # sees success for what was not saved.
@@ -156,6 +183,14 @@ class DatabaseSessionMiddleware(Middleware):
             finally:
                 await session.close()
         return response
+
+    @staticmethod
+    def _commit_is_empty(session: RequestSession) -> bool:
+        if not session.fast_get:
+            return False  # not a PostgreSQL deferred-BEGIN session
+        from fastcore.orm.deferred_begin import commit_is_empty
+
+        return commit_is_empty(session.sync_session)
 
 
 class SyncSession:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from fastcore import Request
 from fastcore.orm import Database
@@ -227,3 +227,27 @@ def test_mixed_concurrent_requests_never_see_uncommitted_rows(pg: Target) -> Non
 )
 def test_which_statements_may_run_outside_the_transaction(statement: str, plain: bool) -> None:
     assert is_plain_read(statement) is plain
+
+
+def test_a_read_only_request_ends_as_a_commit_would(pg: Target) -> None:
+    app, database = pg.app({"name": "first"})
+    commits: list[Any] = []
+
+    @app.get("/get")
+    async def get(request: Request):
+        item = await request.db.get(Item, 1)
+        return {"name": item.name}
+
+    @app.get("/hooked")
+    async def hooked(request: Request):
+        event.listen(request.db.sync_session, "after_commit", commits.append)
+        item = await request.db.get(Item, 1)
+        return {"name": item.name}
+
+    with TestClient(app) as client:
+        for _ in range(3):
+            assert client.get("/get").json() == {"name": "first"}
+            assert database.engine.pool.checkedout() == 0  # the connection went back
+        assert client.get("/hooked").json() == {"name": "first"}
+        assert len(commits) == 1  # a commit hook still sees its commit
+        assert database.engine.pool.checkedout() == 0

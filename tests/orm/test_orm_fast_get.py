@@ -211,3 +211,35 @@ def test_without_defer_begin_get_is_sqlalchemys(pg: Target) -> None:
             await session.close()
 
     run(pg, scenario, defer_begin=False)
+
+
+def test_get_sees_the_sessions_own_writes_across_commits_and_savepoints(pg: Target) -> None:
+    async def scenario(database: Database, statements: Statements) -> None:
+        session = database.new_session()
+        try:
+            first = await session.get(Item, 1)
+            assert first is not None
+            first.name = "committed"
+            await session.commit()  # a new transaction (and connection) from here
+            statements.sql.clear()
+            second = await session.get(Item, 2)
+            assert second is not None and statements.sql == []
+            async with session.begin_nested():  # SAVEPOINT
+                added = Item(name="uncommitted")
+                session.add(added)
+                await session.flush()
+                added_id = added.id
+                session.expunge(added)
+                statements.sql.clear()
+                # Loaded directly, on the connection holding the uncommitted row.
+                again = await session.get(Item, added_id)
+                assert statements.sql == []
+                assert again is not None and again is not added and again.name == "uncommitted"
+            await session.rollback()
+            assert await session.get(Item, added_id) is None
+        finally:
+            await session.close()
+        async with database.session() as check:
+            assert await check.scalar(select(Item.name).where(Item.id == 1)) == "committed"
+
+    run(pg, scenario)
