@@ -368,10 +368,11 @@ class Database:
 def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     # WAL lets readers proceed while one request writes; foreign keys are off
     # by default in SQLite, which surprises everyone coming from PostgreSQL.
+    # The busy timeout is sqlite3's connect timeout (5 s unless
+    # connect_args={"timeout": ...}): a PRAGMA here would override the user's.
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
     finally:
         cursor.close()

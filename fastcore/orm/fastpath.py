@@ -375,9 +375,12 @@ async def _connect(url: URL, connect_args: Mapping[str, Any]) -> _Driver:
     import aiosqlite
 
     # isolation_level=None: autocommit, with explicit BEGIN in transaction().
-    connection = await aiosqlite.connect(url.database or "", isolation_level=None)
+    # timeout: how long a statement waits for another connection's write lock,
+    # the same connect_args key as the ORM's engine.
+    connection = await aiosqlite.connect(
+        url.database or "", isolation_level=None, timeout=connect_args.get("timeout", 5.0)
+    )
     await connection.execute("PRAGMA journal_mode=WAL")
-    await connection.execute("PRAGMA busy_timeout=5000")
     return _SqliteDriver(connection)
 
 

@@ -15,12 +15,16 @@ from tests.orm.orm_support import (
     postgres_unavailable,
 )
 
+# A generous busy timeout: the concurrency tests queue up to 100 writers on
+# SQLite's one write lock, which takes longer than 5 s on a loaded machine.
+SQLITE_ARGS = {"timeout": 60}
+
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     """A private database per test: a SQLite file, or a PostgreSQL schema."""
     if request.param == "sqlite":
-        yield Target("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}", {})
+        yield Target("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}", SQLITE_ARGS)
         return
     reason = postgres_unavailable()
     if reason is not None:
