@@ -73,7 +73,10 @@ def inner(request: str, count: int) -> None:
     transport = NullTransport()
     written: list[int] = []
     transport.write = lambda data: written.append(len(data))  # type: ignore[method-assign]
-    protocol = HttpProtocol(app.build_dispatch(), ServerState(ServerConfig(), loop))
+    # The request class the bundled server gives the parser (fastcore.server.serve).
+    protocol = HttpProtocol(
+        app.build_dispatch(), ServerState(ServerConfig(), loop), app.request_class
+    )
     protocol.connection_made(transport)
     data = REQUESTS[request]
     for _ in range(count):
