@@ -198,12 +198,12 @@ class StaticFiles(Extension):
             coding = choose_encoding(conditions.get("accept-encoding"), found.encodings)
             if coding is not None:
                 served = found.path + ENCODINGS[coding]
-                opened = self._files.open(served)
+                opened = await self._files.open(served)
                 if opened is not None:
                     headers["content-encoding"] = coding
         if opened is None:
             served = found.path
-            opened = self._files.open(served)
+            opened = await self._files.open(served)
             if opened is None:
                 raise HTTPException(404)
         media_type = guess_media_type(found.path)

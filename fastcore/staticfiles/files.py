@@ -49,6 +49,7 @@ __all__ = [
     "CHUNK_SIZE",
     "FileCache",
     "INLINE_READ_LIMIT",
+    "MEMORY_LIMIT",
     "attachment",
     "content_disposition",
     "guess_media_type",
@@ -203,22 +204,27 @@ def open_file(path: str | os.PathLike[str]) -> _File | None:
     return _File(handle, info)
 
 
-class FileCache:
-    """Small files kept in memory, each checked against one ``stat`` per request.
+#: Files up to this size are kept in memory by :class:`FileCache`.
+MEMORY_LIMIT = 1024 * 1024
 
-    A file up to ``max_file_size`` is read once and served from memory while
-    its modification time, size and inode stay the same (a file rewritten or
-    replaced is read again); least recently used files leave first past
-    ``max_bytes``. Larger files are opened per request.
+
+class FileCache:
+    """Small files kept in memory, each checked against one ``stat`` per open.
+
+    A file up to ``max_file_size`` is read once (in a worker thread above
+    :data:`INLINE_READ_LIMIT`) and served from memory while its modification
+    time, size and inode stay the same (a file rewritten or replaced is read
+    again); least recently used files leave first past ``max_bytes``. Larger
+    files are opened per request.
     """
 
-    def __init__(self, *, max_file_size: int = INLINE_READ_LIMIT, max_bytes: int = 32 << 20):
+    def __init__(self, *, max_file_size: int = MEMORY_LIMIT, max_bytes: int = 32 << 20):
         self.max_file_size = max_file_size
         self.max_bytes = max_bytes
         self._files: OrderedDict[str, tuple[tuple[int, int, int], _File]] = OrderedDict()
         self._bytes = 0
 
-    def open(self, path: str) -> _File | None:
+    async def open(self, path: str) -> _File | None:
         """The file at ``path`` (cached or opened), or None when there is none."""
         try:
             info = os.stat(path)
@@ -235,7 +241,13 @@ class FileCache:
         if opened is None or opened.size > self.max_file_size:
             return opened
         try:
-            data = opened.read(0, opened.size)
+            if opened.size <= INLINE_READ_LIMIT:
+                data = opened.read(0, opened.size)
+            else:
+                # PERF: read once in a worker thread, then from memory: a
+                # thread pool hop per request waits for the GIL behind a busy
+                # loop (bench/static/run.py, 1 MiB).
+                data = await run_in_threadpool(opened.read, 0, opened.size)
         finally:
             opened.close()
         info = os.stat(path)
@@ -249,6 +261,8 @@ class FileCache:
         previous = self._files.pop(path, None)
         if previous is not None:
             self._bytes -= previous[1].size
+        if loaded.size > self.max_bytes:
+            return
         self._files[path] = (signature, loaded)
         self._bytes += loaded.size
         while self._bytes > self.max_bytes and self._files:
