@@ -7,8 +7,9 @@ and ``If-Range``, ``HEAD``. :func:`attachment` sends bytes, text or a stream
 as a download, with an RFC 6266 ``Content-Disposition``.
 
 How the bytes travel: a file up to :data:`BUFFER_LIMIT` is read into one
-buffer (in a worker thread above :data:`INLINE_READ_LIMIT`) and written with
-its ``Content-Length`` in one write, like any response; a larger one is read
+buffer (in a worker thread above :data:`INLINE_READ_LIMIT`; static files up
+to :data:`MEMORY_LIMIT` once, then kept by :class:`FileCache`) and written
+with its ``Content-Length`` in one write, like any response; a larger one is read
 in :data:`CHUNK_SIZE` chunks in a worker thread and streamed after its
 ``Content-Length`` (``StreamingResponse(content_length=...)``), the
 transport's flow control pacing the reads. There is no ``sendfile``: uvloop
