@@ -17,16 +17,24 @@ from urllib.parse import quote
 
 import orjson
 
-from fastcore._speedups.response_writer import ResponseBase, encode_headers, register_json_render
+from fastcore._speedups.response_writer import (
+    PreparedHeaders,
+    ResponseBase,
+    encode_headers,
+    prepared_response,
+    register_json_render,
+)
 from fastcore.datastructures import MutableHeaders
 
 __all__ = [
     "HTMLResponse",
     "JSONResponse",
     "PlainTextResponse",
+    "PreparedHeaders",
     "RedirectResponse",
     "Response",
     "StreamingResponse",
+    "prepared_response",
 ]
 
 HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]] | None

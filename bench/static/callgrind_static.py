@@ -71,9 +71,13 @@ def inner(request: str, count: int) -> None:
     asyncio.set_event_loop(loop)
     loop.run_until_complete(app.startup())
     transport = NullTransport()
-    written: list[int] = []
-    transport.write = lambda data: written.append(len(data))  # type: ignore[method-assign]
-    protocol = HttpProtocol(app.build_dispatch(), ServerState(ServerConfig(), loop))
+    written: list[bytes] = []
+    # (The status line of each answer: the gzip variant is shorter than 1 KiB.)
+    transport.write = lambda data: written.append(bytes(data[:12]))  # type: ignore[method-assign]
+    # The request class the bundled server gives the parser (fastcore.server.serve).
+    protocol = HttpProtocol(
+        app.build_dispatch(), ServerState(ServerConfig(), loop), app.request_class
+    )
     protocol.connection_made(transport)
     data = REQUESTS[request]
     for _ in range(count):
@@ -81,7 +85,7 @@ def inner(request: str, count: int) -> None:
         # One loop pass per request, as a server's loop makes: a handler run
         # as a Task finishes in it (the same harness cost either way).
         loop.run_until_complete(asyncio.sleep(0))
-    assert len(written) == count and min(written) > 1024, written[:3]
+    assert written == [b"HTTP/1.1 200"] * count, written[:3]
 
 
 def main() -> None:

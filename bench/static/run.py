@@ -2,7 +2,11 @@
 
 Each server runs alone with one worker pinned to CPU 0; wrk runs pinned to
 CPU 1 (``taskset``). Every round starts each server in turn on the same
-files; the figures are medians over rounds. Subjects:
+files (the order rotating from round to round); the figures are medians
+over rounds. Besides req/s and MB/s, each run reads the server's CPU time
+(user + system, its processes together, psutil) before and after wrk: CPU
+microseconds per request depend much less on the machine's other load than
+req/s, and the ratios to WhiteNoise are printed from them. Subjects:
 
 - ``fastcore``: ``app.static()`` on the bundled server (``fastcore run``),
   serving the folder ``fastcore collectstatic`` wrote (production mode);
@@ -12,7 +16,8 @@ files; the figures are medians over rounds. Subjects:
 
 Files: 1 KiB and 1 MiB. With ``--compression``, also a 20 KiB HTML page
 through fastcore's ``Compression`` middleware next to Starlette's
-``GZipMiddleware`` (both answering gzip).
+``GZipMiddleware`` (both answering gzip), and each page app without its
+middleware: the difference in CPU per request is the middleware's cost.
 
 Usage::
 
@@ -36,6 +41,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import psutil
 
 HERE = Path(__file__).resolve().parent
 APPS = HERE / "apps"
@@ -125,7 +132,9 @@ STATIC_SUBJECTS: dict[str, Callable[[int, Path], list[str]]] = {
 }
 PAGE_SUBJECTS: dict[str, Callable[[int, Path], list[str]]] = {
     "fastcore Compression": fastcore("fastcore_static:page_app"),
+    "fastcore (none)": fastcore("fastcore_static:plain_page_app"),
     "starlette GZipMiddleware": uvicorn("starlette_static:page_app"),
+    "starlette (none)": uvicorn("starlette_static:plain_page_app"),
 }
 
 
@@ -142,16 +151,31 @@ def wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 20) -
     raise RuntimeError("server did not start")
 
 
-def wrk(url: str, duration: int, connections: int, headers: list[str]) -> tuple[float, float]:
-    """Requests per second and megabytes per second of one wrk run."""
+def wrk(url: str, duration: int, connections: int, headers: list[str]) -> tuple[float, float, int]:
+    """Requests per second, megabytes per second and requests of one wrk run."""
     command = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", url]
     for header in headers:
         command += ["-H", header]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if re.search(r"Non-2xx or 3xx responses", output):
+        raise RuntimeError(f"{url}: error responses\n{output}")
     requests = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     size, unit = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", output).groups()  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     scale = {"B": 1 / 1e6, "KB": 1024 / 1e6, "MB": 1024**2 / 1e6, "GB": 1024**3 / 1e6}[unit]
-    return requests, float(size) * scale
+    return requests, float(size) * scale, total
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU time of a server process and its children (workers)."""
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def measure(
@@ -161,7 +185,8 @@ def measure(
     folder: Path,
     targets: list[tuple[str, str, list[str]]],
     args: argparse.Namespace,
-) -> dict[str, tuple[float, float]]:
+) -> dict[str, tuple[float, float, float]]:
+    """(req/s, MB/s, server CPU microseconds per request) of each target."""
     env = dict(os.environ, BENCH_STATIC_DIR=str(folder / "static"), PYTHONPATH=str(APPS))
     process = subprocess.Popen(
         ["taskset", "-c", "0", *command],
@@ -172,11 +197,15 @@ def measure(
     )
     try:
         wait_for(port, process)
+        server = psutil.Process(process.pid)
         results = {}
         for label, path, headers in targets:
             url = f"http://127.0.0.1:{port}{path}"
             wrk(url, 1, args.connections, headers)  # warm-up
-            results[label] = wrk(url, args.duration, args.connections, headers)
+            before = cpu_seconds(server)
+            requests, megabytes, total = wrk(url, args.duration, args.connections, headers)
+            used = cpu_seconds(server) - before
+            results[label] = (requests, megabytes, used / max(total, 1) * 1e6)
         return results
     finally:
         process.terminate()
@@ -185,6 +214,48 @@ def measure(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def report(
+    runs: dict[tuple[str, str], list[tuple[float, float, float]]], args: argparse.Namespace
+) -> None:
+    """Print the medians, fastcore's ratios to its peers and the middleware's cost."""
+    print(
+        f"median of {args.rounds} round(s) of {args.duration} s, {args.connections} "
+        "connections, server on CPU 0, wrk on CPU 1"
+    )
+    print(f"{'server':26} {'target':16} {'req/s':>10} {'MB/s':>9} {'CPU us/req':>11}")
+    medians: dict[tuple[str, str], tuple[float, float, float]] = {}
+    for (name, label), figures in sorted(runs.items(), key=lambda item: (item[0][1], item[0][0])):
+        medians[name, label] = (
+            statistics.median(figure[0] for figure in figures),
+            statistics.median(figure[1] for figure in figures),
+            statistics.median(figure[2] for figure in figures),
+        )
+        requests, megabytes, cpu = medians[name, label]
+        print(f"{name:26} {label:16} {requests:10,.0f} {megabytes:9,.1f} {cpu:11.1f}")
+    print("fastcore's ratios (req/s; CPU per request: the peer's over fastcore's):")
+    for label in FILES:
+        ours = medians.get(("fastcore", label))
+        if ours is None:
+            continue
+        for peer in ("nginx", "starlette", "whitenoise"):
+            theirs = medians.get((peer, label))
+            if theirs is not None:
+                print(
+                    f"  {label:5} vs {peer:11} req/s {ours[0] / theirs[0]:5.2f}x"
+                    f"   CPU/request {theirs[2] / ours[2]:5.2f}x"
+                )
+    if args.compression:
+        print("compression middleware, CPU us per request over the same app without it:")
+        for ours, plain in (
+            ("fastcore Compression", "fastcore (none)"),
+            ("starlette GZipMiddleware", "starlette (none)"),
+        ):
+            label = "20KiB page gzip"
+            if (ours, label) in medians and (plain, label) in medians:
+                cost = medians[ours, label][2] - medians[plain, label][2]
+                print(f"  {ours:26} {cost:7.1f}")
 
 
 def main() -> None:
@@ -225,7 +296,7 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        runs: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
         targets = [(label, f"/static/{name}", []) for label, (name, _) in FILES.items()]
         page_target = [("20KiB page gzip", "/page", ["Accept-Encoding: gzip"])]
         for round_index in range(args.rounds):
@@ -238,21 +309,15 @@ def main() -> None:
                 ).items():
                     runs.setdefault((name, label), []).append(figures)
             if args.compression:
-                for name, make in PAGE_SUBJECTS.items():
+                pages = list(PAGE_SUBJECTS.items())
+                pages = pages[round_index % len(pages) :] + pages[: round_index % len(pages)]
+                for name, make in pages:
                     port = free_port()
                     for label, figures in measure(
                         name, make(port, folder), port, folder, page_target, args
                     ).items():
                         runs.setdefault((name, label), []).append(figures)
-    print(
-        f"median of {args.rounds} round(s) of {args.duration} s, {args.connections} "
-        "connections, server on CPU 0, wrk on CPU 1"
-    )
-    print(f"{'server':26} {'target':16} {'req/s':>10} {'MB/s':>9}")
-    for (name, label), figures in sorted(runs.items(), key=lambda item: (item[0][1], item[0][0])):
-        requests = statistics.median(figure[0] for figure in figures)
-        megabytes = statistics.median(figure[1] for figure in figures)
-        print(f"{name:26} {label:16} {requests:10,.0f} {megabytes:9,.1f}")
+    report(runs, args)
 
 
 if __name__ == "__main__":

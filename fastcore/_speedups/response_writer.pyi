@@ -9,7 +9,7 @@ with :func:`encode_chunk`.
 
 from collections.abc import Callable, Iterable, Mapping
 from enum import IntEnum
-from typing import Any, Protocol, final
+from typing import Any, Protocol, TypeVar, final
 
 from typing_extensions import disjoint_base
 
@@ -80,6 +80,38 @@ def encode_headers(
 
     Raises:
         ValueError: A name or value contains CR or LF (response splitting).
+    """
+
+@final
+class PreparedHeaders:
+    """Headers encoded and checked once, for responses made many times (a static file's).
+
+    ``headers`` (a mapping or ``(name, value)`` str pairs) are lower-cased,
+    latin-1 encoded and checked as :func:`encode_headers` does, then kept as
+    ready header lines.
+
+    Raises:
+        ValueError: A header is invalid (see :func:`check_header`), or is
+            ``Content-Length`` / ``Transfer-Encoding``: the writer frames the
+            body itself.
+    """
+
+    @property
+    def lines(self) -> bytes:
+        """Every header as ``name: value\\r\\n``."""
+    @property
+    def pairs(self) -> tuple[tuple[bytes, bytes], ...]:
+        """The same headers as ``(name, value)`` bytes pairs."""
+    def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> None: ...
+
+_R = TypeVar("_R", bound=ResponseBase)
+
+def prepared_response(cls: type[_R], status_code: int, body: bytes, headers: PreparedHeaders) -> _R:
+    """A ``cls`` response of ``body`` whose headers are exactly ``headers``.
+
+    No constructor runs and nothing is encoded: the writer copies the
+    prepared lines. Reading ``raw_headers`` gives them as pairs, so
+    middleware sees (and may change) them as usual.
     """
 
 def check_header(name: bytes, value: bytes) -> None:

@@ -7,8 +7,9 @@ and ``If-Range``, ``HEAD``. :func:`attachment` sends bytes, text or a stream
 as a download, with an RFC 6266 ``Content-Disposition``.
 
 How the bytes travel: a file up to :data:`BUFFER_LIMIT` is read into one
-buffer (in a worker thread above :data:`INLINE_READ_LIMIT`) and written with
-its ``Content-Length`` in one write, like any response; a larger one is read
+buffer (in a worker thread above :data:`INLINE_READ_LIMIT`; static files up
+to :data:`MEMORY_LIMIT` once, then kept by :class:`FileCache`) and written
+with its ``Content-Length`` in one write, like any response; a larger one is read
 in :data:`CHUNK_SIZE` chunks in a worker thread and streamed after its
 ``Content-Length`` (``StreamingResponse(content_length=...)``), the
 transport's flow control pacing the reads. There is no ``sendfile``: uvloop
@@ -49,6 +50,7 @@ __all__ = [
     "CHUNK_SIZE",
     "FileCache",
     "INLINE_READ_LIMIT",
+    "MEMORY_LIMIT",
     "attachment",
     "content_disposition",
     "guess_media_type",
@@ -150,12 +152,22 @@ def attachment(
 class _File:
     """A regular file and its validators: an open descriptor, or bytes read before."""
 
-    __slots__ = ("data", "etag", "handle", "last_modified", "last_modified_text", "size")
+    __slots__ = (
+        "data",
+        "etag",
+        "handle",
+        "last_modified",
+        "last_modified_text",
+        "signature",
+        "size",
+    )
 
     def __init__(self, handle: IO[bytes] | None, info: os.stat_result, data: bytes | None = None):
         self.handle = handle
         self.data = data
         self.size = info.st_size
+        # What says the file is still the one described (see FileCache).
+        self.signature = (info.st_mtime_ns, info.st_size, info.st_ino)
         self.last_modified = float(int(info.st_mtime))
         self.last_modified_text = http_date(self.last_modified)
         self.etag = make_etag(size=info.st_size, mtime_ns=info.st_mtime_ns)
@@ -193,22 +205,27 @@ def open_file(path: str | os.PathLike[str]) -> _File | None:
     return _File(handle, info)
 
 
-class FileCache:
-    """Small files kept in memory, each checked against one ``stat`` per request.
+#: Files up to this size are kept in memory by :class:`FileCache`.
+MEMORY_LIMIT = 1024 * 1024
 
-    A file up to ``max_file_size`` is read once and served from memory while
-    its modification time, size and inode stay the same (a file rewritten or
-    replaced is read again); least recently used files leave first past
-    ``max_bytes``. Larger files are opened per request.
+
+class FileCache:
+    """Small files kept in memory, each checked against one ``stat`` per open.
+
+    A file up to ``max_file_size`` is read once (in a worker thread above
+    :data:`INLINE_READ_LIMIT`) and served from memory while its modification
+    time, size and inode stay the same (a file rewritten or replaced is read
+    again); least recently used files leave first past ``max_bytes``. Larger
+    files are opened per request.
     """
 
-    def __init__(self, *, max_file_size: int = INLINE_READ_LIMIT, max_bytes: int = 32 << 20):
+    def __init__(self, *, max_file_size: int = MEMORY_LIMIT, max_bytes: int = 32 << 20):
         self.max_file_size = max_file_size
         self.max_bytes = max_bytes
         self._files: OrderedDict[str, tuple[tuple[int, int, int], _File]] = OrderedDict()
         self._bytes = 0
 
-    def open(self, path: str) -> _File | None:
+    async def open(self, path: str) -> _File | None:
         """The file at ``path`` (cached or opened), or None when there is none."""
         try:
             info = os.stat(path)
@@ -225,7 +242,13 @@ class FileCache:
         if opened is None or opened.size > self.max_file_size:
             return opened
         try:
-            data = opened.read(0, opened.size)
+            if opened.size <= INLINE_READ_LIMIT:
+                data = opened.read(0, opened.size)
+            else:
+                # PERF: read once in a worker thread, then from memory: a
+                # thread pool hop per request waits for the GIL behind a busy
+                # loop (bench/static/run.py, 1 MiB).
+                data = await run_in_threadpool(opened.read, 0, opened.size)
         finally:
             opened.close()
         info = os.stat(path)
@@ -239,6 +262,8 @@ class FileCache:
         previous = self._files.pop(path, None)
         if previous is not None:
             self._bytes -= previous[1].size
+        if loaded.size > self.max_bytes:
+            return
         self._files[path] = (signature, loaded)
         self._bytes += loaded.size
         while self._bytes > self.max_bytes and self._files:
@@ -279,38 +304,42 @@ async def send_file(
     return await file_response(request, opened, media_type or guess_media_type(name), extra)
 
 
-# The request headers a file answer depends on (lower-case, as the parser gives them).
-_CONDITIONAL = frozenset(
-    {
-        b"accept-encoding",
-        b"if-match",
-        b"if-modified-since",
-        b"if-none-match",
-        b"if-range",
-        b"if-unmodified-since",
-        b"range",
-    }
+# The request headers a file answer depends on: (as the parser gives the
+# name, as request_conditions keys it).
+_CONDITIONAL = tuple(
+    (name.encode("latin-1"), name)
+    for name in (
+        "accept-encoding",
+        "if-match",
+        "if-modified-since",
+        "if-none-match",
+        "if-range",
+        "if-unmodified-since",
+        "range",
+    )
 )
 
 
 def request_conditions(request: Any) -> dict[str, str]:
-    """The request's conditional, ``Range`` and ``Accept-Encoding`` headers, in one pass.
+    """The request's conditional, ``Range`` and ``Accept-Encoding`` headers (first of each).
 
-    PERF: one scan of the raw headers instead of a lookup per header (most
-    requests carry none of them).
+    PERF: the compiled request's ``first_header`` compares the header lines
+    in place (no list of pairs is built for a browser's dozen headers);
+    most requests carry none of these.
     """
-    raw = getattr(request, "raw_headers", None)
-    if raw is None:
-        headers = request.headers
-        return {
-            name.decode(): headers[name.decode()]
-            for name in _CONDITIONAL
-            if name.decode() in headers
-        }
+    first_header = getattr(request, "first_header", None)
     found: dict[str, str] = {}
-    for name, value in raw:
-        if name in _CONDITIONAL:
-            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    if first_header is None:
+        headers = request.headers
+        for _, name in _CONDITIONAL:
+            value = headers.get(name)
+            if value is not None:
+                found[name] = value
+        return found
+    for raw, name in _CONDITIONAL:
+        value = first_header(raw)
+        if value is not None:
+            found[name] = value.decode("latin-1")
     return found
 
 

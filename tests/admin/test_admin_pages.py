@@ -254,3 +254,16 @@ def test_json_and_uuid_columns_are_edited_as_text(superuser: Site) -> None:
     page = superuser.client.get(good.headers["location"]).text
     assert "&#34;volts&#34;: 12" in page or "&quot;volts&quot;: 12" in page
     assert f'value="{serial}"' in page
+
+
+def test_the_stylesheet_is_a_static_file_with_an_etag_and_304(superuser: Site) -> None:
+    client = superuser.client
+    first = client.get("/admin/static/admin.css")
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("text/css")
+    etag = first.headers["etag"]
+    again = client.get("/admin/static/admin.css", headers={"if-none-match": etag})
+    assert (again.status_code, again.content) == (304, b"")
+    assert again.headers["etag"] == etag
+    stale = client.get("/admin/static/admin.css", headers={"if-none-match": '"old"'})
+    assert (stale.status_code, stale.content) == (200, first.content)

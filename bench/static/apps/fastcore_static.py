@@ -21,3 +21,12 @@ PAGE = open(os.path.join(FOLDER, "page.html"), encoding="utf-8").read()
 async def page() -> HTMLResponse:
     """The 20 KiB HTML page, compressed by the middleware."""
     return HTMLResponse(PAGE)
+
+
+plain_page_app = App(security=False)
+
+
+@plain_page_app.get("/page")
+async def plain_page() -> HTMLResponse:
+    """The same page, not compressed (the middleware's cost is the difference)."""
+    return HTMLResponse(PAGE)

@@ -22,3 +22,5 @@ async def page(request: object) -> HTMLResponse:
 
 
 page_app = Starlette(routes=[Route("/page", page)], middleware=[Middleware(GZipMiddleware)])
+
+plain_page_app = Starlette(routes=[Route("/page", page)])

@@ -589,6 +589,50 @@ _response_setup(<construct_fn>_construct, <PyTypeObject*>ResponseBase)
 
 @cython.final
 @cython.auto_pickle(False)
+cdef class PreparedHeaders:
+    # See response_writer.pyi for the documented Python surface.
+    cdef readonly bytes lines      # every header as "name: value\r\n", checked
+    cdef readonly tuple pairs      # the same headers as (name, value) bytes pairs
+
+    def __init__(self, headers):
+        cdef list raw = encode_headers(headers)
+        cdef list lines = []
+        for name, value in raw:
+            # SECURITY: the writer copies these lines as they are, after the
+            # framing it wrote itself: a second Content-Length or a
+            # Transfer-Encoding here would let two recipients split the
+            # stream differently (request smuggling, response splitting).
+            if (<bytes>name) == b"content-length" or (<bytes>name) == b"transfer-encoding":
+                raise ValueError(f"{name.decode()} is framing, which the writer owns")
+            lines.append(name + b": " + value + _CRLF)
+        self.lines = b"".join(lines)
+        self.pairs = tuple(raw)
+
+
+cpdef object prepared_response(type cls, object status_code, bytes body,
+                               PreparedHeaders headers):
+    """A ``cls`` response of ``body`` whose headers are all ``headers`` (encoded once)."""
+    cdef ResponseBase response
+    if (<PyTypeObject*>cls).tp_new == _response_tp_new:
+        if not issubclass(cls, ResponseBase):
+            raise TypeError(f"{cls.__name__} is not a response class")
+        # PERF: no constructor call, no rendering, no header encoding: the
+        # head is copied by the writer from lines encoded and checked once
+        # (bench/static/callgrind_static.py).
+        response = <ResponseBase>_response_tp_new(cls, <PyObject*>_NO_ARGS, NULL)
+    else:
+        response = cls.__new__(cls)
+    response.status_code = status_code
+    response.body = body
+    response._raw_headers = None
+    response._content_type = None
+    response._extra_lines = headers.lines
+    response._extra_pairs = headers.pairs
+    return response
+
+
+@cython.final
+@cython.auto_pickle(False)
 cdef class ResponseWriter:
     # See response_writer.pyi for the documented Python surface.
 

@@ -179,8 +179,20 @@ cdef class SecurityGate(Gate):
         # done) when the handler set one of them itself: the layer merges.
         cdef bint https = head.scheme == "https"
         cdef object raw = response._raw_headers
-        if response._extra_pairs is not None:
-            return False
+        cdef tuple own = response._extra_pairs
+        if own is not None:
+            if raw is not None:
+                return False
+            # A prepared response (prepared_response: a static file) carries
+            # encoded lines of its own: the set follows them unless the
+            # response set one of its headers itself.
+            for item in own:
+                if PySet_Contains(self.header_names, (<tuple>item)[0]):
+                    return False
+            response._extra_lines = response._extra_lines + (
+                self.https_lines if https else self.lines)
+            response._extra_pairs = own + (self.https_pairs if https else self.pairs)
+            return True
         if raw is None:
             # PERF: the common response (no header but its Content-Type) gets
             # the set as lines encoded once (bench/micro/test_bench_security_stack.py).
