@@ -8,12 +8,19 @@ have checked out at that moment. The master serves
 the sum over the workers, plus the totals of the workers that have exited,
 on a separate loopback port in the Prometheus text format (built with
 prometheus-client), so the metrics never appear on the application's port.
+
+The app's own prometheus-client metrics (a ``Counter`` in a handler) are
+served there too, summed over the workers by prometheus-client's
+multiprocess mode: :func:`multiprocess_directory` points
+``PROMETHEUS_MULTIPROC_DIR`` at a folder before the workers start (they
+import the app, and with it prometheus-client, after the fork).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +29,16 @@ from typing import Any
 from fastcore._speedups.protocol import REQUEST_DURATION_BUCKETS
 from fastcore.components import app_databases
 
-__all__ = ["BUCKETS", "MetricsStore", "RequestMetrics", "serve_metrics"]
+__all__ = [
+    "BUCKETS",
+    "MetricsStore",
+    "RequestMetrics",
+    "multiprocess_directory",
+    "serve_metrics",
+]
+
+#: The environment variable prometheus-client reads, once, when imported.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 #: Upper bounds (seconds) of the request duration histogram's buckets.
 BUCKETS: tuple[float, ...] = REQUEST_DURATION_BUCKETS
@@ -107,6 +123,15 @@ class MetricsStore:
         self.durations: dict[str, list[float]] = {}
         self.worker_exits: dict[str, int] = {}
         self.workers = 0
+        #: Where the workers' prometheus-client metrics live (None: not collected).
+        self.multiprocess_dir: Path | None = None
+
+    def close(self) -> None:
+        """Remove the snapshots folder, and ``PROMETHEUS_MULTIPROC_DIR`` if it pointed inside."""
+        own = str(self.directory / "prometheus")
+        if os.environ.get(MULTIPROC_ENV) == own:
+            del os.environ[MULTIPROC_ENV]
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     def worker_path(self, pid: int) -> Path:
         """The snapshot file of worker ``pid``."""
@@ -114,6 +139,11 @@ class MetricsStore:
 
     def worker_exited(self, pid: int, reason: str) -> None:
         """Fold an exited worker's last snapshot into the totals; count the exit."""
+        if self.multiprocess_dir is not None:
+            from prometheus_client import multiprocess
+
+            # Its live gauges leave the sums; its counters stay (their files remain).
+            multiprocess.mark_process_dead(pid, str(self.multiprocess_dir))  # type: ignore[no-untyped-call]
         path = self.worker_path(pid)
         snapshot = _read(path)
         with self.lock:
@@ -207,9 +237,36 @@ def serve_metrics(store: MetricsStore, host: str, port: int) -> Any:
     Raises:
         ImportError: prometheus-client is not installed.
     """
-    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 
     registry = CollectorRegistry(auto_describe=False)
     registry.register(store)
+    if store.multiprocess_dir is not None:
+        multiprocess.MultiProcessCollector(registry, path=str(store.multiprocess_dir))  # type: ignore[no-untyped-call]
     server, _thread = start_http_server(port, host, registry)
     return server
+
+
+def multiprocess_directory(store: MetricsStore) -> Path | None:
+    """Prepare prometheus-client's multiprocess mode for the workers of ``store``.
+
+    ``PROMETHEUS_MULTIPROC_DIR`` is kept when the operator set it (the folder
+    is theirs to empty between runs), else set to a new folder inside the
+    store's (removed with it). Returns None, and collects nothing of the
+    app's, when prometheus-client was already imported in this process with
+    no such folder: the forked workers would inherit its single-process mode.
+    """
+    import sys
+
+    configured = os.environ.get(MULTIPROC_ENV)
+    if configured:
+        directory = Path(configured)
+        directory.mkdir(parents=True, exist_ok=True)
+    elif "prometheus_client" in sys.modules:
+        return None
+    else:
+        directory = store.directory / "prometheus"
+        directory.mkdir()
+        os.environ[MULTIPROC_ENV] = str(directory)
+    store.multiprocess_dir = directory
+    return directory

@@ -31,7 +31,6 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import random
-import shutil
 import signal
 import socket
 import ssl
@@ -390,12 +389,19 @@ class Supervisor:
                 metrics_server.shutdown()
                 metrics_server.server_close()
             if self.metrics is not None:
-                shutil.rmtree(self.metrics.directory, ignore_errors=True)
+                self.metrics.close()
 
     def _start_metrics(self) -> Any:
-        from fastcore.server.metrics import MetricsStore, serve_metrics
+        from fastcore.server.metrics import MetricsStore, multiprocess_directory, serve_metrics
 
         self.metrics = MetricsStore(Path(tempfile.mkdtemp(prefix="fastcore-metrics-")))
+        # Before prometheus-client is imported here: the workers fork from this
+        # process and must find it in multiprocess mode.
+        if multiprocess_directory(self.metrics) is None:
+            logger.warning(
+                "metrics: prometheus-client was imported before the workers started and "
+                "PROMETHEUS_MULTIPROC_DIR is not set, so the app's own metrics are not served"
+            )
         assert self.metrics_port is not None
         server = serve_metrics(self.metrics, self.metrics_host, self.metrics_port)
         host, port = server.server_address[:2]

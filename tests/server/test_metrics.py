@@ -179,3 +179,59 @@ def test_metrics_show_requests_in_progress_and_database_connections_in_use(
         assert server.stop() == 0
     finally:
         server.kill()
+
+
+OWN_METRICS_APP_SOURCE = textwrap.dedent(
+    """
+    import os
+
+    from prometheus_client import Counter
+
+    from fastcore.app import App
+
+    app = App()
+    hits = Counter("app_hits", "Hits counted by the app itself", ["page"])
+
+    @app.get("/hit")
+    async def hit() -> dict[str, int]:
+        hits.labels(page="hit").inc()
+        return {"pid": os.getpid()}
+    """
+)
+
+
+def test_the_apps_own_prometheus_metrics_are_summed_over_the_workers(tmp_path: Path) -> None:
+    (tmp_path / "ownmetricsapp.py").write_text(OWN_METRICS_APP_SOURCE)
+    server = ServerProcess(
+        tmp_path,
+        "ownmetricsapp:app",
+        *("--port", "0", "--workers", "2", "--metrics-port", "0"),
+        ready=r"metrics on http://127\.0\.0\.1:(\d+)/metrics",
+    )
+    try:
+        metrics_port = server.port
+        server.port = int(server.wait_for(r"listening on \S+:(\d+)").group(1))
+        server.wait_workers(2)
+        pids: set[str] = set()
+        requests = 0
+        # A new connection per request: the kernel spreads them over both workers.
+        while len(pids) < 2 and requests < 200:
+            status, body = fetch(server.port, "/hit")
+            assert status == 200
+            pids.add(body)
+            requests += 1
+        assert len(pids) == 2, "every request went to one worker"
+
+        def counted(text: str) -> bool:  # the workers' snapshots come on their heartbeat
+            return (
+                sample(text, "app_hits_total", page="hit") == requests
+                and sample(text, "fastcore_requests_total", route="/hit") == requests
+            )
+
+        text = scrape_until(metrics_port, counted)
+        # prometheus-client's multiprocess mode: both workers' counts, summed.
+        assert sample(text, "app_hits_total", page="hit") == requests
+        assert sample(text, "fastcore_requests_total", route="/hit", status="200") == requests
+        assert server.stop() == 0
+    finally:
+        server.kill()
