@@ -108,4 +108,7 @@ class AccessLog:
             line = orjson.dumps(values).decode()
         else:
             line = self.template.format(**values)
-        self.logger.info("%s", line)
+        # PERF: the record is made here, not by logger.info, which walks the
+        # stack for the caller's file and line (always this method) first.
+        logger = self.logger
+        logger.handle(logger.makeRecord(logger.name, logging.INFO, __file__, 0, line, (), None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import signal
 import socket
 import textwrap
@@ -44,6 +45,19 @@ APP_SOURCE = textwrap.dedent(
     app = LifeApp()
     """
 )
+
+
+def deploy(tmp_path: Path, source: str) -> None:
+    """Replace the app's module as a deploy does.
+
+    Its mtime moves two seconds on: "v1" and "v2" are the same size, and a
+    rewrite within the second of the first import would otherwise match the
+    cached bytecode's (mtime, size), so the new workers would run the old code.
+    """
+    path = tmp_path / "lifeapp.py"
+    path.write_text(source)
+    later = path.stat().st_mtime + 2
+    os.utime(path, (later, later))
 
 
 def start(tmp_path: Path, *args: str, source: str = APP_SOURCE) -> ServerProcess:
@@ -89,7 +103,7 @@ def test_sighup_restarts_the_workers_one_by_one_with_new_code_and_no_failed_requ
         old = server.wait_workers(2)
         load = Load(server.port)
         time.sleep(0.3)
-        (tmp_path / "lifeapp.py").write_text(APP_SOURCE.replace('"v1"', '"v2"'))
+        deploy(tmp_path, APP_SOURCE.replace('"v1"', '"v2"'))
         server.signal(signal.SIGHUP)
         new = server.wait_workers(2)
         assert wait_gone(old, 10.0) == set()
@@ -111,7 +125,7 @@ def test_sighup_keeps_the_old_workers_when_the_new_code_fails(tmp_path: Path) ->
     server = start(tmp_path, "--workers", "2")
     try:
         old = server.wait_workers(2)
-        (tmp_path / "lifeapp.py").write_text(APP_SOURCE + "\nraise RuntimeError('broken deploy')\n")
+        deploy(tmp_path, APP_SOURCE + "\nraise RuntimeError('broken deploy')\n")
         server.signal(signal.SIGHUP)
         server.wait_for(r"new workers fail to start; keeping the old ones")
         assert {pid for pid in old if pid_alive(pid)} == old
@@ -132,7 +146,7 @@ def test_sighup_to_a_single_process_serves_the_new_code_on_the_same_socket(
         assert status == 200 and body == f"v1 {server.pid}"
         load = Load(server.port)
         time.sleep(0.3)
-        (tmp_path / "lifeapp.py").write_text(APP_SOURCE.replace('"v1"', '"v2"'))
+        deploy(tmp_path, APP_SOURCE.replace('"v1"', '"v2"'))
         server.signal(signal.SIGHUP)
         server.wait_for(r"SIGHUP: draining")
         server.wait_for(r"listening on", timeout=20)  # the new code, on the same socket
@@ -153,7 +167,7 @@ def test_sighup_to_a_single_process_keeps_the_old_code_when_the_new_fails(
 ) -> None:
     server = start(tmp_path)
     try:
-        (tmp_path / "lifeapp.py").write_text(APP_SOURCE + "\nraise RuntimeError('broken deploy')\n")
+        deploy(tmp_path, APP_SOURCE + "\nraise RuntimeError('broken deploy')\n")
         server.signal(signal.SIGHUP)
         server.wait_for(r"the new code does not start; the old one keeps serving")
         status, body = get(server.port)
