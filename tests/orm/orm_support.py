@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import MetaData, String, inspect
+from sqlalchemy import MetaData, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fastcore import App
@@ -113,3 +113,14 @@ def table_names(database: Database) -> set[str]:
                 return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
 
     return asyncio.run(read())
+
+
+class Statements:
+    """SQL statements SQLAlchemy itself executed (its public ``before_cursor_execute`` event)."""
+
+    def __init__(self, database: Database) -> None:
+        self.sql: list[str] = []
+        event.listen(database.engine.sync_engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.sql.append(statement)

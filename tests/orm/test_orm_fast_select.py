@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fastcore import Request
 from fastcore.orm import Database, IdMixin
 from fastcore.testing import AsyncTestClient
-from tests.orm.orm_support import Base, Item, Target
+from tests.orm.orm_support import Base, Item, Statements, Target
 
 
 class FastSelectShelf(IdMixin, Base):
@@ -37,17 +37,6 @@ def pg(target: Target) -> Iterator[Target]:
     if target.backend != "postgresql":
         pytest.skip("the direct select is for PostgreSQL (asyncpg)")
     yield target
-
-
-class Statements:
-    """SQL statements SQLAlchemy itself executed."""
-
-    def __init__(self, database: Database) -> None:
-        self.sql: list[str] = []
-        event.listen(database.engine.sync_engine, "before_cursor_execute", self._record)
-
-    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.sql.append(statement)
 
 
 async def connected(target: Target) -> AsyncIterator[tuple[Database, Statements]]:
