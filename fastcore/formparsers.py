@@ -198,6 +198,11 @@ class MultipartReader:
         self.part = _Part()
         self.fields = 0
         self.ended = False
+        # python-multipart reads a preamble differently when a read ends inside
+        # it (accepted whole, refused split: found by tests/fuzz/form_parsers),
+        # so the body up to its first delimiter line goes in as one write.
+        self.delimiter = b"--" + boundary
+        self.opening: bytearray | None = bytearray()
         callbacks: Any = {
             "on_part_begin": self._on_part_begin,
             "on_header_field": self._on_header_field,
@@ -224,13 +229,17 @@ class MultipartReader:
                 received += len(chunk)
                 if received > limit:
                     raise _too_large(f"The form body is larger than {limit} bytes.")
-                try:
-                    self.parser.write(chunk)
-                except FormParserError as exc:
-                    raise BadRequest(f"Malformed multipart body: {exc}") from exc
-                for upload, data in self.pending:
-                    await upload.write(data)
-                self.pending.clear()
+                if self.opening is not None:
+                    searched = max(0, len(self.opening) - len(self.delimiter) - 1)
+                    self.opening += chunk
+                    # Only the new bytes are searched: no quadratic rescan of a long preamble.
+                    found = self.opening.find(self.delimiter, searched)
+                    if found < 0 or len(self.opening) < found + len(self.delimiter) + 2:
+                        continue
+                    chunk, self.opening = bytes(self.opening), None
+                await self._feed(chunk)
+            if self.opening:
+                await self._feed(bytes(self.opening))
             if not self.ended or self.parser.state != MultipartState.END:
                 raise BadRequest("The multipart body ended before its closing boundary.")
             for upload in self.uploads:
@@ -245,6 +254,15 @@ class MultipartReader:
             # closed when it is released).
             self.parser.callbacks = {}
         return FormData(self.items)
+
+    async def _feed(self, chunk: bytes) -> None:
+        try:
+            self.parser.write(chunk)
+        except FormParserError as exc:
+            raise BadRequest(f"Malformed multipart body: {exc}") from exc
+        for upload, data in self.pending:
+            await upload.write(data)
+        self.pending.clear()
 
     # -- parser callbacks (synchronous) -------------------------------------
 
