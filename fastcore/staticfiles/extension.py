@@ -91,7 +91,7 @@ class StaticFiles(Extension):
         self.cache_control = cache_control
         self.precompressed = precompressed
         self.allow_hidden = allow_hidden
-        if recheck_after < 0:
+        if not recheck_after >= 0:  # NaN compares false both ways
             raise ImproperlyConfigured("recheck_after must be 0 or more seconds")
         self.recheck_after = recheck_after
         self.url_function = url_function

@@ -148,8 +148,9 @@ def test_prepared_headers_refuse_framing_and_splitting(headers: dict[str, str]) 
         PreparedHeaders(headers)
 
 
-def test_recheck_after_must_not_be_negative(tmp_path: Path) -> None:
+@pytest.mark.parametrize("seconds", [-1, float("nan")])
+def test_recheck_after_must_be_zero_or_more_seconds(tmp_path: Path, seconds: float) -> None:
     from fastcore.exceptions import ImproperlyConfigured
 
-    with pytest.raises(ImproperlyConfigured):
-        App(security=False).static("/static", tmp_path, recheck_after=-1)
+    with pytest.raises(ImproperlyConfigured, match="recheck_after"):
+        App(security=False).static("/static", tmp_path, recheck_after=seconds)
