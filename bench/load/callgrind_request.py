@@ -201,7 +201,7 @@ def drive(port: int, endpoint: str, connections: int, requests: int) -> int:
         sock.setblocking(False)
         sock.sendall(data)
         owed[sock] = [requests // depth - 1, depth]
-        selector.register(sock, selectors.EVENT_READ)
+        selector.register(sock, selectors.EVENT_READ, sock)
     answered = 0
     deadline = time.monotonic() + 600
     try:
@@ -209,8 +209,7 @@ def drive(port: int, endpoint: str, connections: int, requests: int) -> int:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{answered} answers in 600 s: the server stalled")
             for key, _ in selector.select(timeout=5):
-                sock = key.fileobj
-                assert isinstance(sock, socket.socket)
+                sock = key.data
                 chunk = sock.recv(65536)
                 if not chunk:
                     raise RuntimeError("the server closed a keep-alive connection")

@@ -58,6 +58,8 @@ CALLS = (
     "futex",
 )
 _ALL = "raw_syscalls:sys_enter"
+#: Times the server left the CPU (it blocked in epoll, or was preempted).
+_SWITCHES = "context-switches"
 
 
 def parse_perf_csv(text: str) -> dict[str, int]:
@@ -72,8 +74,8 @@ def parse_perf_csv(text: str) -> dict[str, int]:
 
 def count_syscalls(
     server: str, workload_name: str, duration: float, connections: int
-) -> tuple[RunResult, dict[str, int]]:
-    """Run one counted wrk run against ``server``; return its result and calls by name."""
+) -> tuple[RunResult, dict[str, int], int]:
+    """Run one counted wrk run; return its result, calls by name and context switches."""
     spec = SERVERS[server]
     workload = next(item for item in WORKLOADS if item.name == workload_name)
     port = free_port()
@@ -85,7 +87,7 @@ def count_syscalls(
             run_wrk(port, WORKLOADS[0], 1.0, connections, 1, warm)
             pids = [proc.pid, *(child.pid for child in psutil.Process(proc.pid).children(True))]
             output = Path(tmp) / "perf.csv"
-            events = [_ALL, *(f"syscalls:sys_enter_{name}" for name in CALLS)]
+            events = [_ALL, _SWITCHES, *(f"syscalls:sys_enter_{name}" for name in CALLS)]
             argv = ["perf", "stat", "-x,", "-o", str(output), "-e", ",".join(events)]
             argv += ["-p", ",".join(map(str, pids))]
             counter = subprocess.Popen(argv, stderr=subprocess.DEVNULL)
@@ -101,7 +103,8 @@ def count_syscalls(
             counts = parse_perf_csv(output.read_text())
             calls = {name: counts.get(f"syscalls:sys_enter_{name}", 0) for name in CALLS}
             calls["other"] = counts.get(_ALL, 0) - sum(calls.values())
-            return result, {name: count for name, count in calls.items() if count}
+            calls = {name: count for name, count in calls.items() if count}
+            return result, calls, counts.get(_SWITCHES, 0)
         finally:
             stop_server(proc)
 
@@ -123,14 +126,17 @@ def main() -> int:
     )
     for workload in args.workloads.split(","):
         for server in args.servers.split(","):
-            result, calls = count_syscalls(server, workload, args.duration, args.connections)
+            result, calls, switches = count_syscalls(
+                server, workload, args.duration, args.connections
+            )
             requests = result.requests
             total = sum(calls.values())
             top = sorted(calls.items(), key=lambda item: -item[1])[:6]
             detail = ", ".join(f"{name} {count / requests:.3f}" for name, count in top)
             print(
                 f"  {workload:13} {server:16} {requests:>9,} requests  "
-                f"{total / requests:6.3f} calls/request  ({detail})",
+                f"{total / requests:6.3f} calls/request  ({detail}); "
+                f"{switches / requests:.3f} context switches/request",
                 flush=True,
             )
     return 0
