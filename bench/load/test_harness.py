@@ -32,7 +32,7 @@ from run import (  # noqa: E402
     wait_until_ready,
 )
 from servers import SERVERS, ServerSpec  # noqa: E402
-from syscalls_per_request import parse_perf_csv  # noqa: E402
+from syscalls_per_request import parse_perf_csv, parse_perf_dso_report  # noqa: E402
 
 WRK_OUTPUT = """\
 Running 5s test @ http://127.0.0.1:40000/plaintext
@@ -176,6 +176,23 @@ def test_perf_counts_are_read_by_event_and_unsupported_ones_skipped() -> None:
         "raw_syscalls:sys_enter": 62104,
         "syscalls:sys_enter_read": 31050,
     }
+
+
+def test_perf_samples_give_the_cpu_time_and_the_kernel_share() -> None:
+    report = (
+        "# Total Lost Samples: 0\n"
+        "#\n"
+        "# Samples: 5K of event 'cpu-clock'\n"
+        "# Event count (approx.): 1488250000\n"
+        "#\n"
+        "# Overhead  Shared Object\n"
+        "# ........  .............\n"
+        "#\n"
+        "    68.65%  [kernel.kallsyms]\n"
+        "     7.86%  libpython3.11.so.1.0\n"
+    )
+    assert parse_perf_dso_report(report) == (1488250000, pytest.approx(0.6865))
+    assert parse_perf_dso_report("") == (0, 0.0)
 
 
 def test_report_ratios_use_the_best_peer_and_never_the_baseline() -> None:
