@@ -19,6 +19,7 @@ class Run(Protocol):
     seconds: float
     requests_per_second: float
     server_cpu_seconds: float
+    server_system_seconds: float
     wrk_cpu_seconds: float
     other_load_on_server_core: float
     server_core_idle: float
@@ -143,9 +144,10 @@ def _details(results: Sequence[Run], servers: Iterable[str], workloads: Sequence
     lines = [
         "## Per-run detail (medians over rounds; min–max of req/s)",
         "",
-        "| server | workload | runs | req/s median | req/s min–max | server CPU | wrk CPU "
+        "| server | workload | runs | req/s median | req/s min–max | server CPU "
+        "| server µs/request: user + system | wrk CPU "
         "| server core: others / idle | p50 ms | p99 ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
     def med(values: list[float]) -> float | None:
@@ -158,11 +160,18 @@ def _details(results: Sequence[Run], servers: Iterable[str], workloads: Sequence
         for workload in workloads:
             runs = good_runs(results, server, workload)
             if not runs:
-                lines.append(f"| {server} | {workload} | 0 | — | — | — | — | — | — | — |")
+                lines.append(f"| {server} | {workload} | 0 | — | — | — | — | — | — | — | — |")
                 continue
             rates = [run.requests_per_second for run in runs]
             server_cpu = med([run.server_cpu_seconds / run.seconds for run in runs])
             wrk_cpu = med([run.wrk_cpu_seconds / run.seconds for run in runs])
+            user_us = med(
+                [
+                    (run.server_cpu_seconds - run.server_system_seconds) / run.requests * 1e6
+                    for run in runs
+                ]
+            )
+            system_us = med([run.server_system_seconds / run.requests * 1e6 for run in runs])
             others = med([run.other_load_on_server_core for run in runs])
             idle = med([run.server_core_idle for run in runs])
             p50 = med([run.latency_p50_ms for run in runs if run.latency_p50_ms is not None])
@@ -170,6 +179,7 @@ def _details(results: Sequence[Run], servers: Iterable[str], workloads: Sequence
             lines.append(
                 f"| {server} | {workload} | {len(runs)} | {statistics.median(rates):,.0f} "
                 f"| {min(rates):,.0f}–{max(rates):,.0f} | {fmt(server_cpu, '.0%')} "
+                f"| {fmt(user_us, '.2f')} + {fmt(system_us, '.2f')} "
                 f"| {fmt(wrk_cpu, '.0%')} | {fmt(others, '.0%')} / {fmt(idle, '.0%')} "
                 f"| {fmt(p50, '.2f')} "
                 f"| {fmt(p99, '.2f')} |"
@@ -177,7 +187,9 @@ def _details(results: Sequence[Run], servers: Iterable[str], workloads: Sequence
     lines += [
         "",
         "Server CPU and wrk CPU are CPU seconds per wall second (100% = one core "
-        'busy). "Server core: others / idle" splits the rest of the server\'s '
+        "busy). Server µs per request splits the server's CPU time per answered "
+        "request into user space (the server's own code) and system time (the "
+        'kernel: sockets, epoll). "Server core: others / idle" splits the rest of the server\'s '
         "core: time used by other processes (kernel network work included) and "
         "time it sat idle. wrk near 100%: the client is the bottleneck. Others "
         "high: someone else's work took the core. Idle high while wrk is not "

@@ -88,6 +88,8 @@ class RunResult:
     seconds: float = 0.0
     requests_per_second: float = 0.0
     server_cpu_seconds: float = 0.0
+    #: The kernel's part of server_cpu_seconds (system time: sockets, epoll).
+    server_system_seconds: float = 0.0
     wrk_cpu_seconds: float = 0.0
     other_load_on_server_core: float = 0.0
     server_core_idle: float = 0.0
@@ -180,21 +182,22 @@ def stop_server(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
             pass
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """Return user+system CPU seconds of ``pid`` and all its live children."""
-    total = 0.0
+def tree_cpu_seconds(pid: int) -> tuple[float, float]:
+    """Return (user, system) CPU seconds of ``pid`` and all its live children."""
+    user = system = 0.0
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0.0
+        return 0.0, 0.0
     for proc in procs:
         try:
             times = proc.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        total += times.user + times.system + times.children_user + times.children_system
-    return total
+        user += times.user + times.children_user
+        system += times.system + times.children_system
+    return user, system
 
 
 def cpu_by_process(exclude: set[int]) -> dict[tuple[int, float], tuple[str, float]]:
@@ -502,12 +505,14 @@ def bench_server(
                 *(child.pid for child in psutil.Process(proc.pid).children(True)),
             }
             others_before = cpu_by_process(ours)
-            cpu_before = tree_cpu_seconds(proc.pid)
+            user_before, system_before = tree_cpu_seconds(proc.pid)
             busy_before, total_before = core_busy_seconds(settings.server_core)
             run_wrk(
                 port, workload, settings.duration, settings.connections, settings.wrk_core, result
             )
-            result.server_cpu_seconds = tree_cpu_seconds(proc.pid) - cpu_before
+            user_after, system_after = tree_cpu_seconds(proc.pid)
+            result.server_system_seconds = system_after - system_before
+            result.server_cpu_seconds = user_after - user_before + result.server_system_seconds
             busy_after, total_after = core_busy_seconds(settings.server_core)
             result.top_others = top_cpu_users(others_before, cpu_by_process(ours))
             # NOTE: the other engineers' builds and tests share this machine;
@@ -590,7 +595,16 @@ def machine_description() -> dict[str, str]:
         ["wrk", "--version"], capture_output=True, text=True, check=False
     ).stdout.split(" [", 1)[0]
     versions = []
-    for dist in ("uvicorn", "starlette", "blacksheep", "sanic", "granian", "uvloop", "httptools"):
+    for dist in (
+        "uvicorn",
+        "starlette",
+        "blacksheep",
+        "sanic",
+        "granian",
+        "socketify",
+        "uvloop",
+        "httptools",
+    ):
         try:
             versions.append(f"{dist} {metadata.version(dist)}")
         except metadata.PackageNotFoundError:

@@ -212,6 +212,13 @@ SERVERS: dict[str, ServerSpec] = {
             _GRANIAN_IDLE,
         ),
         ServerSpec(
+            "socketify",
+            "peer",
+            "socketify.py (uWebSockets in C++, handlers called through cffi), one process",
+            _script("socketify_app.py"),
+            ("socketify", "orjson"),
+        ),
+        ServerSpec(
             "uvloop-protocol",
             "baseline",
             "uvloop + httptools asyncio.Protocol answering pre-built bytes",

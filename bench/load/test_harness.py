@@ -32,6 +32,7 @@ from run import (  # noqa: E402
     wait_until_ready,
 )
 from servers import SERVERS, ServerSpec  # noqa: E402
+from syscalls_per_request import parse_perf_csv, parse_perf_dso_report  # noqa: E402
 
 WRK_OUTPUT = """\
 Running 5s test @ http://127.0.0.1:40000/plaintext
@@ -160,7 +161,38 @@ def _run(server: str, workload: str, rps: float, cpu: float) -> RunResult:
         seconds=5.0,
         requests_per_second=rps,
         server_cpu_seconds=cpu,
+        server_system_seconds=cpu / 4,
     )
+
+
+def test_perf_counts_are_read_by_event_and_unsupported_ones_skipped() -> None:
+    output = (
+        "# started on Tue Dec  8 00:00:00 2026\n\n"
+        "62104,,raw_syscalls:sys_enter,3004170121,100.00,,\n"
+        "31050,,syscalls:sys_enter_read,3004170121,100.00,,\n"
+        "<not supported>,,syscalls:sys_enter_futex,0,100.00,,\n"
+    )
+    assert parse_perf_csv(output) == {
+        "raw_syscalls:sys_enter": 62104,
+        "syscalls:sys_enter_read": 31050,
+    }
+
+
+def test_perf_samples_give_the_cpu_time_and_the_kernel_share() -> None:
+    report = (
+        "# Total Lost Samples: 0\n"
+        "#\n"
+        "# Samples: 5K of event 'cpu-clock'\n"
+        "# Event count (approx.): 1488250000\n"
+        "#\n"
+        "# Overhead  Shared Object\n"
+        "# ........  .............\n"
+        "#\n"
+        "    68.65%  [kernel.kallsyms]\n"
+        "     7.86%  libpython3.11.so.1.0\n"
+    )
+    assert parse_perf_dso_report(report) == (1488250000, pytest.approx(0.6865))
+    assert parse_perf_dso_report("") == (0, 0.0)
 
 
 def test_report_ratios_use_the_best_peer_and_never_the_baseline() -> None:
@@ -202,6 +234,8 @@ def test_report_ratios_use_the_best_peer_and_never_the_baseline() -> None:
         markdown
     )
     assert "**a**: round 1 plaintext: socket errors {'read': 3}" in markdown
+    # CPU per request, split: 4.5 s over 450,000 requests, a quarter in the kernel.
+    assert "| 90% | 7.50 + 2.50 |" in markdown
 
 
 def test_the_harness_module_runs_as_a_script() -> None:
