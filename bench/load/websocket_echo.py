@@ -21,19 +21,33 @@ Compression is off on every side (the client offers none).
 Run (about a minute)::
 
     python bench/load/websocket_echo.py --repeat 3 --pin
+
+``--breakdown`` adds where each subject's CPU goes, per echoed message: user
+and system microseconds (/proc utime and stime), the scheduler's exact
+on-CPU time (/proc schedstat), context switches, and, when perf is there
+(tracepoints: no hardware counters needed), the server's syscalls by kind,
+counted in extra runs of their own::
+
+    python bench/load/websocket_echo.py --repeat 3 --pin --breakdown
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import importlib.util
 import os
+import re
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 
 SERVERS = {
     "fastcore": """
@@ -129,10 +143,99 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_split(pid: int) -> tuple[float, float]:
+    """The process's user and system CPU seconds (all its threads; tick-sampled)."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def _per_thread(pid: int, name: str, value: Callable[[str], int]) -> int:
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/{name}") as text:
+                total += value(text.read())
+        except FileNotFoundError:  # a thread that ended meanwhile
+            pass
+    return total
+
+
+def run_nanoseconds(pid: int) -> int:
+    """The scheduler's exact on-CPU time of the process's threads (user and kernel)."""
+    return _per_thread(pid, "schedstat", lambda text: int(text.split()[0]))
+
+
+def context_switches(pid: int) -> int:
+    """Voluntary and involuntary context switches of the process's threads."""
+    return _per_thread(
+        pid,
+        "status",
+        lambda text: sum(
+            int(line.split()[1]) for line in text.splitlines() if "ctxt_switches" in line
+        ),
+    )
+
+
+#: The syscalls counted one by one (perf tracepoints); "all" counts every one.
+SYSCALLS = (
+    "epoll_wait",
+    "epoll_pwait",
+    "epoll_ctl",
+    "read",
+    "recvfrom",
+    "write",
+    "writev",
+    "sendto",
+    "sendmsg",
+    "futex",
+)
+
+
+class SyscallCounter:
+    """``perf stat`` attached to a process until stop(): its syscalls by kind."""
+
+    def __init__(self, pid: int, output: str) -> None:
+        events = [f"syscalls:sys_enter_{name}" for name in SYSCALLS]
+        self.output = output
+        self.process = subprocess.Popen(
+            ["perf", "stat", "-x", ",", "-o", output, "-p", str(pid), "-e"]
+            + [",".join([*events, "raw_syscalls:sys_enter"])],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1.0)  # perf attaches
+
+    def stop(self) -> dict[str, int]:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(10)
+        counts: dict[str, int] = {}
+        with open(self.output) as text:
+            for line in text:
+                parts = line.strip().split(",")
+                if len(parts) > 2 and parts[0].isdigit():
+                    name = re.sub(r"^(raw_)?syscalls:sys_enter_?", "", parts[2]) or "all"
+                    counts[name] = int(parts[0])
+        return counts
+
+
+@dataclasses.dataclass
+class Sample:
+    """One measured run of one subject: its server's costs over the run."""
+
+    messages: int
+    user: float  # CPU seconds
+    system: float
+    run_ns: int
+    switches: int
+    syscalls: dict[str, int]
+
+    @property
+    def rate(self) -> float:
+        """Messages per server CPU-second (utime + stime)."""
+        used = self.user + self.system
+        return self.messages / used if used > 0 else float("inf")
 
 
 async def drive(port: int, connections: int, messages: int) -> int:
@@ -161,7 +264,9 @@ def wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not start")
 
 
-def measure(subject: str, connections: int, messages: int, pin: bool = False) -> float:
+def measure(
+    subject: str, connections: int, messages: int, pin: bool = False, syscalls: bool = False
+) -> Sample:
     import uvloop
 
     port = free_port()
@@ -173,13 +278,53 @@ def measure(subject: str, connections: int, messages: int, pin: bool = False) ->
     try:
         wait_listening(port, process)
         uvloop.run(drive(port, 4, 10))  # warm-up
-        before = cpu_seconds(process.pid)
-        count = uvloop.run(drive(port, connections, messages))
-        used = cpu_seconds(process.pid) - before
-        return count / used if used > 0 else float("inf")
+        with tempfile.TemporaryDirectory() as tmp:
+            counter = SyscallCounter(process.pid, f"{tmp}/perf.csv") if syscalls else None
+            user, system = cpu_split(process.pid)
+            run_ns = run_nanoseconds(process.pid)
+            switches = context_switches(process.pid)
+            count = uvloop.run(drive(port, connections, messages))
+            user_after, system_after = cpu_split(process.pid)
+            return Sample(
+                messages=count,
+                user=user_after - user,
+                system=system_after - system,
+                run_ns=run_nanoseconds(process.pid) - run_ns,
+                switches=context_switches(process.pid) - switches,
+                syscalls=counter.stop() if counter is not None else {},
+            )
     finally:
         process.terminate()
         process.wait(10)
+
+
+def print_breakdown(samples: dict[str, list[Sample]]) -> None:
+    """Per echoed message, medians over the runs: where each server's CPU goes."""
+
+    def median(runs: list[Sample], value: Callable[[Sample], float]) -> float:
+        return statistics.median(value(run) / run.messages for run in runs)
+
+    timed = {subject: [r for r in runs if not r.syscalls] for subject, runs in samples.items()}
+    print("  per echoed message:  user us  system us  on-CPU us (schedstat)  context switches")
+    for subject, runs in timed.items():
+        print(
+            f"  {subject:<11} {median(runs, lambda r: r.user) * 1e6:>13.2f}"
+            f" {median(runs, lambda r: r.system) * 1e6:>10.2f}"
+            f" {median(runs, lambda r: r.run_ns) / 1e3:>22.2f}"
+            f" {median(runs, lambda r: r.switches):>17.3f}"
+        )
+    counted = {subject: [run for run in runs if run.syscalls] for subject, runs in samples.items()}
+    if not any(counted.values()):
+        return
+    names = [
+        name
+        for name in ("all", *SYSCALLS)
+        if any(run.syscalls.get(name) for runs in counted.values() for run in runs)
+    ]
+    print("  syscalls per echoed message (perf runs): " + "  ".join(names))
+    for subject, runs in counted.items():
+        figures = [median(runs, lambda r, n=name: r.syscalls.get(n, 0)) for name in names]
+        print(f"  {subject:<11} " + "  ".join(f"{figure:.3f}" for figure in figures))
 
 
 def main() -> None:
@@ -189,6 +334,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--subject", action="append", choices=sorted(SERVERS))
     parser.add_argument("--pin", action="store_true", help="server on CPU 0, client on CPU 1")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="user/system time, switches, syscalls per message"
+    )
     args = parser.parse_args()
     subjects = []
     for subject in args.subject or list(SERVERS):
@@ -197,10 +345,19 @@ def main() -> None:
             print(f"  (skipped {subject}: `pip install {module}` to compare with it)")
             continue
         subjects.append(subject)
-    results: dict[str, list[float]] = {subject: [] for subject in subjects}
+    count_syscalls = args.breakdown and shutil.which("perf") is not None
+    samples: dict[str, list[Sample]] = {subject: [] for subject in subjects}
     for _ in range(args.repeat):
         for subject in subjects:  # interleaved, so drift hits every subject alike
-            results[subject].append(measure(subject, args.connections, args.messages, args.pin))
+            samples[subject].append(measure(subject, args.connections, args.messages, args.pin))
+            if count_syscalls:
+                # A run of its own: perf's tracepoints cost the server some CPU.
+                samples[subject].append(
+                    measure(subject, args.connections, args.messages, args.pin, syscalls=True)
+                )
+    results = {
+        subject: [run.rate for run in runs if not run.syscalls] for subject, runs in samples.items()
+    }
     print(
         f"echo, {args.connections} connections x {args.messages} messages, "
         f"median of {args.repeat}: messages per server CPU-second"
@@ -217,6 +374,8 @@ def main() -> None:
         if peers:
             fastest = max(peers, key=peers.__getitem__)
             print(f"  fastest peer: {fastest} ({medians['fastcore'] / peers[fastest]:.2f}x)")
+    if args.breakdown:
+        print_breakdown(samples)
 
 
 if __name__ == "__main__":

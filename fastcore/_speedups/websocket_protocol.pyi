@@ -104,3 +104,7 @@ class WebSocketConnection(asyncio.Protocol):
         """Drop the connection without a closing handshake."""
     def wait_closed(self) -> asyncio.Future[None]:
         """A future done when the connection is gone."""
+
+#: An awaitable that is done at once with None (what a send that need not
+#: wait returns); awaiting it allocates nothing.
+DONE: Awaitable[None]

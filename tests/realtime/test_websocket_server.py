@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import logging
 import os
 import socket
@@ -27,6 +28,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus  # noqa: E402
 
 KEY = b"\x01\x02\x03\x04"
 FINISHED: list[str] = []
+VAR: contextvars.ContextVar[str] = contextvars.ContextVar("VAR", default="unset")
 
 
 def make_app() -> App:
@@ -82,6 +84,8 @@ def make_app() -> App:
         await ws.receive_text()
         raise RuntimeError("handler bug")
 
+    add_task_routes(app)
+
     @app.websocket("/refuse")
     async def refuse(ws: WebSocket) -> None:
         return None  # never accepted: 403
@@ -95,6 +99,33 @@ def make_app() -> App:
             FINISHED.append("silent")
 
     return app
+
+
+def add_task_routes(app: App) -> None:
+    @app.websocket("/task")
+    async def task_bound(ws: WebSocket) -> None:
+        # The server may step the handler's Task as a message arrives: it must
+        # still be that Task, in its context, and cancellation must lose nothing.
+        VAR.set("in context")
+        task = asyncio.current_task()
+        await ws.accept()
+        async for message in ws:
+            await ws.send_text(f"{message} {asyncio.current_task() is task} {VAR.get()}")
+            if message == "timeout":
+                try:
+                    await asyncio.wait_for(ws.receive(), 0.05)
+                except TimeoutError:
+                    await ws.send_text("timed out")
+
+    @app.websocket("/other-task")
+    async def other_task(ws: WebSocket) -> None:
+        await ws.accept()
+
+        async def reader() -> None:
+            async for message in ws:
+                await ws.send_text(f"reader: {message}")
+
+        await asyncio.create_task(reader())
 
 
 @pytest.fixture(scope="module")
@@ -394,6 +425,28 @@ def masked(opcode: int, payload: bytes | str, fin: bool = True) -> bytes:
 def test_frames_sent_right_behind_the_handshake_are_read(server: LiveServer) -> None:
     with RawClient(server, extra=masked(wf.OPCODE_TEXT, "early")) as client:
         assert client.next() == (wf.TEXT, "raw: early")
+
+
+def test_messages_reach_the_handler_in_its_task_and_context_in_order(server: LiveServer) -> None:
+    with RawClient(server, path="/task") as client:
+        # Three messages in one read, each handed to the waiting handler.
+        client.send(b"".join(masked(wf.OPCODE_TEXT, text) for text in ("a", "b", "c")))
+        assert [client.next() for _ in range(3)] == [
+            (wf.TEXT, f"{text} True in context") for text in ("a", "b", "c")
+        ]
+        client.send(masked(wf.OPCODE_TEXT, "timeout"))
+        assert client.next() == (wf.TEXT, "timeout True in context")
+        assert client.next() == (wf.TEXT, "timed out")
+        # The receive() that timed out was cancelled: the next message is not lost.
+        client.send(masked(wf.OPCODE_TEXT, "after"))
+        assert client.next() == (wf.TEXT, "after True in context")
+
+
+def test_a_task_other_than_the_handler_can_receive(server: LiveServer) -> None:
+    with RawClient(server, path="/other-task") as client:
+        for text in ("x", "y"):
+            client.send(masked(wf.OPCODE_TEXT, text))
+            assert client.next() == (wf.TEXT, f"reader: {text}")
 
 
 def test_ping_gets_a_pong_and_fragments_with_interleaved_ping_are_one_message(

@@ -53,12 +53,14 @@ cdef class WebSocketConnection:
     cdef bint waiter_iterating      # ... for iterate(): the close ends it (StopAsyncIteration)
     cdef object iterator            # iterate()'s async iterator, made on first use
     cdef object drained             # a done future: drain() when there is room
+    cdef dict future_options        # {"loop": loop}: the keywords of each receive()'s Future
 
     cdef object _take(self)
     cdef object _next_message(self, bint iterating)
     cdef bint _over_rate(self) except -1
     cdef bytes _compress(self, object data)
-    cdef int _process(self) except -1
+    cdef int _process(self, bint from_loop) except -1
+    cdef bint _hand_over(self, object waiter, object message, bint from_loop) except -1
     cdef int _on_close_frame(self, int code, str reason) except -1
     cdef int _fail(self, int code, str reason) except -1
     cdef int _close_connection(self, int code, str reason, bint send_reason) except -1

@@ -13,6 +13,7 @@
 # so a ping flood cannot fill our buffer with pongs).
 
 cimport cython
+from cpython.object cimport PyObject_Call
 
 from fastcore._speedups.websocket_frames cimport (
     OP_BINARY,
@@ -34,6 +35,14 @@ from fastcore._speedups.response_writer cimport check_header
 import collections
 import logging
 from asyncio import Future as _Future, InvalidStateError as _InvalidStateError
+
+try:
+    from _asyncio import current_task as _current_task  # Python 3.12+: in C
+except ImportError:
+    # NOTE: Python 3.11's asyncio.current_task() is a Python function over
+    # this dict (a frame per call); the dict is the C module's own.
+    from asyncio.tasks import _current_tasks
+    _current_task = _current_tasks.get
 import zlib as _zlib
 
 from fastcore._speedups.websocket_frames import accept_key, build_close, negotiate_deflate
@@ -106,6 +115,7 @@ cdef class WebSocketConnection:
         self.waiter_iterating = False
         self.iterator = None
         self.drained = None
+        self.future_options = {"loop": loop}
         self._pause(PAUSE_HANDSHAKE)
 
     # -- the endpoint's side ---------------------------------------------------
@@ -139,8 +149,9 @@ cdef class WebSocketConnection:
         self.transport.write(b"".join(lines))
         self._arm_timer(self.ping_interval)
         self._resume(PAUSE_HANDSHAKE)
-        # Frames that came with the handshake's last read.
-        self._process()
+        # Frames that came with the handshake's last read (the endpoint's
+        # Task is running: it cannot be stepped from here).
+        self._process(False)
 
     def set_limits(self, long long max_message, double message_rate=0.0):
         # The App's limits (Settings.websocket_*): a message size under the
@@ -193,10 +204,11 @@ cdef class WebSocketConnection:
             if iterating:
                 raise StopAsyncIteration from None
             raise
-        # PERF: asyncio.Future() takes the running loop (this one: the
-        # handler's Task runs on it) without the keyword call and the dict of
-        # loop.create_future(loop=...).
-        future = _Future()
+        # PERF: Future(loop=...) with a dict made once per connection:
+        # Future() alone looks the running loop up, and on Python 3.11 that
+        # calls getpid(), a syscall per message (websocket_echo.py
+        # --breakdown); a keyword call would build a dict per message.
+        future = PyObject_Call(_Future, (), self.future_options)
         if message is not None:
             future.set_result(message)
         else:
@@ -293,7 +305,7 @@ cdef class WebSocketConnection:
         self.ping_sent = -1.0
         self.parser.feed(data)
         if self.state != STATE_CONNECTING:
-            self._process()
+            self._process(True)
 
     def eof_received(self):
         # A half-close without a close frame: the connection is over.
@@ -318,7 +330,9 @@ cdef class WebSocketConnection:
 
     # -- internals -------------------------------------------------------------
 
-    cdef int _process(self) except -1:
+    cdef int _process(self, bint from_loop) except -1:
+        # from_loop: called by the transport, outside any Task, so a Task
+        # waiting for a message can be stepped right here (_hand_over).
         cdef FrameParser parser = self.parser
         cdef int event
         while self.state == STATE_OPEN or self.state == STATE_CLOSING:
@@ -337,12 +351,10 @@ cdef class WebSocketConnection:
                 waiter = self.message_waiter
                 if waiter is not None:
                     self.message_waiter = None
-                    try:
-                        # The handler awaits this very message (the queue is empty).
-                        waiter.set_result(parser.message)
+                    # The handler awaits this very message (the queue is empty).
+                    if self._hand_over(waiter, parser.message, from_loop):
                         continue
-                    except _InvalidStateError:
-                        pass  # its Task was cancelled: the message is queued
+                    # else its Task was cancelled: the message is queued
                 self.messages.append(parser.message)
                 self.queued += len(parser.message)
                 if self.queued > self.high_water:
@@ -358,6 +370,44 @@ cdef class WebSocketConnection:
             elif event == WS_CLOSE:
                 return self._on_close_frame(parser.close_code, parser.close_reason)
         return 0
+
+    cdef bint _hand_over(self, object waiter, object message, bint from_loop) except -1:
+        # Give a message to the future receive()/iterate() returned; False
+        # when that future was cancelled (with its Task): the caller queues it.
+        #
+        # PERF: when the endpoint's Task awaits it and no Task is running
+        # (we are in the transport's callback), that Task is stepped here, in
+        # its own context, as the loop would do one pass later through
+        # call_soon: the same asyncio Task step (current_task, contextvars,
+        # cancellation unchanged), without a Handle and a ready-queue pass per
+        # message (bench/load/callgrind_websocket.py: 600 instructions less).
+        cdef object callbacks
+        cdef object task = self.handler_task
+        # The endpoint's Task awaits this very future (then its one callback
+        # is that Task's wake-up; a cancelled future has none).
+        if from_loop and task is not None and task._fut_waiter is waiter:
+            callbacks = waiter._callbacks
+            if callbacks is not None and len(callbacks) == 1 \
+                    and _current_task(self.loop) is None:
+                wakeup, context = callbacks[0]
+                waiter.remove_done_callback(wakeup)
+                waiter.set_result(message)
+                try:
+                    context.run(wakeup, waiter)
+                except (KeyboardInterrupt, SystemExit) as exc:
+                    # Out of a Handle these stop the loop: they still do.
+                    self.loop.call_soon(_reraise, exc)
+                except BaseException as exc:
+                    self.loop.call_exception_handler({
+                        "message": "exception while stepping a WebSocket handler's Task",
+                        "exception": exc,
+                    })
+                return True
+        try:
+            waiter.set_result(message)
+        except _InvalidStateError:
+            return False
+        return True
 
     cdef bytes _compress(self, object data):
         # RFC 7692 section 7.2.1: deflate, flush to a byte boundary and drop
@@ -523,6 +573,26 @@ cdef class _Messages:
 
     def __anext__(self):
         return self.connection._next_message(True)
+
+
+def _reraise(exc):
+    raise exc
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class _Done:
+    # An awaitable that is done at once (its result is None): what a send
+    # that need not wait returns. PERF: the await slot is C and hands out
+    # one exhausted iterator, so `await ws.send_text(...)` allocates nothing
+    # and runs no Python frame (bench/load/callgrind_websocket.py).
+
+    def __await__(self):
+        return _EXHAUSTED
+
+
+cdef object _EXHAUSTED = iter(())
+DONE = _Done()
 
 
 cdef bytes _reason_phrase(int status_code):
