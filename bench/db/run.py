@@ -317,6 +317,8 @@ def bench_contender(
         load.wait_until_ready(proc, port, 20.0)
         problems += check_endpoints(port, contender.prefix)
         for workload_name, path in WORKLOADS:
+            if workload_name not in args.workloads:
+                continue
             workload = load.Workload(workload_name, contender.prefix + path, False, "", b"")
             if args.warmup > 0:
                 warm = load.RunResult(name, "warmup", round_index)
@@ -402,6 +404,11 @@ def render(
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--servers", default=",".join(CONTENDERS))
+    parser.add_argument(
+        "--workloads",
+        default=",".join(name for name, _ in WORKLOADS),
+        help="which of " + ", ".join(name for name, _ in WORKLOADS) + " (comma-separated)",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds per workload")
@@ -417,6 +424,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.duration, args.warmup = 1, 2.0, 0.5
+    args.workloads = {name.strip() for name in args.workloads.split(",") if name.strip()}
+    unknown = args.workloads - {name for name, _ in WORKLOADS}
+    if unknown:
+        parser.error(f"unknown workloads {sorted(unknown)}")
     return args
 
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import ForeignKey, event, inspect, select
+from sqlalchemy import ForeignKey, event, inspect, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fastcore import Request
@@ -216,3 +216,66 @@ def test_concurrent_requests_through_the_direct_loads_see_only_committed_rows(
             assert response.status_code == (500 if number % 2 else 200)
             assert f"direct-{number}" in body["after"]  # its own write
             assert f"direct-{number}" not in body["before"]
+
+
+def test_direct_loads_inside_a_written_transaction_see_its_writes_and_no_others(
+    target: Target,
+) -> None:
+    # 100 concurrent requests, a third only reading (direct select, no BEGIN),
+    # the others writing their own row first and then reading it back through
+    # a direct get or a direct select, which run on the connection inside the
+    # request's transaction; half of the writers fail and roll back.
+    app, database = target.app(*({"name": f"seed-{n}"} for n in range(100)))
+    recorded: list[Statements] = []
+
+    @app.on_startup
+    async def record() -> None:
+        recorded.append(Statements(database))
+
+    async def names(db: Any) -> list[str]:
+        return [item.name for item in await db.scalars(select(Item))]
+
+    @app.post("/rw/{number:int}")
+    async def read_write(request: Request, number: int):
+        db = request.db
+        if number % 3 == 0:
+            return {"seen": await names(db)}
+        row = number + 1
+        await db.execute(
+            update(Item).where(Item.id == row).values(name=f"w-{number}"),
+            execution_options={"synchronize_session": False},
+        )
+        await asyncio.sleep(0.005)  # others read while this row is uncommitted
+        if number % 4 < 2:
+            own = (await db.get(Item, row)).name
+            seen = [own]
+        else:
+            seen = await names(db)
+            own = next(name for name in seen if name in (f"w-{number}", f"seed-{number}"))
+        return {"own": own, "seen": seen}, (500 if number % 2 else 200)
+
+    async def scenario() -> tuple[list[Any], list[str]]:
+        async with AsyncTestClient(app) as client:
+            recorded[0].sql.clear()  # from here on: the requests' statements only
+            responses = await asyncio.wait_for(
+                asyncio.gather(*(client.post(f"/rw/{n}") for n in range(100))), 60
+            )
+            async with database.session() as session:
+                final = [item.name for item in await session.scalars(select(Item))]
+            return responses, final
+
+    responses, final = asyncio.run(scenario())
+    failed = {f"w-{n}" for n in range(100) if n % 3 and n % 2}
+    for number, response in enumerate(responses):
+        body = response.json()
+        assert not (set(body["seen"]) - {f"w-{number}"}) & failed  # never another's rollback
+        if number % 3:
+            assert response.status_code == (500 if number % 2 else 200)
+            assert body["own"] == f"w-{number}"  # its own uncommitted write
+    assert not set(final) & failed
+    assert {f"w-{n}" for n in range(100) if n % 3 and not n % 2} <= set(final)
+    if target.backend == "postgresql":
+        # Every read above was a direct load (the final check's too): SQLAlchemy
+        # itself sent only the writes.
+        reads = [s for s in recorded[0].sql if not s.lstrip().upper().startswith("UPDATE")]
+        assert reads == [], reads[:3]
