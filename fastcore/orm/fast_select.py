@@ -113,12 +113,12 @@ async def fast_select(session: AsyncSession, statement: Any) -> IteratorResult[A
     direct = await direct_connection(session)
     if direct is None:
         return None
-    connection, adapter = direct
-    plan = plan_for(mapper, connection.dialect, False)
+    dialect, adapter = direct
+    plan = plan_for(mapper, dialect, False)
     if plan is None:
         return None
     try:
-        rows = await plan.fetch(adapter, connection.dialect)
+        rows = await plan.fetch(adapter, dialect)
     except Exception:
         return None  # SQLAlchemy runs it again and raises its own exception
     if sync.identity_map:
