@@ -10,6 +10,11 @@ connection and makes the row a persistent instance of the session, as a load
 would: in its identity map, with every column loaded and no pending change,
 relationships left to load lazily (``awaitable_attrs``) as after a normal get.
 
+A request session that has no connection yet reads on a pool connection it
+keeps for its direct loads alone (:func:`direct_connection`,
+:class:`fastcore.orm.session.RequestOrmSession`), so a request that only
+reads never builds SQLAlchemy's ``Connection`` and transaction objects.
+
 It steps aside, and ``AsyncSession.get`` runs unchanged, whenever it could not
 behave exactly like it:
 
