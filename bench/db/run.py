@@ -2,7 +2,9 @@
 
 The fast path is measured against BlackSheep and Starlette on raw asyncpg (as
 their TechEmpower entries are written), the ORM path against Starlette and
-FastAPI with the SQLAlchemy async ORM.
+FastAPI with the SQLAlchemy async ORM, and against Django's ORM: async views
+on uvicorn (``django-async``) and sync views on one gunicorn sync worker
+(``django-sync``).
 
 Workloads (TechEmpower rules): single query (``/db``), 20 queries
 (``/queries?queries=20``), 20 updates (``/updates?queries=20``) and fortunes
@@ -92,6 +94,29 @@ def _with_env(env: dict[str, str], command: Any) -> Any:
     return with_env
 
 
+def _gunicorn(target: str) -> Any:
+    # One worker of gunicorn's default "sync" class (a request at a time, no
+    # keep-alive: the connection closes after each response). The arbiter
+    # forks it; the CPU reading sums the process tree.
+    def command(host: str, port: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            target,
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+        ]
+
+    return command
+
+
 CONTENDERS = {
     "fastcore-fast": Contender(
         ServerSpec(
@@ -154,6 +179,38 @@ CONTENDERS = {
             ("fastapi", "uvicorn", "asyncpg", "sqlalchemy"),
         ),
         "",
+    ),
+    "django-async": Contender(
+        ServerSpec(
+            "django-async",
+            "orm-peer",
+            "Django async views and async ORM (psycopg pool) on uvicorn (httptools, uvloop)",
+            _with_env(
+                {
+                    "BENCH_DJANGO_MODE": "async",
+                    "DJANGO_SETTINGS_MODULE": "bench.db.apps.django_site.settings",
+                },
+                _uvicorn("bench.db.apps.django_site.asgi:application"),
+            ),
+            ("django", "uvicorn", "psycopg", "psycopg_pool"),
+        ),
+        "/async",
+    ),
+    "django-sync": Contender(
+        ServerSpec(
+            "django-sync",
+            "orm-peer",
+            "Django sync views and ORM (one persistent connection) on gunicorn, 1 sync worker",
+            _with_env(
+                {
+                    "BENCH_DJANGO_MODE": "sync",
+                    "DJANGO_SETTINGS_MODULE": "bench.db.apps.django_site.settings",
+                },
+                _gunicorn("bench.db.apps.django_site.wsgi:application"),
+            ),
+            ("django", "gunicorn", "psycopg"),
+        ),
+        "/sync",
     ),
     "blacksheep": Contender(
         ServerSpec(
@@ -260,6 +317,8 @@ def bench_contender(
         load.wait_until_ready(proc, port, 20.0)
         problems += check_endpoints(port, contender.prefix)
         for workload_name, path in WORKLOADS:
+            if workload_name not in args.workloads:
+                continue
             workload = load.Workload(workload_name, contender.prefix + path, False, "", b"")
             if args.warmup > 0:
                 warm = load.RunResult(name, "warmup", round_index)
@@ -282,38 +341,32 @@ def bench_contender(
     return results, problems
 
 
-def median_rps(results: list[Any], server: str, workload: str) -> float | None:
+def median_of(results: list[Any], server: str, workload: str, per_cpu: bool) -> float | None:
+    """The median over rounds of req/s (wall clock) or of requests per server CPU-second."""
     values = [
-        r.requests_per_second
+        r.requests_per_cpu_second if per_cpu else r.requests_per_second
         for r in results
         if r.server == server and r.workload == workload and not r.error and not r.non_2xx
     ]
     return statistics.median(values) if values else None
 
 
-def render(
-    results: list[Any], names: list[str], problems: dict[str, set[str]], command: str
-) -> str:
-    """A Markdown table of median req/s per workload, with the ratios against the best peer."""
+def _table(results: list[Any], names: list[str], per_cpu: bool) -> list[str]:
     peers = [n for n in names if CONTENDERS[n].spec.kind == "peer"]
+    orm_peers = [n for n in names if CONTENDERS[n].spec.kind == "orm-peer"]
     lines = [
-        "# TechEmpower database tests (PostgreSQL)",
-        "",
-        f"`{command}`",
-        "",
         "| server | " + " | ".join(w for w, _ in WORKLOADS) + " |",
         "| --- | " + " | ".join("---:" for _ in WORKLOADS) + " |",
     ]
     for name in names:
         cells = []
         for workload, _ in WORKLOADS:
-            value = median_rps(results, name, workload)
+            value = median_of(results, name, workload, per_cpu)
             cells.append("—" if value is None else f"{value:,.0f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    # The fast path is compared with the raw-driver peers, the ORM with the ORM peer.
+    # The fast path is compared with the raw-driver peers, the ORM with each ORM peer.
     comparisons = [("fastcore-fast", peers, "best raw peer")]
-    orm_peers = [n for n in names if CONTENDERS[n].spec.kind == "orm-peer"]
-    comparisons.append(("fastcore-orm", orm_peers, "best ORM peer"))
+    comparisons += [("fastcore-orm", [peer], peer) for peer in orm_peers]
     comparisons.append(("fastcore-orm", ["fastcore-orm-begin-first"], "BEGIN per request"))
     for name, against, label in comparisons:
         against = [n for n in against if n in names]
@@ -321,14 +374,27 @@ def render(
             continue
         cells = []
         for workload, _ in WORKLOADS:
-            ours = median_rps(results, name, workload)
-            best = max((median_rps(results, p, workload) or 0.0) for p in against)
+            ours = median_of(results, name, workload, per_cpu)
+            best = max((median_of(results, p, workload, per_cpu) or 0.0) for p in against)
             cells.append("—" if not ours or not best else f"{ours / best:.2f}x")
         lines.append(f"| {name} / {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def render(
+    results: list[Any], names: list[str], problems: dict[str, set[str]], command: str
+) -> str:
+    """Markdown tables of medians per workload (wall clock, per CPU-second) with the ratios."""
+    lines = ["# TechEmpower database tests (PostgreSQL)", "", f"`{command}`", ""]
+    lines.append("Median requests per second (wall clock):")
     lines.append("")
-    lines.append(
-        "Median requests per second over rounds (wrk -t1, server and wrk on separate cores)."
-    )
+    lines += _table(results, names, per_cpu=False)
+    lines.append("")
+    lines.append("Median requests per second of server CPU time (the server's process tree):")
+    lines.append("")
+    lines += _table(results, names, per_cpu=True)
+    lines.append("")
+    lines.append("Medians over rounds (wrk -t1, server and wrk pinned to separate cores).")
     for name in names:
         for problem in sorted(problems.get(name, ())):
             lines.append(f"- {name}: {problem}")
@@ -338,6 +404,11 @@ def render(
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--servers", default=",".join(CONTENDERS))
+    parser.add_argument(
+        "--workloads",
+        default=",".join(name for name, _ in WORKLOADS),
+        help="which of " + ", ".join(name for name, _ in WORKLOADS) + " (comma-separated)",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds per workload")
@@ -353,6 +424,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.duration, args.warmup = 1, 2.0, 0.5
+    args.workloads = {name.strip() for name in args.workloads.split(",") if name.strip()}
+    unknown = args.workloads - {name for name, _ in WORKLOADS}
+    if unknown:
+        parser.error(f"unknown workloads {sorted(unknown)}")
     return args
 
 

@@ -10,6 +10,11 @@ connection and makes the row a persistent instance of the session, as a load
 would: in its identity map, with every column loaded and no pending change,
 relationships left to load lazily (``awaitable_attrs``) as after a normal get.
 
+A request session that has no connection yet reads on a pool connection it
+keeps for its direct loads alone (:func:`direct_connection`,
+:class:`fastcore.orm.session.RequestOrmSession`), so a request that only
+reads never builds SQLAlchemy's ``Connection`` and transaction objects.
+
 It steps aside, and ``AsyncSession.get`` runs unchanged, whenever it could not
 behave exactly like it:
 
@@ -36,10 +41,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.base import instance_state
 from sqlalchemy.orm.session import SessionTransactionState
 from sqlalchemy.schema import Column
+from sqlalchemy.util import greenlet_spawn
 
 from fastcore.orm.deferred_begin import _DeferredBeginConnection
 
@@ -50,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LoadPlan",
     "attach_loaded",
+    "attach_loaded_rows",
     "direct_connection",
     "fast_get",
     "plan_for",
@@ -159,20 +167,34 @@ def session_allows_direct_load(sync: Session, mapper: Mapper[Any]) -> bool:
     return not (sync.autoflush and (sync._new or sync._deleted or sync.identity_map._modified))
 
 
-async def direct_connection(session: AsyncSession) -> tuple[Connection, Any] | None:
-    """The session's connection and its deferred-BEGIN adapter, if a direct read may use it.
+async def direct_connection(session: AsyncSession) -> tuple[Dialect, Any] | None:
+    """The dialect and deferred-BEGIN adapter a direct read of ``session`` may use.
 
-    None when the connection would need ``BEGIN`` before a read (a set
-    isolation level, a read-only or deferrable transaction) or is not one of
+    The session's own connection when it has one (its transaction, if begun,
+    is where the read must run); else, for a request session
+    (:class:`~fastcore.orm.session.RequestOrmSession`) that SQLAlchemy has
+    not given a connection yet, a pool connection it keeps for its reads
+    until it needs one for anything else: no ``Connection``, transaction or
+    session bookkeeping for a request that only reads. None when the
+    connection would need ``BEGIN`` before a read (a set isolation level, a
+    read-only or deferrable transaction) or is not one of
     :mod:`.deferred_begin`'s.
     """
     sync = session.sync_session
     connection = _open_connection(sync)
     if connection is None:
-        opened = (await session.connection()).sync_connection
-        if opened is None:
+        held = await _read_connection(sync)
+        if held is not None:
+            adapter = held.dbapi_connection
+            if isinstance(adapter, _DeferredBeginConnection) and adapter._transaction is None:
+                if adapter.isolation_level is None and not adapter.readonly:
+                    if not adapter.deferrable:
+                        return sync.bind.dialect, adapter  # type: ignore[union-attr]
             return None
-        connection = opened
+        # PERF: Session.connection() in SQLAlchemy's greenlet, as
+        # AsyncSession.connection() runs it, without the AsyncConnection proxy
+        # it would build around the result (a direct load needs only this).
+        connection = await greenlet_spawn(sync.connection)
     if connection._echo:
         return None  # echo=True logs every statement: SQLAlchemy's path does
     adapter = connection.connection.dbapi_connection
@@ -182,7 +204,52 @@ async def direct_connection(session: AsyncSession) -> tuple[Connection, Any] | N
         adapter.isolation_level is not None or adapter.readonly or adapter.deferrable
     ):
         return None
-    return connection, adapter
+    return connection.dialect, adapter
+
+
+async def _read_connection(sync: Session) -> Any:
+    """The request session's read connection, taken from the pool if it has none yet.
+
+    None when the session may not read on a connection of its own: not a
+    request session, a transaction that is not a fresh root one, binds per
+    mapper, or engine-level listeners or logging that expect a ``Connection``.
+    """
+    read_connection = getattr(sync, "read_connection", False)
+    if read_connection is False:
+        return None  # not a RequestOrmSession
+    transaction = sync._transaction
+    if transaction is not None and (
+        transaction._state is not _ACTIVE
+        or transaction._parent is not None
+        or transaction._connections
+    ):
+        return None  # SQLAlchemy's path raises or reuses what it must
+    if read_connection is not None:
+        if transaction is None:
+            sync._autobegin_t()  # after a commit, as the next query would
+        return read_connection
+    engine = sync.bind
+    if (
+        engine is None
+        or type(engine) is not Engine
+        or sync.binds
+        or sync.twophase
+        or engine._has_events
+        or engine._execution_options
+        or engine._should_log_info()
+    ):
+        return None
+    return await greenlet_spawn(_take_read_connection, sync, engine)
+
+
+def _take_read_connection(sync: Any, engine: Engine) -> Any:
+    # In SQLAlchemy's greenlet: the pool may wait for a free connection.
+    if sync.read_connection is None:
+        sync.read_connection = engine.raw_connection()
+    # As any query would: the session is in a transaction from here on
+    # (in_transaction() is True), which opens nothing in the database.
+    sync._autobegin_t()
+    return sync.read_connection
 
 
 async def fast_get(session: AsyncSession, entity: Any, ident: Any) -> tuple[bool, Any]:
@@ -206,13 +273,13 @@ async def fast_get(session: AsyncSession, entity: Any, ident: Any) -> tuple[bool
     direct = await direct_connection(session)
     if direct is None:
         return False, None
-    connection, adapter = direct
-    plan = plan_for(mapper, connection.dialect, True)
+    dialect, adapter = direct
+    plan = plan_for(mapper, dialect, True)
     if plan is None:
         return False, None
     argument = plan.bind_processor(ident) if plan.bind_processor is not None else ident
     try:
-        rows = await plan.fetch(adapter, connection.dialect, argument)
+        rows = await plan.fetch(adapter, dialect, argument)
     except Exception:
         # SQLAlchemy runs it again and raises its own exception (and
         # invalidates a broken connection); a read can safely be repeated.
@@ -253,6 +320,53 @@ def attach_loaded(
     state.load_path = mapper._path_registry
     sync.identity_map._add_unpresent(state, key)
     return instance
+
+
+def attach_loaded_rows(
+    sync: Session,
+    mapper: Mapper[Any],
+    keys: tuple[str, ...],
+    processors: tuple[Processor, ...],
+    rows: list[Any],
+) -> list[tuple[Any]]:
+    """:func:`attach_loaded` for every row of a table read, each as a one-element tuple.
+
+    The caller has checked that the identity map is empty (no row can be an
+    object the session holds) and that no listener must run. PERF: the
+    per-row invariants are looked up once (/fortunes loads 12 rows a request).
+    """
+    new_instance = mapper.class_manager.new_instance
+    add = sync.identity_map._add_unpresent
+    identity_class = mapper._identity_class
+    hash_key = sync.hash_key
+    path = mapper._path_registry
+    primary_index = keys.index(mapper.get_property_by_column(mapper.primary_key[0]).key)
+    primary_processor = processors[primary_index]
+    converted = any(processor is not None for processor in processors)
+    loaded: list[tuple[Any]] = []
+    for row in rows:
+        instance = new_instance()
+        state = instance_state(instance)
+        if converted:
+            state.dict.update(
+                (attribute, value if processor is None else processor(value))
+                for attribute, processor, value in zip(keys, processors, row, strict=True)
+            )
+        else:
+            state.dict.update(zip(keys, row, strict=True))
+        primary_key = row[primary_index]
+        if primary_processor is not None:
+            primary_key = primary_processor(primary_key)
+        # mapper.identity_key_from_primary_key((primary_key,)), inlined.
+        key = (identity_class, (primary_key,), None)
+        state.key = key
+        state.identity_token = None
+        state.session_id = hash_key
+        state.load_options = ()
+        state.load_path = path
+        add(state, key)
+        loaded.append((instance,))
+    return loaded
 
 
 def _open_connection(sync: Session) -> Connection | None:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapper
 from sqlalchemy.sql.selectable import Select
 
 from fastcore.orm.fast_get import (
-    attach_loaded,
+    attach_loaded_rows,
     direct_connection,
     plan_for,
     session_allows_direct_load,
@@ -113,28 +113,18 @@ async def fast_select(session: AsyncSession, statement: Any) -> IteratorResult[A
     direct = await direct_connection(session)
     if direct is None:
         return None
-    connection, adapter = direct
-    plan = plan_for(mapper, connection.dialect, False)
+    dialect, adapter = direct
+    plan = plan_for(mapper, dialect, False)
     if plan is None:
         return None
     try:
-        rows = await plan.fetch(adapter, connection.dialect)
+        rows = await plan.fetch(adapter, dialect)
     except Exception:
         return None  # SQLAlchemy runs it again and raises its own exception
     if sync.identity_map:
         return None  # another coroutine of the request loaded objects meanwhile
     processors = plan.processors
     assert processors is not None
-    identity_key = mapper.identity_key_from_primary_key
-    keys = plan.keys
-    primary_index = keys.index(mapper.get_property_by_column(mapper.primary_key[0]).key)
-    primary_processor = processors[primary_index]
-    instances = []
-    for row in rows:
-        primary_key = row[primary_index]
-        if primary_processor is not None:
-            primary_key = primary_processor(primary_key)
-        key = identity_key((primary_key,))
-        instances.append((attach_loaded(sync, mapper, key, keys, processors, row),))
+    instances = attach_loaded_rows(sync, mapper, plan.keys, processors, rows)
     metadata = SimpleResultMetaData([mapper.class_.__name__])
     return IteratorResult(metadata, iter(instances))

@@ -28,6 +28,8 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.util.concurrency import in_greenlet
 
 from fastcore.exceptions import ImproperlyConfigured
 from fastcore.middleware_base import Handler, Middleware
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DatabaseSessionMiddleware",
+    "RequestOrmSession",
     "RequestSession",
     "SyncSession",
     "get_db",
@@ -48,6 +51,60 @@ __all__ = [
 T = TypeVar("T")
 
 
+class RequestOrmSession(Session):
+    """The ORM Session inside a :class:`RequestSession`; it may hold a read connection.
+
+    Direct loads (:mod:`fastcore.orm.fast_get`) that run before the session
+    has a connection of its own take one straight from the engine's pool and
+    keep it in :attr:`read_connection` until the session needs a connection
+    for anything else, which SQLAlchemy asks for through :meth:`get_bind` (or
+    is given a bind explicitly): the read connection goes back to the pool
+    first, so a request never holds two connections at once (no deadlock
+    when the pool is exhausted). Only plain reads ran on it, outside any
+    transaction (deferred BEGIN), so nothing is lost by giving it back.
+    """
+
+    #: A pool connection holding no transaction, used by direct loads only.
+    read_connection: Any = None
+
+    def release_read_connection(self) -> None:
+        """Give the read connection back to the pool (SQLAlchemy's greenlet context)."""
+        held = self.read_connection
+        if held is None:
+            return
+        self.read_connection = None
+        adapter = held.dbapi_connection
+        if adapter is not None and adapter._connection.is_closed():
+            held.invalidate()  # a lost connection must not go back to the pool
+        else:
+            held.close()
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        """SQLAlchemy's ``get_bind``; gives the read connection back first (see the class)."""
+        if self.read_connection is not None and in_greenlet():
+            self.release_read_connection()
+        return super().get_bind(*args, **kwargs)
+
+    def _connection_for_bind(self, *args: Any, **kwargs: Any) -> Any:
+        # Every connection SQLAlchemy takes for this session passes here or
+        # through get_bind (a flush asks get_bind): the read connection is
+        # given back before another one is taken.
+        if self.read_connection is not None:
+            self.release_read_connection()
+        return super()._connection_for_bind(*args, **kwargs)
+
+    def _close_impl(self, invalidate: bool, is_reset: bool = False) -> None:
+        # close(), reset() and invalidate() all end here.
+        held = self.read_connection
+        if held is not None:
+            if invalidate:
+                self.read_connection = None
+                held.invalidate()
+            else:
+                self.release_read_connection()
+        super()._close_impl(invalidate, is_reset)
+
+
 class RequestSession(AsyncSession):
     """An AsyncSession that builds its inner ORM Session on first use.
 
@@ -55,6 +112,8 @@ class RequestSession(AsyncSession):
     (a greenlet hop); most requests of a typical app never touch the
     database, so a request pays that only when it does.
     """
+
+    sync_session_class = RequestOrmSession
 
     def __init__(
         self,

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import ForeignKey, event, inspect, select
+from sqlalchemy import ForeignKey, event, inspect, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fastcore import Request
+from fastcore import App, Request
 from fastcore.orm import Database, IdMixin
 from fastcore.testing import AsyncTestClient
 from tests.orm.orm_support import Base, Item, Statements, Target
@@ -216,3 +216,114 @@ def test_concurrent_requests_through_the_direct_loads_see_only_committed_rows(
             assert response.status_code == (500 if number % 2 else 200)
             assert f"direct-{number}" in body["after"]  # its own write
             assert f"direct-{number}" not in body["before"]
+
+
+def test_direct_loads_inside_a_written_transaction_see_its_writes_and_no_others(
+    target: Target,
+) -> None:
+    # 100 concurrent requests, a third only reading (a direct select on the
+    # session's read connection, no BEGIN), the others writing their own row
+    # first and then reading it back through a direct get or a direct select,
+    # which run on the session's connection inside the request's transaction;
+    # half of the writers fail and roll back. (No engine listener here: one
+    # would turn the read connection off.)
+    app, database = target.app(*({"name": f"seed-{n}"} for n in range(100)))
+
+    async def names(db: Any) -> list[str]:
+        return [item.name for item in await db.scalars(select(Item))]
+
+    @app.post("/rw/{number:int}")
+    async def read_write(request: Request, number: int):
+        db = request.db
+        if number % 3 == 0:
+            seen = await names(db)
+            return {"seen": seen, "in_transaction": db.in_transaction()}
+        row = number + 1
+        await db.execute(
+            update(Item).where(Item.id == row).values(name=f"w-{number}"),
+            execution_options={"synchronize_session": False},
+        )
+        await asyncio.sleep(0.005)  # others read while this row is uncommitted
+        if number % 4 < 2:
+            own = (await db.get(Item, row)).name
+            seen = [own]
+        else:
+            seen = await names(db)
+            own = next(name for name in seen if name in (f"w-{number}", f"seed-{number}"))
+        return {"own": own, "seen": seen}, (500 if number % 2 else 200)
+
+    async def scenario() -> tuple[list[Any], list[str]]:
+        async with AsyncTestClient(app) as client:
+            responses = await asyncio.wait_for(
+                asyncio.gather(*(client.post(f"/rw/{n}") for n in range(100))), 60
+            )
+            async with database.session() as session:
+                final = [item.name for item in await session.scalars(select(Item))]
+            return responses, final
+
+    responses, final = asyncio.run(scenario())
+    failed = {f"w-{n}" for n in range(100) if n % 3 and n % 2}
+    for number, response in enumerate(responses):
+        body = response.json()
+        assert not (set(body["seen"]) - {f"w-{number}"}) & failed  # never another's rollback
+        if number % 3:
+            assert response.status_code == (500 if number % 2 else 200)
+            assert body["own"] == f"w-{number}"  # its own uncommitted write
+        else:
+            assert body["in_transaction"] is True  # as after any SQLAlchemy query
+    assert not set(final) & failed
+    assert {f"w-{n}" for n in range(100) if n % 3 and not n % 2} <= set(final)
+
+
+def test_a_request_that_reads_directly_then_writes_needs_one_connection(target: Target) -> None:
+    # A pool of one: the connection the direct reads took must go back to the
+    # pool before SQLAlchemy takes one for the write, or the write would wait
+    # for it forever (here: until the pool timeout, a 500).
+    app = App()
+    database = Database(
+        target.url,
+        engine_options={"connect_args": target.connect_args},
+        metadata=Base.metadata,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=3,
+    )
+    database.init_app(app)
+
+    @app.on_startup
+    async def create_tables() -> None:
+        await database.create_all()
+        async with database.session() as session:
+            session.add_all([Item(name="one"), Item(name="two")])
+
+    @app.post("/read-then-write/{number:int}")
+    async def read_then_write(request: Request, number: int):
+        db = request.db
+        first = await db.get(Item, 1)
+        names = [item.name for item in await db.scalars(select(Item))]
+        db.add(Item(name=f"added-{number}"))
+        await db.flush()  # a write: SQLAlchemy's own connection
+        again = await db.get(Item, 2)  # after the write: on the transaction's connection
+        if number == 0:
+            await db.commit()  # an explicit commit, then a read that starts anew
+            assert db.in_transaction() is False
+            assert await db.get(Item, 1) is first  # the identity map: no query
+            assert db.in_transaction() is False
+            assert await db.get(Item, 10**6) is None  # a query: the session autobegins
+            assert db.in_transaction() is True
+        return {"first": first.name, "names": names, "again": again.name}
+
+    async def scenario() -> tuple[list[Any], list[str]]:
+        async with AsyncTestClient(app) as client:
+            responses = await asyncio.wait_for(
+                asyncio.gather(*(client.post(f"/read-then-write/{n}") for n in range(10))), 60
+            )
+            async with database.session() as session:
+                final = [item.name for item in await session.scalars(select(Item))]
+            return responses, final
+
+    responses, final = asyncio.run(scenario())
+    assert [response.status_code for response in responses] == [200] * 10
+    assert all(response.json()["first"] == "one" for response in responses)
+    assert all(response.json()["again"] == "two" for response in responses)
+    assert sorted(final) == sorted(["one", "two", *(f"added-{n}" for n in range(10))])
