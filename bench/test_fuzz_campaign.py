@@ -132,3 +132,32 @@ def test_a_changed_target_module_starts_the_committed_count_again(
     repo.fold(home / "ledger.json")
     monkeypatch.setattr(campaign, "sources_hash", lambda target: "another-hash")
     assert campaign._executions(repo.entries(), "http_parser") == 0
+
+
+def test_a_crash_replays_on_the_normal_build_with_its_traceback(
+    campaign: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in target in a tree of its own: the real ones do not fail.
+    package = tmp_path / "tree" / "tests" / "fuzz"
+    package.mkdir(parents=True)
+    (package.parent / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "standin.py").write_text(
+        "import sys\n"
+        "def one_input(data):\n"
+        "    assert data != b'boom', 'a failed check'\n"
+        "if __name__ == '__main__':\n"
+        "    one_input(open(sys.argv[1], 'rb').read())\n"
+    )
+    tree = tmp_path / "tree"
+    monkeypatch.setattr(campaign, "environment", lambda profile: ({"PYTHONPATH": str(tree)}, tree))
+    args = campaign.argparse.Namespace(minimize_seconds=60)
+    crash = tmp_path / "crash-1"
+    crash.write_bytes(b"boom")
+    replay = campaign.replay_normal("standin", crash, args)
+    assert replay.startswith("Traceback (most recent call last)")
+    assert "AssertionError: a failed check" in replay
+    assert "a failed check" in (tmp_path / "crash-1.replay.txt").read_text()
+    clean = tmp_path / "crash-2"
+    clean.write_bytes(b"fine")
+    assert "passes" in campaign.replay_normal("standin", clean, args)

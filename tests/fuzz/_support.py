@@ -62,9 +62,11 @@ def main(one_input: Callable[[bytes], None]) -> None:
     # The target's own checks are instrumented too: their branches (which
     # event, which refusal) are coverage libFuzzer can steer by.
     module = sys.modules[one_input.__module__]
-    for value in list(vars(module).values()):
-        if inspect.isfunction(value) and value.__module__ == module.__name__:
-            atheris.instrument_func(value)
+    # FASTCORE_FUZZ_INSTRUMENT_TARGET=0 leaves them alone, to measure what they cost.
+    if os.environ.get("FASTCORE_FUZZ_INSTRUMENT_TARGET") != "0":
+        for value in list(vars(module).values()):
+            if inspect.isfunction(value) and value.__module__ == module.__name__:
+                atheris.instrument_func(value)
     argv = list(sys.argv)
     dictionary = DICTIONARIES.get(Path(argv[0]).stem)
     # libFuzzer re-runs its own command line through the shell for
