@@ -13,6 +13,11 @@ to the first setting. From the repository root, after ``make asan``::
     python bench/fuzz_speed.py --targets http_parser,router --runs 3000
     python bench/fuzz_speed.py --profiles thorough,fast,pymalloc --repeat 3
     python bench/fuzz_speed.py --targets templates --profiles fast,normal --baseline main
+    python bench/fuzz_speed.py --targets http_parser --profiles fast+targetcov,fast
+
+A profile name with ``+targetcov`` also instruments the target's own
+functions under ASan (``FASTCORE_FUZZ_INSTRUMENT_TARGET=1``, what the first
+campaigns did).
 
 With ``--baseline REF`` each target's module as it is at git ``REF`` runs
 too, from the same seeds with the same dictionary, beside the current one
@@ -82,7 +87,10 @@ def main() -> int:
     args = parser.parse_args()
     profiles = args.profiles.split(",")
     for name in profiles:
-        if name not in PROFILES:
+        if name.partition("+")[0] not in PROFILES or name.partition("+")[2] not in (
+            "",
+            "targetcov",
+        ):
             parser.error(f"unknown profile {name} (known: {', '.join(PROFILES)})")
     targets = args.targets.split(",")
     costs: dict[tuple[str, str], list[float]] = {}
@@ -105,7 +113,11 @@ def main() -> int:
             for target in targets:
                 for column, name, baseline in settings:
                     module = f"_baseline_{target}" if baseline else target
-                    env, cwd = environment(name)
+                    profile, _, extra = name.partition("+")
+                    env, cwd = environment(profile)
+                    if extra == "targetcov":
+                        # The target's own functions instrumented whatever the build.
+                        env = {**env, "FASTCORE_FUZZ_INSTRUMENT_TARGET": "1"}
                     short_cpu, short_runs = cpu_run(target, 1, env, cwd, args.seed, module)
                     long_cpu, long_runs = cpu_run(target, args.runs, env, cwd, args.seed, module)
                     micros = 1e6 * (long_cpu - short_cpu) / max(1, long_runs - short_runs)
