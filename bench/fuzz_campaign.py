@@ -6,20 +6,23 @@ sanitized kernels first with ``make asan``; then, from the repository root::
     python bench/fuzz_campaign.py --runs 1000000            # every target
     python bench/fuzz_campaign.py --runs 200000 --targets http_parser,router --jobs 2
     nice -n 19 python bench/fuzz_campaign.py --until 22:00 --jobs 2   # slices until 22:00 UTC
-    python bench/fuzz_campaign.py --totals                  # the cumulative ledger
+    python bench/fuzz_campaign.py --totals                  # the committed ledger
+    python bench/fuzz_campaign.py --fold ~/.cache/fastcore-fuzz   # add another home's runs
     python bench/fuzz_campaign.py --runs 50000 --no-asan    # the normal build
 
-Everything a campaign keeps lives outside the checkout, in ``--home``
-(``$FASTCORE_FUZZ_HOME``, by default ``~/.cache/fastcore-fuzz``): a growing
-corpus per target in ``corpus/<target>`` (seeded from ``tests/fuzz/corpus``),
-artifacts, logs, and ``ledger.json``, the cumulative executions per target
-under ASan, which start again from zero when the target's kernel sources
-change (their ``git hash-object``). The report gives, per run and target, the
+A campaign's corpora, artifacts, logs and its own ``ledger.json`` live in
+``--home`` (``$FASTCORE_FUZZ_HOME``, by default ``~/.cache/fastcore-fuzz``;
+corpus per target in ``corpus/<target>``, seeded from ``tests/fuzz/corpus``).
+What counts towards the goal is committed: after every run the home's
+ledger is folded into ``tests/fuzz/ledger.json`` (``--ledger``), the
+cumulative executions, CPU and wall seconds per target under ASan, which
+start again from zero when the target's kernel sources or its module change
+(their ``git hash-object``). The report gives, per run and target, the
 executions, the time, libFuzzer's coverage (``cov``: blocks and Python
 branches; ``ft``: features) and the corpus size, for a crash, a sanitizer
-report or a failed check the artifact and its minimized reproducer, and then
-the totals against the 10-million goal. docs/fuzzing.md tells how to replay
-a crash.
+report or a failed check the artifact, its minimized reproducer and the
+Python traceback of its replay on the normal build, and then the totals
+against the 10-million goal. docs/fuzzing.md tells how to replay a crash.
 """
 
 from __future__ import annotations
