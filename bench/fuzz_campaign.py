@@ -6,20 +6,23 @@ sanitized kernels first with ``make asan``; then, from the repository root::
     python bench/fuzz_campaign.py --runs 1000000            # every target
     python bench/fuzz_campaign.py --runs 200000 --targets http_parser,router --jobs 2
     nice -n 19 python bench/fuzz_campaign.py --until 22:00 --jobs 2   # slices until 22:00 UTC
-    python bench/fuzz_campaign.py --totals                  # the cumulative ledger
+    python bench/fuzz_campaign.py --totals                  # the committed ledger
+    python bench/fuzz_campaign.py --fold ~/.cache/fastcore-fuzz   # add another home's runs
     python bench/fuzz_campaign.py --runs 50000 --no-asan    # the normal build
 
-Everything a campaign keeps lives outside the checkout, in ``--home``
-(``$FASTCORE_FUZZ_HOME``, by default ``~/.cache/fastcore-fuzz``): a growing
-corpus per target in ``corpus/<target>`` (seeded from ``tests/fuzz/corpus``),
-artifacts, logs, and ``ledger.json``, the cumulative executions per target
-under ASan, which start again from zero when the target's kernel sources
-change (their ``git hash-object``). The report gives, per run and target, the
+A campaign's corpora, artifacts, logs and its own ``ledger.json`` live in
+``--home`` (``$FASTCORE_FUZZ_HOME``, by default ``~/.cache/fastcore-fuzz``;
+corpus per target in ``corpus/<target>``, seeded from ``tests/fuzz/corpus``).
+What counts towards the goal is committed: after every run the home's
+ledger is folded into ``tests/fuzz/ledger.json`` (``--ledger``), the
+cumulative executions, CPU and wall seconds per target under ASan, which
+start again from zero when the target's kernel sources or its module change
+(their ``git hash-object``). The report gives, per run and target, the
 executions, the time, libFuzzer's coverage (``cov``: blocks and Python
 branches; ``ft``: features) and the corpus size, for a crash, a sanitizer
-report or a failed check the artifact and its minimized reproducer, and then
-the totals against the 10-million goal. docs/fuzzing.md tells how to replay
-a crash.
+report or a failed check the artifact, its minimized reproducer and the
+Python traceback of its replay on the normal build, and then the totals
+against the 10-million goal. docs/fuzzing.md tells how to replay a crash.
 """
 
 from __future__ import annotations
@@ -30,10 +33,12 @@ import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -67,6 +72,10 @@ class Result:
     crash: str | None = None
     minimized: str | None = None
     sanitizer_report: bool = False
+    # The crash replayed on the normal build: the Python traceback, which the
+    # ASan run cannot print (with libasan preloaded, a raised exception ends
+    # in "CHECK failed: ... real___cxa_throw" instead).
+    replay: str = ""
     log: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -153,40 +162,61 @@ def executed_units(log: str) -> int:
     return int(statuses[-1][0]) if statuses else 0
 
 
-# The sources each target's executions count against: when one changes, the
-# target's total starts again from zero (the form parsers are Python).
+# The sources each target's executions count against: when one changes (or
+# the target's own module), the target's total starts again from zero. The
+# form parsers are Python.
+KERNELS = {
+    "form_parsers": [],
+    "http_differential": ["http_parser"],
+    "http_parser": ["http_parser"],
+    "http_protocol": ["protocol", "http_parser", "response_writer", "router", "security_gate"],
+    "response_writer": ["response_writer"],
+    "router": ["router"],
+    "templates": ["template_runtime", "template_filters"],
+    "websocket_frames": ["websocket_frames"],
+    "websocket_protocol": ["websocket_protocol", "websocket_frames", "protocol"],
+}
 KERNEL_SOURCES = {
     target: [f"ext/fastcore/_speedups/{k}.{ext}" for k in kernels for ext in ("pyx", "pxd")]
-    for target, kernels in [
-        ("http_differential", ["http_parser"]),
-        ("http_parser", ["http_parser"]),
-        ("response_writer", ["response_writer"]),
-        ("router", ["router"]),
-        ("templates", ["template_runtime", "template_filters"]),
-        ("websocket_frames", ["websocket_frames"]),
-    ]
+    for target, kernels in KERNELS.items()
 }
 KERNEL_SOURCES["form_parsers"] = ["fastcore/formparsers.py"]
 GOAL = 10_000_000  # executions per target under ASan (issue 23)
 COUNTED = ("fast", "thorough")  # profiles whose executions count towards GOAL
+# The cumulative ledger, committed: what every campaign on every machine added.
+REPO_LEDGER = ROOT / "tests" / "fuzz" / "ledger.json"
 
 
-def sources_hash(target: str) -> str:
-    """``git hash-object`` of the target's kernel sources as they are on disk, combined."""
-    paths = [str(ROOT / path) for path in KERNEL_SOURCES.get(target, []) if (ROOT / path).is_file()]
-    if not paths:
+def _hash_files(paths: list[str]) -> str:
+    present = [str(ROOT / path) for path in paths if (ROOT / path).is_file()]
+    if not present:
         return "none"
     hashes = subprocess.run(
-        ["git", "hash-object", "--", *paths], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "hash-object", "--", *present], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     return hashlib.sha1(" ".join(hashes).encode()).hexdigest()[:12]
 
 
-class Ledger:
-    """Cumulative executions per target, kept in ``<home>/ledger.json`` across campaigns.
+def kernel_hash(target: str) -> str:
+    """``git hash-object`` of the target's kernel sources on disk, combined (first ledgers)."""
+    return _hash_files(KERNEL_SOURCES.get(target, []))
 
-    A target's entry holds the hash of its kernel sources; when the sources
-    change, the entry (executions, seconds, crashes) starts again.
+
+def sources_hash(target: str) -> str:
+    """The kernel sources and the target's own module (``tests/fuzz/<target>.py``), combined."""
+    return _hash_files([*KERNEL_SOURCES.get(target, []), f"tests/fuzz/{target}.py"])
+
+
+def _today() -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime())
+
+
+class Ledger:
+    """Cumulative executions per target of one campaign home, in ``<home>/ledger.json``.
+
+    A target's entry holds the hash of its sources (:func:`sources_hash`); when
+    they change, the entry (executions, seconds, crashes) starts again. The
+    committed ledger (:class:`RepoLedger`) adds up the home ledgers folded into it.
     """
 
     def __init__(self, home: Path) -> None:
@@ -201,7 +231,15 @@ class Ledger:
         with self.lock:
             entry = self.entries.get(target)
             if entry is None or entry.get("sources") != digest:
-                entry = {"sources": digest, "executions": 0, "seconds": 0.0, "crashes": []}
+                entry = {
+                    "sources": digest,
+                    "kernel": kernel_hash(target),
+                    "executions": 0,
+                    "seconds": 0.0,
+                    "cpu_seconds": 0.0,
+                    "profiles": {},
+                    "crashes": [],
+                }
                 self.entries[target] = entry
             return entry
 
@@ -220,6 +258,19 @@ class Ledger:
             if profile in COUNTED:
                 entry["executions"] = int(entry["executions"]) + result.executions  # type: ignore[call-overload]
                 entry["seconds"] = round(float(entry["seconds"]) + result.seconds, 1)  # type: ignore[arg-type]
+                cpu = float(entry.get("cpu_seconds", 0.0)) + result.cpu_seconds  # type: ignore[arg-type]
+                entry["cpu_seconds"] = round(cpu, 1)
+                profiles = entry.setdefault("profiles", {})
+                assert isinstance(profiles, dict)
+                profiles[profile] = profiles.get(profile, 0) + result.executions
+                entry.setdefault("first", _today())
+                entry["last"] = _today()
+                if result.cov or result.ft:
+                    entry["coverage"] = {
+                        "cov": result.cov,
+                        "ft": result.ft,
+                        "corpus": result.corpus,
+                    }
             if result.crash or result.sanitizer_report or result.exit_code != 0:
                 crashes = entry["crashes"]
                 assert isinstance(crashes, list)
@@ -230,6 +281,127 @@ class Ledger:
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps(self.entries, indent=2, sort_keys=True))
         temporary.replace(self.path)
+
+
+class RepoLedger:
+    """The committed ledger (``tests/fuzz/ledger.json``): the sum of every home folded in.
+
+    Per target: the executions, CPU and wall seconds under ASan for the
+    current :func:`sources_hash`, by profile, the first and last dates, the
+    crashes (none is the point), libFuzzer's last coverage and, under
+    ``folded``, what each home ledger had when it was last folded, so folding
+    the same home again adds only what it gained since. An entry whose hash
+    is not the current sources' starts again from zero.
+    """
+
+    def __init__(self, path: Path = REPO_LEDGER) -> None:
+        self.path = path
+
+    def _read(self) -> dict[str, object]:
+        if self.path.is_file() and self.path.stat().st_size:
+            data = json.loads(self.path.read_text())
+        else:
+            data = {}
+        data["goal"] = GOAL
+        data.setdefault("targets", {})
+        return data
+
+    def _write(self, data: dict[str, object]) -> None:
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        temporary.replace(self.path)
+
+    def update(self, change: Callable[[dict[str, object]], None]) -> None:
+        """Read, ``change`` and write the ledger under a lock (campaigns run side by side)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with (self.path.parent / f".{self.path.name}.lock").open("w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            data = self._read()
+            change(data)
+            self._write(data)
+
+    def line_coverage(self) -> dict[str, object]:
+        """What ``bench/fuzz_coverage.py --record`` last wrote (per kernel), or nothing."""
+        coverage = self._read().get("line_coverage") or {}
+        assert isinstance(coverage, dict)
+        return coverage
+
+    def entries(self) -> dict[str, dict[str, object]]:
+        targets = self._read()["targets"]
+        assert isinstance(targets, dict)
+        return targets
+
+    def fold(self, home_ledger: Path, home_id: str | None = None) -> list[str]:
+        """Add what ``home_ledger`` gained since it was last folded; say what was done.
+
+        Only entries of the current sources count: their :func:`sources_hash`
+        or, for a ledger of the first campaigns (which hashed the kernel
+        sources only), their :func:`kernel_hash`.
+        """
+        home = json.loads(home_ledger.read_text()) if home_ledger.is_file() else {}
+        home_id = home_id or f"{socket.gethostname()}:{home_ledger.resolve().parent}"
+        notes: list[str] = []
+
+        def change(data: dict[str, object]) -> None:
+            targets = data["targets"]
+            assert isinstance(targets, dict)
+            for target, theirs in sorted(home.items()):
+                if target not in KERNELS or not isinstance(theirs, dict):
+                    continue
+                current = sources_hash(target)
+                legacy = "kernel" not in theirs
+                if theirs.get("sources") == current:
+                    pass
+                elif legacy and theirs.get("sources") == kernel_hash(target):
+                    notes.append(f"{target}: an old-format entry, matched by its kernel sources")
+                else:
+                    notes.append(f"{target}: other sources ({theirs.get('sources')}), not folded")
+                    continue
+                entry = targets.get(target)
+                if not isinstance(entry, dict) or entry.get("sources") != current:
+                    entry = targets[target] = {
+                        "sources": current,
+                        "executions": 0,
+                        "cpu_seconds": 0.0,
+                        "seconds": 0.0,
+                        "profiles": {},
+                        "crashes": [],
+                        "folded": {},
+                    }
+                before = entry["folded"].get(home_id, {})
+                if int(theirs.get("executions", 0)) < int(before.get("executions", 0)):
+                    before = {}  # that home started again (its sources went and came back)
+                gained = {
+                    key: float(theirs.get(key, 0) or 0) - float(before.get(key, 0) or 0)
+                    for key in ("executions", "cpu_seconds", "seconds")
+                }
+                if gained["executions"] <= 0 and not theirs.get("crashes"):
+                    continue
+                entry["executions"] = int(entry["executions"] + gained["executions"])
+                entry["cpu_seconds"] = round(entry["cpu_seconds"] + gained["cpu_seconds"], 1)
+                entry["seconds"] = round(entry["seconds"] + gained["seconds"], 1)
+                their_profiles = theirs.get("profiles") or {"fast": theirs.get("executions", 0)}
+                before_profiles = before.get("profiles", {})
+                for profile, count in their_profiles.items():
+                    added = int(count) - int(before_profiles.get(profile, 0))
+                    entry["profiles"][profile] = entry["profiles"].get(profile, 0) + added
+                for crash in theirs.get("crashes", []):
+                    if crash not in entry["crashes"]:
+                        entry["crashes"].append(crash)
+                entry.setdefault("first", theirs.get("first", _today()))
+                entry["last"] = theirs.get("last", _today())
+                if theirs.get("coverage"):
+                    entry["coverage"] = theirs["coverage"]
+                entry["folded"][home_id] = {
+                    "executions": int(theirs.get("executions", 0)),
+                    "cpu_seconds": float(theirs.get("cpu_seconds", 0) or 0),
+                    "seconds": float(theirs.get("seconds", 0) or 0),
+                    "profiles": dict(their_profiles),
+                }
+                notes.append(f"{target}: +{int(gained['executions'])} executions")
+
+        self.update(change)
+        return notes
 
 
 def stale_build(targets: list[str]) -> list[str]:
@@ -299,6 +471,7 @@ def run_target(target: str, args: argparse.Namespace, seconds: int = 0) -> Resul
     if crashes:
         result.crash = crashes[0]
         result.minimized = minimize(target, Path(result.crash), env, cwd, args)
+        result.replay = replay_normal(target, Path(result.minimized), args)
     elif result.exit_code != 0:
         result.notes.append(f"exited with {result.exit_code} without an artifact")
     return result
@@ -328,6 +501,32 @@ def minimize(
     return str(minimized) if minimized.is_file() else str(crash)
 
 
+def replay_normal(target: str, artifact: Path, args: argparse.Namespace) -> str:
+    """Run ``artifact`` once on the normal build; save and return the end of its output.
+
+    Under ASan a failed check is an uncaught Python exception, which the
+    preloaded libasan turns into an abort without the traceback; the normal
+    build prints it (a memory error, seen only by ASan, replays clean here).
+    """
+    env, cwd = environment("normal")
+    command = [sys.executable, "-m", f"tests.fuzz.{target}", str(artifact)]
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, env=env, capture_output=True, text=True, errors="replace",
+            timeout=args.minimize_seconds,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return "the replay on the normal build timed out"
+    output = done.stdout + done.stderr
+    saved = artifact.with_name(artifact.name + ".replay.txt")
+    saved.write_text(output)
+    start = output.find("Traceback (most recent call last)")
+    if start < 0:
+        verdict = "passes" if done.returncode == 0 else f"exits with {done.returncode}"
+        return f"on the normal build the input {verdict} (see {saved})"
+    return output[start:].strip()
+
+
 def deadline_of(until: str) -> float:
     """The epoch seconds of the next ``HH:MM`` UTC."""
     hours, minutes = (int(part) for part in until.split(":"))
@@ -336,7 +535,17 @@ def deadline_of(until: str) -> float:
     return today if today > now else today + 86400
 
 
-def run_until(targets: list[str], args: argparse.Namespace, ledger: Ledger) -> list[Result]:
+def _executions(entries: dict[str, dict[str, object]], target: str) -> int:
+    """The committed executions of ``target``'s current sources."""
+    entry = entries.get(target) or {}
+    if entry.get("sources") != sources_hash(target):
+        return 0
+    return int(entry.get("executions", 0))  # type: ignore[call-overload]
+
+
+def run_until(
+    targets: list[str], args: argparse.Namespace, ledger: Ledger, repo: RepoLedger
+) -> list[Result]:
     """Slices of ``--slice`` seconds, the target furthest from the goal first, until ``--until``."""
     deadline = deadline_of(args.until)
     busy: set[str] = set()
@@ -352,11 +561,13 @@ def run_until(targets: list[str], args: argparse.Namespace, ledger: Ledger) -> l
                 idle = [t for t in targets if t not in busy]
                 if not idle:
                     return
-                target = min(idle, key=lambda t: int(ledger.entry(t)["executions"]))  # type: ignore[call-overload]
+                totals = repo.entries()
+                target = min(idle, key=lambda t: _executions(totals, t))
                 busy.add(target)
             try:
                 result = run_target(target, args, seconds=min(args.slice, left))
                 ledger.add(result, args.profile)
+                repo.fold(ledger.path)
                 results.append(result)
                 report([result], sys.stderr)
             except Exception as exc:  # noqa: BLE001 - one bad slice must not end the campaign
@@ -388,21 +599,43 @@ def report(results: list[Result], stream: TextIO) -> None:
             outcome = "ok"
         print(f"{r.target:<18} {r.executions:>11} {r.seconds:>8} {rate:>7} {cpu_rate:>7} "
               f"{r.cov:>6} {r.ft:>7} {r.corpus:>6}  {outcome}", file=stream)  # fmt: skip
+        if r.replay:
+            print("  replayed on the normal build:\n    " + r.replay.replace("\n", "\n    "),
+                  file=stream)  # fmt: skip
     stream.flush()
 
 
-def report_totals(targets: list[str], ledger: Ledger) -> None:
-    print(f"\ncumulative under ASan ({', '.join(COUNTED)} profiles), ledger {ledger.path}:")
-    print(f"{'target':<18} {'sources':>12} {'executions':>11} {'of goal':>8} {'hours':>6}  crashes")
+def report_totals(targets: list[str], repo: RepoLedger) -> None:
+    """The committed ledger's totals against the goal, current sources only."""
+    entries = repo.entries()
+    print(f"\ncumulative under ASan ({', '.join(COUNTED)} profiles), ledger {repo.path}:")
+    print(f"{'target':<18} {'sources':>12} {'executions':>11} {'of goal':>8} {'CPU-h':>6} "
+          f"{'exec/CPU-s':>10} {'last':>10}  crashes")  # fmt: skip
     for target in targets:
-        entry = ledger.entry(target)
-        executions = int(entry["executions"])  # type: ignore[call-overload]
-        crashes = entry["crashes"]
+        entry = entries.get(target) or {}
+        current = sources_hash(target)
+        if entry.get("sources") != current:
+            entry = {"executions": 0, "cpu_seconds": 0.0, "crashes": []}
+        executions = int(entry.get("executions", 0))  # type: ignore[call-overload]
+        cpu = float(entry.get("cpu_seconds", 0.0))  # type: ignore[arg-type]
+        rate = f"{executions / cpu:.0f}" if cpu else "-"
+        crashes = entry.get("crashes") or []
         assert isinstance(crashes, list)
-        print(f"{target:<18} {entry['sources']!s:>12} {executions:>11} "
-              f"{100 * executions / GOAL:>7.1f}% {float(entry['seconds']) / 3600:>6.2f}  "  # type: ignore[arg-type]
+        print(f"{target:<18} {current:>12} {executions:>11} {100 * executions / GOAL:>7.1f}% "
+              f"{cpu / 3600:>6.2f} {rate:>10} {entry.get('last', '-')!s:>10}  "
               f"{len(crashes) or 'none'}")  # fmt: skip
-    ledger.save()
+    coverage = repo.line_coverage()
+    kernels = coverage.get("kernels") or {}
+    assert isinstance(kernels, dict)
+    if kernels:
+        print(f"\n.pyx line coverage of the {coverage.get('corpora')}, {coverage.get('date')} "
+              "(bench/fuzz_coverage.py --record):")  # fmt: skip
+        for kernel, figures in sorted(kernels.items()):
+            lines, covered = int(figures["lines"]), int(figures["covered"])
+            current = _hash_files([f"ext/fastcore/_speedups/{kernel}.pyx"])
+            stale = "" if figures.get("sources") == current else "  (the kernel changed since)"
+            share = 100 * covered / lines if lines else 0.0
+            print(f"{kernel + '.pyx':<22} {covered:>5}/{lines:<5} {share:>5.1f}%{stale}")
 
 
 def main() -> int:
@@ -421,6 +654,11 @@ def main() -> int:
                         help="corpora, artifacts, logs and the ledger; outside the checkout so "
                         "they survive it (env FASTCORE_FUZZ_HOME)")  # fmt: skip
     parser.add_argument("--totals", action="store_true", help="print the ledger and exit")
+    parser.add_argument("--ledger", default=str(REPO_LEDGER),
+                        help="the committed cumulative ledger the campaign adds to")  # fmt: skip
+    parser.add_argument("--fold", metavar="HOME", action="append", default=[],
+                        help="add another home's ledger (its ledger.json or the home) to "
+                        "--ledger, entries of the current sources only, and exit")  # fmt: skip
     parser.add_argument("--timeout", type=int, default=20, help="seconds per input")
     parser.add_argument("--rss-limit-mb", type=int, default=4096)
     parser.add_argument("--max-len", type=int, default=4096)
@@ -435,15 +673,24 @@ def main() -> int:
     home.mkdir(parents=True, exist_ok=True)
     args.home = str(home)
     ledger = Ledger(home)
+    repo = RepoLedger(Path(args.ledger))
+    if args.fold:
+        for other in args.fold:
+            path = Path(other).expanduser()
+            path = path / "ledger.json" if path.is_dir() else path
+            for note in repo.fold(path):
+                print(f"{path}: {note}")
+        report_totals(targets, repo)
+        return 0
     if args.totals:
-        report_totals(targets, ledger)
+        report_totals(targets, repo)
         return 0
     if PROFILES[args.profile]["asan"]:
         stale = stale_build(targets)
         if stale:
             sys.exit(f"the ASan build is older than {', '.join(stale)}: run `make asan` again")
     if args.until:
-        results = run_until(targets, args, ledger)
+        results = run_until(targets, args, ledger, repo)
     else:
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             results = list(pool.map(lambda target: run_target(target, args), targets))
@@ -453,7 +700,8 @@ def main() -> int:
     summary = home / "summary.json"
     summary.write_text(json.dumps([asdict(r) for r in results], indent=2))
     print(f"summary: {summary}")
-    report_totals(targets, ledger)
+    repo.fold(ledger.path)
+    report_totals(targets, repo)
     failed = any(r.crash or r.exit_code != 0 or r.sanitizer_report for r in results)
     return 1 if failed else 0
 

@@ -7,6 +7,7 @@ ASan build needed).
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import time
 from pathlib import Path
@@ -74,3 +75,89 @@ def test_campaigns_side_by_side_both_count(campaign: ModuleType, tmp_path: Path)
     first.add(result(campaign, 1000), "fast")
     second.add(result(campaign, 300), "fast")
     assert campaign.Ledger(home).entry("http_parser")["executions"] == 1300
+
+
+def test_the_committed_ledger_adds_up_homes_once(campaign: ModuleType, tmp_path: Path) -> None:
+    repo = campaign.RepoLedger(tmp_path / "ledger.json")
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    campaign.Ledger(first).add(result(campaign, 1000, cpu_seconds=4.0), "fast")
+    campaign.Ledger(second).add(result(campaign, 300, cpu_seconds=1.0), "thorough")
+    repo.fold(first / "ledger.json")
+    repo.fold(first / "ledger.json")  # folding again adds nothing
+    repo.fold(second / "ledger.json")
+    campaign.Ledger(first).add(result(campaign, 50, cpu_seconds=0.5), "fast")
+    repo.fold(first / "ledger.json")  # only what it gained since
+    entry = repo.entries()["http_parser"]
+    assert entry["executions"] == 1350
+    assert entry["cpu_seconds"] == 5.5
+    assert entry["profiles"] == {"fast": 1050, "thorough": 300}
+    assert entry["sources"] == campaign.sources_hash("http_parser")
+    assert entry["crashes"] == [] and entry["last"]
+
+
+def test_only_the_current_sources_are_folded(campaign: ModuleType, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    campaign.Ledger(home).add(result(campaign, 1000), "fast")
+    (tmp_path / "kernel.pyx").write_text("cdef int a = 2\n")  # the kernel changed since
+    repo = campaign.RepoLedger(tmp_path / "ledger.json")
+    notes = repo.fold(home / "ledger.json")
+    assert "http_parser" not in repo.entries()
+    assert any("not folded" in note for note in notes)
+
+
+def test_a_ledger_of_the_first_format_folds_by_its_kernel_hash(
+    campaign: ModuleType, tmp_path: Path
+) -> None:
+    old = {"sources": campaign.kernel_hash("http_parser"), "executions": 700, "seconds": 9.0}
+    stale = {"sources": "0123456789ab", "executions": 5, "seconds": 1.0}
+    (tmp_path / "ledger.json").write_text(json.dumps({"http_parser": old, "router": stale}))
+    repo = campaign.RepoLedger(tmp_path / "committed.json")
+    repo.fold(tmp_path / "ledger.json")
+    entries = repo.entries()
+    assert entries["http_parser"]["executions"] == 700
+    assert entries["http_parser"]["profiles"] == {"fast": 700}
+    assert "router" not in entries
+
+
+def test_a_changed_target_module_starts_the_committed_count_again(
+    campaign: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    campaign.Ledger(home).add(result(campaign, 1000), "fast")
+    repo = campaign.RepoLedger(tmp_path / "ledger.json")
+    repo.fold(home / "ledger.json")
+    monkeypatch.setattr(campaign, "sources_hash", lambda target: "another-hash")
+    assert campaign._executions(repo.entries(), "http_parser") == 0
+
+
+def test_a_crash_replays_on_the_normal_build_with_its_traceback(
+    campaign: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in target in a tree of its own: the real ones do not fail.
+    package = tmp_path / "tree" / "tests" / "fuzz"
+    package.mkdir(parents=True)
+    (package.parent / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "standin.py").write_text(
+        "import sys\n"
+        "def one_input(data):\n"
+        "    assert data != b'boom', 'a failed check'\n"
+        "if __name__ == '__main__':\n"
+        "    one_input(open(sys.argv[1], 'rb').read())\n"
+    )
+    tree = tmp_path / "tree"
+    monkeypatch.setattr(campaign, "environment", lambda profile: ({"PYTHONPATH": str(tree)}, tree))
+    args = campaign.argparse.Namespace(minimize_seconds=60)
+    crash = tmp_path / "crash-1"
+    crash.write_bytes(b"boom")
+    replay = campaign.replay_normal("standin", crash, args)
+    assert replay.startswith("Traceback (most recent call last)")
+    assert "AssertionError: a failed check" in replay
+    assert "a failed check" in (tmp_path / "crash-1.replay.txt").read_text()
+    clean = tmp_path / "crash-2"
+    clean.write_bytes(b"fine")
+    assert "passes" in campaign.replay_normal("standin", clean, args)

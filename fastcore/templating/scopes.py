@@ -26,10 +26,22 @@ __all__ = [
 ]
 
 
+# PERF: dataclasses.fields() builds its tuple on every call, and the scope
+# analysis asks for the children of every node many times per compile.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def iter_child_nodes(node: nodes.Node) -> Iterator[nodes.Node]:
     """Yield the direct child nodes of ``node``."""
-    for field in fields(node):
-        yield from _nodes_in(getattr(node, field.name))
+    names = _FIELD_NAMES.get(type(node))
+    if names is None:
+        names = _FIELD_NAMES[type(node)] = tuple(field.name for field in fields(node))
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, nodes.Node):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from _nodes_in(value)
 
 
 def _nodes_in(value: object) -> Iterator[nodes.Node]:

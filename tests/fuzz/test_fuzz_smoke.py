@@ -42,10 +42,12 @@ def test_every_target_has_a_module_and_seeds() -> None:
         "form_parsers",
         "http_differential",
         "http_parser",
+        "http_protocol",
         "response_writer",
         "router",
         "templates",
         "websocket_frames",
+        "websocket_protocol",
     ]
     for target in TARGETS:
         assert (Path(__file__).parent / f"{target}.py").is_file()

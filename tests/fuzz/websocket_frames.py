@@ -185,15 +185,26 @@ def _event(parser: FrameParser, kind: int) -> Event:
     return ({BINARY: "binary", PING: "ping", PONG: "pong"}[kind], parser.message)
 
 
+def _sizes(seed: int) -> tuple[int, ...]:
+    rng = random.Random(seed)
+    return tuple(rng.choice((1, 2, 3, rng.randint(1, 16), rng.randint(1, 256))) for _ in range(512))
+
+
+# PERF: the read sizes of each seed, drawn once (a Random per input cost more
+# than the parse); a stream needing more than 512 reads starts them over.
+SIZES = [_sizes(seed) for seed in range(256)]
+
+
 def _reads(stream: bytes, seed: int) -> list[bytes]:
     if seed == 0:
         return [stream]
     if seed == 255:
         return [stream[i : i + 1] for i in range(len(stream))]
-    rng = random.Random(seed)
-    reads, pos = [], 0
+    sizes = SIZES[seed]
+    reads, pos, index = [], 0, 0
     while pos < len(stream):
-        size = rng.choice((1, 2, 3, rng.randint(1, 16), rng.randint(1, 256)))
+        size = sizes[index % 512]
+        index += 1
         reads.append(stream[pos : pos + size])
         pos += size
     return reads
