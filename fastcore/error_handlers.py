@@ -3,8 +3,9 @@
 The App wraps its handler chain with :class:`ErrorHandling`: an exception type
 or status code registered with ``@app.exception_handler`` gets its handler;
 any other ``HTTPException`` gets the default error page (HTML for browsers,
-JSON for API clients); anything else is logged with its traceback and
-answered 500, without touching other requests.
+JSON for API clients); a ``ClientDisconnect`` (the body never arrived whole)
+is the client's doing: one INFO line and a 400; anything else is logged with
+its traceback and answered 500, without touching other requests.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from fastcore.concurrency import runs_without_suspending
-from fastcore.exceptions import HTTPException
+from fastcore.exceptions import ClientDisconnect, HTTPException
 from fastcore.responses import HTMLResponse, JSONResponse, Response
 
 if TYPE_CHECKING:
@@ -114,6 +115,15 @@ class ErrorHandlers:
                 return await self.server_error(request, handler_exc)
         if isinstance(exc, HTTPException):
             return default_error_response(request, exc.status_code, exc.detail, exc.headers)
+        if isinstance(exc, ClientDisconnect):
+            # Not a server error: a traceback per vanished client (or per body
+            # the parser refused mid-read) would bury real ones in the log. The
+            # 400 reaches a client that is still there; the server answers a
+            # refused body with the parser's own status in any case.
+            logger.info(
+                "Request body incomplete in %s %s: %s", request.method, request.raw_path, exc
+            )
+            return default_error_response(request, 400, "Request body incomplete")
         return await self.server_error(request, exc)
 
     async def server_error(self, request: Request, exc: BaseException) -> Response:

@@ -45,7 +45,7 @@ with instrumented():
     from fastcore import App, PlainTextResponse, Request, Settings
     from fastcore._speedups.http_parser import BODY, END, HEAD, NEED_DATA, HttpRequestParser
     from fastcore._speedups.protocol import HttpProtocol, ServerState
-    from fastcore.exceptions import ClientDisconnect, ParserError
+    from fastcore.exceptions import ParserError
     from fastcore.server import ServerConfig
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -95,10 +95,9 @@ class _Errors(logging.Handler):
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        # A handler reading a body the parser then refuses gets ClientDisconnect
-        # (the 400 is written already): the App logs it, nothing is wrong.
-        if not (record.exc_info and isinstance(record.exc_info[1], ClientDisconnect)):
-            self.records.append(record)
+        # A handler reading a body the parser then refuses gets ClientDisconnect,
+        # which the App logs at INFO: any ERROR line is a finding.
+        self.records.append(record)
 
 
 ERRORS = _Errors()
