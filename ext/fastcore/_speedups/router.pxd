@@ -32,7 +32,6 @@ cdef class _Target:
     cdef object endpoint
     cdef tuple names            # parameter names in segment order
     cdef str label              # how dump() shows the route
-    cdef dict template          # {name: None} in that order; copied for each match's params
 
 
 cdef class RadixTree:

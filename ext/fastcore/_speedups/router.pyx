@@ -18,7 +18,7 @@
 # Docstrings live in fastcore/_speedups/router.pyi; comments here say why.
 
 cimport cython
-from cpython.dict cimport PyDict_Copy, PyDict_GetItem, PyDict_GetItemWithError, PyDict_SetItem
+from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError, PyDict_SetItem
 from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
@@ -480,14 +480,20 @@ cdef object _convert(_Edge edge, Segment *seg):
         return _NO_MATCH
 
 
-cdef bint _segment_equals(Segment *seg, str key) noexcept:
-    cdef Py_ssize_t length = seg.end - seg.start, i
+cdef inline bint _segment_equals(Segment *seg, str key) noexcept:
+    cdef Py_ssize_t length = seg.end - seg.start
+    if PyUnicode_GET_LENGTH(key) != length:
+        return False
+    return _segment_text_equals(seg, key, length)
+
+
+cdef bint _segment_text_equals(Segment *seg, str key, Py_ssize_t length) noexcept:
+    # Lengths are equal.
+    cdef Py_ssize_t i
     cdef object text = <object>seg.text
     cdef int kind = PyUnicode_KIND(text), key_kind = PyUnicode_KIND(key)
     cdef void *data = PyUnicode_DATA(text)
     cdef void *key_data = PyUnicode_DATA(key)
-    if PyUnicode_GET_LENGTH(key) != length:
-        return False
     if kind == key_kind:
         # Same storage width: compare the raw code-unit bytes.
         return memcmp(<char *>data + seg.start * kind, key_data, length * kind) == 0
@@ -629,11 +635,7 @@ cdef dict _build_params(_Target target, SearchState *state):
     cdef dict params
     if state.count == 0:
         return {}
-    # PERF: copying the target's {name: None} dict clones its key table in
-    # one step, and setting a value then replaces in place; inserting names
-    # one by one into a new dict grows its table (bench/micro/
-    # callgrind_router.py: found).
-    params = PyDict_Copy(target.template)
+    params = {}
     for i in range(state.count):
         name = <object>PyTuple_GET_ITEM(target.names, i)
         if state.values[i] == NULL:
@@ -684,7 +686,6 @@ cdef class RadixTree:
         if len(names) > MAX_PARAMS:
             raise ValueError(f"{label}: more than {MAX_PARAMS} parameters")
         target.names = names
-        target.template = dict.fromkeys(names)
         target.label = label
         leaf.targets[method] = target
 
