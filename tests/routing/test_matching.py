@@ -364,3 +364,25 @@ def test_paths_deeper_than_every_route_below_a_place() -> None:
     assert router.match("GET", deep).params == {"name": "n", "rest": "/".join("s" * 60)}
     assert router.match("GET", "/x/y").status == 404
     assert router.match("GET", "/").endpoint == "root"
+
+
+def test_routes_and_paths_deeper_than_sixty_three_segments() -> None:
+    # Depths past 63 segments are one class for the search: routes of 70 and
+    # 71 segments and a `path` route below 65 segments still match exactly.
+    seventy = "/" + "/".join(f"s{i}" for i in range(69)) + "/{last:int}"
+    router = frozen(
+        (seventy, "seventy"),
+        (seventy + "/tail", "seventy-one", ("POST",)),
+        ("/" + "/".join(f"s{i}" for i in range(65)) + "/{rest:path}", "rest"),
+    )
+    base = "/" + "/".join(f"s{i}" for i in range(69))
+    assert router.match("GET", base + "/7").params == {"last": 7}
+    assert router.match("POST", base + "/7/tail").endpoint == "seventy-one"
+    refused = router.match("DELETE", base + "/7/tail")
+    assert (refused.status, refused.allowed) == (405, ("GET", "HEAD", "OPTIONS", "POST"))
+    assert router.match("GET", base + "/7/tail/more").params == {
+        "rest": "s65/s66/s67/s68/7/tail/more"
+    }
+    assert router.match("GET", base).params == {"rest": "s65/s66/s67/s68"}
+    assert router.match("GET", "/" + "/".join(f"s{i}" for i in range(65))).status == 404
+    assert router.match("GET", base + "/x").params == {"rest": "s65/s66/s67/s68/x"}

@@ -286,6 +286,14 @@ cdef class _Edge:
     cdef _Node child
 
 
+# finalize(): a node's parameter edges as a C array, so the search reads kind
+# and child without touching a list or a reference count.
+cdef struct EdgeSlot:
+    int kind
+    PyObject *edge              # borrowed _Edge (the node's `params` list owns it)
+    PyObject *child             # borrowed _Node (the edge owns it)
+
+
 @cython.final
 @cython.auto_pickle(False)
 cdef class _Node:
@@ -298,16 +306,45 @@ cdef class _Node:
     cdef list params            # _Edge list (not path), sorted by finalize()
     cdef _Edge path_edge        # the `path` edge: it consumes the rest
     cdef _Leaf leaf
+    # finalize(): bit k is set when some leaf lies exactly k segments below
+    # this node (bit 63: 63 or more; a `path` edge sets every bit from 1).
+    # PERF: a branch whose leaves all sit at other depths than the path's
+    # remaining segment count is skipped before its converters run, so a 404
+    # rarely backtracks (bench/micro/callgrind_router.py: 404).
+    cdef unsigned long long depths
+    cdef EdgeSlot *edge_slots   # finalize(): `params` in order
+    cdef Py_ssize_t edge_count
 
     def __cinit__(self):
         self.static = None
         self.params = []
         self.static_signatures = NULL
         self.static_table = NULL
+        self.depths = 0
+        self.edge_slots = NULL
+        self.edge_count = 0
 
     def __dealloc__(self):
         free(self.static_signatures)
         free(self.static_table)
+        free(self.edge_slots)
+
+
+cdef enum:
+    DEPTH_BITS = 63                     # the saturating bit of _Node.depths
+
+
+cdef inline bint _reaches(PyObject *node, Py_ssize_t remaining) noexcept:
+    # Whether a leaf may lie exactly `remaining` segments below `node` (a
+    # borrowed _Node).
+    if remaining > DEPTH_BITS:
+        remaining = DEPTH_BITS
+    return ((<_Node>node).depths >> remaining) & 1
+
+
+cdef inline unsigned long long _deeper(unsigned long long depths) noexcept:
+    # A child's depths seen from its parent: one segment further, saturating.
+    return (depths << 1) | (depths & (1ULL << DEPTH_BITS))
 
 
 # --- segment converters ------------------------------------------------------
@@ -443,14 +480,20 @@ cdef object _convert(_Edge edge, Segment *seg):
         return _NO_MATCH
 
 
-cdef bint _segment_equals(Segment *seg, str key):
-    cdef Py_ssize_t length = seg.end - seg.start, i
+cdef inline bint _segment_equals(Segment *seg, str key) noexcept:
+    cdef Py_ssize_t length = seg.end - seg.start
+    if PyUnicode_GET_LENGTH(key) != length:
+        return False
+    return _segment_text_equals(seg, key, length)
+
+
+cdef bint _segment_text_equals(Segment *seg, str key, Py_ssize_t length) noexcept:
+    # Lengths are equal.
+    cdef Py_ssize_t i
     cdef object text = <object>seg.text
     cdef int kind = PyUnicode_KIND(text), key_kind = PyUnicode_KIND(key)
     cdef void *data = PyUnicode_DATA(text)
     cdef void *key_data = PyUnicode_DATA(key)
-    if PyUnicode_GET_LENGTH(key) != length:
-        return False
     if kind == key_kind:
         # Same storage width: compare the raw code-unit bytes.
         return memcmp(<char *>data + seg.start * kind, key_data, length * kind) == 0
@@ -476,14 +519,15 @@ cdef inline size_t _text_hash(object text, Py_ssize_t start, Py_ssize_t end) noe
     return h
 
 
-cdef _Node _static_child(_Node node, Segment *seg):
+cdef PyObject *_static_child(_Node node, Segment *seg) noexcept:
+    # A borrowed child node, or NULL.
     cdef Py_ssize_t count, i, length = seg.end - seg.start
     cdef unsigned long long wanted
     cdef size_t slot
     cdef int entry
     cdef object text
     if node.static_signatures == NULL:
-        return None
+        return NULL
     text = <object>seg.text
     if node.static_table != NULL:
         # PERF: wide nodes (GitHub's /repos/{owner}/{repo}/... has ~70
@@ -493,9 +537,9 @@ cdef _Node _static_child(_Node node, Segment *seg):
         while True:
             entry = node.static_table[slot]
             if entry == 0:
-                return None
+                return NULL
             if _segment_equals(seg, <str>PyTuple_GET_ITEM(node.static_keys, entry - 1)):
-                return <_Node>PyTuple_GET_ITEM(node.static_nodes, entry - 1)
+                return PyTuple_GET_ITEM(node.static_nodes, entry - 1)
             slot = (slot + 1) & node.static_mask
     wanted = _signature(length, PyUnicode_READ(PyUnicode_KIND(text), PyUnicode_DATA(text),
                                                seg.start) if length else 0)
@@ -506,8 +550,8 @@ cdef _Node _static_child(_Node node, Segment *seg):
     for i in range(count):
         if node.static_signatures[i] == wanted and \
                 _segment_equals(seg, <str>PyTuple_GET_ITEM(node.static_keys, i)):
-            return <_Node>PyTuple_GET_ITEM(node.static_nodes, i)
-    return None
+            return PyTuple_GET_ITEM(node.static_nodes, i)
+    return NULL
 
 
 cdef bint _is_safe_relative(str value):
@@ -763,15 +807,32 @@ cdef int _finalize_node(_Node node) except -1:
             node.static_signatures[i] = _signature(len(key), ord(key[0]) if key else 0)
         if len(node.static_keys) > LINEAR_STATIC_CHILDREN:
             _build_static_table(node)
+    node.depths = 0
+    node.edge_count = 0
     if node.leaf is not None:
         _finalize_leaf(node.leaf)
+        node.depths = 1
     if node.static is not None:
         for child in node.static.values():
             _finalize_node(<_Node>child)
+            node.depths |= _deeper((<_Node>child).depths)
+    free(node.edge_slots)
+    node.edge_slots = NULL
+    if node.params:
+        node.edge_slots = <EdgeSlot *>malloc(len(node.params) * sizeof(EdgeSlot))
+        if node.edge_slots == NULL:
+            raise MemoryError()
     for edge in node.params:
         _finalize_node((<_Edge>edge).child)
+        node.depths |= _deeper((<_Edge>edge).child.depths)
+        node.edge_slots[node.edge_count].kind = (<_Edge>edge).kind
+        node.edge_slots[node.edge_count].edge = <PyObject *>edge
+        node.edge_slots[node.edge_count].child = <PyObject *>(<_Edge>edge).child
+        node.edge_count += 1
     if node.path_edge is not None:
         _finalize_node(node.path_edge.child)
+        # The rest of the path is one segment or more.
+        node.depths |= ~1ULL
     return 0
 
 
@@ -853,8 +914,7 @@ cdef RouteMatch _lookup(RadixTree tree, str method, str path):
                     target = <_Target>found
                     return _new_match(MATCH_FOUND, target.route, target.endpoint, {},
                                       _EMPTY, None, False)
-    if (<_Node>tree._root).static_keys is None and not (<_Node>tree._root).params \
-            and (<_Node>tree._root).path_edge is None and static_leaf is None:
+    if (<_Node>tree._root).depths == 0 and static_leaf is None:
         return _NOT_FOUND
     # A path has at most n segments (one per "/"); n is small for real paths.
     if n > STACK_SEGMENTS:
@@ -914,7 +974,8 @@ cdef RouteMatch _search_tree(RadixTree tree, str method, int method_index, str r
     state.count = 0
     state.segments = segments
     try:
-        if _search(<_Node>tree._root, segments, 0, count, &state):
+        if _reaches(<PyObject *>tree._root, count) and \
+                _search(<_Node>tree._root, segments, 0, count, &state):
             target = <_Target>state.target
             return _new_match(MATCH_FOUND, target.route, target.endpoint,
                               _build_params(target, &state), _EMPTY, None, False)
@@ -962,50 +1023,84 @@ cdef inline void _pop(SearchState *state) noexcept:
     Py_XDECREF(state.values[state.count])
 
 
+cdef inline void _push_text(SearchState *state, Py_ssize_t source) noexcept:
+    # The value is the segment's own text, made into a str only on success.
+    state.values[state.count] = NULL
+    state.sources[state.count] = source
+    state.count += 1
+
+
+cdef int _push_converted(EdgeSlot *slot, Segment *seg, SearchState *state,
+                         Py_ssize_t index) except -1:
+    # 1 when the edge's converter takes the segment (its value is pushed),
+    # 0 when it refuses it. Kept out of _search so that the search's own
+    # frame holds no object references to clean up.
+    value = _convert(<_Edge>slot.edge, seg)
+    if value is _NO_MATCH:
+        return 0
+    _push(state, value, index)
+    return 1
+
+
 cdef bint _search(_Node node, Segment *segments, Py_ssize_t index, Py_ssize_t count,
                   SearchState *state) except -1:
     # Depth-first, in priority order: static child, typed and str parameters
     # by weight, then `path`. True as soon as a leaf has the method.
-    cdef _Node child
-    cdef _Edge edge
+    # PERF: children are borrowed pointers and edges a C array, so a step
+    # touches no reference count (bench/micro/callgrind_router.py: found).
+    cdef PyObject *child
+    cdef EdgeSlot *slot
     cdef Segment *seg
-    cdef object raw
+    cdef Py_ssize_t i, remaining
     if index == count:
-        return _arrive(node.leaf, state)
+        return _arrive(<PyObject *>node.leaf, state)
     seg = &segments[index]
+    remaining = count - index - 1
     child = _static_child(node, seg)
-    if child is not None and _search(child, segments, index + 1, count, state):
+    if child != NULL and _reaches(child, remaining) and \
+            _search(<_Node>child, segments, index + 1, count, state):
         return True
     # No parameter matches an empty segment ("//" or the trailing slash).
     if seg.end > seg.start:
-        for item in node.params:
-            edge = <_Edge>item
-            value = _convert(edge, seg)
-            if value is _NO_MATCH:
+        for i in range(node.edge_count):
+            slot = &node.edge_slots[i]
+            if not _reaches(slot.child, remaining):
                 continue
-            _push(state, value, index)
-            if _search(edge.child, segments, index + 1, count, state):
+            if slot.kind == KIND_STR:
+                _push_text(state, index)
+            elif not _push_converted(slot, seg, state, index):
+                continue
+            if _search(<_Node>slot.child, segments, index + 1, count, state):
                 return True
             _pop(state)
     if node.path_edge is not None:
-        if state.raw != NULL:
-            # The rest of the raw path is exactly "/".join of its segments.
-            raw = <object>state.raw
-            rest = PyUnicode_Substring(raw, seg.start, PyUnicode_GET_LENGTH(raw))
-        else:
-            rest = "/".join((<list>state.decoded)[index:])
-        if _is_safe_relative(rest):
-            _push(state, rest, index)
-            if _arrive(node.path_edge.child.leaf, state):
-                return True
-            _pop(state)
+        return _search_rest(node, seg, index, state)
     return False
 
 
-cdef inline bint _arrive(_Leaf leaf, SearchState *state) except -1:
-    if leaf is None:
+cdef bint _search_rest(_Node node, Segment *seg, Py_ssize_t index,
+                       SearchState *state) except -1:
+    # The `path` edge at `node`: the rest of the path from `seg` on.
+    cdef object raw
+    if state.raw != NULL:
+        # The rest of the raw path is exactly "/".join of its segments.
+        raw = <object>state.raw
+        rest = PyUnicode_Substring(raw, seg.start, PyUnicode_GET_LENGTH(raw))
+    else:
+        rest = "/".join((<list>state.decoded)[index:])
+    if _is_safe_relative(rest):
+        _push(state, rest, index)
+        if _arrive(<PyObject *>node.path_edge.child.leaf, state):
+            return True
+        _pop(state)
+    return False
+
+
+cdef inline bint _arrive(PyObject *leaf, SearchState *state) except -1:
+    # `leaf` is a borrowed _Leaf, or None.
+    if leaf == <PyObject *>None:
         return False
-    cdef PyObject *found = _target_for(leaf, <str>state.method, state.method_index)
+    cdef PyObject *found = _target_for(<_Leaf>leaf, <str>state.method, state.method_index)
     if found != NULL:
         state.target = found
         return True
@@ -1013,7 +1108,7 @@ cdef inline bint _arrive(_Leaf leaf, SearchState *state) except -1:
         matched = []
         Py_INCREF(matched)
         state.matched = <PyObject *>matched
-    (<list>state.matched).append(leaf)
+    (<list>state.matched).append(<_Leaf>leaf)
     return False
 
 
