@@ -325,9 +325,11 @@ def bench_contender(
                 load.run_wrk(port, workload, args.warmup, args.connections, args.wrk_core, warm)
             result = load.RunResult(name, workload_name, round_index)
             result.quiet_wait_seconds = load.wait_for_quiet_core(args.server_core, args.quiet_wait)
-            cpu_before = load.tree_cpu_seconds(proc.pid)
+            user_before, system_before = load.tree_cpu_seconds(proc.pid)
             load.run_wrk(port, workload, args.duration, args.connections, args.wrk_core, result)
-            result.server_cpu_seconds = load.tree_cpu_seconds(proc.pid) - cpu_before
+            user_after, system_after = load.tree_cpu_seconds(proc.pid)
+            result.server_system_seconds = system_after - system_before
+            result.server_cpu_seconds = user_after - user_before + result.server_system_seconds
             if result.non_2xx or result.socket_errors or result.error:
                 problems.append(
                     f"{workload_name}: non-2xx {result.non_2xx}, socket errors "
