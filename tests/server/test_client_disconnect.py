@@ -42,6 +42,12 @@ def read_until_close(sock: socket.socket, seconds: float = 5.0) -> bytes:
         data += piece
 
 
+def wait_until_reading(seen: list[str]) -> None:
+    deadline = time.monotonic() + 5
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def server_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [record for record in caplog.records if record.levelno >= logging.ERROR]
 
@@ -56,9 +62,7 @@ def test_a_malformed_chunk_mid_body_is_a_400_not_a_logged_server_error(
                 b"POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
                 b"5\r\nhello\r\n"
             )
-            deadline = time.monotonic() + 5
-            while not seen and time.monotonic() < deadline:
-                time.sleep(0.01)
+            wait_until_reading(seen)
             assert seen == ["reading"]
             sock.sendall(b"zz\r\nnot a chunk size\r\n")
             answer = read_until_close(sock)
@@ -76,9 +80,7 @@ def test_a_client_gone_mid_body_is_not_a_logged_server_error(
             sock.sendall(
                 b"POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\n" + b"x" * 10
             )
-            deadline = time.monotonic() + 5
-            while not seen and time.monotonic() < deadline:
-                time.sleep(0.01)
+            wait_until_reading(seen)
         # Give the server a moment to see the close and the handler to end.
         time.sleep(0.3)
         with socket.create_connection(("127.0.0.1", server.port)) as other:
